@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from omnilink.client import AsyncClient, Client, RetryPolicy
 from omnilink.exceptions import (
     AuthenticationError,
     BadRequestError,
@@ -13,10 +14,10 @@ from omnilink.exceptions import (
     OmnilinkError,
     PluginError,
     ProviderError,
+    ProviderTimeoutError,
     RateLimitError,
     RecipientRejectedError,
     ServerError,
-    TimeoutError,
     TransportError,
     UnsupportedFeatureError,
     WebhookPayloadError,
@@ -41,10 +42,16 @@ from omnilink.models import (
     TemplateRef,
     Touchpoint,
 )
+from omnilink.webhooks import WebhookRequest
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    # sending and receiving
+    "AsyncClient",
+    "Client",
+    "RetryPolicy",
+    "WebhookRequest",
     # models
     "Attachment",
     "Conversation",
@@ -77,7 +84,7 @@ __all__ = [
     "RateLimitError",
     "RecipientRejectedError",
     "ServerError",
-    "TimeoutError",
+    "ProviderTimeoutError",
     "TransportError",
     "UnsupportedFeatureError",
     "WebhookPayloadError",

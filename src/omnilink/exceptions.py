@@ -20,7 +20,7 @@ error says what went wrong *and* what to do about it::
         ├── BadRequestError                other 4xx (permanent)
         ├── ServerError                    5xx (retryable)
         └── TransportError                 no answer at all: connect error, timeout (retryable)
-            └── TimeoutError
+            └── ProviderTimeoutError
 
 The name ``ValidationError`` is deliberately never used: it belongs to pydantic.
 """
@@ -46,7 +46,7 @@ __all__ = [
     "RateLimitError",
     "RecipientRejectedError",
     "ServerError",
-    "TimeoutError",
+    "ProviderTimeoutError",
     "TransportError",
     "UnsupportedFeatureError",
     "WebhookPayloadError",
@@ -224,5 +224,5 @@ class TransportError(ProviderError):
     retryable = True
 
 
-class TimeoutError(TransportError):  # noqa: A001 - mirrors httpx.TimeoutException; builtins stay reachable
+class ProviderTimeoutError(TransportError):
     """The provider did not answer in time. Retryable."""

@@ -16,7 +16,7 @@ import enum
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -334,7 +334,7 @@ class ConversationEvent(_EventBase):
 
 
 Event = Annotated[
-    Union[InboundMessage, StatusUpdate, OptOutEvent, ConversationEvent],
+    InboundMessage | StatusUpdate | OptOutEvent | ConversationEvent,
     Field(discriminator="type"),
 ]
 """A normalized webhook event: discriminated on ``type``."""

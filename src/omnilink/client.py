@@ -1,0 +1,414 @@
+"""Client and AsyncClient: drive channels' send flows over httpx, with retries and idempotency.
+
+Both clients share everything but the I/O: choosing the channel, checking the message against
+its capabilities, splitting long bodies, the retry policy, and turning errors into results. Only
+``_drive`` differs (``httpx.Client.send`` vs ``await httpx.AsyncClient.send``).
+
+Retries: only :class:`~omnilink.ProviderError` with ``retryable=True`` is retried (429, 5xx,
+timeouts, connection errors); a ``Retry-After`` the provider sent wins over the backoff; the same
+idempotency key is passed to every attempt so a provider that supports one never sends twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+)
+
+from omnilink.channels import Channel, Delivery, Operation, SendFlow
+from omnilink.exceptions import (
+    ChannelNotFoundError,
+    ConfigurationError,
+    MessageTooLongError,
+    ProviderError,
+    ProviderTimeoutError,
+    RecipientRejectedError,
+    TransportError,
+    UnsupportedFeatureError,
+)
+from omnilink.models import DeliveryStatus, Event, Identifier, Message, SendResult
+from omnilink.webhooks import WebhookRequest
+
+__all__ = ["AsyncClient", "Client", "RetryPolicy"]
+
+logger = logging.getLogger(__name__)
+
+Recipient = str | Identifier
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """How often and how patiently to retry retryable provider errors.
+
+    Waits grow as ``initial_backoff * 2**(attempt-1)``, capped at ``max_backoff``; a provider's
+    ``Retry-After`` replaces the computed wait (capped at ``max_retry_after``, beyond which the
+    error is returned rather than waited for).
+    """
+
+    attempts: int = 3
+    initial_backoff: float = 0.5
+    max_backoff: float = 30.0
+    max_retry_after: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ConfigurationError("RetryPolicy.attempts must be at least 1")
+
+    def wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, ProviderError) and exc.retry_after is not None:
+            return min(exc.retry_after, self.max_retry_after)
+        return float(min(self.initial_backoff * 2 ** (state.attempt_number - 1), self.max_backoff))
+
+    def should_retry(self, exc: BaseException) -> bool:
+        if not isinstance(exc, ProviderError) or not exc.retryable:
+            return False
+        return exc.retry_after is None or exc.retry_after <= self.max_retry_after
+
+
+def _recipient(to: Recipient) -> str:
+    return to.value if isinstance(to, Identifier) else to
+
+
+def _split(text: str, limit: int) -> list[str]:
+    """Split at whitespace where possible, never inside a surrogate-free code point."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind(" ", 0, limit + 1)
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        parts.append(text)
+    return parts
+
+
+class _ClientBase:
+    """Everything the sync and async clients share."""
+
+    def __init__(self, *, channels: Iterable[Channel], retry: RetryPolicy, timeout: float) -> None:
+        self._channels: dict[str, Channel] = {}
+        for channel in channels:
+            if channel.name in self._channels:
+                raise ConfigurationError(
+                    f"two channels are named {channel.name!r}; channel names must be unique"
+                )
+            self._channels[channel.name] = channel
+        self.retry = retry
+        self.timeout = timeout
+
+    @property
+    def channels(self) -> Sequence[str]:
+        return tuple(self._channels)
+
+    def channel(self, name: str) -> Channel:
+        try:
+            return self._channels[name]
+        except KeyError:
+            raise ChannelNotFoundError(name, available=list(self._channels)) from None
+
+    def _plan(self, channel: Channel, message: Message | str) -> list[Message]:
+        """Check the message against the channel and return the message(s) to send."""
+        if isinstance(message, str):
+            message = Message(text=message)
+        caps = channel.capabilities
+        needs = {
+            "attachments": bool(message.attachments) and not caps.attachments,
+            "templates": message.template is not None and not caps.templates,
+            "html": message.html is not None and message.text is None and not caps.html,
+        }
+        for feature, missing in needs.items():
+            if missing:
+                raise UnsupportedFeatureError(
+                    f"channel {channel.name!r} does not support {feature}; "
+                    "send a plain-text message or choose another channel",
+                    channel=channel.name,
+                    feature=feature,
+                )
+        if caps.max_attachment_bytes is not None:
+            for att in message.attachments:
+                if att.data is not None and len(att.data) > caps.max_attachment_bytes:
+                    raise UnsupportedFeatureError(
+                        f"attachment {att.filename!r} is {len(att.data)} bytes; channel {channel.name!r} "
+                        f"accepts at most {caps.max_attachment_bytes}",
+                        channel=channel.name,
+                        feature="attachment size",
+                    )
+        text = message.text
+        if text is None and message.template is None and message.html is None and not message.attachments:
+            raise ConfigurationError("the message is empty: give it text, html, a template or attachments")
+        if caps.max_body is None or text is None or len(text) <= caps.max_body:
+            return [message]
+        if caps.length_policy == "refuse":
+            raise MessageTooLongError(
+                f"the body is {len(text)} characters; channel {channel.name!r} accepts at most "
+                f"{caps.max_body} and refuses longer bodies: shorten it",
+                channel=channel.name,
+                length=len(text),
+                limit=caps.max_body,
+            )
+        parts = _split(text, caps.max_body)
+        # Attachments travel with the first part only.
+        return [
+            message.model_copy(update={"text": part, "attachments": message.attachments if i == 0 else ()})
+            for i, part in enumerate(parts)
+        ]
+
+    def _retrying_kwargs(self) -> dict[str, Any]:
+        return {
+            "stop": stop_after_attempt(self.retry.attempts),
+            "wait": self.retry.wait,
+            "retry": retry_if_exception(self.retry.should_retry),
+            "reraise": True,
+        }
+
+    @staticmethod
+    def _result(
+        channel: Channel,
+        to: str,
+        key: str,
+        deliveries: list[Delivery],
+        attempts: int,
+        error: ProviderError | None,
+    ) -> SendResult:
+        if error is not None:
+            status = (
+                DeliveryStatus.REJECTED
+                if isinstance(error, RecipientRejectedError)
+                else DeliveryStatus.FAILED
+            )
+            logger.warning(
+                "send on %s to %s failed after %d attempt(s): %s", channel.name, to, attempts, error
+            )
+        else:
+            status = deliveries[0].status if deliveries else DeliveryStatus.QUEUED
+        ids = tuple(d.provider_message_id for d in deliveries if d.provider_message_id)
+        return SendResult(
+            channel=channel.name,
+            recipient=to,
+            status=status,
+            provider_message_id=ids[0] if ids else None,
+            provider_message_ids=ids,
+            idempotency_key=key,
+            attempts=attempts,
+            error=error,
+            raw=[d.raw for d in deliveries]
+            if len(deliveries) > 1
+            else (deliveries[0].raw if deliveries else None),
+        )
+
+    def parse_webhook(self, channel: str, request: WebhookRequest, *, verify: bool = True) -> list[Event]:
+        """Verify (unless ``verify=False``) and normalize a webhook addressed to ``channel``."""
+        ch = self.channel(channel)
+        if verify:
+            ch.verify_webhook(request)
+        return ch.parse_webhook(request)
+
+
+def _wrap_transport_error(
+    exc: httpx.TransportError, channel: Channel, request: httpx.Request
+) -> ProviderError:
+    if isinstance(exc, httpx.TimeoutException):
+        return ProviderTimeoutError(
+            f"no answer within the timeout ({type(exc).__name__})", provider=channel.name, request=request
+        )
+    return TransportError(f"could not reach the provider: {exc!r}", provider=channel.name, request=request)
+
+
+class Client(_ClientBase):
+    """Send messages and read webhooks, synchronously.
+
+    >>> from omnilink.testing import FakeChannel
+    >>> with Client(channels=[FakeChannel()]) as client:
+    ...     client.send("hi", to="+14155550100", channel="fake").status.value
+    'sent'
+    """
+
+    def __init__(
+        self,
+        *,
+        channels: Iterable[Channel] = (),
+        http: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 10.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(channels=channels, retry=retry or RetryPolicy(), timeout=timeout)
+        self._owns_http = http is None
+        self._http = http or httpx.Client(timeout=timeout)
+        self._sleep = sleep
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def _drive(self, channel: Channel, flow: SendFlow) -> Delivery:
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, httpx.Request):
+                    try:
+                        response = self._http.send(step)
+                        response.read()
+                    except httpx.TransportError as exc:
+                        raise _wrap_transport_error(exc, channel, step) from exc
+                    step = flow.send(response)
+                elif isinstance(step, Operation):
+                    step = flow.send(step.run(timeout=self.timeout))
+                else:
+                    raise TypeError(f"channel {channel.name!r} yielded {type(step).__name__}, not a request")
+        except StopIteration as stop:
+            delivery: Delivery = stop.value
+            return delivery
+        finally:
+            flow.close()
+
+    def send(
+        self,
+        message: Message | str,
+        *,
+        to: Recipient,
+        channel: str,
+        idempotency_key: str | None = None,
+    ) -> SendResult:
+        """Send ``message`` to one recipient on ``channel``.
+
+        Provider failures do not raise: they come back as a result with ``ok`` False and the
+        error attached (``result.raise_for_error()`` raises it). A message the channel cannot
+        carry raises at once (:class:`~omnilink.UnsupportedFeatureError`,
+        :class:`~omnilink.MessageTooLongError`).
+        """
+        ch = self.channel(channel)
+        recipient = _recipient(to)
+        key = idempotency_key or uuid.uuid4().hex
+        deliveries: list[Delivery] = []
+        attempts = 0
+        for i, part in enumerate(self._plan(ch, message)):
+            part_key = key if i == 0 else f"{key}-{i}"
+            retrying = Retrying(sleep=self._sleep, **self._retrying_kwargs())
+            try:
+                for attempt in retrying:
+                    with attempt:
+                        attempts += 1
+                        delivery = self._drive(ch, ch.send_flow(part, to=recipient, idempotency_key=part_key))
+                deliveries.append(delivery)
+            except ProviderError as exc:
+                return self._result(ch, recipient, key, deliveries, attempts, exc)
+        return self._result(ch, recipient, key, deliveries, attempts, None)
+
+    def send_many(self, message: Message | str, *, to: Iterable[Recipient], channel: str) -> list[SendResult]:
+        """Send to each recipient; one result per recipient, in order, whatever fails."""
+        return [self.send(message, to=recipient, channel=channel) for recipient in to]
+
+
+class AsyncClient(_ClientBase):
+    """The asynchronous twin of :class:`Client`: same flows, same policy, ``await``-ed I/O."""
+
+    def __init__(
+        self,
+        *,
+        channels: Iterable[Channel] = (),
+        http: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 10.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        concurrency: int = 10,
+    ) -> None:
+        super().__init__(channels=channels, retry=retry or RetryPolicy(), timeout=timeout)
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(timeout=timeout)
+        self._sleep = sleep
+        self._concurrency = concurrency
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def _drive(self, channel: Channel, flow: SendFlow) -> Delivery:
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, httpx.Request):
+                    try:
+                        response = await self._http.send(step)
+                        await response.aread()
+                    except httpx.TransportError as exc:
+                        raise _wrap_transport_error(exc, channel, step) from exc
+                    step = flow.send(response)
+                elif isinstance(step, Operation):
+                    step = flow.send(await step.arun(timeout=self.timeout))
+                else:
+                    raise TypeError(f"channel {channel.name!r} yielded {type(step).__name__}, not a request")
+        except StopIteration as stop:
+            delivery: Delivery = stop.value
+            return delivery
+        finally:
+            flow.close()
+
+    async def send(
+        self,
+        message: Message | str,
+        *,
+        to: Recipient,
+        channel: str,
+        idempotency_key: str | None = None,
+    ) -> SendResult:
+        """Send ``message`` to one recipient; see :meth:`Client.send`."""
+        ch = self.channel(channel)
+        recipient = _recipient(to)
+        key = idempotency_key or uuid.uuid4().hex
+        deliveries: list[Delivery] = []
+        attempts = 0
+        for i, part in enumerate(self._plan(ch, message)):
+            part_key = key if i == 0 else f"{key}-{i}"
+            retrying = AsyncRetrying(sleep=self._sleep, **self._retrying_kwargs())
+            try:
+                async for attempt in retrying:
+                    with attempt:
+                        attempts += 1
+                        delivery = await self._drive(
+                            ch, ch.send_flow(part, to=recipient, idempotency_key=part_key)
+                        )
+                deliveries.append(delivery)
+            except ProviderError as exc:
+                return self._result(ch, recipient, key, deliveries, attempts, exc)
+        return self._result(ch, recipient, key, deliveries, attempts, None)
+
+    async def send_many(
+        self, message: Message | str, *, to: Iterable[Recipient], channel: str
+    ) -> list[SendResult]:
+        """Send to each recipient concurrently (bounded); one result per recipient, in order."""
+        gate = asyncio.Semaphore(self._concurrency)
+
+        async def one(recipient: Recipient) -> SendResult:
+            async with gate:
+                return await self.send(message, to=recipient, channel=channel)
+
+        return list(await asyncio.gather(*(one(r) for r in to)))

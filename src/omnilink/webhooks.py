@@ -1,0 +1,188 @@
+"""Framework-neutral webhook input and the verification mechanisms every provider shares.
+
+Providers differ in *what* they sign, not in *how* to check a signature safely. The pieces
+here are written once and used by every adapter:
+
+* :class:`WebhookRequest`: method, URL, headers (case-insensitive) and the raw body bytes;
+  signatures are always checked on the raw bytes, never on a re-serialized body;
+* :func:`verify_hmac`: compute an HMAC under each of several secrets (rotation) and compare in
+  constant time;
+* :func:`check_timestamp`: reject a signed timestamp outside the replay window;
+* :func:`form_params` / :func:`json_body`: bounded parsing of the two body encodings.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+
+import httpx
+
+from omnilink.exceptions import WebhookPayloadError, WebhookVerificationError
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "Secrets",
+    "WebhookRequest",
+    "check_timestamp",
+    "form_params",
+    "json_body",
+    "secrets_tuple",
+    "verify_hmac",
+]
+
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+"""Bodies larger than 1 MiB are refused before parsing (providers send far less)."""
+
+Secrets = str | bytes | Sequence[str | bytes]
+"""One secret, or several while rotating: a signature valid under any of them passes."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    """An incoming webhook as any web framework can describe it.
+
+    >>> req = WebhookRequest(method="POST", url="https://x.test/hook",
+    ...                      headers={"Content-Type": "application/json"}, body=b"{}")
+    >>> req.header("content-type")
+    'application/json'
+    """
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def __post_init__(self) -> None:
+        # httpx.Headers gives case-insensitive lookup and keeps repeated headers.
+        object.__setattr__(self, "headers", httpx.Headers(self.headers))
+        if isinstance(self.body, str):
+            object.__setattr__(self, "body", self.body.encode())
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """A header value, looked up case-insensitively."""
+        value = self.headers.get(name)
+        return default if value is None else value
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("content-type") or "").split(";", 1)[0].strip().lower()
+
+
+def secrets_tuple(secrets: Secrets | None, *, provider: str, setting: str) -> tuple[bytes, ...]:
+    """Normalize one-or-many secrets to bytes, refusing an empty configuration."""
+    if secrets is None:
+        return ()
+    items: Iterable[str | bytes] = (secrets,) if isinstance(secrets, str | bytes) else secrets
+    out = tuple(s.encode() if isinstance(s, str) else bytes(s) for s in items)
+    if any(not s for s in out):
+        raise WebhookVerificationError(
+            f"an empty secret is configured in {setting!r}; remove it", provider=provider, reason="config"
+        )
+    return out
+
+
+def verify_hmac(
+    payload: bytes,
+    signature: str | None,
+    *,
+    secrets: Sequence[bytes],
+    provider: str,
+    digest: Literal["sha1", "sha256", "sha512"] = "sha256",
+    encoding: Literal["hex", "base64"] = "hex",
+    prefix: str = "",
+) -> None:
+    """Check ``signature`` against the HMAC of ``payload`` under any of ``secrets``.
+
+    Comparison is constant-time (:func:`hmac.compare_digest`); a header may carry several
+    space- or comma-separated signatures (some providers send one per active secret).
+    """
+    if not secrets:
+        raise WebhookVerificationError(
+            "no webhook secret is configured, so no request can be verified; set the channel's "
+            "signing secret (or pass verify=False to trust the network, which is unsafe)",
+            provider=provider,
+            reason="no_secret",
+        )
+    if not signature:
+        raise WebhookVerificationError(
+            "the request carries no signature", provider=provider, reason="missing"
+        )
+    offered = [s.strip() for s in signature.replace(",", " ").split() if s.strip()]
+    if prefix:
+        offered = [s[len(prefix) :] for s in offered if s.startswith(prefix)]
+    for secret in secrets:
+        mac = hmac.new(secret, payload, getattr(hashlib, digest)).digest()
+        expected = mac.hex() if encoding == "hex" else base64.b64encode(mac).decode()
+        # Check every offered value without short-circuiting on the first mismatch.
+        if any(hmac.compare_digest(expected.encode(), candidate.encode()) for candidate in offered):
+            return
+    raise WebhookVerificationError(
+        "the signature does not match: the body was altered, or it was signed with a secret this "
+        "channel does not have (check the secret, and list both while rotating)",
+        provider=provider,
+        reason="mismatch",
+    )
+
+
+def check_timestamp(
+    timestamp: str | float | None,
+    *,
+    provider: str,
+    tolerance: float = 300.0,
+    now: Callable[[], float] = time.time,
+) -> None:
+    """Reject a signed timestamp more than ``tolerance`` seconds away from now (replay)."""
+    if timestamp is None or timestamp == "":
+        raise WebhookVerificationError(
+            "the request carries no timestamp", provider=provider, reason="missing"
+        )
+    try:
+        ts = float(timestamp)
+    except (TypeError, ValueError):
+        raise WebhookVerificationError(
+            f"the timestamp {timestamp!r} is not a number", provider=provider, reason="timestamp"
+        ) from None
+    if abs(now() - ts) > tolerance:
+        raise WebhookVerificationError(
+            f"the request was signed {now() - ts:.0f}s ago, outside the {tolerance:.0f}s replay window; "
+            "it may be a replay (or the server clock is wrong)",
+            provider=provider,
+            reason="replay",
+        )
+
+
+def _bounded(request: WebhookRequest, *, provider: str, max_bytes: int) -> bytes:
+    if len(request.body) > max_bytes:
+        raise WebhookPayloadError(
+            f"body of {len(request.body)} bytes exceeds the {max_bytes}-byte limit", provider=provider
+        )
+    return request.body
+
+
+def form_params(
+    request: WebhookRequest, *, provider: str, max_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> list[tuple[str, str]]:
+    """The ``application/x-www-form-urlencoded`` body as ordered (key, value) pairs."""
+    body = _bounded(request, provider=provider, max_bytes=max_bytes)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WebhookPayloadError(f"form body is not UTF-8: {exc}", provider=provider) from None
+    return parse_qsl(text, keep_blank_values=True)
+
+
+def json_body(request: WebhookRequest, *, provider: str, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> Any:
+    """The JSON body, parsed; malformed or oversized bodies raise WebhookPayloadError."""
+    body = _bounded(request, provider=provider, max_bytes=max_bytes)
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WebhookPayloadError(f"body is not valid JSON: {exc}", provider=provider) from None
