@@ -1,0 +1,112 @@
+"""The ``omnilink`` command line: ``demo``, ``channels``, ``verify-webhook``, ``resolve``.
+
+Typer and rich are the ``cli`` extra; without them, ``omnilink`` says which install to run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from omnilink.exceptions import MissingDependencyError, OmnilinkError
+
+__all__ = ["main"]
+
+
+def _app() -> Any:
+    try:
+        import typer
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError as exc:
+        raise MissingDependencyError(
+            package=exc.name or "typer", extra="cli", feature="the omnilink command"
+        ) from exc
+
+    app = typer.Typer(
+        name="omnilink",
+        help="Talk to customers on every channel as one conversation; resolve identities in batch.",
+        no_args_is_help=True,
+        add_completion=False,
+    )
+    console = Console()
+
+    @app.command()
+    def demo() -> None:
+        """Send a message over SMTP to an in-process SMTP server and over a fake SMS channel."""
+        from omnilink._demo import run_demo
+
+        report = run_demo()
+        table = Table(title="omnilink demo: what was sent")
+        for column in ("channel", "to", "status", "provider message id", "content"):
+            table.add_column(column)
+        for row in report.rows:
+            table.add_row(row.channel, row.to, row.status, row.provider_message_id or "-", row.content)
+        console.print(table)
+        for line in report.notes:
+            console.print(line)
+
+    @app.command()
+    def channels() -> None:
+        """List the channels installed in this environment (entry points ``omnilink.channels``)."""
+        from omnilink.channels import ChannelRegistry
+
+        registry = ChannelRegistry()
+        table = Table(title="installed channels")
+        table.add_column("name")
+        for name in registry.available():
+            table.add_row(name)
+        console.print(table)
+
+    @app.command("verify-webhook")
+    def verify_webhook(
+        channel: str = typer.Argument(..., help="installed channel name, e.g. twilio-sms"),
+        body: Path = typer.Option(..., "--body", help="file holding the raw request body"),
+        url: str = typer.Option(..., "--url", help="the full URL the provider posted to"),
+        header: list[str] = typer.Option([], "--header", "-H", help="'Name: value', repeatable"),  # noqa: B008
+        setting: list[str] = typer.Option([], "--set", help="channel setting KEY=VALUE, repeatable"),  # noqa: B008
+    ) -> None:
+        """Check a captured webhook's signature and print the normalized events."""
+        from omnilink.channels import create
+        from omnilink.webhooks import WebhookRequest
+
+        settings = dict(_pair(s, "=", "--set") for s in setting)
+        headers = dict(_pair(h, ":", "--header") for h in header)
+        ch = create(channel, **settings)
+        request = WebhookRequest(method="POST", url=url, headers=headers, body=body.read_bytes())
+        try:
+            ch.verify_webhook(request)
+        except OmnilinkError as exc:
+            console.print(f"[red]not verified:[/red] {exc}")
+            raise typer.Exit(1) from None
+        console.print("[green]signature verified[/green]")
+        for event in ch.parse_webhook(request):
+            console.print_json(json.dumps(event.model_dump(mode="json", exclude={"raw"})))
+
+    try:
+        from omnilink.identity._cli import register as register_resolve
+    except ImportError:  # the resolver's CLI lands with the identity package
+        pass
+    else:
+        register_resolve(app, console)
+
+    return app
+
+
+def _pair(text: str, sep: str, option: str) -> tuple[str, str]:
+    key, found, value = text.partition(sep)
+    if not found:
+        raise SystemExit(f"{option} expects KEY{sep}VALUE, got {text!r}")
+    return key.strip(), value.strip()
+
+
+def main() -> None:
+    """Entry point of the ``omnilink`` console script."""
+    try:
+        app = _app()
+    except MissingDependencyError as exc:
+        sys.stderr.write(f"{exc}\n")
+        raise SystemExit(2) from None
+    app()

@@ -1,0 +1,31 @@
+"""Every runnable example in examples/ runs to completion and prints what it promises."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
+
+
+def test_examples_exist() -> None:
+    assert EXAMPLES, "examples/ holds no runnable example"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs(path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip(), f"{path.name} printed nothing"
+
+
+def test_quickstart_output() -> None:
+    path = next(p for p in EXAMPLES if p.name == "quickstart.py")
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=True).stdout
+    assert "sms to +14155550134: sent after 2 attempt(s)" in out
+    assert "inbound from +14155550134: Make it 3 people?" in out
