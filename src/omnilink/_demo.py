@@ -83,7 +83,8 @@ def run_demo() -> DemoReport:
         )
         sms = FakeChannel(name="fake-sms")
         email_to, phone_to = ada.identifier("email"), ada.identifier("phone")
-        assert email_to is not None and phone_to is not None
+        assert email_to is not None
+        assert phone_to is not None
         text = "Hi Ada, your order #1843 has shipped. Reply here or by SMS: we keep the thread."
         with Client(channels=[smtp, sms]) as client:
             sent_mail = client.send(

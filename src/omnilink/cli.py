@@ -65,8 +65,8 @@ def _app() -> Any:
         channel: str = typer.Argument(..., help="installed channel name, e.g. twilio-sms"),
         body: Path = typer.Option(..., "--body", help="file holding the raw request body"),
         url: str = typer.Option(..., "--url", help="the full URL the provider posted to"),
-        header: list[str] = typer.Option([], "--header", "-H", help="'Name: value', repeatable"),  # noqa: B008
-        setting: list[str] = typer.Option([], "--set", help="channel setting KEY=VALUE, repeatable"),  # noqa: B008
+        header: list[str] = typer.Option([], "--header", "-H", help="'Name: value', repeatable"),
+        setting: list[str] = typer.Option([], "--set", help="channel setting KEY=VALUE, repeatable"),
     ) -> None:
         """Check a captured webhook's signature and print the normalized events."""
         from omnilink.channels import create
