@@ -1,0 +1,200 @@
+"""Blocking: the keys that put records into the same block, and candidate pairs from blocks.
+
+A pair is compared only when the two records share at least one key. Several keys are used,
+so a typo in one field does not hide a match: strong identifiers, phonetic codes of names,
+date of birth, postcode with name prefixes, email local parts, address prefixes.
+
+Blocks are capped: only the first ``max_block`` records of a block (in input order) are paired
+within it, so one huge block (a placeholder email, a very common surname code) cannot
+explode into millions of pairs, and so the online graph, which sees records in the same
+order, builds exactly the same pairs. All pairs are never built.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Sequence
+
+import jellyfish
+
+from omnilink.identity._fields import FieldType
+from omnilink.identity._normalize import NormRecord
+
+__all__ = ["BlockingRule", "candidate_pairs", "default_rules", "record_keys"]
+
+KeyFn = Callable[[NormRecord], Iterable[str]]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _soundex(text: str) -> str:
+    return jellyfish.soundex(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _metaphone(text: str) -> str:
+    return jellyfish.metaphone(text)
+
+
+class BlockingRule:
+    """A named key function; records with an equal key are compared."""
+
+    def __init__(self, name: str, keys: KeyFn) -> None:
+        self.name = name
+        self.keys = keys
+
+    def __repr__(self) -> str:
+        return f"BlockingRule({self.name!r})"
+
+
+def _strong_keys(rec: NormRecord) -> Iterable[str]:
+    for e in rec.emails:
+        yield "e:" + e
+    for p in rec.phones:
+        yield "p:" + p
+    for h in rec.handles:
+        yield "h:" + h
+    for col, v in rec.externals:
+        yield f"x:{col}:{v}"
+
+
+def _name_keys(rec: NormRecord) -> Iterable[str]:
+    first, last = rec.first, rec.last
+    if last:
+        sl = _soundex(last)
+        if first:
+            yield f"sl:{sl}{first[0]}"
+            yield f"mf:{_metaphone(first)}{last[0]}"
+            yield f"fl2:{first[:2]}{last[:2]}"
+            # Names swapped between the first and last name fields.
+            yield "sw:" + "|".join(sorted((first, last)))
+        else:
+            yield f"sl:{sl}"
+    elif first:
+        yield f"mf:{_metaphone(first)}"
+
+
+def _email_local_keys(rec: NormRecord) -> Iterable[str]:
+    for e in rec.emails:
+        local = e.rpartition("@")[0]
+        if len(local) >= 5:
+            yield "el:" + local
+
+
+def _phone_tail_keys(rec: NormRecord) -> Iterable[str]:
+    for p in rec.phones:
+        if len(p) >= 9:
+            yield "pt:" + p[-7:]
+
+
+def _columns_of(fields: dict[str, FieldType], *types: FieldType) -> list[str]:
+    return [c for c, t in fields.items() if t in types]
+
+
+def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
+    """Blocking rules for the columns present."""
+    rules = [
+        BlockingRule("strong-identifier", _strong_keys),
+        BlockingRule("name-phonetic", _name_keys),
+        BlockingRule("email-local-part", _email_local_keys),
+        BlockingRule("phone-last-7", _phone_tail_keys),
+    ]
+    dates = _columns_of(fields, FieldType.DATE)
+    postcodes = _columns_of(fields, FieldType.POSTCODE)
+    cities = _columns_of(fields, FieldType.CITY)
+    exacts = _columns_of(fields, FieldType.EXACT)
+    addresses = _columns_of(fields, FieldType.ADDRESS)
+
+    if dates:
+
+        def date_keys(rec: NormRecord) -> Iterable[str]:
+            for c in dates:
+                d = rec.values.get(c)
+                if d:
+                    yield f"d:{c}:{d}"
+                    if rec.last:
+                        yield f"dl:{c}:{d[:4]}{rec.last[:3]}"
+                    if rec.first:
+                        yield f"df:{c}:{d[4:]}{rec.first[:1]}"
+
+        rules.append(BlockingRule("date", date_keys))
+    if postcodes or cities:
+        places = postcodes + cities
+
+        def place_keys(rec: NormRecord) -> Iterable[str]:
+            for c in places:
+                v = rec.values.get(c)
+                if v:
+                    if rec.first:
+                        yield f"pf:{c}:{v}:{rec.first[:2]}"
+                    if rec.last:
+                        yield f"pl:{c}:{v}:{rec.last[:2]}"
+
+        rules.append(BlockingRule("place-and-name", place_keys))
+    if exacts:
+
+        def code_keys(rec: NormRecord) -> Iterable[str]:
+            for c in exacts:
+                v = rec.values.get(c)
+                # Long codes only (national ids): a state or a gender says nothing on its own.
+                if v and len(v) >= 5:
+                    yield f"c:{c}:{v}"
+
+        rules.append(BlockingRule("code", code_keys))
+    if addresses:
+
+        def address_keys(rec: NormRecord) -> Iterable[str]:
+            parts = [rec.values.get(c) for c in addresses]
+            text = " ".join(p for p in parts if p)
+            if not text:
+                return
+            words = [w for w in text.split(" ") if not w.isdigit()]
+            if words and rec.first:
+                yield f"a:{_metaphone(words[0])}:{rec.first[:1]}"
+            if words and rec.last:
+                yield f"al:{_soundex(words[0])}:{rec.last[:1]}"
+
+        rules.append(BlockingRule("address", address_keys))
+    return rules
+
+
+def record_keys(rules: Sequence[BlockingRule], rec: NormRecord) -> list[str]:
+    """Every blocking key of a record (deduplicated, in a stable order)."""
+    if rec.empty:
+        return []
+    keys: dict[str, None] = {}
+    for rule in rules:
+        for k in rule.keys(rec):
+            keys[k] = None
+    return list(keys)
+
+
+def candidate_pairs(
+    keys_per_record: Sequence[Sequence[str]], *, max_block: int
+) -> tuple[list[tuple[int, int]], dict[str, int]]:
+    """Pairs ``(i, j)`` with ``i < j`` sharing a key, within the first ``max_block`` members of each block.
+
+    Returns the pairs, ordered by ``j`` then ``i``, and statistics (blocks, capped blocks).
+    """
+    blocks: dict[str, list[int]] = {}
+    seen: set[int] = set()
+    n = len(keys_per_record)
+    pairs: list[tuple[int, int]] = []
+    capped = 0
+    for j, keys in enumerate(keys_per_record):
+        for key in keys:
+            members = blocks.get(key)
+            if members is None:
+                blocks[key] = [j]
+                continue
+            if len(members) >= max_block:
+                if len(members) == max_block:
+                    capped += 1
+                    members.append(-1)  # marks the block as capped, counted once
+                continue
+            for i in members:
+                code = i * n + j
+                if code not in seen:
+                    seen.add(code)
+                    pairs.append((i, j))
+            members.append(j)
+    return pairs, {"blocks": len(blocks), "capped_blocks": capped, "pairs": len(pairs)}

@@ -1,0 +1,207 @@
+"""``omnilink resolve``: files in, one profile id per record out, rejects kept with their reason.
+
+The extension of a path decides its format (``.csv``, ``.jsonl``/``.ndjson``, ``.parquet``).
+Rows that cannot even be read (a JSON line that is not an object, a CSV row with the wrong
+number of fields) go to the rejects file with their line number; rows the resolver refuses go
+there too, with the field and the reason. Nothing is dropped silently and no row stops the run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from omnilink.exceptions import ConfigurationError, MissingDependencyError
+
+__all__ = ["ReadReject", "read_records", "register", "write_rows"]
+
+_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+
+
+@dataclass(frozen=True, slots=True)
+class ReadReject:
+    """A row that could not be read at all."""
+
+    line: int
+    raw: str
+    reason: str
+
+
+def _format(path: Path) -> str:
+    try:
+        return _FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise ConfigurationError(
+            f"cannot tell the format of {str(path)!r} from its extension; use one of {', '.join(_FORMATS)}"
+        ) from None
+
+
+def read_records(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any]]:
+    """Yield the rows of ``path`` as dicts; rows that cannot be read are appended to ``rejects``."""
+    fmt = _format(path)
+    if fmt == "csv":
+        # surrogateescape keeps non-UTF-8 bytes as lone surrogates, so the row survives reading
+        # and the resolver reports the offending field instead of the whole file failing.
+        with path.open(newline="", encoding="utf-8", errors="surrogateescape") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header is None:
+                return
+            for row in reader:
+                if len(row) != len(header):
+                    if not any(cell.strip() for cell in row):
+                        rejects.append(ReadReject(reader.line_num, ",".join(row), "empty row"))
+                        continue
+                    rejects.append(
+                        ReadReject(reader.line_num, ",".join(row), f"{len(row)} fields, header has {len(header)}")
+                    )
+                    continue
+                yield dict(zip(header, row, strict=True))
+    elif fmt == "jsonl":
+        with path.open("rb") as fh:
+            for line_no, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    obj = json.loads(raw)
+                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    rejects.append(ReadReject(line_no, raw.decode("utf-8", "replace")[:200], f"invalid JSON: {exc}"))
+                    continue
+                if not isinstance(obj, dict):
+                    rejects.append(
+                        ReadReject(line_no, raw.decode("utf-8", "replace")[:200], "a JSON line must be an object")
+                    )
+                    continue
+                yield obj
+    else:
+        pq = _pyarrow_parquet()
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
+            yield from batch.to_pylist()
+
+
+def write_rows(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Write ``rows`` (dicts with ``columns``) in the format ``path``'s extension names."""
+    fmt = _format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        with path.open("w", newline="", encoding="utf-8", errors="surrogateescape") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+    elif fmt == "jsonl":
+        with path.open("w", encoding="utf-8", errors="surrogateescape") as fh:
+            for row in rows:
+                fh.write(json.dumps({c: row.get(c) for c in columns}, default=str, ensure_ascii=False) + "\n")
+    else:
+        pq = _pyarrow_parquet()
+        import pyarrow as pa
+
+        table = pa.table({c: [None if row.get(c) is None else str(row.get(c)) for row in rows] for c in columns})
+        pq.write_table(table, path)
+
+
+def _pyarrow_parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise MissingDependencyError(package="pyarrow", extra="parquet", feature="Parquet files") from exc
+    return pq
+
+
+def _rejects_path(output: Path) -> Path:
+    return output.with_name(f"{output.stem}.rejects{output.suffix}")
+
+
+def register(app: Any, console: Any) -> None:
+    """Add the ``resolve`` command to the typer ``app``."""
+    import typer
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from omnilink.identity import Resolver
+
+    @app.command()
+    def resolve(
+        input: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, JSONL or Parquet file"),  # noqa: A002
+        output: Path = typer.Option(..., "--output", "-o", help="where to write id + profile_id"),
+        id_column: str = typer.Option("id", "--id-column", help="the column that identifies a row"),
+        field: list[str] = typer.Option([], "--field", help="COLUMN=TYPE, repeatable (default: inferred)"),
+        region: str | None = typer.Option(None, "--region", help="default phone region, e.g. US"),
+        region_column: str | None = typer.Option(
+            None, "--region-column", help="per-row region column (e.g. a country code); wins over --region"
+        ),
+        threshold: float | None = typer.Option(None, "--threshold", help="match probability needed to link"),
+        rejects: Path | None = typer.Option(None, "--rejects", help="default: OUTPUT.rejects.EXT"),
+    ) -> None:
+        """Resolve the records of INPUT into profiles; write each record's profile id to OUTPUT."""
+        started = time.perf_counter()
+        fields: dict[str, str] = {}
+        for item in field:
+            column, sep, kind = item.partition("=")
+            if not sep:
+                raise typer.BadParameter(f"--field expects COLUMN=TYPE, got {item!r}")
+            fields[column.strip()] = kind.strip()
+        read_rejects: list[ReadReject] = []
+        options: dict[str, Any] = {"id_field": id_column, "region": region, "region_field": region_column}
+        if fields:
+            options["fields"] = fields
+        if threshold is not None:
+            options["threshold"] = threshold
+        try:
+            resolver = Resolver(**options)
+        except (ConfigurationError, ValueError) as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,} rows"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=not sys.stdout.isatty(),
+        ) as progress:
+            task = progress.add_task("reading", total=None)
+            records: list[dict[str, Any]] = []
+            for record in read_records(input, read_rejects):
+                records.append(record)
+                if len(records) % 10_000 == 0:
+                    progress.update(task, completed=len(records))
+            progress.update(task, completed=len(records), total=len(records), description="resolving")
+            result = resolver.resolve(records)
+            progress.update(task, description="writing")
+            out_rows = [{id_column: rid, "profile_id": pid} for rid, pid in result.profile_of.items()]
+            write_rows(output, out_rows, [id_column, "profile_id"])
+            reject_rows: list[dict[str, Any]] = [
+                {"line": r.line, "id": None, "field": None, "value": r.raw, "reason": r.reason} for r in read_rejects
+            ]
+            reject_rows += [
+                {"line": None, "id": r.record_id, "field": r.field, "value": r.value, "reason": r.reason}
+                for r in result.rejects
+            ]
+            rejects_out = rejects or _rejects_path(output)
+            write_rows(rejects_out, reject_rows, ["line", "id", "field", "value", "reason"])
+            progress.update(task, description="done")
+
+        summary = Table(title=f"omnilink resolve {input.name}")
+        summary.add_column("records", justify="right")
+        summary.add_column("profiles", justify="right")
+        summary.add_column("links", justify="right")
+        summary.add_column("rejected rows", justify="right")
+        summary.add_column("seconds", justify="right")
+        rejected_rows = len(read_rejects) + len({r.record_id for r in result.rejects if r.row_rejected})
+        summary.add_row(
+            f"{len(result.profile_of):,}",
+            f"{len(result.profiles):,}",
+            f"{len(result.links):,}",
+            f"{rejected_rows:,}",
+            f"{time.perf_counter() - started:.2f}",
+        )
+        console.print(summary)
+        console.print(f"profiles -> {output}   rejects ({len(reject_rows):,} entries) -> {rejects_out}")

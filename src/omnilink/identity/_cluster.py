@@ -1,0 +1,181 @@
+"""Constrained clustering and stable profile ids.
+
+Links are applied record by record in input order and, for each record, strongest first
+(deterministic links, then descending match weight). A union is refused when it would put
+two different values of an exclusive field in one profile, or more distinct strong
+identifiers of one kind than the per-profile cap allows. The online graph applies the very
+same rule as records arrive, which is why batch and online runs give the same clusters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+
+__all__ = ["Constraints", "ConstrainedUnionFind", "assign_profile_ids", "profile_id"]
+
+
+def profile_id(seed_record_id: str) -> str:
+    """A profile id derived from a record id: the same input always gives the same id."""
+    return "p_" + hashlib.blake2b(seed_record_id.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+class Constraints:
+    """What a group of records holds that limits merging: exclusive values and capped identifiers."""
+
+    __slots__ = ("capped", "exclusive")
+
+    def __init__(
+        self, exclusive: dict[str, str] | None = None, capped: dict[str, set[str]] | None = None
+    ) -> None:
+        self.exclusive = exclusive
+        self.capped = capped
+
+    def compatible(self, other: Constraints, caps: Mapping[str, int]) -> bool:
+        if self.exclusive and other.exclusive:
+            for col, v in other.exclusive.items():
+                mine = self.exclusive.get(col)
+                if mine is not None and mine != v:
+                    return False
+        if self.capped and other.capped:
+            for kind, vals in other.capped.items():
+                mine_vals = self.capped.get(kind)
+                if mine_vals and len(mine_vals) + len(vals) > caps.get(kind, 1 << 30):
+                    if len(mine_vals | vals) > caps[kind]:
+                        return False
+        return True
+
+    def absorb(self, other: Constraints) -> None:
+        if other.exclusive:
+            if self.exclusive is None:
+                self.exclusive = dict(other.exclusive)
+            else:
+                for col, v in other.exclusive.items():
+                    self.exclusive.setdefault(col, v)
+        if other.capped:
+            if self.capped is None:
+                self.capped = {k: set(v) for k, v in other.capped.items()}
+            else:
+                for kind, vals in other.capped.items():
+                    self.capped.setdefault(kind, set()).update(vals)
+
+    def copy(self) -> Constraints:
+        return Constraints(
+            dict(self.exclusive) if self.exclusive else None,
+            {k: set(v) for k, v in self.capped.items()} if self.capped else None,
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not self.exclusive and not self.capped
+
+
+class ConstrainedUnionFind:
+    """Union-find whose unions respect :class:`Constraints` (refused unions return False)."""
+
+    def __init__(self, constraints: Sequence[Constraints | None], caps: Mapping[str, int]) -> None:
+        n = len(constraints)
+        self.parent = list(range(n))
+        self.size = [1] * n
+        self.cons: list[Constraints | None] = list(constraints)
+        self.caps = dict(caps)
+        self.refused = 0
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def can_union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        ca, cb = self.cons[ra], self.cons[rb]
+        return ca is None or cb is None or ca.compatible(cb, self.caps)
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        ca, cb = self.cons[ra], self.cons[rb]
+        if ca is not None and cb is not None and not ca.compatible(cb, self.caps):
+            self.refused += 1
+            return False
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+            ca, cb = cb, ca
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        if cb is not None:
+            if ca is None:
+                self.cons[ra] = cb
+            else:
+                ca.absorb(cb)
+            self.cons[rb] = None
+        return True
+
+    def groups(self) -> list[list[int]]:
+        """Members of every group, each sorted, groups ordered by their first member."""
+        by_root: dict[int, list[int]] = {}
+        for i in range(len(self.parent)):
+            by_root.setdefault(self.find(i), []).append(i)
+        return list(by_root.values())
+
+
+def assign_profile_ids(
+    groups: Iterable[Sequence[str]],
+    *,
+    previous: Mapping[str, str] | None = None,
+) -> tuple[list[str], list[tuple[str, tuple[str, ...]]]]:
+    """A profile id per group, and the merges ``(surviving, absorbed)`` relative to ``previous``.
+
+    Without ``previous``, a group's id derives from its smallest record id, so the same input
+    gives the same ids and adding records does not renumber the groups they do not join.
+    With ``previous`` (record id -> profile id of an earlier run), a group keeps the earlier id
+    held by most of its records (ties: the smallest id); the other earlier ids it contains are
+    recorded as absorbed. An earlier profile split over several groups keeps its id in the group
+    holding most of its records.
+    """
+    groups = [list(g) for g in groups]
+    ids: list[str | None] = [None] * len(groups)
+    merges: list[tuple[str, tuple[str, ...]]] = []
+    taken: set[str] = set()
+    if previous:
+        claims: dict[str, list[tuple[int, int]]] = {}
+        for gi, g in enumerate(groups):
+            counts: dict[str, int] = {}
+            for rid in g:
+                old = previous.get(rid)
+                if old is not None:
+                    counts[old] = counts.get(old, 0) + 1
+            for old, k in counts.items():
+                claims.setdefault(old, []).append((k, gi))
+        # Each earlier id goes to the group holding most of its records (ties: earlier group).
+        best_group: dict[str, int] = {
+            old: min(cl, key=lambda t: (-t[0], t[1]))[1] for old, cl in claims.items()
+        }
+        offered: dict[int, list[tuple[int, str]]] = {}
+        for old, gi in best_group.items():
+            k = next(c for c, g in claims[old] if g == gi)
+            offered.setdefault(gi, []).append((k, old))
+        for gi, olds in offered.items():
+            olds.sort(key=lambda t: (-t[0], t[1]))
+            surviving = olds[0][1]
+            ids[gi] = surviving
+            taken.add(surviving)
+            if len(olds) > 1:
+                merges.append((surviving, tuple(sorted(o for _, o in olds[1:]))))
+    for gi, g in enumerate(groups):
+        if ids[gi] is None:
+            pid = profile_id(min(g))
+            salt = 0
+            while pid in taken:
+                salt += 1
+                pid = profile_id(f"{min(g)}\x00{salt}")
+            ids[gi] = pid
+            taken.add(pid)
+    return [i for i in ids if i is not None], merges

@@ -1,0 +1,485 @@
+"""Comparators: each maps a pair of canonical values to a discrete agreement level.
+
+A comparator never raises and is symmetric: ``compare(a, b) == compare(b, a)``. Level 0 is
+the strongest agreement, the last level is "different", and ``NULL`` (-1) means a value is
+missing on either side, which is no evidence at all (weight 0).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.fuzz import token_set_ratio
+
+from omnilink.identity._normalize import NormRecord
+
+__all__ = [
+    "NULL",
+    "AddressComparator",
+    "CityComparator",
+    "Comparator",
+    "DateComparator",
+    "EmailComparator",
+    "EmailNameComparator",
+    "ExactComparator",
+    "ExternalIdComparator",
+    "FirstNameComparator",
+    "HandleComparator",
+    "LastNameComparator",
+    "PhoneComparator",
+    "PostcodeComparator",
+    "TextComparator",
+    "nickname_equivalent",
+    "one_digit_apart",
+    "date_swapped",
+]
+
+NULL = -1
+
+_jw = JaroWinkler.normalized_similarity
+_lev = Levenshtein.distance
+
+
+@functools.cache
+def _nick_groups() -> dict[str, frozenset[str]]:
+    """name -> every name it is a nickname or a canonical form of (read-only after building)."""
+    from nicknames import NickNamer
+
+    namer = NickNamer()
+    groups: dict[str, set[str]] = {}
+    for canonical, nicks in namer.nickname_lookup.items():
+        for n in (canonical, *nicks):
+            groups.setdefault(n, set()).update(nicks)
+            groups[n].add(canonical)
+    return {k: frozenset(v) for k, v in groups.items()}
+
+
+def nickname_equivalent(a: str, b: str) -> bool:
+    """Whether one name is a known nickname of the other (bob ~ robert, liz ~ elizabeth)."""
+    if a == b:
+        return True
+    groups = _nick_groups()
+    ga = groups.get(a)
+    if ga is not None and b in ga:
+        return True
+    gb = groups.get(b)
+    return gb is not None and a in gb
+
+
+def one_digit_apart(a: str, b: str) -> bool:
+    """Same length and one substituted character, or two adjacent characters transposed."""
+    if len(a) != len(b) or a == b:
+        return False
+    diffs = [i for i in range(len(a)) if a[i] != b[i]]
+    if len(diffs) == 1:
+        return True
+    return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+
+
+def date_swapped(a: str, b: str) -> bool:
+    """``YYYYMMDD`` dates equal once day and month are swapped."""
+    return len(a) == 8 and len(b) == 8 and a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6] and a != b
+
+
+class Comparator:
+    """Base class: ``value`` reads a record, ``compare`` maps two values to a level."""
+
+    name: str = ""
+    levels: tuple[str, ...] = ()
+    tf: bool = False
+    """Whether the exact level (0) is term-frequency adjusted: agreeing on a common value is weaker."""
+    default_m: tuple[float, ...] = ()
+    """Starting m probabilities for EM (one per level)."""
+
+    def value(self, rec: NormRecord) -> Any:
+        raise NotImplementedError
+
+    def compare(self, a: Any, b: Any) -> int:
+        raise NotImplementedError
+
+    def tf_key(self, value: Any) -> Hashable | None:
+        """The value whose frequency adjusts the exact level (None: no adjustment)."""
+        return value if isinstance(value, str) else None
+
+    def display(self, value: Any) -> Any:
+        return value
+
+    def safe_compare(self, a: Any, b: Any) -> int:
+        """``compare`` that cannot raise: any failure counts as "no evidence"."""
+        try:
+            return self.compare(a, b)
+        except Exception:  # comparators must never stop a run
+            return NULL
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class _Fuzzy(Comparator):
+    """exact / jw >= hi / jw >= lo / different."""
+
+    levels = ("exact", "jw>=0.92", "jw>=0.80", "different")
+    default_m = (0.85, 0.08, 0.04, 0.03)
+    hi = 0.92
+    lo = 0.80
+
+    def compare(self, a: Any, b: Any) -> int:
+        if not a or not b:
+            return NULL
+        if a == b:
+            return 0
+        s = _jw(a, b)
+        if s >= self.hi:
+            return 1
+        if s >= self.lo:
+            return 2
+        return 3
+
+
+class FirstNameComparator(Comparator):
+    """First names: exact / nickname or initial / swapped with the surname / Jaro-Winkler bands."""
+
+    name = "first_name"
+    levels = ("exact", "nickname", "jw>=0.92", "swapped", "jw>=0.80", "different")
+    default_m = (0.85, 0.03, 0.06, 0.01, 0.02, 0.03)
+    tf = True
+
+    def value(self, rec: NormRecord) -> Any:
+        return (rec.first, rec.last) if rec.first else None
+
+    def tf_key(self, value: Any) -> Hashable | None:
+        return value[0] if value else None
+
+    def display(self, value: Any) -> Any:
+        return value[0] if value else None
+
+    def compare(self, a: Any, b: Any) -> int:
+        if not a or not b:
+            return NULL
+        fa, la = a
+        fb, lb = b
+        if fa == fb:
+            return 0
+        if nickname_equivalent(fa, fb) or (
+            (len(fa) == 1 or len(fb) == 1) and fa[0] == fb[0]
+        ):
+            return 1
+        s = _jw(fa, fb)
+        if s >= 0.92:
+            return 2
+        if (lb and fa == lb) or (la and fb == la):
+            return 3
+        if s >= 0.80:
+            return 4
+        return 5
+
+
+class LastNameComparator(Comparator):
+    """Surnames: exact / swapped with the first name / Jaro-Winkler bands."""
+
+    name = "last_name"
+    levels = ("exact", "jw>=0.92", "swapped", "jw>=0.80", "different")
+    default_m = (0.85, 0.08, 0.01, 0.03, 0.03)
+    tf = True
+
+    def value(self, rec: NormRecord) -> Any:
+        return (rec.last, rec.first) if rec.last else None
+
+    def tf_key(self, value: Any) -> Hashable | None:
+        return value[0] if value else None
+
+    def display(self, value: Any) -> Any:
+        return value[0] if value else None
+
+    def compare(self, a: Any, b: Any) -> int:
+        if not a or not b:
+            return NULL
+        la, fa = a
+        lb, fb = b
+        if la == lb:
+            return 0
+        s = _jw(la, lb)
+        if s >= 0.92:
+            return 1
+        if (fb and la == fb) or (fa and lb == fa):
+            return 2
+        if s >= 0.80:
+            return 3
+        # Double-barrelled and changed surnames: one contains the other as a word.
+        if " " in la or " " in lb or "-" in la or "-" in lb:
+            wa, wb = set(la.replace("-", " ").split()), set(lb.replace("-", " ").split())
+            if wa & wb:
+                return 3
+        return 4
+
+
+class _StrongSet(Comparator):
+    """Sets of canonical identifiers: exact (some value in common) / exact but weak / different.
+
+    ``weak`` is a set owned by the engine (role mailboxes, placeholders, identifiers seen with
+    many different people): agreeing on one of those is evidence with its own, smaller weight.
+    """
+
+    def __init__(self, weak: set[str]) -> None:
+        self.weak = weak
+
+    def value(self, rec: NormRecord) -> Any:
+        raise NotImplementedError
+
+    def display(self, value: Any) -> Any:
+        return ", ".join(value) if value else None
+
+    def _common(self, a: tuple[str, ...], b: tuple[str, ...]) -> int:
+        """0: a strong common value, 1: only weak common values, 2: none in common."""
+        if len(a) == 1 and len(b) == 1:
+            if a[0] == b[0]:
+                return 1 if a[0] in self.weak else 0
+            return 2
+        common = set(a).intersection(b)
+        if not common:
+            return 2
+        return 1 if all(v in self.weak for v in common) else 0
+
+
+class EmailComparator(_StrongSet):
+    name = "email"
+    levels = ("exact", "exact-guarded", "same-local-part", "local-jw>=0.88", "different")
+    default_m = (0.6, 0.01, 0.1, 0.09, 0.2)
+
+    def value(self, rec: NormRecord) -> Any:
+        return rec.emails or None
+
+    def compare(self, a: Any, b: Any) -> int:
+        if not a or not b:
+            return NULL
+        c = self._common(a, b)
+        if c < 2:
+            return c
+        best = 0.0
+        for x in a:
+            lx = x.rpartition("@")[0]
+            for y in b:
+                ly = y.rpartition("@")[0]
+                if lx == ly and len(lx) >= 4 and x not in self.weak and y not in self.weak:
+                    return 2
+                best = max(best, _jw(lx, ly))
+        return 3 if best >= 0.88 else 4
+
+
+class PhoneComparator(_StrongSet):
+    name = "phone"
+    levels = ("exact", "exact-guarded", "one-digit-typo", "same-last-7", "different")
+    default_m = (0.6, 0.01, 0.08, 0.01, 0.3)
+
+    def value(self, rec: NormRecord) -> Any:
+        return rec.phones or None
+
+    def compare(self, a: Any, b: Any) -> int:
+        if not a or not b:
+            return NULL
+        c = self._common(a, b)
+        if c < 2:
+            return c
+        last7 = False
+        for x in a:
+            for y in b:
+                if one_digit_apart(x, y):
+                    return 2
+                if len(x) >= 8 and len(y) >= 8 and x[-7:] == y[-7:]:
+                    last7 = True
+        return 3 if last7 else 4
+
+
+class HandleComparator(_StrongSet):
+    name = "handle"
+    levels = ("exact", "exact-guarded", "same-handle-other-platform", "different")
+    default_m = (0.6, 0.01, 0.1, 0.29)
+
+    def value(self, rec: NormRecord) -> Any:
+        return rec.handles or None
+
+    def compare(self, a: Any, b: Any) -> int:
+        if not a or not b:
+            return NULL
+        c = self._common(a, b)
+        if c < 2:
+            return c
+        ha = {h.partition(":")[2] or h for h in a}
+        hb = {h.partition(":")[2] or h for h in b}
+        return 2 if ha & hb else 3
+
+
+class EmailNameComparator(Comparator):
+    """One record's email local part against the other record's name (jsmith@ ~ John Smith).
+
+    Only used when exactly one of the two records has an email; otherwise the email comparator
+    already speaks and counting the name twice would overstate the evidence.
+    """
+
+    name = "email_vs_name"
+    levels = ("local-part-is-name", "local-part-has-surname", "different")
+    default_m = (0.3, 0.3, 0.4)
+
+    def value(self, rec: NormRecord) -> Any:
+        locals_ = tuple(
+            "".join(ch for ch in e.rpartition("@")[0] if ch.isalpha()) for e in rec.emails
+        )
+        return (locals_, rec.first or "", rec.last or "")
+
+    def display(self, value: Any) -> Any:
+        if not value:
+            return None
+        locals_, first, last = value
+        return ", ".join(locals_) if locals_ else f"{first} {last}".strip() or None
+
+    @staticmethod
+    def _score(locals_: tuple[str, ...], first: str, last: str) -> int:
+        first = first.replace(" ", "")
+        last = last.replace(" ", "")
+        best = 2
+        for lp in locals_:
+            if len(last) >= 3 and last in lp:
+                if first and (first in lp or lp.startswith(first[0]) or lp.endswith(first[0])):
+                    return 0
+                best = 1
+            elif first and last and len(first) >= 3 and lp.startswith(first) and last[0] in lp[len(first):]:
+                return 0
+        return best
+
+    def compare(self, a: Any, b: Any) -> int:
+        if not a or not b:
+            return NULL
+        la, fa, sa = a
+        lb, fb, sb = b
+        if la and not lb and (fb or sb):
+            return self._score(la, fb, sb)
+        if lb and not la and (fa or sa):
+            return self._score(lb, fa, sa)
+        return NULL
+
+
+class ExternalIdComparator(Comparator):
+    """An id from another system: equal or not."""
+
+    levels = ("exact", "different")
+    default_m = (0.9, 0.1)
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+        self.name = f"external_id:{column}"
+
+    def value(self, rec: NormRecord) -> Any:
+        for col, v in rec.externals:
+            if col == self.column:
+                return v
+        return None
+
+    def compare(self, a: Any, b: Any) -> int:
+        if a is None or b is None:
+            return NULL
+        return 0 if a == b else 1
+
+
+class _Column(Comparator):
+    def __init__(self, column: str) -> None:
+        self.column = column
+        self.name = column
+
+    def value(self, rec: NormRecord) -> Any:
+        return rec.values.get(self.column)
+
+
+class ExactComparator(_Column):
+    """Codes (national ids, states, genders): exact / one edit (long codes only) / different."""
+
+    levels = ("exact", "one-edit", "different")
+    default_m = (0.9, 0.05, 0.05)
+    tf = True
+
+    def compare(self, a: Any, b: Any) -> int:
+        if not a or not b:
+            return NULL
+        if a == b:
+            return 0
+        if len(a) >= 5 and len(b) >= 5 and (one_digit_apart(a, b) or _lev(a, b, score_cutoff=1) <= 1):
+            return 1
+        return 2
+
+
+class PostcodeComparator(_Column):
+    levels = ("exact", "one-edit", "different")
+    default_m = (0.85, 0.08, 0.07)
+    tf = True
+
+    def compare(self, a: Any, b: Any) -> int:
+        if not a or not b:
+            return NULL
+        if a == b:
+            return 0
+        if one_digit_apart(a, b) or _lev(a, b, score_cutoff=1) <= 1:
+            return 1
+        return 2
+
+
+class CityComparator(_Column):
+    levels = ("exact", "jw>=0.90", "different")
+    default_m = (0.85, 0.08, 0.07)
+    tf = True
+
+    def compare(self, a: Any, b: Any) -> int:
+        if not a or not b:
+            return NULL
+        if a == b:
+            return 0
+        return 1 if _jw(a, b) >= 0.90 else 2
+
+
+class DateComparator(_Column):
+    """Dates: exact / day and month swapped / one typed digit / same year / different."""
+
+    levels = ("exact", "day-month-swapped", "one-edit", "year-off-by-one", "different")
+    default_m = (0.85, 0.02, 0.08, 0.02, 0.03)
+
+    def compare(self, a: Any, b: Any) -> int:
+        if not a or not b:
+            return NULL
+        if a == b:
+            return 0
+        if date_swapped(a, b):
+            return 1
+        if one_digit_apart(a, b) or _lev(a, b, score_cutoff=1) <= 1:
+            return 2
+        if len(a) == 8 and len(b) == 8 and a[4:] == b[4:] and a[:4].isdigit() and b[:4].isdigit():
+            if abs(int(a[:4]) - int(b[:4])) <= 1:
+                return 3
+        return 4
+
+
+class AddressComparator(_Column):
+    """Street addresses: exact / very similar / similar / different (Jaro-Winkler or token sets)."""
+
+    levels = ("exact", "sim>=0.92", "sim>=0.80", "different")
+    default_m = (0.75, 0.12, 0.06, 0.07)
+
+    def compare(self, a: Any, b: Any) -> int:
+        if not a or not b:
+            return NULL
+        if a == b:
+            return 0
+        s = max(_jw(a, b), token_set_ratio(a, b) / 100.0)
+        if s >= 0.92:
+            return 1
+        if s >= 0.80:
+            return 2
+        return 3
+
+
+class TextComparator(_Fuzzy, _Column):
+    def __init__(self, column: str) -> None:
+        _Column.__init__(self, column)
+
+
+ComparatorFactory = Callable[[str], Comparator]

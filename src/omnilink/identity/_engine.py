@@ -1,0 +1,225 @@
+"""What the batch resolver and the online graph share: configuration, comparators, the rules.
+
+Both call the same functions here for canonicalization, blocking keys, deterministic links,
+guards, comparison and scoring, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rapidfuzz.distance import JaroWinkler
+
+from omnilink.identity._blocking import BlockingRule, default_rules
+from omnilink.identity._cluster import Constraints
+from omnilink.identity._comparators import (
+    NULL,
+    AddressComparator,
+    CityComparator,
+    Comparator,
+    DateComparator,
+    EmailComparator,
+    EmailNameComparator,
+    ExactComparator,
+    ExternalIdComparator,
+    FirstNameComparator,
+    HandleComparator,
+    LastNameComparator,
+    PhoneComparator,
+    PostcodeComparator,
+    TextComparator,
+    nickname_equivalent,
+)
+from omnilink.identity._fields import FieldType
+from omnilink.identity._model import FSModel
+from omnilink.identity._normalize import NormRecord, Normalizer
+
+__all__ = ["Config", "Engine", "names_compatible"]
+
+_jw = JaroWinkler.normalized_similarity
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Config:
+    id_field: str
+    fields: Mapping[str, FieldType]
+    region: str | None
+    region_field: str | None
+    exclusive: tuple[str, ...]
+    threshold: float
+    max_block: int
+    max_field_length: int
+    shared_after: int
+    max_per_profile: int
+    deterministic: bool
+    tf_adjustment: bool
+    u_pairs: int
+    em_iterations: int
+    seed: int
+
+
+def names_compatible(a: str | None, b: str | None) -> bool:
+    """First names that could belong to one person: missing, equal, nickname, initial or a typo away."""
+    if not a or not b or a == b:
+        return True
+    if (len(a) == 1 or len(b) == 1) and a[0] == b[0]:
+        return True
+    return nickname_equivalent(a, b) or _jw(a, b) >= 0.88
+
+
+def build_comparators(fields: Mapping[str, FieldType], weak: set[str]) -> list[Comparator]:
+    types = set(fields.values())
+    comps: list[Comparator] = []
+    if types & {FieldType.FIRST_NAME, FieldType.FULL_NAME}:
+        comps.append(FirstNameComparator())
+    if types & {FieldType.LAST_NAME, FieldType.FULL_NAME}:
+        comps.append(LastNameComparator())
+    if FieldType.EMAIL in types:
+        comps.append(EmailComparator(weak))
+        if types & {FieldType.FIRST_NAME, FieldType.LAST_NAME, FieldType.FULL_NAME}:
+            comps.append(EmailNameComparator())
+    if FieldType.PHONE in types:
+        comps.append(PhoneComparator(weak))
+    if FieldType.HANDLE in types:
+        comps.append(HandleComparator(weak))
+    for col, ft in fields.items():
+        if ft is FieldType.EXTERNAL_ID:
+            comps.append(ExternalIdComparator(col))
+        elif ft is FieldType.DATE:
+            comps.append(DateComparator(col))
+        elif ft is FieldType.ADDRESS:
+            comps.append(AddressComparator(col))
+        elif ft is FieldType.CITY:
+            comps.append(CityComparator(col))
+        elif ft is FieldType.POSTCODE:
+            comps.append(PostcodeComparator(col))
+        elif ft is FieldType.EXACT:
+            comps.append(ExactComparator(col))
+        elif ft is FieldType.TEXT:
+            comps.append(TextComparator(col))
+    return comps
+
+
+class SharedTracker:
+    """Finds identifiers used by several different people (household phones, shared inboxes).
+
+    A value becomes *shared* once it has been seen with ``shared_after`` first names that are
+    not compatible with one another; shared values are added to the weak set, so they stop
+    linking on their own and agree at the weaker "exact-guarded" level.
+    """
+
+    def __init__(self, weak: set[str], shared_after: int) -> None:
+        self.weak = weak
+        self.shared_after = shared_after
+        self._names: dict[str, list[str]] = {}
+
+    def see(self, rec: NormRecord) -> None:
+        first = rec.first
+        if not first:
+            return
+        for v in (*rec.emails, *rec.phones, *rec.handles):
+            if v in self.weak:
+                continue
+            names = self._names.get(v)
+            if names is None:
+                self._names[v] = [first]
+                continue
+            if any(names_compatible(first, n) for n in names):
+                continue
+            names.append(first)
+            if len(names) >= self.shared_after:
+                self.weak.add(v)
+                del self._names[v]
+
+
+class Engine:
+    """Comparators, blocking rules and guards for one configuration (and one weak-value set)."""
+
+    def __init__(self, config: Config, weak: set[str] | None = None) -> None:
+        self.config = config
+        self.weak: set[str] = set() if weak is None else weak
+        self.comparators = build_comparators(config.fields, self.weak)
+        self.rules: list[BlockingRule] = default_rules(dict(config.fields))
+        self.exclusive = tuple(config.exclusive)
+        self.caps = {"email": config.max_per_profile, "phone": config.max_per_profile}
+
+    def normalizer(self) -> Normalizer:
+        norm = Normalizer(
+            id_field=self.config.id_field,
+            fields=self.config.fields,
+            region=self.config.region,
+            region_field=self.config.region_field,
+            max_field_length=self.config.max_field_length,
+        )
+        norm.weak = self.weak
+        return norm
+
+    def values(self, rec: NormRecord) -> list[Any]:
+        return [c.value(rec) for c in self.comparators]
+
+    def pattern(self, va: Sequence[Any], vb: Sequence[Any]) -> tuple[int, ...]:
+        out = []
+        for c, comp in enumerate(self.comparators):
+            try:
+                out.append(comp.compare(va[c], vb[c]))
+            except Exception:  # a comparator must never stop a run
+                out.append(NULL)
+        return tuple(out)
+
+    def constraints(self, rec: NormRecord) -> Constraints | None:
+        excl: dict[str, str] | None = None
+        if self.exclusive:
+            for col in self.exclusive:
+                v = rec.values.get(col)
+                if v is None:
+                    for c, x in rec.externals:
+                        if c == col:
+                            v = x
+                            break
+                if v is not None:
+                    if excl is None:
+                        excl = {}
+                    excl[col] = v
+        capped: dict[str, set[str]] | None = None
+        if rec.emails or rec.phones:
+            capped = {}
+            if rec.emails:
+                capped["email"] = set(rec.emails)
+            if rec.phones:
+                capped["phone"] = set(rec.phones)
+        if excl is None and capped is None:
+            return None
+        return Constraints(excl, capped)
+
+    def strong_values(self, rec: NormRecord) -> list[tuple[str, str]]:
+        """(reason, value) of the record's strong identifiers that may link on their own."""
+        out: list[tuple[str, str]] = []
+        if not self.config.deterministic:
+            return out
+        for col, v in rec.externals:
+            out.append((f"external_id:{col}", f"x:{col}:{v}"))
+        for e in rec.emails:
+            if e not in self.weak:
+                out.append(("email", "e:" + e))
+        for p in rec.phones:
+            if p not in self.weak:
+                out.append(("phone", "p:" + p))
+        for h in rec.handles:
+            if h not in self.weak and not h.startswith("any:"):
+                out.append(("handle", "h:" + h))
+        return out
+
+    @staticmethod
+    def deterministic_ok(reason: str, a: NormRecord, b: NormRecord) -> bool:
+        """The guard on a deterministic link: external ids link alone, others need compatible names."""
+        if reason.startswith("external_id:"):
+            return True
+        return names_compatible(a.first, b.first)
+
+    def score(self, model: FSModel, pattern: tuple[int, ...], va: Sequence[Any]) -> float:
+        w = model.prior + model.pattern_weight(pattern)
+        if self.config.tf_adjustment:
+            w += model.tf_correction(pattern, va)
+        return w

@@ -1,0 +1,160 @@
+"""Field types, and the field map inferred from common column names."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Mapping
+
+__all__ = ["FieldType", "infer_field_type", "resolve_field_map"]
+
+
+class FieldType(str, enum.Enum):
+    """What a column holds, which decides how it is canonicalized, blocked and compared."""
+
+    ID = "id"
+    """The record id (never compared)."""
+    EMAIL = "email"
+    PHONE = "phone"
+    HANDLE = "handle"
+    EXTERNAL_ID = "external_id"
+    """An id from another system (CRM id, customer number): a strong identifier."""
+    FIRST_NAME = "first_name"
+    LAST_NAME = "last_name"
+    FULL_NAME = "full_name"
+    DATE = "date"
+    ADDRESS = "address"
+    CITY = "city"
+    POSTCODE = "postcode"
+    EXACT = "exact"
+    """Compared for equality (with a one-edit level for typed codes such as social security numbers)."""
+    TEXT = "text"
+    """Free text compared fuzzily."""
+    IGNORE = "ignore"
+
+
+_STRONG = frozenset({FieldType.EMAIL, FieldType.PHONE, FieldType.HANDLE, FieldType.EXTERNAL_ID})
+
+# Column names are matched after lower-casing and collapsing every non-alphanumeric run to "_".
+_NAME_RULES: tuple[tuple[FieldType, tuple[str, ...]], ...] = (
+    (FieldType.ID, ("id", "rec_id", "record_id", "row_id", "uid", "key", "pk")),
+    (
+        FieldType.EMAIL,
+        ("email", "e_mail", "mail", "email_address", "emailaddress", "work_email", "personal_email", "email2"),
+    ),
+    (
+        FieldType.PHONE,
+        (
+            "phone",
+            "phone_number",
+            "phonenumber",
+            "mobile",
+            "mobile_phone",
+            "mobile_number",
+            "cell",
+            "cellphone",
+            "cell_phone",
+            "tel",
+            "telephone",
+            "home_phone",
+            "work_phone",
+            "msisdn",
+            "whatsapp",
+            "phone2",
+        ),
+    ),
+    (
+        FieldType.HANDLE,
+        ("handle", "username", "user_name", "twitter", "instagram", "telegram", "facebook", "social_handle"),
+    ),
+    (
+        FieldType.EXTERNAL_ID,
+        ("external_id", "customer_id", "crm_id", "account_id", "customer_number", "account_number", "member_id"),
+    ),
+    (
+        FieldType.FIRST_NAME,
+        ("first_name", "firstname", "given_name", "givenname", "fname", "forename", "first"),
+    ),
+    (
+        FieldType.LAST_NAME,
+        ("last_name", "lastname", "surname", "family_name", "familyname", "lname", "last"),
+    ),
+    (FieldType.FULL_NAME, ("name", "full_name", "fullname", "display_name", "contact_name", "customer_name")),
+    (FieldType.DATE, ("dob", "date_of_birth", "birth_date", "birthdate", "birthday", "bdate")),
+    (
+        FieldType.ADDRESS,
+        (
+            "address",
+            "street",
+            "street_address",
+            "address_1",
+            "address1",
+            "address_2",
+            "address2",
+            "address_line_1",
+            "address_line_2",
+            "addr",
+            "street_number",
+            "house_number",
+        ),
+    ),
+    (FieldType.CITY, ("city", "suburb", "town", "locality", "municipality")),
+    (FieldType.POSTCODE, ("postcode", "post_code", "zip", "zipcode", "zip_code", "postal_code", "postalcode")),
+    (FieldType.EXACT, ("soc_sec_id", "ssn", "social_security_number", "national_id", "state", "country", "gender")),
+)
+_BY_NAME: dict[str, FieldType] = {name: ftype for ftype, names in _NAME_RULES for name in names}
+# Words that name a type wherever they appear in a column name (billing_zip, contact_email).
+_PARTIAL = frozenset(
+    {"email", "mail", "phone", "mobile", "cellphone", "telephone", "msisdn", "surname", "dob", "zip", "postcode"}
+)
+_NORMALIZE = re.compile(r"[^0-9a-z]+")
+
+
+def _norm_column(column: str) -> str:
+    return _NORMALIZE.sub("_", column.strip().lower()).strip("_")
+
+
+def infer_field_type(column: str) -> FieldType | None:
+    """The field type a column name suggests, or None when it suggests nothing."""
+    col = _norm_column(column)
+    if col in _BY_NAME:
+        return _BY_NAME[col]
+    # Suffix / prefix forms: contact_email, email_primary, mobile_phone_2, billing_zip...
+    for part in reversed(col.split("_")):
+        if part in _PARTIAL:
+            return _BY_NAME[part]
+    return None
+
+
+def resolve_field_map(
+    columns: Iterable[str],
+    fields: Mapping[str, FieldType | str] | None,
+    *,
+    id_field: str | None,
+) -> tuple[str, dict[str, FieldType]]:
+    """The id column and the ``column -> FieldType`` map used for a run.
+
+    Explicit ``fields`` win; with none, types are inferred from the column names and columns
+    that suggest nothing are ignored.
+    """
+    cols = list(dict.fromkeys(columns))
+    out: dict[str, FieldType] = {}
+    if fields is not None:
+        for col, ftype in fields.items():
+            out[col] = FieldType(ftype)
+    else:
+        for col in cols:
+            ft = infer_field_type(col)
+            if ft is not None:
+                out[col] = ft
+    ident = id_field
+    if ident is None:
+        ids = [c for c, t in out.items() if t is FieldType.ID]
+        ident = ids[0] if ids else "id"
+    out.pop(ident, None)
+    return ident, {c: t for c, t in out.items() if t not in (FieldType.ID, FieldType.IGNORE)}
+
+
+def is_strong(ftype: FieldType) -> bool:
+    """Whether the type is a strong identifier that can link records on its own."""
+    return ftype in _STRONG

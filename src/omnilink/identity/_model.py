@@ -1,0 +1,247 @@
+"""Fellegi-Sunter match weights, with m/u estimated by EM from unlabeled pairs.
+
+* ``u`` (how often two *different* people agree at a level) comes from random record pairs,
+  which are almost all non-matches;
+* ``m`` (how often the *same* person's records agree at a level) and the share of matches are
+  estimated by expectation-maximisation over the candidate pairs. EM runs on the counts of
+  distinct agreement patterns, so its cost does not grow with the number of pairs;
+* agreeing on a common value (a frequent first name, a big city) is weaker evidence than
+  agreeing on a rare one: exact levels of term-frequency comparators use the value's own
+  frequency as ``u`` (term-frequency adjustment).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import random
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from omnilink.identity._comparators import NULL, Comparator
+
+__all__ = ["FSModel", "em", "estimate_u"]
+
+logger = logging.getLogger(__name__)
+
+Pattern = tuple[int, ...]
+
+_EPS = 1e-6
+
+
+def _log2(x: float) -> float:
+    return math.log2(max(x, 1e-12))
+
+
+@dataclasses.dataclass(slots=True)
+class FSModel:
+    """Trained parameters; immutable once training is done (the graph and batch runs share them)."""
+
+    comparators: list[Comparator]
+    m: list[list[float]]
+    u: list[list[float]]
+    prior: float
+    """log2 prior odds that a random pair is a match."""
+    threshold: float
+    """Match weight (log2 odds) at or above which a pair links."""
+    tf: list[dict[Hashable, float] | None]
+    tf_max_boost: float = 2.0
+    weights: list[list[float]] = dataclasses.field(default_factory=list)
+    iterations: int = 0
+    converged: bool = False
+
+    def __post_init__(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.weights = [
+            [_log2(mm) - _log2(uu) for mm, uu in zip(m, u, strict=True)] for m, u in zip(self.m, self.u, strict=True)
+        ]
+
+    def level_weight(self, ci: int, level: int, value: Any = None) -> float:
+        """The weight of comparator ``ci`` at ``level`` (term-frequency adjusted for ``value``)."""
+        if level == NULL:
+            return 0.0
+        w = self.weights[ci][level]
+        if level == 0:
+            table = self.tf[ci]
+            if table is not None and value is not None:
+                key = self.comparators[ci].tf_key(value)
+                freq = table.get(key) if key is not None else None
+                if freq is not None:
+                    adj = _log2(self.m[ci][0]) - _log2(freq)
+                    w = min(adj, w + self.tf_max_boost)
+        return w
+
+    def pattern_weight(self, pattern: Pattern) -> float:
+        """Sum of the level weights, prior excluded, without term-frequency adjustment."""
+        total = 0.0
+        for ci, level in enumerate(pattern):
+            if level != NULL:
+                total += self.weights[ci][level]
+        return total
+
+    def tf_correction(self, pattern: Pattern, va: Sequence[Any]) -> float:
+        """What term-frequency adjustment adds to :meth:`pattern_weight` for a pair."""
+        corr = 0.0
+        for ci, level in enumerate(pattern):
+            if level == 0 and self.tf[ci] is not None:
+                corr += self.level_weight(ci, 0, va[ci]) - self.weights[ci][0]
+        return corr
+
+    def probability(self, weight: float) -> float:
+        if weight > 60:
+            return 1.0
+        if weight < -60:
+            return 0.0
+        odds = 2.0**weight
+        return odds / (1.0 + odds)
+
+    def describe(self) -> dict[str, Any]:
+        """m, u and weights per comparator level, for people and logs."""
+        out: dict[str, Any] = {"prior": self.prior, "threshold": self.threshold, "iterations": self.iterations}
+        for ci, comp in enumerate(self.comparators):
+            out[comp.name] = {
+                label: {"m": self.m[ci][li], "u": self.u[ci][li], "weight": self.weights[ci][li]}
+                for li, label in enumerate(comp.levels)
+            }
+        return out
+
+
+def level_counts(patterns: Counter[Pattern], n_comp: int, n_levels: Sequence[int]) -> list[list[float]]:
+    counts = [[0.0] * n_levels[c] for c in range(n_comp)]
+    for pat, k in patterns.items():
+        for c, level in enumerate(pat):
+            if level != NULL:
+                counts[c][level] += k
+    return counts
+
+
+def estimate_u(
+    comparators: Sequence[Comparator],
+    columns: Sequence[Sequence[Any]],
+    *,
+    n_records: int,
+    max_pairs: int,
+    seed: int,
+) -> list[list[float]]:
+    """u probabilities from random record pairs (nearly all non-matches), Laplace-smoothed."""
+    rng = random.Random(seed)
+    n_levels = [len(c.levels) for c in comparators]
+    counts = [[0.0] * n for n in n_levels]
+    if n_records >= 2:
+        total_pairs = n_records * (n_records - 1) // 2
+        n_pairs = min(max_pairs, total_pairs)
+        for _ in range(n_pairs):
+            i = rng.randrange(n_records)
+            j = rng.randrange(n_records - 1)
+            if j >= i:
+                j += 1
+            for c, comp in enumerate(comparators):
+                level = comp.safe_compare(columns[c][i], columns[c][j])
+                if level != NULL:
+                    counts[c][level] += 1
+    u: list[list[float]] = []
+    for c, row in enumerate(counts):
+        total = sum(row)
+        n = n_levels[c]
+        # Smoothing that keeps u of agreement levels tiny but non-zero with few observations.
+        alpha = 0.5
+        u.append([(x + alpha) / (total + alpha * n) for x in row])
+    return u
+
+
+def em(
+    patterns: Counter[Pattern],
+    comparators: Sequence[Comparator],
+    *,
+    u_start: list[list[float]],
+    max_iter: int = 50,
+    tol: float = 1e-5,
+    match_share: float = 0.3,
+) -> tuple[list[list[float]], list[list[float]], float, int, bool]:
+    """EM over distinct agreement patterns: returns (m, u_candidates, match share, iterations, converged)."""
+    n_comp = len(comparators)
+    n_levels = [len(c.levels) for c in comparators]
+    m = [list(c.default_m) if len(c.default_m) == n_levels[i] else [1.0 / n_levels[i]] * n_levels[i]
+         for i, c in enumerate(comparators)]
+    u = [list(row) for row in u_start]
+    lam = match_share
+    items = list(patterns.items())
+    if not items:
+        return m, u, lam, 0, True
+    converged = False
+    it = 0
+    for it in range(1, max_iter + 1):
+        mc = [[0.0] * n for n in n_levels]
+        uc = [[0.0] * n for n in n_levels]
+        lm = 0.0
+        total = 0.0
+        log_lam = math.log(max(lam, _EPS))
+        log_nlam = math.log(max(1.0 - lam, _EPS))
+        logm = [[math.log(max(x, 1e-12)) for x in row] for row in m]
+        logu = [[math.log(max(x, 1e-12)) for x in row] for row in u]
+        for pat, k in items:
+            a = log_lam
+            b = log_nlam
+            for c, level in enumerate(pat):
+                if level != NULL:
+                    a += logm[c][level]
+                    b += logu[c][level]
+            d = b - a
+            g = 1.0 / (1.0 + math.exp(d)) if d < 700 else 0.0
+            km = k * g
+            ku = k - km
+            lm += km
+            total += k
+            for c, level in enumerate(pat):
+                if level != NULL:
+                    mc[c][level] += km
+                    uc[c][level] += ku
+        new_m = [_normalise(row) for row in mc]
+        new_u = [_normalise(row) for row in uc]
+        new_lam = lm / total if total else lam
+        delta = max(
+            abs(new_lam - lam),
+            max((abs(x - y) for r1, r2 in zip(new_m, m, strict=True) for x, y in zip(r1, r2, strict=True)), default=0),
+        )
+        m, u, lam = new_m, new_u, new_lam
+        if delta < tol:
+            converged = True
+            break
+    del n_comp
+    return m, u, lam, it, converged
+
+
+def _normalise(row: list[float]) -> list[float]:
+    total = sum(row)
+    n = len(row)
+    if total <= 0:
+        return [1.0 / n] * n
+    # A floor keeps every level possible (a log of zero would make one level veto everything).
+    floor = 1e-4
+    vals = [max(x / total, floor) for x in row]
+    s = sum(vals)
+    return [v / s for v in vals]
+
+
+def term_frequencies(
+    comparators: Sequence[Comparator], columns: Sequence[Sequence[Any]]
+) -> list[dict[Hashable, float] | None]:
+    """value -> share of records with that value, for comparators with term-frequency adjustment."""
+    out: list[dict[Hashable, float] | None] = []
+    for c, comp in enumerate(comparators):
+        if not comp.tf:
+            out.append(None)
+            continue
+        counter: Counter[Hashable] = Counter()
+        for v in columns[c]:
+            if v is not None:
+                key = comp.tf_key(v)
+                if key is not None:
+                    counter[key] += 1
+        total = sum(counter.values())
+        out.append({k: n / total for k, n in counter.items()} if total else {})
+    return out

@@ -1,0 +1,496 @@
+"""Per-row canonicalization: raw records in, comparable records and per-row rejects out.
+
+Every value goes through a per-run cache, so a value repeated across a million rows (a
+city, a first name, a household phone) is canonicalized once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from omnilink.exceptions import InvalidIdentifierError
+from omnilink.identity._fields import FieldType
+from omnilink.identity._types import Reject
+
+__all__ = ["NormRecord", "Normalizer"]
+
+_MISSING_TEXT = frozenset(
+    {"", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "unknown", "unk", "-", "--", "?", ".", "x", "xx", "xxx"}
+)
+_PLACEHOLDER_EMAIL_LOCAL = frozenset(
+    {
+        "test",
+        "none",
+        "noemail",
+        "no-email",
+        "no.email",
+        "noreply",
+        "no-reply",
+        "donotreply",
+        "na",
+        "n/a",
+        "unknown",
+        "email",
+        "abc",
+        "asdf",
+        "xxx",
+        "null",
+        "fake",
+        "dummy",
+        "nobody",
+        "a",
+        "x",
+    }
+)
+_PLACEHOLDER_EMAIL_DOMAIN = frozenset(
+    {
+        "example.com",
+        "example.org",
+        "example.net",
+        "test.com",
+        "none.com",
+        "noemail.com",
+        "domain.com",
+        "email.com.invalid",
+        "invalid",
+        "localhost",
+        "mailinator.com",
+    }
+)
+_ROLE_LOCALS = frozenset(
+    {
+        "info",
+        "support",
+        "sales",
+        "admin",
+        "administrator",
+        "contact",
+        "hello",
+        "help",
+        "office",
+        "billing",
+        "accounts",
+        "hr",
+        "jobs",
+        "careers",
+        "marketing",
+        "team",
+        "webmaster",
+        "postmaster",
+        "abuse",
+        "security",
+        "service",
+        "enquiries",
+        "inquiries",
+        "reception",
+        "mail",
+        "orders",
+        "noc",
+        "hostmaster",
+    }
+)
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx", "jr", "sr", "ii", "iii", "iv", "phd", "md"})
+_NON_LETTER = re.compile(r"[^a-z ]+")
+_SPACES = re.compile(r"\s+")
+_NON_ALNUM = re.compile(r"[^0-9a-z ]+")
+_DIGITS = re.compile(r"\D+")
+_STREET_ABBREV = {
+    "street": "st",
+    "road": "rd",
+    "avenue": "ave",
+    "av": "ave",
+    "drive": "dr",
+    "court": "ct",
+    "place": "pl",
+    "crescent": "cres",
+    "lane": "ln",
+    "terrace": "tce",
+    "boulevard": "blvd",
+    "highway": "hwy",
+    "circuit": "cct",
+    "parade": "pde",
+    "close": "cl",
+    "square": "sq",
+    "apartment": "apt",
+    "unit": "u",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+}
+
+
+@dataclasses.dataclass(slots=True)
+class NormRecord:
+    """A record in canonical form: what blocking and comparators read."""
+
+    index: int
+    rid: str
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    handles: tuple[str, ...] = ()
+    externals: tuple[tuple[str, str], ...] = ()
+    first: str | None = None
+    last: str | None = None
+    values: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Canonical values of the other compared columns (dates, addresses, cities, codes, text)."""
+    empty: bool = False
+
+
+def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def norm_name(text: str) -> str | None:
+    """Lower-case, accents and punctuation removed, titles dropped; None when nothing is left."""
+    t = _strip_accents(text.lower()).replace("'", "").replace("\u2019", "")
+    t = _SPACES.sub(" ", _NON_LETTER.sub(" ", t)).strip()
+    if not t or t in _MISSING_TEXT:
+        return None
+    parts = [p for p in t.split(" ") if p not in _TITLES]
+    return " ".join(parts) or None
+
+
+def norm_text(text: str) -> str | None:
+    t = _SPACES.sub(" ", _NON_ALNUM.sub(" ", _strip_accents(text.lower()))).strip()
+    return None if t in _MISSING_TEXT else t
+
+
+def norm_address(text: str) -> str | None:
+    t = norm_text(text)
+    if t is None:
+        return None
+    return " ".join(_STREET_ABBREV.get(w, w) for w in t.split(" "))
+
+
+def norm_postcode(text: str) -> str | None:
+    t = "".join(ch for ch in text.upper() if ch.isalnum())
+    return None if t.lower() in _MISSING_TEXT else t
+
+
+def norm_date(value: object) -> str | None:
+    """A date as ``YYYYMMDD`` where it parses; other digit strings are kept as given."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y%m%d")
+    if isinstance(value, date):
+        return value.strftime("%Y%m%d")
+    text = str(value).strip()
+    if text.lower() in _MISSING_TEXT:
+        return None
+    head = text.split("T", 1)[0].split(" ", 1)[0]
+    parts = [p for p in re.split(r"[-/.]", head) if p]
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        a, b, c = parts
+        if len(a) == 4:
+            return f"{a}{int(b):02d}{int(c):02d}"
+        if len(c) == 4:
+            # Day-first unless that is impossible; the comparator scores swapped day/month anyway.
+            first, second = int(a), int(b)
+            if first <= 12 < second:
+                return f"{c}{first:02d}{second:02d}"
+            return f"{c}{second:02d}{first:02d}"
+    digits = _DIGITS.sub("", head)
+    if digits:
+        return digits
+    return None
+
+
+def _load_identifiers() -> tuple[Callable[..., str], Callable[[str], bool], Callable[..., str], Callable[..., str]]:
+    mod = importlib.import_module("omnilink.identifiers")
+    return mod.canonical_email, mod.is_role_email, mod.canonical_phone, mod.canonical_handle
+
+
+def _is_placeholder_phone(e164: str) -> bool:
+    digits = e164.lstrip("+")
+    national = digits[-10:] if len(digits) >= 10 else digits
+    return (
+        len(set(national)) <= 2
+        or national in ("1234567890", "0123456789", "9876543210", "1234567")
+        or national.endswith("5550100")
+        or national.endswith("1234567")
+    )
+
+
+def is_placeholder_email(email: str) -> bool:
+    local, _, domain = email.rpartition("@")
+    return local in _PLACEHOLDER_EMAIL_LOCAL or domain in _PLACEHOLDER_EMAIL_DOMAIN or domain.startswith("test.")
+
+
+def _role_local(email: str) -> bool:
+    local = email.rpartition("@")[0]
+    return local in _ROLE_LOCALS
+
+
+class Normalizer:
+    """Turns raw rows into :class:`NormRecord`; collects rejects; caches canonical values per run."""
+
+    def __init__(
+        self,
+        *,
+        id_field: str,
+        fields: Mapping[str, FieldType],
+        region: str | None,
+        max_field_length: int,
+        region_field: str | None = None,
+    ) -> None:
+        self.id_field = id_field
+        self.fields = dict(fields)
+        self.region = region
+        self.region_field = region_field
+        self.max_field_length = max_field_length
+        self._canon_email, self._is_role, self._canon_phone, self._canon_handle = _load_identifiers()
+        self._cache: dict[tuple[FieldType, str], str | None | InvalidIdentifierError] = {}
+        self.weak: set[str] = set()
+        """Canonical email/phone values that are placeholders or role mailboxes: evidence, never proof."""
+        self.rejects: list[Reject] = []
+        self._seen_ids: set[str] = set()
+        self._index = 0
+
+    # -- values -------------------------------------------------------------------------------
+
+    def _as_text(self, rid: str, index: int, column: str, value: object) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            text = value
+        elif isinstance(value, bytes | bytearray | memoryview):
+            raw = bytes(value)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self.rejects.append(Reject(rid, index, column, value, "not valid UTF-8"))
+                return None
+        elif isinstance(value, bool):
+            self.rejects.append(Reject(rid, index, column, value, f"wrong type: {type(value).__name__}"))
+            return None
+        elif isinstance(value, int):
+            text = str(value)
+        elif isinstance(value, float):
+            if math.isnan(value):
+                return None
+            text = str(int(value)) if value.is_integer() else repr(value)
+        elif isinstance(value, date | datetime):
+            text = value.isoformat()
+        else:
+            self.rejects.append(Reject(rid, index, column, value, f"wrong type: {type(value).__name__}"))
+            return None
+        if len(text) > self.max_field_length:
+            self.rejects.append(
+                Reject(rid, index, column, value, f"too long: {len(text)} characters > {self.max_field_length}")
+            )
+            return None
+        text = text.strip()
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+        return text or None
+
+    def _canon(
+        self, ftype: FieldType, text: str, column: str, region: str | None
+    ) -> str | None | InvalidIdentifierError:
+        key = (ftype, text) if ftype is not FieldType.PHONE or region is None else (ftype, f"{region}\x00{text}")
+        hit = self._cache.get(key, self)
+        if hit is not self:
+            return hit  # type: ignore[return-value]
+        result: str | None | InvalidIdentifierError
+        try:
+            result = self._canon_uncached(ftype, text, column, region)
+        except InvalidIdentifierError as exc:
+            result = exc
+        except ValueError as exc:  # defensive: a canonicalizer that raised a plain ValueError
+            result = InvalidIdentifierError(str(exc), kind=ftype.value, value=text, reason=str(exc))
+        self._cache[key] = result
+        return result
+
+    def _canon_uncached(self, ftype: FieldType, text: str, column: str, region: str | None) -> str | None:
+        if ftype is FieldType.EMAIL:
+            if text.lower() in _MISSING_TEXT:
+                return None
+            email = self._canon_email(text)
+            if self._is_role(email) or _role_local(email) or is_placeholder_email(email):
+                self.weak.add(email)
+            return email
+        if ftype is FieldType.PHONE:
+            if text.lower() in _MISSING_TEXT:
+                return None
+            phone = self._canon_phone(text, region=region)
+            if _is_placeholder_phone(phone):
+                self.weak.add(phone)
+            return phone
+        if ftype is FieldType.HANDLE:
+            if text.lower() in _MISSING_TEXT:
+                return None
+            platform = column.lower() if column.lower() in _PLATFORM_COLUMNS else None
+            try:
+                return self._canon_handle(text, platform=platform)
+            except InvalidIdentifierError as exc:
+                if exc.reason != "no_platform":
+                    raise
+                # A bare handle in a generic column: kept on an unknown platform, so it can still
+                # agree with the same handle seen as a profile URL (level "same handle, other platform").
+                bare = text.lstrip("@").strip().lower()
+                if not bare or not all(ch.isalnum() or ch in "._-" for ch in bare):
+                    raise
+                return "any:" + bare
+        if ftype is FieldType.EXTERNAL_ID:
+            return None if text.lower() in _MISSING_TEXT else text
+        if ftype in (FieldType.FIRST_NAME, FieldType.LAST_NAME, FieldType.FULL_NAME):
+            return norm_name(text)
+        if ftype is FieldType.DATE:
+            return norm_date(text)
+        if ftype is FieldType.ADDRESS:
+            return norm_address(text)
+        if ftype is FieldType.POSTCODE:
+            return norm_postcode(text)
+        return norm_text(text)
+
+    # -- rows ---------------------------------------------------------------------------------
+
+    def _as_mapping(self, row: object) -> Mapping[str, Any] | None:
+        if isinstance(row, Mapping):
+            return row
+        dump = getattr(row, "model_dump", None)
+        if callable(dump):
+            out = dump()
+            return out if isinstance(out, Mapping) else None
+        if dataclasses.is_dataclass(row) and not isinstance(row, type):
+            return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+        asdict = getattr(row, "_asdict", None)
+        if callable(asdict):
+            out = asdict()
+            return out if isinstance(out, Mapping) else None
+        return None
+
+    def _record_id(self, raw_id: object, index: int) -> tuple[str, str | None]:
+        if raw_id is None or (isinstance(raw_id, float) and math.isnan(raw_id)):
+            return f"#{index}", "missing id"
+        if isinstance(raw_id, bytes):
+            try:
+                rid = raw_id.decode("utf-8")
+            except UnicodeDecodeError:
+                return f"#{index}", "id is not valid UTF-8"
+        elif isinstance(raw_id, str | int):
+            rid = str(raw_id)
+        elif isinstance(raw_id, float) and raw_id.is_integer():
+            rid = str(int(raw_id))
+        else:
+            return f"#{index}", f"wrong id type: {type(raw_id).__name__}"
+        if not rid.strip() or len(rid) > self.max_field_length:
+            return f"#{index}", "empty or oversized id"
+        return rid, None
+
+    def normalize(self, row: object) -> NormRecord:
+        """Canonicalize one row. Never raises: problems become :class:`Reject` entries."""
+        index = self._index
+        self._index += 1
+        mapping = self._as_mapping(row)
+        if mapping is None:
+            rid = f"#{index}"
+            while rid in self._seen_ids:
+                rid += "'"
+            self._seen_ids.add(rid)
+            self.rejects.append(Reject(rid, index, None, row, f"wrong row type: {type(row).__name__}"))
+            return NormRecord(index=index, rid=rid, empty=True)
+        rid, problem = self._record_id(mapping.get(self.id_field), index)
+        if problem is not None:
+            self.rejects.append(Reject(rid, index, self.id_field, mapping.get(self.id_field), problem))
+        if rid in self._seen_ids:
+            new = f"{rid}#{index}"
+            while new in self._seen_ids:
+                new += "'"
+            self.rejects.append(
+                Reject(new, index, self.id_field, rid, f"duplicate id {rid!r}: kept as {new!r}")
+            )
+            rid = new
+        self._seen_ids.add(rid)
+        rec = NormRecord(index=index, rid=rid)
+        region = self.region
+        if self.region_field is not None:
+            rv = mapping.get(self.region_field)
+            if isinstance(rv, str) and len(rv.strip()) == 2 and rv.strip().isalpha():
+                region = rv.strip().upper()
+        emails: list[str] = []
+        phones: list[str] = []
+        handles: list[str] = []
+        externals: list[tuple[str, str]] = []
+        firsts: list[str] = []
+        lasts: list[str] = []
+        addresses: list[str] = []
+        any_value = False
+        for column, ftype in self.fields.items():
+            raw = mapping.get(column)
+            if raw is None:
+                continue
+            items = raw if isinstance(raw, list | tuple | set | frozenset) else (raw,)
+            for item in items:
+                text = self._as_text(rid, index, column, item)
+                if text is None:
+                    continue
+                canon = self._canon(ftype, text, column, region)
+                if isinstance(canon, InvalidIdentifierError):
+                    self.rejects.append(Reject(rid, index, column, item, canon.reason or str(canon)))
+                    any_value = True
+                    continue
+                if canon is None:
+                    continue
+                any_value = True
+                if ftype is FieldType.EMAIL:
+                    emails.append(canon)
+                elif ftype is FieldType.PHONE:
+                    phones.append(canon)
+                elif ftype is FieldType.HANDLE:
+                    handles.append(canon)
+                elif ftype is FieldType.EXTERNAL_ID:
+                    externals.append((column, canon))
+                elif ftype is FieldType.FIRST_NAME:
+                    firsts.append(canon)
+                elif ftype is FieldType.LAST_NAME:
+                    lasts.append(canon)
+                elif ftype is FieldType.FULL_NAME:
+                    first, last = split_full_name(canon, text)
+                    if first:
+                        firsts.append(first)
+                    if last:
+                        lasts.append(last)
+                elif ftype is FieldType.ADDRESS:
+                    addresses.append(canon)
+                    rec.values.setdefault(column, canon)
+                else:
+                    rec.values.setdefault(column, canon)
+        rec.emails = tuple(dict.fromkeys(emails))
+        rec.phones = tuple(dict.fromkeys(phones))
+        rec.handles = tuple(dict.fromkeys(handles))
+        rec.externals = tuple(dict.fromkeys(externals))
+        rec.first = firsts[0] if firsts else None
+        rec.last = lasts[0] if lasts else None
+        if not any_value:
+            rec.empty = True
+            self.rejects.append(Reject(rid, index, None, None, "empty row: no usable value"))
+        return rec
+
+    def normalize_all(self, rows: Iterable[object]) -> list[NormRecord]:
+        return [self.normalize(row) for row in rows]
+
+
+_PLATFORM_COLUMNS = frozenset({"twitter", "instagram", "telegram", "facebook", "x", "tiktok", "linkedin"})
+
+
+def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None]:
+    """First and last name from a full name; ``"Smith, John"`` is understood as last, first."""
+    parts = canon.split(" ")
+    if "," in raw and len(parts) >= 2:
+        before = norm_name(raw.split(",", 1)[0]) or ""
+        nb = len(before.split(" ")) if before else 0
+        if 0 < nb < len(parts):
+            return parts[nb], " ".join(parts[:nb])
+    if len(parts) == 1:
+        return parts[0], None
+    return parts[0], parts[-1]

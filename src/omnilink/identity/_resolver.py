@@ -1,0 +1,424 @@
+"""The batch resolver: canonicalize, link, block, compare, score, cluster."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from omnilink.exceptions import ConfigurationError
+from omnilink.identity._blocking import candidate_pairs, record_keys
+from omnilink.identity._cluster import ConstrainedUnionFind, assign_profile_ids
+from omnilink.identity._comparators import NULL
+from omnilink.identity._engine import Config, Engine, SharedTracker
+from omnilink.identity._fields import FieldType, resolve_field_map
+from omnilink.identity._model import FSModel, em, estimate_u, term_frequencies
+from omnilink.identity._normalize import NormRecord
+from omnilink.identity._types import Evidence, Explanation, Link, MergeEvent, Profile, ResolveResult
+
+if TYPE_CHECKING:
+    from omnilink.identity._graph import IdentityGraph
+
+__all__ = ["Resolver"]
+
+logger = logging.getLogger(__name__)
+
+_REGION_COLUMNS = ("country", "country_code", "region", "phone_region")
+
+
+def _prob_to_weight(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return math.log2(p / (1 - p))
+
+
+class _Prepared:
+    """One run's canonical records and everything derived from them."""
+
+    def __init__(self, engine: Engine, rows: Iterable[object]) -> None:
+        self.engine = engine
+        norm = engine.normalizer()
+        self.records: list[NormRecord] = norm.normalize_all(rows)
+        self.rejects = norm.rejects
+        tracker = SharedTracker(engine.weak, engine.config.shared_after)
+        for rec in self.records:
+            tracker.see(rec)
+        self.values: list[list[Any]] = [engine.values(r) for r in self.records]
+        comps = engine.comparators
+        self.columns: list[list[Any]] = [[v[c] for v in self.values] for c in range(len(comps))]
+        self.by_id = {r.rid: r for r in self.records}
+
+
+class Resolver:
+    """Resolve records into profiles: one profile per real person.
+
+    ``fields`` maps column names to :class:`FieldType` (or their names); without it, types are
+    inferred from the column names (``email``, ``mobile``, ``given_name``, ``surname``, ``dob``,
+    ``postcode``, ``suburb``, ``soc_sec_id``...). ``region`` is the default phone region for
+    national numbers; a ``country`` column, when present, gives it per record.
+
+    ``exclusive`` names columns of which a profile may hold only one value (two different
+    customer numbers are two people, whatever else agrees). ``threshold`` is the match
+    probability at or above which a scored pair links.
+
+    ``resolve`` trains the match weights on the records it is given unless :meth:`fit` was
+    called first; after ``fit`` the weights are frozen and shared with :meth:`graph`.
+    """
+
+    def __init__(
+        self,
+        *,
+        fields: Mapping[str, FieldType | str] | None = None,
+        id_field: str | None = None,
+        region: str | None = None,
+        region_field: str | None = None,
+        exclusive: Sequence[str] = (),
+        threshold: float = 0.99,
+        max_block: int = 100,
+        max_field_length: int = 10_000,
+        shared_after: int = 2,
+        max_per_profile: int = 10,
+        deterministic: bool = True,
+        tf_adjustment: bool = True,
+        u_pairs: int = 50_000,
+        em_iterations: int = 100,
+        seed: int = 0,
+    ) -> None:
+        if not 0.0 < threshold < 1.0:
+            raise ConfigurationError(f"threshold is a match probability in (0, 1), got {threshold!r}")
+        if max_block < 2:
+            raise ConfigurationError(f"max_block must be at least 2, got {max_block!r}")
+        self._fields = None if fields is None else {c: FieldType(t) for c, t in fields.items()}
+        self._id_field = id_field
+        self._region = region
+        self._region_field = region_field
+        self._options: dict[str, Any] = {
+            "exclusive": tuple(exclusive),
+            "threshold": _prob_to_weight(threshold),
+            "max_block": max_block,
+            "max_field_length": max_field_length,
+            "shared_after": shared_after,
+            "max_per_profile": max_per_profile,
+            "deterministic": deterministic,
+            "tf_adjustment": tf_adjustment,
+            "u_pairs": u_pairs,
+            "em_iterations": em_iterations,
+            "seed": seed,
+        }
+        self._fitted: tuple[Config, FSModel, frozenset[str]] | None = None
+        self._last: tuple[Config, FSModel, frozenset[str], dict[str, NormRecord]] | None = None
+
+    # -- configuration -------------------------------------------------------------------------
+
+    def _config(self, rows: Sequence[object]) -> Config:
+        columns: dict[str, None] = {}
+        for row in islice(rows, 1000):
+            if isinstance(row, Mapping):
+                columns.update(dict.fromkeys(str(k) for k in row))
+            elif hasattr(row, "model_dump"):
+                columns.update(dict.fromkeys(row.model_dump()))
+            elif hasattr(row, "__dataclass_fields__"):
+                columns.update(dict.fromkeys(row.__dataclass_fields__))
+        id_field, fields = resolve_field_map(columns, self._fields, id_field=self._id_field)
+        region_field = self._region_field
+        if region_field is None:
+            region_field = next((c for c in columns if c.lower() in _REGION_COLUMNS), None)
+        o = self._options
+        for col in o["exclusive"]:
+            if col not in fields:
+                fields[col] = FieldType.EXTERNAL_ID
+        return Config(
+            id_field=id_field,
+            fields=fields,
+            region=self._region,
+            region_field=region_field,
+            exclusive=o["exclusive"],
+            threshold=o["threshold"],
+            max_block=o["max_block"],
+            max_field_length=o["max_field_length"],
+            shared_after=o["shared_after"],
+            max_per_profile=o["max_per_profile"],
+            deterministic=o["deterministic"],
+            tf_adjustment=o["tf_adjustment"],
+            u_pairs=o["u_pairs"],
+            em_iterations=o["em_iterations"],
+            seed=o["seed"],
+        )
+
+    @property
+    def fields(self) -> Mapping[str, FieldType] | None:
+        """The field map in use (after a run or ``fit``), or the one given."""
+        if self._fitted is not None:
+            return self._fitted[0].fields
+        if self._last is not None:
+            return self._last[0].fields
+        return self._fields
+
+    @property
+    def model(self) -> FSModel | None:
+        """The trained model: the fitted one, else the one of the last run."""
+        if self._fitted is not None:
+            return self._fitted[1]
+        return None if self._last is None else self._last[1]
+
+    # -- training ------------------------------------------------------------------------------
+
+    def _train(self, engine: Engine, prep: _Prepared, patterns: Counter[tuple[int, ...]], n_pairs: int) -> FSModel:
+        cfg = engine.config
+        comps = engine.comparators
+        n = len(prep.records)
+        u = estimate_u(comps, prep.columns, n_records=n, max_pairs=cfg.u_pairs, seed=cfg.seed)
+        m, _u_cand, lam, iters, converged = em(
+            patterns, comps, u_start=u, max_iter=cfg.em_iterations
+        )
+        total_pairs = max(n * (n - 1) // 2, 1)
+        matches = max(lam * n_pairs, 1.0)
+        lam_all = min(matches / total_pairs, 0.5)
+        prior = math.log2(lam_all / (1 - lam_all))
+        tf = term_frequencies(comps, prep.columns)
+        model = FSModel(
+            comparators=comps, m=m, u=u, prior=prior, threshold=cfg.threshold, tf=tf,
+            iterations=iters, converged=converged,
+        )
+        logger.info("trained on %d pairs in %d EM iterations (converged=%s)", n_pairs, iters, converged)
+        return model
+
+    def fit(self, records: Iterable[object]) -> Resolver:
+        """Train the match weights on ``records`` and freeze them (for later runs and the graph)."""
+        rows = list(records)
+        cfg = self._config(rows)
+        engine = Engine(cfg)
+        prep = _Prepared(engine, rows)
+        keys = [record_keys(engine.rules, r) for r in prep.records]
+        pairs, _ = candidate_pairs(keys, max_block=cfg.max_block)
+        patterns: Counter[tuple[int, ...]] = Counter()
+        vals = prep.values
+        for i, j in pairs:
+            patterns[engine.pattern(vals[i], vals[j])] += 1
+        model = self._train(engine, prep, patterns, len(pairs))
+        self._fitted = (cfg, model, frozenset(engine.weak))
+        self._last = (cfg, model, frozenset(engine.weak), prep.by_id)
+        return self
+
+    # -- resolving -----------------------------------------------------------------------------
+
+    def resolve(
+        self, records: Iterable[object], *, previous: ResolveResult | Mapping[str, str] | None = None
+    ) -> ResolveResult:
+        """Resolve ``records`` (dicts, pydantic models, dataclasses) into profiles.
+
+        ``previous`` (an earlier result, or record id -> profile id) keeps profile ids stable
+        across runs: a profile keeps its id, merges keep the surviving id and list the absorbed ones.
+        Bad rows and values never stop the run: they are listed in ``rejects`` and every row,
+        rejected or not, gets a profile.
+        """
+        t0 = time.perf_counter()
+        rows = list(records)
+        if self._fitted is not None:
+            cfg, model, weak = self._fitted
+            engine = Engine(cfg, set(weak))
+            model = _rebind(model, engine)
+        else:
+            cfg = self._config(rows)
+            engine = Engine(cfg)
+            model = None
+        prep = _Prepared(engine, rows)
+        recs = prep.records
+        t1 = time.perf_counter()
+        keys = [record_keys(engine.rules, r) for r in recs]
+        pairs, bstats = candidate_pairs(keys, max_block=cfg.max_block)
+        t2 = time.perf_counter()
+        vals = prep.values
+        pattern = engine.pattern
+        pats = [pattern(vals[i], vals[j]) for i, j in pairs]
+        t3 = time.perf_counter()
+        if model is None:
+            model = self._train(engine, prep, Counter(pats), len(pairs))
+        t4 = time.perf_counter()
+
+        # Scores: one weight per distinct pattern, plus term-frequency corrections per pair.
+        pw: dict[tuple[int, ...], float] = {}
+        tf_comps = [c for c, t in enumerate(model.tf) if t is not None] if cfg.tf_adjustment else []
+        links_by_j: dict[int, list[tuple[int, float, int, str]]] = {}
+        threshold = model.threshold
+        max_boost = model.tf_max_boost * len(tf_comps)
+        for (i, j), pat in zip(pairs, pats, strict=True):
+            w = pw.get(pat)
+            if w is None:
+                w = model.prior + model.pattern_weight(pat)
+                pw[pat] = w
+            if w + max_boost < threshold:
+                continue
+            if tf_comps:
+                w += model.tf_correction(pat, vals[i])
+            if w >= threshold:
+                links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
+
+        # Deterministic links: to the first compatible earlier record holding the same strong id.
+        n_det = 0
+        if cfg.deterministic:
+            holders: dict[str, list[int]] = {}
+            for j, rec in enumerate(recs):
+                for reason, key in engine.strong_values(rec):
+                    members = holders.get(key)
+                    if members is None:
+                        holders[key] = [j]
+                        continue
+                    for i in members:
+                        if engine.deterministic_ok(reason, recs[i], rec):
+                            w = engine.score(model, pattern(vals[i], vals[j]), vals[i])
+                            links_by_j.setdefault(j, []).append((i, w, 0, reason))
+                            n_det += 1
+                            break
+                    if len(members) < cfg.max_block:
+                        members.append(j)
+        t5 = time.perf_counter()
+
+        uf = ConstrainedUnionFind([engine.constraints(r) for r in recs], engine.caps)
+        links: list[Link] = []
+        for j in sorted(links_by_j):
+            cand = links_by_j[j]
+            cand.sort(key=lambda t: (t[2], -t[1], t[0]))
+            done: set[int] = set()
+            for i, w, _kind, reason in cand:
+                if i in done:
+                    continue
+                done.add(i)
+                if uf.union(i, j):
+                    links.append(Link(recs[i].rid, recs[j].rid, w, model.probability(w), reason))
+        groups = uf.groups()
+        rid_groups = [[recs[i].rid for i in g] for g in groups]
+        prev_map: Mapping[str, str] | None
+        if isinstance(previous, ResolveResult):
+            prev_map = previous.profile_of
+        else:
+            prev_map = previous
+        ids, merges = assign_profile_ids(rid_groups, previous=prev_map)
+        absorbed_by = {s: a for s, a in merges}
+        profile_of: dict[str, str] = {}
+        profiles: dict[str, Profile] = {}
+        for pid, g in zip(ids, rid_groups, strict=True):
+            for rid in g:
+                profile_of[rid] = pid
+            profiles[pid] = Profile(pid, tuple(g), absorbed_by.get(pid, ()))
+        t6 = time.perf_counter()
+        stats = {
+            "records": len(recs),
+            "candidate_pairs": len(pairs),
+            "distinct_patterns": len(pw) if pw else len(set(pats)),
+            "deterministic_links": n_det,
+            "links": len(links),
+            "refused_unions": uf.refused,
+            "profiles": len(profiles),
+            "rejects": len(prep.rejects),
+            "weak_values": len(engine.weak),
+            "blocks": bstats["blocks"],
+            "capped_blocks": bstats["capped_blocks"],
+            "em_iterations": model.iterations,
+            "seconds": {
+                "normalize": t1 - t0,
+                "block": t2 - t1,
+                "compare": t3 - t2,
+                "train": t4 - t3,
+                "score": t5 - t4,
+                "cluster": t6 - t5,
+                "total": t6 - t0,
+            },
+        }
+        self._last = (cfg, model, frozenset(engine.weak), prep.by_id)
+        return ResolveResult(
+            profile_of=profile_of,
+            profiles=profiles,
+            links=tuple(links),
+            rejects=tuple(prep.rejects),
+            merges=tuple(MergeEvent(s, a, None) for s, a in merges),
+            stats=stats,
+        )
+
+    # -- explaining ----------------------------------------------------------------------------
+
+    def explain(self, a: object, b: object) -> Explanation:
+        """The evidence for and against ``a`` and ``b`` being one person.
+
+        ``a``/``b`` are records (dicts, models) or record ids of the last run. The weights of
+        the evidence plus the prior add up to the total match weight.
+        """
+        if self._last is None:
+            raise ConfigurationError("explain() needs a trained model: call fit() or resolve() first")
+        cfg, model, weak, by_id = self._last
+        engine = Engine(cfg, set(weak))
+        model = _rebind(model, engine)
+        norm = engine.normalizer()
+
+        def get(x: object) -> NormRecord:
+            if isinstance(x, str | int) and str(x) in by_id:
+                return by_id[str(x)]
+            return norm.normalize(x)
+
+        ra, rb = get(a), get(b)
+        va, vb = engine.values(ra), engine.values(rb)
+        pat = engine.pattern(va, vb)
+        evidence = []
+        for c, comp in enumerate(engine.comparators):
+            level = pat[c]
+            w = model.level_weight(c, level, va[c] if cfg.tf_adjustment else None)
+            label = "missing" if level == NULL else comp.levels[level]
+            evidence.append(Evidence(comp.name, label, comp.display(va[c]), comp.display(vb[c]), w))
+        total = model.prior + sum(e.weight for e in evidence)
+        deterministic = None
+        guards: list[str] = []
+        keys_b = dict((k, r) for r, k in engine.strong_values(rb))
+        for reason, key in engine.strong_values(ra):
+            if key in keys_b:
+                if engine.deterministic_ok(reason, ra, rb):
+                    deterministic = reason
+                    break
+                guards.append(f"{reason}: first names differ ({ra.first!r} vs {rb.first!r})")
+        for v in set(ra.emails + ra.phones + ra.handles) & set(rb.emails + rb.phones + rb.handles):
+            if v in engine.weak:
+                guards.append(f"{v}: role mailbox, placeholder or shared by several people")
+        return Explanation(
+            a=ra.rid,
+            b=rb.rid,
+            prior=model.prior,
+            evidence=tuple(evidence),
+            total=total,
+            probability=model.probability(total),
+            threshold=model.threshold,
+            deterministic=deterministic,
+            guards=tuple(guards),
+        )
+
+    # -- online --------------------------------------------------------------------------------
+
+    def graph(self) -> IdentityGraph:
+        """An empty :class:`IdentityGraph` using this resolver's trained weights and rules."""
+        from omnilink.identity._graph import IdentityGraph
+
+        return IdentityGraph(self)
+
+    def _frozen(self) -> tuple[Config, FSModel, frozenset[str]]:
+        if self._fitted is not None:
+            return self._fitted
+        if self._last is not None:
+            return self._last[0], self._last[1], self._last[2]
+        raise ConfigurationError("the graph needs trained weights: call resolver.fit(records) first")
+
+
+def _rebind(model: FSModel, engine: Engine) -> FSModel:
+    """The model with the engine's comparators (which hold this run's weak-value set)."""
+    return FSModel(
+        comparators=engine.comparators,
+        m=model.m,
+        u=model.u,
+        prior=model.prior,
+        threshold=model.threshold,
+        tf=model.tf,
+        tf_max_boost=model.tf_max_boost,
+        iterations=model.iterations,
+        converged=model.converged,
+    )
+

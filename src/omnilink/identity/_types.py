@@ -1,0 +1,138 @@
+"""The result types of the resolver and the graph: frozen, slotted, plain data."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["Evidence", "Explanation", "Link", "MergeEvent", "Profile", "Reject", "ResolveResult"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reject:
+    """A value (or a whole row) that could not be used, and why. The row itself is never dropped."""
+
+    record_id: str | None
+    index: int
+    field: str | None
+    value: Any
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Link:
+    """Two records joined, with what joined them.
+
+    ``reason`` is ``"email"``, ``"phone"``, ``"handle"`` or ``"external_id:<column>"`` for a
+    deterministic link on a strong identifier, ``"fuzzy"`` for a scored one. ``score`` is the
+    Fellegi-Sunter match weight (log2 odds, prior included) and ``probability`` the match
+    probability it implies.
+    """
+
+    a: str
+    b: str
+    score: float
+    probability: float
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Profile:
+    """One resolved person: the records that describe them."""
+
+    id: str
+    record_ids: tuple[str, ...]
+    absorbed: tuple[str, ...] = ()
+    """Profile ids of an earlier run that were merged into this one."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MergeEvent:
+    """Profiles joined into one: ``surviving`` keeps its id, ``absorbed`` ids end."""
+
+    surviving: str
+    absorbed: tuple[str, ...]
+    record_id: str | None
+    """The record whose arrival caused the merge (online), or None (batch)."""
+    links: tuple[Link, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Evidence:
+    """One comparator's contribution to a pair's match weight."""
+
+    comparator: str
+    level: str
+    value_a: Any
+    value_b: Any
+    weight: float
+    """log2 Bayes factor (m/u) of the level, term-frequency adjusted; 0 when a value is missing."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why two records match or not: ``prior + sum(e.weight for e in evidence) == total``."""
+
+    a: str
+    b: str
+    prior: float
+    evidence: tuple[Evidence, ...]
+    total: float
+    probability: float
+    threshold: float
+    deterministic: str | None
+    """The strong identifier that links the pair on its own, or None."""
+    guards: tuple[str, ...] = ()
+    """Guards that stopped a shared identifier from linking on its own (role mailbox, shared, placeholder)."""
+
+    @property
+    def match(self) -> bool:
+        return self.deterministic is not None or self.total >= self.threshold
+
+    def to_text(self) -> str:
+        """A table a person can read."""
+        rows = [("comparator", "level", "a", "b", "weight")]
+        for e in self.evidence:
+            rows.append((e.comparator, e.level, _short(e.value_a), _short(e.value_b), f"{e.weight:+.2f}"))
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        lines = [f"{self.a} vs {self.b}"]
+        lines.append(f"  {'prior':<{widths[0]}}  {'':<{widths[1]}}  {'':<{widths[2]}}  {'':<{widths[3]}}  "
+                     f"{self.prior:+.2f}")
+        lines.extend("  " + "  ".join(r[i].ljust(widths[i]) for i in range(5)) for r in rows)
+        verdict = "MATCH" if self.match else "no match"
+        how = f" (deterministic on {self.deterministic})" if self.deterministic else ""
+        lines.append(
+            f"  total {self.total:+.2f} (threshold {self.threshold:+.2f}), "
+            f"probability {self.probability:.4f}: {verdict}{how}"
+        )
+        if self.guards:
+            lines.append("  guards: " + ", ".join(self.guards))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _short(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 32 else text[:29] + "..."
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ResolveResult:
+    """What a batch run found."""
+
+    profile_of: Mapping[str, str]
+    """record id -> profile id, for every record given (rejected rows included)."""
+    profiles: Mapping[str, Profile]
+    links: tuple[Link, ...]
+    rejects: tuple[Reject, ...]
+    merges: tuple[MergeEvent, ...] = ()
+    """Profiles of a previous run joined by this one (only with ``previous=``)."""
+    stats: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def clusters(self) -> list[frozenset[str]]:
+        """The record-id sets of every profile, for comparing partitions."""
+        return [frozenset(p.record_ids) for p in self.profiles.values()]
