@@ -1,0 +1,1011 @@
+"""Turn emails, phone numbers, social handles and external ids into one canonical form.
+
+Two spellings of the same address must compare equal, because the identity resolver joins
+customers on these values. Every function here either returns the canonical string or raises
+:class:`~omnilink.exceptions.InvalidIdentifierError` (a ``ValueError``) whose ``reason`` is a
+short, stable slug and whose message says what to do. :func:`parse_many` never raises for a
+bad row: it reports the row instead.
+
+Canonical forms:
+
+* email: ``local@domain``, lower-case, the domain in its ASCII (IDNA / punycode) form, with the
+  provider rules of :data:`EMAIL_PROVIDER_RULES` applied (gmail dots, ``+tag`` subaddresses);
+* phone: E.164 (``+14155550123``), the extension kept apart;
+* handle: ``"<platform>:<handle>"`` (``x:jack``), see :data:`HANDLE_PLATFORMS`;
+* external id: ``"<platform>:<id>"`` (``stripe:cus_123``), the id kept as given.
+
+Nothing here touches the network: email syntax is checked with email-validator's
+``check_deliverability=False``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+from urllib.parse import parse_qs, unquote
+
+import email_validator
+import phonenumbers
+
+from omnilink.exceptions import InvalidIdentifierError
+from omnilink.models import Identifier, IdentifierKind
+
+__all__ = [
+    # single values
+    "canonical_email",
+    "is_role_email",
+    "canonical_phone",
+    "parse_phone",
+    "canonical_handle",
+    "canonical_external",
+    "parse_identifier",
+    # batches
+    "parse_many",
+    "BulkResult",
+    "RowError",
+    # the rules, for reading
+    "EMAIL_PROVIDER_RULES",
+    "EmailProviderRule",
+    "ROLE_MAILBOXES",
+    "HANDLE_PLATFORMS",
+    "HandlePlatform",
+    "PLATFORM_ALIASES",
+    "MAX_INPUT_LENGTH",
+]
+
+MAX_INPUT_LENGTH: Final = 1024
+"""Longer inputs are refused at once (reason ``too_long``) before any parsing."""
+
+_EMAIL_MAX_LENGTH: Final = 254  # RFC 5321 4.5.3.1.3, as email-validator enforces it
+_PHONE_MAX_LENGTH: Final = 100  # generous: "+1 (800) 555-0123 extension 12345" is 33
+_EXTERNAL_MAX_LENGTH: Final = 512
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _show(value: object, limit: int = 60) -> str:
+    """A short repr of ``value`` for messages: a 1 MB input must not make a 1 MB message."""
+    if isinstance(value, str) and len(value) > limit:
+        return repr(value[:limit]) + f"... ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= limit + 2 else text[:limit] + "..."
+
+
+def _fail(kind: str, value: object, reason: str, message: str) -> InvalidIdentifierError:
+    return InvalidIdentifierError(message, kind=kind, value=value, reason=reason)
+
+
+def _text(value: object, kind: str, *, limit: int = MAX_INPUT_LENGTH) -> str:
+    """``value`` stripped of surrounding whitespace; refuses non-text, empty and huge input."""
+    if not isinstance(value, str):
+        raise _fail(
+            kind,
+            value,
+            "not_text",
+            f"{kind} must be a str, got {type(value).__name__} {_show(value)}: "
+            "convert it to text first (decode bytes, format numbers as strings)",
+        )
+    if len(value) > MAX_INPUT_LENGTH:  # checked before strip(): a huge input costs nothing
+        raise _fail(
+            kind,
+            value,
+            "too_long",
+            f"{kind} {_show(value)} is too long ({len(value)} characters, the limit is "
+            f"{MAX_INPUT_LENGTH}): this is not a single {kind}",
+        )
+    text = value.strip()
+    if not text:
+        raise _fail(kind, value, "empty", f"{kind} is empty: give a non-blank value")
+    if len(text) > limit:
+        raise _fail(
+            kind,
+            value,
+            "too_long",
+            f"{kind} {_show(value)} is too long ({len(text)} characters, at most {limit} allowed)",
+        )
+    return text
+
+
+# --- emails ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EmailProviderRule:
+    """How one mail provider treats the local part of its addresses."""
+
+    domain: str
+    """The canonical domain (``googlemail.com`` addresses become ``gmail.com``)."""
+    subaddress: bool
+    """The provider documents ``user+tag@`` delivery to ``user@``: the ``+tag`` is dropped."""
+    ignore_dots: bool = False
+    """The provider ignores dots in the local part (Gmail): they are dropped."""
+
+
+def _rules(domains: Iterable[str], rule: EmailProviderRule | None = None) -> dict[str, EmailProviderRule]:
+    return {d: rule or EmailProviderRule(domain=d, subaddress=True) for d in domains}
+
+
+_GMAIL = EmailProviderRule(domain="gmail.com", subaddress=True, ignore_dots=True)
+
+EMAIL_PROVIDER_RULES: Final[Mapping[str, EmailProviderRule]] = MappingProxyType(
+    {
+        # Google: dots never matter and +tags are delivered to the account.
+        **_rules(("gmail.com", "googlemail.com"), _GMAIL),
+        # Microsoft consumer mail: "plus addressing".
+        **_rules(("outlook.com", "hotmail.com", "live.com", "msn.com")),
+        # Apple iCloud Mail: "plus addressing".
+        **_rules(("icloud.com", "me.com", "mac.com")),
+        # Proton Mail: "+aliases".
+        **_rules(("protonmail.com", "protonmail.ch", "proton.me", "pm.me")),
+        # Fastmail: "plus addressing" (its subdomain addressing is left alone).
+        **_rules(("fastmail.com", "fastmail.fm")),
+        # Yandex Mail: "login+tag@".
+        **_rules(("yandex.ru", "yandex.com", "ya.ru")),
+    }
+)
+"""Providers whose addresses are rewritten, keyed by (ASCII) domain.
+
+Only providers that document ``+`` subaddressing are listed; on any other domain ``a+b@``
+and ``a@`` may be different mailboxes, so the ``+`` part is kept. Yahoo is deliberately absent:
+its "disposable addresses" use ``-`` with a chosen base name, not the account name.
+Aliased domains are not merged (``me.com`` stays ``me.com``), except ``googlemail.com``,
+which Google documents as the same mailbox as ``gmail.com``.
+"""
+
+ROLE_MAILBOXES: Final[frozenset[str]] = _words(
+    # RFC 2142 (sections 3-5)
+    "info marketing sales support abuse noc security postmaster hostmaster usenet news webmaster "
+    "www uucp ftp "
+    # common functional mailboxes; compared with '.', '-' and '_' removed ("no-reply" -> noreply)
+    "accounting accounts admin administrator billing careers contact contactus customercare "
+    "customerservice donotreply enquiries enquiry feedback finance hello help helpdesk hr "
+    "inquiries inquiry invoices jobs legal mailerdaemon media newsletter noreply notifications "
+    "office orders press privacy recruiting recruitment reply root service staff sysadmin team "
+    "tech webadmin"
+)
+"""Local parts that name a function rather than a person, with separators removed."""
+
+_SPECIAL_TLDS: Final = frozenset(d.rsplit(".", 1)[-1] for d in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+_ATEXT: Final = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]"
+_FAST_EMAIL: Final = re.compile(
+    rf"({_ATEXT}+(?:\.{_ATEXT}+)*)"  # dot-atom local part
+    r"@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"  # labels
+    r"(?:[a-z0-9][a-z0-9-]{0,61})?[a-z])",  # the TLD ends with a letter, like email-validator wants
+    re.ASCII | re.IGNORECASE,  # ASCII: without it, "k" would match the Kelvin sign
+)
+_MAILTO: Final = re.compile(r"mailto:", re.IGNORECASE)
+
+
+def _email_input(value: object) -> str:
+    text = _text(value, "email")
+    if _MAILTO.match(text):
+        # RFC 6068: mailto:addr?subject=... with %-escapes.
+        text = unquote(text[7:].split("?", 1)[0]).strip()
+        if not text:
+            raise _fail("email", value, "empty", "email is empty after 'mailto:': give an address")
+    if len(text) > _EMAIL_MAX_LENGTH and "<" not in text:
+        raise _fail(
+            "email",
+            value,
+            "too_long",
+            f"email {_show(value)} is too long ({len(text)} characters, at most {_EMAIL_MAX_LENGTH} allowed)",
+        )
+    return text
+
+
+def _fast_email(text: str) -> tuple[str, str] | None:
+    """(local, domain) for plain ASCII addresses that email-validator surely accepts unchanged.
+
+    Anything unusual (Unicode, punycode, ``--`` labels, reserved TLDs, display names, quotes,
+    lengths near the limits) returns None and goes through email-validator. The property
+    tests check both paths agree.
+    """
+    m = _FAST_EMAIL.fullmatch(text)
+    if m is None or len(text) > _EMAIL_MAX_LENGTH:
+        return None
+    domain = m.group(2).lower()
+    if "--" in domain or len(domain) > 253 or domain.rsplit(".", 1)[1] in _SPECIAL_TLDS:
+        return None
+    return m.group(1).lower(), domain
+
+
+def _slow_email(text: str, value: object) -> tuple[str, str]:
+    """(local, ascii domain) via email-validator: the reference for every address."""
+    try:
+        checked = email_validator.validate_email(
+            text,
+            check_deliverability=False,  # never DNS
+            allow_display_name=True,  # "Jane Doe <jane@example.com>"
+            allow_smtputf8=True,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            allow_empty_local=False,
+            test_environment=False,
+            globally_deliverable=True,
+            strict=False,
+        )
+    except email_validator.EmailNotValidError as exc:
+        raise _fail(
+            "email",
+            value,
+            "syntax",
+            f"invalid email address {_show(value)}: {exc} Fix the address or drop the row.",
+        ) from exc
+    # NFC again after lower-casing, so a second pass gives the same string.
+    local = unicodedata.normalize("NFC", checked.local_part.lower())
+    return local, checked.ascii_domain.lower()
+
+
+def _apply_provider(local: str, domain: str, value: object) -> tuple[str, str]:
+    rule = EMAIL_PROVIDER_RULES.get(domain)
+    if rule is None:
+        return local, domain
+    if rule.subaddress:
+        local = local.partition("+")[0]
+    if rule.ignore_dots:
+        local = local.replace(".", "")
+    if not local:
+        raise _fail(
+            "email",
+            value,
+            "syntax",
+            f"invalid email address {_show(value)}: nothing is left before the @-sign once the "
+            f"{domain} '+tag' is removed. Fix the address or drop the row.",
+        )
+    return local, rule.domain
+
+
+def _email_parts(value: object) -> tuple[str, str]:
+    text = _email_input(value)
+    parts = _fast_email(text)
+    if parts is None:
+        parts = _slow_email(text, value)
+    return _apply_provider(*parts, value)
+
+
+def canonical_email(value: str) -> str:
+    """The canonical form of an email address.
+
+    * surrounding whitespace, a ``mailto:`` prefix (with its ``?query``) and a display name
+      (``"Jane Doe <jane@example.com>"``) are removed;
+    * the syntax is checked with email-validator (``check_deliverability=False``: no DNS);
+      quoted local parts and ``[ip]`` domain literals are refused;
+    * the whole address is lower-cased, and the domain is given in its ASCII form
+      (``Bücher.ch`` becomes ``xn--bcher-kva.ch``), so one mailbox has one spelling;
+    * provider rules (:data:`EMAIL_PROVIDER_RULES`): ``googlemail.com`` becomes
+      ``gmail.com`` and Gmail dots are dropped; the ``+tag`` is dropped only for providers
+      documented to support subaddressing: Gmail, Outlook/Hotmail/Live/MSN,
+      iCloud/me.com/mac.com, Proton (protonmail.com/.ch, proton.me, pm.me),
+      Fastmail (fastmail.com/.fm) and Yandex (yandex.ru/.com, ya.ru). Yahoo is left alone.
+
+    >>> canonical_email("  Jane.Doe+News@GoogleMail.com ")
+    'janedoe@gmail.com'
+
+    Raises :class:`InvalidIdentifierError` (``reason``: ``syntax``, ``empty``, ``too_long``
+    or ``not_text``).
+    """
+    local, domain = _email_parts(value)
+    return f"{local}@{domain}"
+
+
+def _is_role_local(local: str) -> bool:
+    base = local.partition("+")[0]
+    return base.replace(".", "").replace("-", "").replace("_", "") in ROLE_MAILBOXES
+
+
+def is_role_email(value: str) -> bool:
+    """True when the address names a function (``info@``, ``no-reply@``), not a person.
+
+    RFC 2142 mailboxes plus common ones (:data:`ROLE_MAILBOXES`), ignoring case, a ``+tag``
+    and the separators ``.``, ``-`` and ``_``. The address is canonicalized first, so an
+    invalid address raises :class:`InvalidIdentifierError`.
+    """
+    local, _ = _email_parts(value)
+    return _is_role_local(local)
+
+
+# --- phones ---------------------------------------------------------------------------------
+
+_PLUS: Final = "+\uff0b"
+_TEL: Final = re.compile(r"tel:", re.IGNORECASE)
+_PARSE_REASONS: Final = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "invalid_number",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "syntax",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "invalid_number",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "invalid_number",
+    phonenumbers.NumberParseException.TOO_LONG: "too_long",
+}
+
+
+def _region(region: object, kind: str = "phone") -> str | None:
+    if region is None:
+        return None
+    if not isinstance(region, str) or region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise _fail(
+            kind,
+            region,
+            "invalid_region",
+            f"unknown region {_show(region)}: pass an ISO 3166 two-letter country code such as 'US'",
+        )
+    return region.upper()
+
+
+def _is_zero(char: str) -> bool:
+    return unicodedata.decimal(char, None) == 0
+
+
+def _phone(value: object, region: str | None) -> tuple[str, str | None]:
+    text = _text(value, "phone", limit=_PHONE_MAX_LENGTH)
+    region = _region(region)
+    body = text[4:].lstrip() if _TEL.match(text) else text
+    if not body:
+        raise _fail("phone", value, "empty", "phone is empty after 'tel:': give a number")
+    first = body[0]
+    if not (first in _PLUS or first == "(" or first.isdigit()):
+        raise _fail(
+            "phone",
+            value,
+            "syntax",
+            f"{_show(value)} is not a phone number: it must start with '+', '(' or a digit",
+        )
+    if region is None and first not in _PLUS:
+        if len(body) > 2 and _is_zero(body[0]) and _is_zero(body[1]):
+            body = "+" + body[2:]  # 00 is the international prefix in most of the world
+        else:
+            raise _fail(
+                "phone",
+                value,
+                "no_region",
+                f"national number {_show(value)} without a region: pass region='US' (the "
+                "country the number belongs to) or give the number in +E.164 form",
+            )
+    try:
+        number = phonenumbers.parse(body, region)
+    except phonenumbers.NumberParseException as exc:
+        reason = _PARSE_REASONS.get(exc.error_type, "syntax")
+        detail = re.sub(r"^\(\d+\) ", "", str(exc)).rstrip(".")
+        raise _fail(
+            "phone",
+            value,
+            reason,
+            f"{_show(value)} is not a phone number ({detail}): check the digits and the country code",
+        ) from exc
+    if not phonenumbers.is_valid_number(number):
+        where = f" in region {region}" if region and first not in _PLUS else ""
+        raise _fail(
+            "phone",
+            value,
+            "invalid_number",
+            f"{_show(value)} is not a valid phone number{where}: check the digits, the "
+            "country code (+...) and the region",
+        )
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, number.extension or None
+
+
+def parse_phone(value: str, *, region: str | None = None) -> tuple[str, str | None]:
+    """``(e164, extension)``: the number in E.164 and its extension (or None), kept apart.
+
+    ``region`` (ISO 3166 alpha-2, e.g. ``"US"``) says how to read a national number. Without
+    it the number must be international: ``+44 20 7946 0958`` or ``0044 20 7946 0958``;
+    a national number with no region is an error, never a guess. With a region, the
+    region's own international prefix applies (``011`` for ``US``, ``00`` for ``DE``).
+    Vanity letters are converted (``1-800-FLOWERS`` is ``+18003569377``); a ``tel:`` URI
+    prefix is accepted. Numbers that ``phonenumbers`` does not consider valid are refused.
+
+    Raises :class:`InvalidIdentifierError` (``reason``: ``no_region``, ``invalid_region``,
+    ``invalid_number``, ``syntax``, ``too_long``, ``empty`` or ``not_text``).
+    """
+    return _phone(value, region)
+
+
+def canonical_phone(value: str, *, region: str | None = None) -> str:
+    """The E.164 form of a phone number (``+14155550123``); see :func:`parse_phone`.
+
+    An extension is dropped here, never glued to the number: use :func:`parse_phone` or
+    :func:`parse_identifier` to keep it.
+    """
+    return _phone(value, region)[0]
+
+
+# --- handles --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HandlePlatform:
+    """The rules for one platform's handles: one row of :data:`HANDLE_PLATFORMS`."""
+
+    name: str
+    min_len: int
+    max_len: int
+    chars: re.Pattern[str]
+    """The allowed alphabet (after case folding), matched against the whole handle."""
+    rule: str
+    """The rule in words, for error messages and the docs."""
+    hosts: tuple[str, ...]
+    """Profile URL hosts (subdomains such as www., m., uk. are accepted too)."""
+    profile_path: re.Pattern[str]
+    """Matches a profile URL's path; group ``h`` is the handle."""
+    fold_case: bool = True
+    """The platform is case-insensitive: handles are lower-cased."""
+    shape: re.Pattern[str] | None = None
+    """A further rule on the handle's shape (where dots may go, the first character...)."""
+    drop: str = ""
+    """Characters the platform ignores, removed (Facebook ignores dots)."""
+    reserved: frozenset[str] = frozenset()
+    """First path segments that are pages of the site, not accounts."""
+    query: tuple[str, str] | None = None
+    """``(path, parameter)``: a URL with that path carries the handle in that query parameter."""
+    phone: bool = False
+    """The handle is a phone number, kept as E.164 digits without the ``+``."""
+
+
+def _re(pattern: str, flags: int = re.ASCII) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+_FIRST_SEGMENT: Final = _re(r"/@?(?P<h>[^/]+)(?:/.*)?")
+
+HANDLE_PLATFORMS: Final[Mapping[str, HandlePlatform]] = MappingProxyType(
+    {
+        p.name: p
+        for p in (
+            HandlePlatform(
+                name="x",
+                min_len=1,
+                max_len=15,
+                chars=_re(r"[a-z0-9_]+"),
+                rule="1-15 letters, digits or '_'",
+                hosts=("x.com", "twitter.com"),
+                profile_path=_FIRST_SEGMENT,
+                reserved=_words(
+                    "home explore i search settings messages notifications intent share hashtag "
+                    "login signup logout tos privacy compose about jobs"
+                ),
+            ),
+            HandlePlatform(
+                name="instagram",
+                min_len=1,
+                max_len=30,
+                chars=_re(r"[a-z0-9._]+"),
+                shape=_re(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*"),
+                rule="1-30 letters, digits, '_' or '.', no '.' at either end and no '..'",
+                hosts=("instagram.com", "instagr.am"),
+                profile_path=_FIRST_SEGMENT,
+                reserved=_words("p reel reels explore stories accounts tv direct about legal developer web"),
+            ),
+            HandlePlatform(
+                name="facebook",
+                min_len=5,
+                max_len=50,
+                chars=_re(r"[a-z0-9]+"),
+                drop=".",
+                rule="5-50 letters or digits; dots are ignored, as Facebook ignores them",
+                hosts=("facebook.com", "fb.com"),
+                profile_path=_FIRST_SEGMENT,
+                reserved=_words(
+                    "pages groups events watch marketplace sharer share login home.php people "
+                    "story.php photo.php permalink.php gaming help policies privacy settings"
+                ),
+                query=("/profile.php", "id"),
+            ),
+            HandlePlatform(
+                name="tiktok",
+                min_len=2,
+                max_len=24,
+                chars=_re(r"[a-z0-9._]+"),
+                shape=_re(r".*[^.]"),
+                rule="2-24 letters, digits, '_' or '.', not ending in '.'",
+                hosts=("tiktok.com",),
+                profile_path=_re(r"/@(?P<h>[^/]+)(?:/.*)?"),
+            ),
+            HandlePlatform(
+                name="telegram",
+                min_len=5,
+                max_len=32,
+                chars=_re(r"[a-z0-9_]+"),
+                shape=_re(r"[a-z].*"),
+                rule="5-32 letters, digits or '_', starting with a letter",
+                hosts=("t.me", "telegram.me", "telegram.dog"),
+                profile_path=_re(r"/(?:s/)?@?(?P<h>[^/]+)(?:/.*)?"),
+                reserved=_words(
+                    "joinchat addstickers addemoji addlist share proxy socks c setlanguage login iv"
+                ),
+            ),
+            HandlePlatform(
+                name="linkedin",
+                min_len=3,
+                max_len=100,
+                chars=_re(r"[\w-]+", re.UNICODE),
+                rule="3-100 letters, digits, '-' or '_' (the slug of linkedin.com/in/<slug>)",
+                hosts=("linkedin.com",),
+                profile_path=_re(r"/in/(?P<h>[^/]+)(?:/.*)?"),
+            ),
+            HandlePlatform(
+                name="github",
+                min_len=1,
+                max_len=39,
+                chars=_re(r"[a-z0-9-]+"),
+                shape=_re(r"[a-z0-9].*"),
+                rule="1-39 letters, digits or '-', not starting with '-'",
+                hosts=("github.com",),
+                profile_path=_FIRST_SEGMENT,
+                reserved=_words(
+                    "orgs settings login logout join explore marketplace pulls issues notifications "
+                    "sponsors topics trending features about pricing enterprise new organizations "
+                    "apps search collections events codespaces"
+                ),
+            ),
+            HandlePlatform(
+                name="youtube",
+                min_len=3,
+                max_len=30,
+                chars=_re(r"[a-z0-9._-]+"),
+                rule="3-30 letters, digits, '_', '-' or '.' (the @handle, not a channel id)",
+                hosts=("youtube.com",),
+                profile_path=_re(r"/@(?P<h>[^/]+)(?:/.*)?"),
+            ),
+            HandlePlatform(
+                name="slack",
+                min_len=3,
+                max_len=32,
+                chars=_re(r"[A-Z0-9]+"),
+                shape=_re(r"[UW][A-Z0-9]+"),
+                fold_case=False,
+                rule="a member id: 'U' or 'W' then upper-case letters and digits (U012AB3CD), "
+                "not a display name",
+                hosts=("slack.com",),
+                profile_path=_re(r"/team/(?P<h>[^/]+)/?"),
+            ),
+            HandlePlatform(
+                name="whatsapp",
+                min_len=1,
+                max_len=_PHONE_MAX_LENGTH,
+                chars=_re(r"[0-9]+"),
+                phone=True,
+                rule="a phone number in international form (+14155550123 or 14155550123)",
+                hosts=("wa.me", "whatsapp.com"),
+                profile_path=_re(r"/\+?(?P<h>[0-9]+)/?"),
+                query=("/send", "phone"),
+            ),
+        )
+    }
+)
+"""Supported handle platforms and their rules, keyed by canonical platform name."""
+
+PLATFORM_ALIASES: Final[Mapping[str, str]] = MappingProxyType({"twitter": "x"})
+"""Other names accepted for ``platform=``."""
+
+_HOSTS: Final = {host: p for p in HANDLE_PLATFORMS.values() for host in p.hosts}
+_URL: Final = re.compile(
+    r"(?P<scheme>https?://)?(?P<host>[^/?#\s@:]+)(?::[0-9]{1,5})?"
+    r"(?P<path>/[^?#]*)?(?:\?(?P<query>[^#]*))?(?:#.*)?",
+    re.IGNORECASE | re.DOTALL,
+)
+_PREFIX: Final = re.compile(r"([A-Za-z]+):(?!//)(.*)", re.DOTALL)
+_PLATFORM_NAMES: Final = ", ".join(sorted(HANDLE_PLATFORMS))
+
+
+def _platform(name: object) -> HandlePlatform:
+    platform = None
+    if isinstance(name, str):
+        key = name.strip().lower()
+        platform = HANDLE_PLATFORMS.get(PLATFORM_ALIASES.get(key, key))
+    if platform is None:
+        raise _fail(
+            "handle",
+            name,
+            "unknown_platform",
+            f"unknown handle platform {_show(name)}: use one of {_PLATFORM_NAMES}, "
+            "or kind='external' for ids from other systems",
+        )
+    return platform
+
+
+def _prefixed(text: str) -> tuple[HandlePlatform, str] | None:
+    """``(platform, rest)`` for the canonical form ``"x:jack"``, else None."""
+    m = _PREFIX.fullmatch(text)
+    if m is None:
+        return None
+    key = m.group(1).lower()
+    platform = HANDLE_PLATFORMS.get(PLATFORM_ALIASES.get(key, key))
+    return None if platform is None else (platform, m.group(2))
+
+
+def _host_platform(host: str) -> HandlePlatform | None:
+    """The platform of ``host`` or of a parent domain (``uk.linkedin.com`` -> linkedin)."""
+    host = host.lower().rstrip(".")
+    while True:
+        platform = _HOSTS.get(host)
+        if platform is not None or "." not in host:
+            return platform
+        host = host.split(".", 1)[1]
+        if "." not in host:  # never match a bare TLD
+            return None
+
+
+def _from_url(
+    text: str, value: object, wanted: HandlePlatform | None
+) -> tuple[HandlePlatform, str, bool] | None:
+    """``(platform, handle, True)`` if ``text`` is a profile URL, None if it is not a URL."""
+    m = _URL.fullmatch(text)
+    if m is None:
+        return None
+    platform = _host_platform(m.group("host"))
+    if platform is None:
+        if m.group("scheme") is None:
+            return None  # "jack.smith" is a handle, not a URL
+        expected = f"a {wanted.name} profile URL" if wanted else f"a profile URL of {_PLATFORM_NAMES}"
+        raise _fail(
+            "handle",
+            value,
+            "unknown_platform",
+            f"{_show(value)} is not {expected}: give the handle itself, or pass kind='external'",
+        )
+    if wanted is not None and platform is not wanted:
+        raise _fail(
+            "handle",
+            value,
+            "platform_mismatch",
+            f"{_show(value)} is a {platform.name} URL but platform={wanted.name!r} was given: "
+            "pass the matching platform",
+        )
+    path = (m.group("path") or "").rstrip("/")
+    handle: str | None = None
+    if platform.query is not None and path == platform.query[0]:
+        found = parse_qs(m.group("query") or "").get(platform.query[1])
+        handle = found[0] if found else None
+    else:
+        pm = platform.profile_path.fullmatch(path)
+        if pm is not None and pm.group("h").lower() not in platform.reserved:
+            handle = unquote(pm.group("h"))
+    if not handle:
+        raise _fail(
+            "handle",
+            value,
+            "not_a_profile",
+            f"{_show(value)} is a {platform.name} URL but not a profile URL: give the profile "
+            "link or the handle itself",
+        )
+    return platform, handle, True
+
+
+def _check_handle(
+    platform: HandlePlatform, handle: str, value: object, region: str | None, intl: bool
+) -> str:
+    """Fold, then apply ``platform``'s row of the table to ``handle``."""
+    if platform.phone:
+        # wa.me links and "whatsapp:" values are international digits without the '+' (as
+        # WhatsApp ids are); so is a bare run of digits when no region is given. Anything
+        # else is an ordinary phone number, read with ``region``.
+        if intl or (region is None and handle.isdigit()):
+            handle = "+" + handle.lstrip(_PLUS)
+        try:
+            e164, extension = _phone(handle, region)
+        except InvalidIdentifierError as exc:
+            raise _fail("handle", value, exc.reason, f"whatsapp: {exc}") from exc
+        if extension is not None:
+            raise _fail(
+                "handle",
+                value,
+                "syntax",
+                f"whatsapp number {_show(value)} has an extension: WhatsApp numbers have none",
+            )
+        return e164[1:]
+    if platform.fold_case:
+        handle = handle.lower()
+    if platform.drop:
+        handle = handle.translate({ord(c): None for c in platform.drop})
+    name = platform.name
+    if not handle:
+        raise _fail("handle", value, "empty", f"{name} handle is empty: give the handle")
+    if len(handle) < platform.min_len or len(handle) > platform.max_len:
+        reason = "too_short" if len(handle) < platform.min_len else "too_long"
+        raise _fail(
+            "handle",
+            value,
+            reason,
+            f"{name} handle {_show(value)} has {len(handle)} characters: {name} handles are {platform.rule}",
+        )
+    if not platform.chars.fullmatch(handle):
+        bad = sorted({c for c in handle if not platform.chars.fullmatch(c)})
+        raise _fail(
+            "handle",
+            value,
+            "charset",
+            f"{name} handle {_show(value)} contains {', '.join(map(repr, bad))}: {name} handles are "
+            f"{platform.rule}",
+        )
+    if platform.shape is not None and not platform.shape.fullmatch(handle):
+        raise _fail(
+            "handle",
+            value,
+            "syntax",
+            f"{name} handle {_show(value)} is not allowed: {name} handles are {platform.rule}",
+        )
+    return handle
+
+
+def _handle(value: object, platform: str | None, region: str | None) -> tuple[str, str]:
+    text = _text(value, "handle")
+    wanted = None if platform is None else _platform(platform)
+    region = _region(region, "handle")
+    found = _from_url(text, value, wanted)
+    if found is not None:
+        chosen, handle, intl = found
+        return chosen.name, _check_handle(chosen, handle, value, region, intl)
+    prefixed = _prefixed(text)
+    if prefixed is not None:  # "x:jack", the canonical form itself
+        chosen, handle = prefixed
+        if wanted is not None and chosen is not wanted:
+            raise _fail(
+                "handle",
+                value,
+                "platform_mismatch",
+                f"{_show(value)} is a {chosen.name} handle but platform={wanted.name!r} was "
+                "given: pass the matching platform",
+            )
+        return chosen.name, _check_handle(chosen, handle.strip(), value, region, True)
+    if wanted is None:
+        raise _fail(
+            "handle",
+            value,
+            "no_platform",
+            f"cannot tell which platform the handle {_show(value)} is on: pass platform= "
+            f"(one of {_PLATFORM_NAMES}) or give a profile URL",
+        )
+    handle = text[1:] if text.startswith("@") else text
+    return wanted.name, _check_handle(wanted, handle, value, region, False)
+
+
+def canonical_handle(value: str, *, platform: str | None = None, region: str | None = None) -> str:
+    """The canonical ``"<platform>:<handle>"`` form of a social handle.
+
+    ``value`` may be the handle (``@Jack``), a profile URL (``https://www.x.com/jack/``,
+    ``t.me/durov``, ``linkedin.com/in/jane-doe``; any scheme, ``www.``/``m.`` subdomain,
+    query string or fragment) or the canonical form itself (``x:jack``). Without
+    ``platform`` it is read from the URL or the prefix; a bare handle then needs
+    ``platform=``. ``twitter`` is accepted for ``x``.
+
+    Each platform's rules live in one table, :data:`HANDLE_PLATFORMS`: case-insensitive
+    platforms are lower-cased, Slack member ids keep their case, Facebook dots are dropped,
+    and WhatsApp takes a phone number (``region`` reads a national one) and keeps its E.164
+    digits without the ``+``: ``whatsapp:14155550123``.
+
+    Raises :class:`InvalidIdentifierError` (``reason``: ``no_platform``,
+    ``unknown_platform``, ``platform_mismatch``, ``not_a_profile``, ``too_short``,
+    ``too_long``, ``charset``, ``syntax``, ``empty``, ``not_text``, or a phone reason for
+    WhatsApp).
+    """
+    name, handle = _handle(value, platform, region)
+    return f"{name}:{handle}"
+
+
+# --- external ids ---------------------------------------------------------------------------
+
+_EXTERNAL_PLATFORM: Final = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}", re.ASCII)
+
+
+def _external(value: object, platform: object) -> tuple[str, str]:
+    text = _text(value, "external", limit=_EXTERNAL_MAX_LENGTH)
+    name = platform.strip().lower() if isinstance(platform, str) else None
+    if name is None or not _EXTERNAL_PLATFORM.fullmatch(name):
+        raise _fail(
+            "external",
+            value,
+            "unknown_platform",
+            f"external ids need platform= naming the system they come from (letters, digits, "
+            f"'_', '-', '.'; e.g. 'stripe'), got {_show(platform)}",
+        )
+    if text.startswith(name + ":"):  # the canonical form itself
+        text = text[len(name) + 1 :].strip()
+        if not text:
+            raise _fail("external", value, "empty", f"{name} id is empty: give the id")
+    if any(unicodedata.category(c)[0] == "C" for c in text):
+        raise _fail(
+            "external",
+            value,
+            "charset",
+            f"{name} id {_show(value)} contains control characters: remove them",
+        )
+    return name, text
+
+
+def canonical_external(value: str, *, platform: str) -> str:
+    """``"<platform>:<id>"`` for an id from another system (a CRM, Stripe, your own database).
+
+    The platform is lower-cased; the id is trimmed and otherwise kept exactly (ids are often
+    case-sensitive). A value already prefixed with ``"<platform>:"`` is not prefixed twice.
+    Raises :class:`InvalidIdentifierError` (``empty``, ``too_long``, ``charset``,
+    ``unknown_platform``, ``not_text``).
+    """
+    name, ident = _external(value, platform)
+    return f"{name}:{ident}"
+
+
+# --- any identifier -------------------------------------------------------------------------
+
+
+def _kind(kind: object) -> IdentifierKind | None:
+    if kind is None or isinstance(kind, IdentifierKind):
+        return kind
+    try:
+        return IdentifierKind(kind.strip().lower() if isinstance(kind, str) else kind)
+    except ValueError:
+        raise _fail(
+            "identifier",
+            kind,
+            "unknown_kind",
+            f"unknown identifier kind {_show(kind)}: use one of "
+            f"{', '.join(k.value for k in IdentifierKind)} or None to guess",
+        ) from None
+
+
+def _guess(value: object, platform: str | None) -> IdentifierKind:
+    text = _text(value, "identifier")
+    if platform is not None:
+        return IdentifierKind.HANDLE
+    if _MAILTO.match(text):
+        return IdentifierKind.EMAIL
+    url = _URL.fullmatch(text)
+    if url is not None and (url.group("scheme") or _host_platform(url.group("host"))):
+        return IdentifierKind.HANDLE
+    if _prefixed(text) is not None:
+        return IdentifierKind.HANDLE
+    if "@" in text:
+        # "@jack" is a handle (which then asks for platform=), "a@b.com" an email.
+        return IdentifierKind.HANDLE if text.startswith("@") else IdentifierKind.EMAIL
+    if any(c.isdigit() for c in text):
+        return IdentifierKind.PHONE
+    raise _fail(
+        "identifier",
+        value,
+        "unknown_kind",
+        f"cannot tell what kind of identifier {_show(value)} is (no @, no digits, not a profile "
+        "URL): pass kind= ('email', 'phone', 'handle' or 'external'), and platform= for handles",
+    )
+
+
+def parse_identifier(
+    value: str,
+    *,
+    kind: IdentifierKind | str | None = None,
+    platform: str | None = None,
+    region: str | None = None,
+    verified: bool = False,
+) -> Identifier:
+    """Canonicalize ``value`` into an :class:`~omnilink.models.Identifier`.
+
+    With no ``kind`` it is guessed: ``platform`` given means a handle (use
+    ``kind="external"`` for other systems' ids); a ``mailto:`` value is an email; a URL or a
+    ``"<platform>:"`` prefix is a handle; ``@`` inside the value is an email and ``@`` at
+    its start a handle (which then needs ``platform=``); anything else is tried as a phone.
+
+    The result keeps ``raw`` (the input), ``verified``, ``role`` for emails
+    (:func:`is_role_email`) and ``extension`` for phones. Raises
+    :class:`InvalidIdentifierError`.
+    """
+    chosen = _kind(kind)
+    if chosen is None:
+        chosen = _guess(value, platform)
+    raw = value if isinstance(value, str) else None
+    if chosen is IdentifierKind.EMAIL:
+        local, domain = _email_parts(value)
+        return Identifier(
+            kind=chosen, value=f"{local}@{domain}", raw=raw, verified=verified, role=_is_role_local(local)
+        )
+    if chosen is IdentifierKind.PHONE:
+        e164, extension = _phone(value, region)
+        return Identifier(kind=chosen, value=e164, raw=raw, verified=verified, extension=extension)
+    if chosen is IdentifierKind.HANDLE:
+        name, handle = _handle(value, platform, region)
+        return Identifier(kind=chosen, value=f"{name}:{handle}", platform=name, raw=raw, verified=verified)
+    name, ident = _external(value, platform)
+    return Identifier(kind=chosen, value=f"{name}:{ident}", platform=name, raw=raw, verified=verified)
+
+
+# --- batches --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One row that could not be canonicalized."""
+
+    index: int
+    """Position of the row in the input (0-based)."""
+    raw: object
+    """The row as given."""
+    error: InvalidIdentifierError
+
+    @property
+    def reason(self) -> str:
+        return self.error.reason
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """What :func:`parse_many` made of each row: an Identifier, or a :class:`RowError`."""
+
+    results: tuple[Identifier | None, ...]
+    """One entry per input row, in order: the Identifier, or None where the row failed."""
+    errors: tuple[RowError, ...]
+    """The failed rows, in order."""
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    @property
+    def ok(self) -> bool:
+        """True when every row was canonicalized."""
+        return not self.errors
+
+    @property
+    def identifiers(self) -> list[Identifier]:
+        """The successful rows' Identifiers, in input order (failed rows left out)."""
+        return [r for r in self.results if r is not None]
+
+
+def _row_text(row: object, kind: str) -> object:
+    if isinstance(row, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(row).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _fail(
+                kind,
+                row,
+                "encoding",
+                f"bytes {_show(row)} are not UTF-8 ({exc.reason} at byte {exc.start}): decode "
+                "them with the right encoding first",
+            ) from None
+    return row
+
+
+def parse_many(
+    values: Iterable[object],
+    *,
+    kind: IdentifierKind | str | None = None,
+    platform: str | None = None,
+    region: str | None = None,
+    verified: bool = False,
+) -> BulkResult:
+    """Canonicalize many values; a bad row becomes a :class:`RowError`, never an exception.
+
+    Rows that are not text (None, numbers...) and bytes that are not UTF-8 are row errors
+    too (UTF-8 bytes are decoded). The options apply to every row, as in
+    :func:`parse_identifier`; a bad option (unknown ``kind``, ``region`` or ``platform``) is
+    the caller's mistake, not a row's, and raises :class:`InvalidIdentifierError` at once.
+    """
+    chosen = _kind(kind)
+    _region(region, "identifier")
+    if chosen is IdentifierKind.EXTERNAL:
+        _external("probe", platform)  # an unusable platform fails once, not on every row
+    elif platform is not None:
+        _platform(platform)
+    label = chosen.value if chosen is not None else "identifier"
+    results: list[Identifier | None] = []
+    errors: list[RowError] = []
+    for index, row in enumerate(values):
+        try:
+            text = _row_text(row, label)
+            results.append(
+                parse_identifier(
+                    text,  # type: ignore[arg-type]  # non-str rows fail inside, as row errors
+                    kind=chosen,
+                    platform=platform,
+                    region=region,
+                    verified=verified,
+                )
+            )
+        except InvalidIdentifierError as exc:
+            results.append(None)
+            errors.append(RowError(index=index, raw=row, error=exc))
+    return BulkResult(results=tuple(results), errors=tuple(errors))
