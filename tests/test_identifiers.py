@@ -1,0 +1,604 @@
+"""Table-driven tests for omnilink.identifiers."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from omnilink.exceptions import InvalidIdentifierError
+from omnilink.identifiers import (
+    EMAIL_PROVIDER_RULES,
+    HANDLE_PLATFORMS,
+    MAX_INPUT_LENGTH,
+    ROLE_MAILBOXES,
+    BulkResult,
+    canonical_email,
+    canonical_external,
+    canonical_handle,
+    canonical_phone,
+    is_role_email,
+    parse_identifier,
+    parse_many,
+    parse_phone,
+)
+from omnilink.models import Identifier, IdentifierKind
+
+# --- emails ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("jane@example.com", "jane@example.com"),
+        ("  Jane.Doe@Example.COM \n", "jane.doe@example.com"),
+        ("mailto:jane@example.com", "jane@example.com"),
+        ("MAILTO:Jane@Example.com?subject=Hello%20there", "jane@example.com"),
+        ("mailto:jane%2Bnews@example.com", "jane+news@example.com"),
+        ("Jane Doe <Jane@Example.com>", "jane@example.com"),
+        ('"Doe, Jane" <jane@example.com>', "jane@example.com"),
+        ("<jane@example.com>", "jane@example.com"),
+        # the domain is given in its ASCII (punycode) form, whichever form came in
+        ("x@Bücher.ch", "x@xn--bcher-kva.ch"),
+        ("x@xn--bcher-kva.ch", "x@xn--bcher-kva.ch"),
+        ("x@XN--BCHER-KVA.CH", "x@xn--bcher-kva.ch"),
+        # internationalized local parts are kept, lower-cased
+        ("Ärger@example.com", "ärger@example.com"),
+        # Gmail: dots ignored, +tag dropped, googlemail.com is gmail.com
+        ("Jane.Doe@gmail.com", "janedoe@gmail.com"),
+        ("j.a.n.e.d.o.e+shop@GMAIL.com", "janedoe@gmail.com"),
+        ("jane.doe+a+b@googlemail.com", "janedoe@gmail.com"),
+        # other providers documenting +subaddressing: tag dropped, dots kept
+        ("jane.doe+news@outlook.com", "jane.doe@outlook.com"),
+        ("jane+news@hotmail.com", "jane@hotmail.com"),
+        ("jane+news@live.com", "jane@live.com"),
+        ("jane+news@msn.com", "jane@msn.com"),
+        ("jane+news@icloud.com", "jane@icloud.com"),
+        ("jane+news@me.com", "jane@me.com"),
+        ("jane+news@mac.com", "jane@mac.com"),
+        ("jane+news@protonmail.com", "jane@protonmail.com"),
+        ("jane+news@proton.me", "jane@proton.me"),
+        ("jane+news@pm.me", "jane@pm.me"),
+        ("jane+news@fastmail.com", "jane@fastmail.com"),
+        ("jane+news@yandex.ru", "jane@yandex.ru"),
+        # everyone else: the + part may be a different mailbox, so it stays
+        ("jane+news@example.com", "jane+news@example.com"),
+        ("jane+news@yahoo.com", "jane+news@yahoo.com"),
+        ("jane-news@yahoo.com", "jane-news@yahoo.com"),
+        ("jane.doe@outlook.com", "jane.doe@outlook.com"),
+        # aliased domains are not merged
+        ("jane@me.com", "jane@me.com"),
+        # a subdomain of a provider is not the provider
+        ("jane+x@mail.gmail.com", "jane+x@mail.gmail.com"),
+    ],
+)
+def test_canonical_email(raw: str, expected: str) -> None:
+    assert canonical_email(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason", "in_message"),
+    [
+        ("", "empty", "empty"),
+        ("   ", "empty", "empty"),
+        ("mailto:", "empty", "mailto"),
+        ("jane", "syntax", "@-sign"),
+        ("jane@", "syntax", "after the @-sign"),
+        ("@example.com", "syntax", "before the @-sign"),
+        ("jane doe@example.com", "syntax", "invalid characters"),
+        ("jane..doe@example.com", "syntax", "two periods"),
+        (".jane@example.com", "syntax", "period"),
+        ("jane@example", "syntax", "period"),
+        ("jane@localhost", "syntax", "period"),
+        ("jane@host.test", "syntax", "special-use"),
+        ("jane@host.invalid", "syntax", "special-use"),
+        ("jane@-example.com", "syntax", "hyphen"),
+        ("jane@example.123", "syntax", "top-level domain"),
+        ('"jane doe"@example.com', "syntax", "Quoting"),
+        ("jane@[192.0.2.1]", "syntax", "bracketed IP"),
+        ("a@b@example.com", "syntax", "invalid characters"),
+        ("Jane <jane@example.com", "syntax", "angle bracket"),
+        ("+tag@gmail.com", "syntax", "nothing is left"),
+        ("a" * 250 + "@example.com", "too_long", "at most 254"),
+        ("a" * (MAX_INPUT_LENGTH + 1), "too_long", "too long"),
+    ],
+)
+def test_canonical_email_errors(raw: str, reason: str, in_message: str) -> None:
+    with pytest.raises(InvalidIdentifierError) as info:
+        canonical_email(raw)
+    err = info.value
+    assert err.reason == reason
+    assert err.kind == "email"
+    assert err.value == raw
+    assert in_message in str(err)
+    assert isinstance(err, ValueError)
+
+
+def test_email_error_message_says_what_to_do() -> None:
+    with pytest.raises(InvalidIdentifierError, match=r"invalid email address 'jane': .*Fix the address"):
+        canonical_email("jane")
+
+
+@pytest.mark.parametrize("bad", [None, 42, b"jane@example.com", ["jane@example.com"]])
+def test_non_text_is_refused(bad: Any) -> None:
+    with pytest.raises(InvalidIdentifierError) as info:
+        canonical_email(bad)
+    assert info.value.reason == "not_text"
+    assert type(bad).__name__ in str(info.value)
+
+
+def test_provider_rules_are_all_lower_case_ascii() -> None:
+    for domain, rule in EMAIL_PROVIDER_RULES.items():
+        assert domain == domain.lower()
+        assert domain.isascii()
+        assert rule.domain in EMAIL_PROVIDER_RULES
+    assert "yahoo.com" not in EMAIL_PROVIDER_RULES
+
+
+@pytest.mark.parametrize(
+    ("raw", "role"),
+    [
+        ("info@example.com", True),
+        ("INFO@example.com", True),
+        ("support+tickets@example.com", True),
+        ("no-reply@example.com", True),
+        ("noreply@example.com", True),
+        ("no_reply@example.com", True),
+        ("do-not-reply@example.com", True),
+        ("postmaster@example.com", True),
+        ("hostmaster@example.com", True),
+        ("webmaster@example.com", True),
+        ("abuse@example.com", True),
+        ("noc@example.com", True),
+        ("security@example.com", True),
+        ("sales@example.com", True),
+        ("marketing@example.com", True),
+        ("billing@example.com", True),
+        ("contact@example.com", True),
+        ("hello@example.com", True),
+        ("help@example.com", True),
+        ("office@example.com", True),
+        ("team@example.com", True),
+        ("jobs@example.com", True),
+        ("careers@example.com", True),
+        ("privacy@example.com", True),
+        ("admin@example.com", True),
+        ("customer.service@example.com", True),
+        ("Jane Doe <info@example.com>", True),
+        ("jane@example.com", False),
+        ("info.jane@example.com", False),
+        ("janeinfo@example.com", False),
+        ("supporter@example.com", False),
+    ],
+)
+def test_is_role_email(raw: str, role: bool) -> None:
+    assert is_role_email(raw) is role
+
+
+def test_role_mailboxes_include_rfc_2142() -> None:
+    rfc2142 = {"info", "marketing", "sales", "support", "abuse", "noc", "security"}
+    rfc2142 |= {"postmaster", "hostmaster", "usenet", "news", "webmaster", "www", "uucp", "ftp"}
+    assert rfc2142 <= ROLE_MAILBOXES
+
+
+def test_is_role_email_refuses_invalid_addresses() -> None:
+    with pytest.raises(InvalidIdentifierError) as info:
+        is_role_email("info@")
+    assert info.value.reason == "syntax"
+
+
+# --- phones ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected", "extension"),
+    [
+        ("+1 650 253 0000", None, "+16502530000", None),
+        ("+16502530000", None, "+16502530000", None),
+        ("  +1 (650) 253-0000  ", None, "+16502530000", None),
+        ("(650) 253-0000", "US", "+16502530000", None),
+        ("650.253.0000", "us", "+16502530000", None),
+        ("1-650-253-0000", "US", "+16502530000", None),
+        ("+44 20 7946 0958", None, "+442079460958", None),
+        ("+44 (0) 20 7946 0958", None, "+442079460958", None),
+        ("020 7946 0958", "GB", "+442079460958", None),
+        ("0044 20 7946 0958", None, "+442079460958", None),  # 00 = international prefix
+        ("0044 20 7946 0958", "DE", "+442079460958", None),  # DE dials out with 00
+        ("011 44 20 7946 0958", "US", "+442079460958", None),  # US dials out with 011
+        ("+442079460958", "US", "+442079460958", None),  # + wins over region
+        ("030 1234567", "DE", "+49301234567", None),
+        ("\uff0b44 20 7946 0958", None, "+442079460958", None),  # full-width plus
+        ("٠٠٤٤ ٢٠ ٧٩٤٦ ٠٩٥٨", None, "+442079460958", None),  # Arabic-Indic digits
+        # vanity numbers
+        ("1-800-FLOWERS", "US", "+18003569377", None),
+        ("+1 800 FLOWERS", None, "+18003569377", None),
+        # extensions are kept apart, never glued on
+        ("+1 650 253 0000 ext. 123", None, "+16502530000", "123"),
+        ("+1 650 253 0000 x123", None, "+16502530000", "123"),
+        ("+1 650 253 0000 #123", None, "+16502530000", "123"),
+        ("(650) 253-0000 extension 7", "US", "+16502530000", "7"),
+        ("+1 800 FLOWERS x12", None, "+18003569377", "12"),
+        # tel: URIs
+        ("tel:+1-650-253-0000", None, "+16502530000", None),
+        ("TEL:+1-650-253-0000;ext=55", None, "+16502530000", "55"),
+    ],
+)
+def test_parse_phone(raw: str, region: str | None, expected: str, extension: str | None) -> None:
+    assert parse_phone(raw, region=region) == (expected, extension)
+    assert canonical_phone(raw, region=region) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "reason", "in_message"),
+    [
+        ("(650) 253-0000", None, "no_region", "pass region='US'"),
+        ("650 253 0000", None, "no_region", "+E.164"),
+        ("020 7946 0958", None, "no_region", "without a region"),
+        ("+1 650 253 000", None, "invalid_number", "not a valid phone number"),
+        ("+1 000 000 0000", None, "invalid_number", "not a valid phone number"),
+        ("12345", "US", "invalid_number", "in region US"),
+        ("+999 1234567", None, "invalid_number", "country code"),
+        ("+1", None, "syntax", "not a phone number"),
+        ("call me", None, "syntax", "must start with"),
+        ("order 4155552671", "US", "syntax", "must start with"),
+        ("", None, "empty", "empty"),
+        ("tel:", None, "empty", "tel:"),
+        ("+1 650 253 0000" * 10, None, "too_long", "at most 100"),
+        ("650 253 0000", "XX", "invalid_region", "ISO 3166"),
+        ("650 253 0000", "USA", "invalid_region", "two-letter"),
+    ],
+)
+def test_phone_errors(raw: str, region: str | None, reason: str, in_message: str) -> None:
+    with pytest.raises(InvalidIdentifierError) as info:
+        canonical_phone(raw, region=region)
+    assert info.value.reason == reason
+    assert in_message in str(info.value)
+
+
+def test_phone_error_value_is_the_raw_input() -> None:
+    with pytest.raises(InvalidIdentifierError) as info:
+        canonical_phone(" 650 253 0000 ")
+    assert info.value.value == " 650 253 0000 "
+    assert info.value.kind == "phone"
+
+
+def test_canonical_phone_never_glues_the_extension() -> None:
+    assert canonical_phone("+1 650 253 0000 ext 99") == "+16502530000"
+
+
+# --- handles --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "platform", "expected"),
+    [
+        # x / twitter
+        ("jack", "x", "x:jack"),
+        ("@Jack", "x", "x:jack"),
+        (" @jack_2 ", "twitter", "x:jack_2"),
+        ("@jack", "X", "x:jack"),
+        ("https://twitter.com/jack", None, "x:jack"),
+        ("https://www.twitter.com/Jack/", None, "x:jack"),
+        ("http://mobile.twitter.com/jack?lang=en", None, "x:jack"),
+        ("x.com/jack", None, "x:jack"),
+        ("https://x.com/@jack#top", None, "x:jack"),
+        ("https://x.com/jack/status/20", None, "x:jack"),
+        ("https://x.com/jack", "twitter", "x:jack"),
+        ("x:jack", None, "x:jack"),
+        ("twitter:Jack", None, "x:jack"),
+        # instagram
+        ("@Jane.Doe", "instagram", "instagram:jane.doe"),
+        ("https://www.instagram.com/jane_doe/?hl=en", None, "instagram:jane_doe"),
+        ("instagr.am/jane", None, "instagram:jane"),
+        # facebook: dots and case do not count
+        ("John.Smith.55", "facebook", "facebook:johnsmith55"),
+        ("https://m.facebook.com/john.smith", None, "facebook:johnsmith"),
+        ("https://www.facebook.com/profile.php?id=100004123456789", None, "facebook:100004123456789"),
+        # tiktok
+        ("@Some.User", "tiktok", "tiktok:some.user"),
+        ("https://www.tiktok.com/@some_user?lang=en", None, "tiktok:some_user"),
+        ("https://www.tiktok.com/@some_user/video/7123", None, "tiktok:some_user"),
+        # telegram
+        ("@Durov", "telegram", "telegram:durov"),
+        ("t.me/durov", None, "telegram:durov"),
+        ("https://telegram.me/durov/", None, "telegram:durov"),
+        ("https://t.me/s/durov", None, "telegram:durov"),
+        # linkedin
+        ("https://www.linkedin.com/in/Jane-Doe-1234/", None, "linkedin:jane-doe-1234"),
+        ("https://uk.linkedin.com/in/jane-doe", None, "linkedin:jane-doe"),
+        ("https://www.linkedin.com/in/jos%C3%A9-garc%C3%ADa", None, "linkedin:josé-garcía"),
+        ("Jane-Doe", "linkedin", "linkedin:jane-doe"),
+        # slack member ids keep their (upper) case
+        ("U123ABC", "slack", "slack:U123ABC"),
+        ("W012A3CDE", "slack", "slack:W012A3CDE"),
+        ("https://acme.slack.com/team/U123ABC", None, "slack:U123ABC"),
+        # whatsapp: E.164 digits without '+'
+        ("+1 (650) 253-0000", "whatsapp", "whatsapp:16502530000"),
+        ("16502530000", "whatsapp", "whatsapp:16502530000"),
+        ("(650) 253-0000", "whatsapp", None),  # needs region, see below
+        ("https://wa.me/16502530000", None, "whatsapp:16502530000"),
+        ("wa.me/+16502530000", None, "whatsapp:16502530000"),
+        ("https://api.whatsapp.com/send?phone=16502530000&text=hi", None, "whatsapp:16502530000"),
+        ("whatsapp:16502530000", None, "whatsapp:16502530000"),
+        # github, youtube
+        ("https://github.com/Octocat", None, "github:octocat"),
+        ("@octo-cat", "github", "github:octo-cat"),
+        ("https://www.youtube.com/@MrBeast/videos", None, "youtube:mrbeast"),
+        ("@Mr.Beast", "youtube", "youtube:mr.beast"),
+    ],
+)
+def test_canonical_handle(raw: str, platform: str | None, expected: str | None) -> None:
+    if expected is None:
+        with pytest.raises(InvalidIdentifierError):
+            canonical_handle(raw, platform=platform)
+    else:
+        assert canonical_handle(raw, platform=platform) == expected
+
+
+def test_whatsapp_national_number_uses_region() -> None:
+    assert canonical_handle("(650) 253-0000", platform="whatsapp", region="US") == "whatsapp:16502530000"
+    with pytest.raises(InvalidIdentifierError) as info:
+        canonical_handle("(650) 253-0000", platform="whatsapp")
+    assert info.value.reason == "no_region"
+    assert info.value.kind == "handle"
+
+
+@pytest.mark.parametrize(
+    ("raw", "platform", "reason", "in_message"),
+    [
+        ("@jack", None, "no_platform", "pass platform="),
+        ("jack", None, "no_platform", "pass platform="),
+        ("jack", "myspace", "unknown_platform", "use one of"),
+        ("https://example.com/jack", None, "unknown_platform", "not a profile URL"),
+        ("https://example.com/jack", "x", "unknown_platform", "not a x profile URL"),
+        ("https://instagram.com/jane", "x", "platform_mismatch", "instagram URL"),
+        ("instagram:jane", "x", "platform_mismatch", "instagram handle"),
+        ("https://x.com/", None, "not_a_profile", "not a profile URL"),
+        ("https://x.com/home", None, "not_a_profile", "not a profile URL"),
+        ("https://instagram.com/p/Cxyz/", None, "not_a_profile", "not a profile URL"),
+        ("https://www.linkedin.com/company/acme", None, "not_a_profile", "not a profile URL"),
+        ("https://www.facebook.com/profile.php", None, "not_a_profile", "not a profile URL"),
+        ("https://www.tiktok.com/foryou", None, "not_a_profile", "not a profile URL"),
+        ("", "x", "empty", "empty"),
+        ("@", "x", "empty", "empty"),
+        # the table's rules
+        ("a_very_long_handle", "x", "too_long", "1-15"),
+        ("jack-smith", "x", "charset", "'-'"),
+        ("jäck", "x", "charset", "'ä'"),
+        ("a" * 31, "instagram", "too_long", "1-30"),
+        ("jane..doe", "instagram", "syntax", "no '..'"),
+        (".jane", "instagram", "syntax", "no '.' at either end"),
+        ("jane.", "instagram", "syntax", "no '.' at either end"),
+        ("jane-doe", "instagram", "charset", "'-'"),
+        ("a", "tiktok", "too_short", "2-24"),
+        ("a" * 25, "tiktok", "too_long", "2-24"),
+        ("jane.", "tiktok", "syntax", "not ending in '.'"),
+        ("dur", "telegram", "too_short", "5-32"),
+        ("1durov", "telegram", "syntax", "starting with a letter"),
+        ("du-rov", "telegram", "charset", "'-'"),
+        ("j.o.h", "facebook", "too_short", "5-50"),
+        ("john_smith", "facebook", "charset", "'_'"),
+        ("ab", "linkedin", "too_short", "3-100"),
+        ("u123abc", "slack", "charset", "member id"),
+        ("jane", "slack", "charset", "not a display name"),
+        ("A123ABC", "slack", "syntax", "member id"),
+        ("-octocat", "github", "syntax", "not starting with '-'"),
+        ("a" * 40, "github", "too_long", "1-39"),
+        ("ab", "youtube", "too_short", "3-30"),
+        ("+1 650 253 0000 x1", "whatsapp", "syntax", "extension"),
+        ("+1 650 253 000", "whatsapp", "invalid_number", "whatsapp"),
+    ],
+)
+def test_canonical_handle_errors(raw: str, platform: str | None, reason: str, in_message: str) -> None:
+    with pytest.raises(InvalidIdentifierError) as info:
+        canonical_handle(raw, platform=platform)
+    assert info.value.reason == reason
+    assert info.value.kind == "handle"
+    assert in_message in str(info.value)
+
+
+def test_every_platform_row_is_consistent() -> None:
+    for name, row in HANDLE_PLATFORMS.items():
+        assert row.name == name
+        assert 1 <= row.min_len <= row.max_len
+        assert row.hosts
+        assert row.rule
+
+
+# --- external ids ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "platform", "expected"),
+    [
+        (" cus_ABC123 ", "stripe", "stripe:cus_ABC123"),
+        ("cus_ABC123", " Stripe ", "stripe:cus_ABC123"),
+        ("stripe:cus_ABC123", "stripe", "stripe:cus_ABC123"),
+        ("urn:x:1", "crm", "crm:urn:x:1"),
+        ("42", "my-db.v2", "my-db.v2:42"),
+    ],
+)
+def test_canonical_external(raw: str, platform: str, expected: str) -> None:
+    assert canonical_external(raw, platform=platform) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "platform", "reason"),
+    [
+        ("", "stripe", "empty"),
+        ("stripe:", "stripe", "empty"),
+        ("a\x00b", "stripe", "charset"),
+        ("x" * 600, "stripe", "too_long"),
+        ("cus_1", "", "unknown_platform"),
+        ("cus_1", "has space", "unknown_platform"),
+    ],
+)
+def test_canonical_external_errors(raw: str, platform: str, reason: str) -> None:
+    with pytest.raises(InvalidIdentifierError) as info:
+        canonical_external(raw, platform=platform)
+    assert info.value.reason == reason
+    assert info.value.kind == "external"
+
+
+# --- parse_identifier -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "options", "kind", "value", "extra"),
+    [
+        ("Jane.Doe@GMAIL.com", {}, "email", "janedoe@gmail.com", {"role": False}),
+        ("Info@example.com", {}, "email", "info@example.com", {"role": True}),
+        ("mailto:jane@example.com", {}, "email", "jane@example.com", {}),
+        ("Jane <jane@example.com>", {}, "email", "jane@example.com", {}),
+        ("+1 650 253 0000 x12", {}, "phone", "+16502530000", {"extension": "12"}),
+        ("(650) 253-0000", {"region": "US"}, "phone", "+16502530000", {"extension": None}),
+        ("@jack", {"platform": "x"}, "handle", "x:jack", {"platform": "x"}),
+        ("https://t.me/durov", {}, "handle", "telegram:durov", {"platform": "telegram"}),
+        ("x.com/jack", {}, "handle", "x:jack", {"platform": "x"}),
+        ("x:jack", {}, "handle", "x:jack", {"platform": "x"}),
+        ("https://wa.me/16502530000", {}, "handle", "whatsapp:16502530000", {"platform": "whatsapp"}),
+        ("cus_1", {"kind": "external", "platform": "stripe"}, "external", "stripe:cus_1", {}),
+        ("jane@example.com", {"kind": IdentifierKind.EMAIL}, "email", "jane@example.com", {}),
+        ("+16502530000", {"kind": "PHONE"}, "phone", "+16502530000", {}),
+        ("jane@example.com", {"verified": True}, "email", "jane@example.com", {"verified": True}),
+    ],
+)
+def test_parse_identifier(
+    raw: str, options: dict[str, Any], kind: str, value: str, extra: dict[str, Any]
+) -> None:
+    ident = parse_identifier(raw, **options)
+    assert ident.kind is IdentifierKind(kind)
+    assert ident.value == value
+    assert ident.raw == raw
+    for field, expected in extra.items():
+        assert getattr(ident, field) == expected
+    # the models' entry point is the same function
+    assert Identifier.parse(raw, **options) == ident
+
+
+@pytest.mark.parametrize(
+    ("raw", "options", "reason"),
+    [
+        ("hello", {}, "unknown_kind"),
+        ("x", {"kind": "bogus"}, "unknown_kind"),
+        ("650 253 0000", {}, "no_region"),
+        ("@jack", {}, "no_platform"),
+        ("jane@", {}, "syntax"),
+        ("cus_1", {"kind": "external"}, "unknown_platform"),
+        ("cus_1", {"platform": "stripe"}, "unknown_platform"),  # use kind="external"
+        ("", {}, "empty"),
+    ],
+)
+def test_parse_identifier_errors(raw: str, options: dict[str, Any], reason: str) -> None:
+    with pytest.raises(InvalidIdentifierError) as info:
+        parse_identifier(raw, **options)
+    assert info.value.reason == reason
+
+
+def test_unknown_kind_message_says_to_pass_kind() -> None:
+    with pytest.raises(InvalidIdentifierError, match="pass kind="):
+        parse_identifier("hello")
+
+
+# --- parse_many -----------------------------------------------------------------------------
+
+
+def test_parse_many_reports_bad_rows_and_keeps_going() -> None:
+    rows: list[Any] = [
+        "jane@example.com",
+        None,
+        42,
+        b"\xff\xfe",
+        b"+16502530000",
+        "not an email@",
+        "+1 650 253 0000",
+    ]
+    result = parse_many(rows)
+    assert isinstance(result, BulkResult)
+    assert len(result) == len(rows)
+    assert not result.ok
+    assert [r.value if r else None for r in result.results] == [
+        "jane@example.com",
+        None,
+        None,
+        None,
+        "+16502530000",
+        None,
+        "+16502530000",
+    ]
+    assert [(e.index, e.reason) for e in result.errors] == [
+        (1, "not_text"),
+        (2, "not_text"),
+        (3, "encoding"),
+        (5, "syntax"),
+    ]
+    assert result.errors[0].raw is None
+    assert result.errors[2].raw == b"\xff\xfe"
+    assert "not UTF-8" in str(result.errors[2].error)
+    assert [i.value for i in result.identifiers] == ["jane@example.com", "+16502530000", "+16502530000"]
+
+
+def test_parse_many_applies_options_to_every_row() -> None:
+    result = parse_many(iter(["(650) 253-0000", "650.253.0000 x7"]), kind="phone", region="US", verified=True)
+    assert result.ok
+    assert [(i.value, i.extension, i.verified) for i in result.identifiers] == [
+        ("+16502530000", None, True),
+        ("+16502530000", "7", True),
+    ]
+    handles = parse_many(["@jack", "https://x.com/Biz"], platform="twitter")
+    assert [i.value for i in handles.identifiers] == ["x:jack", "x:biz"]
+
+
+def test_parse_many_of_nothing() -> None:
+    result = parse_many([])
+    assert result.ok
+    assert len(result) == 0
+    assert result.identifiers == []
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ({"kind": "bogus"}, "unknown_kind"),
+        ({"region": "XX"}, "invalid_region"),
+        ({"platform": "myspace"}, "unknown_platform"),
+        ({"kind": "external"}, "unknown_platform"),
+    ],
+)
+def test_parse_many_bad_options_raise_at_once(options: dict[str, Any], reason: str) -> None:
+    with pytest.raises(InvalidIdentifierError) as info:
+        parse_many(["jane@example.com"], **options)
+    assert info.value.reason == reason
+
+
+# --- huge input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        canonical_email,
+        is_role_email,
+        canonical_phone,
+        lambda v: canonical_handle(v, platform="x"),
+        canonical_handle,
+        lambda v: canonical_external(v, platform="crm"),
+        parse_identifier,
+    ],
+)
+@pytest.mark.parametrize("filler", ["a", "1", "@", " a"])
+def test_huge_input_fails_fast(call: Any, filler: str) -> None:
+    huge = filler * (1 << 20)
+    start = time.perf_counter()
+    with pytest.raises(InvalidIdentifierError) as info:
+        call(huge)
+    assert time.perf_counter() - start < 0.05
+    assert info.value.reason == "too_long"
+    assert len(str(info.value)) < 300
+
+
+def test_huge_rows_in_parse_many() -> None:
+    result = parse_many(["x" * (1 << 20), "jane@example.com"])
+    assert [e.reason for e in result.errors] == ["too_long"]
+    assert result.results[1] is not None
