@@ -120,9 +120,10 @@ def online_latency(n_loaded: int, n_queries: int, seed: int = 1) -> dict[str, An
     """Load ``n_loaded`` records into an IdentityGraph, then time ``n_queries`` further adds.
 
     The weights are trained with ``Resolver.fit`` on the first 50,000 records (not timed in
-    the latencies), and the graph comes from ``Resolver.graph()``. The data has 1.1 records per person on average, so the graph holds about
-    ``n_loaded / 1.1`` profiles, and some timed adds are new records of loaded people (a
-    match) while most are new people. Latency is per ``add`` call, wall clock.
+    the latencies), and the graph comes from ``Resolver.graph()``. The data has 1.1 records
+    per person on average, so the graph holds about ``n_loaded / 1.1`` profiles, and some
+    timed adds are new records of loaded people (a match) while most are new people.
+    Latency is per ``add`` call, wall clock.
     """
     from benchmarks.contactgen import Noise, generate, iter_records
 
