@@ -44,29 +44,39 @@ _lev = Levenshtein.distance
 
 
 @functools.cache
-def _nick_groups() -> dict[str, frozenset[str]]:
-    """name -> every name it is a nickname or a canonical form of (read-only after building)."""
+def _nick_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """(canonical -> nicknames, nickname -> canonicals), read-only once built."""
     from nicknames import NickNamer
 
     namer = NickNamer()
-    groups: dict[str, set[str]] = {}
-    for canonical, nicks in namer.nickname_lookup.items():
-        for n in (canonical, *nicks):
-            groups.setdefault(n, set()).update(nicks)
-            groups[n].add(canonical)
-    return {k: frozenset(v) for k, v in groups.items()}
+    nicks = {k: frozenset(v) for k, v in namer.nickname_lookup.items()}
+    canon: dict[str, set[str]] = {}
+    for c, ns in nicks.items():
+        for n in ns:
+            canon.setdefault(n, set()).add(c)
+    return nicks, {k: frozenset(v) for k, v in canon.items()}
 
 
 def nickname_equivalent(a: str, b: str) -> bool:
-    """Whether one name is a known nickname of the other (bob ~ robert, liz ~ elizabeth)."""
+    """Whether one name is a known nickname of the other (bob ~ robert, liz ~ elizabeth),
+    or both are nicknames of one name (bob ~ rob)."""
     if a == b:
         return True
-    groups = _nick_groups()
-    ga = groups.get(a)
-    if ga is not None and b in ga:
+    nicks, canon = _nick_tables()
+    na = nicks.get(a)
+    if na is not None and b in na:
         return True
-    gb = groups.get(b)
-    return gb is not None and a in gb
+    nb = nicks.get(b)
+    if nb is not None and a in nb:
+        return True
+    ca = canon.get(a)
+    cb = canon.get(b)
+    if ca is None or cb is None:
+        return False
+    # Two short forms of one longer name (dan ~ danny via daniel); the nickname data also lists
+    # short names as "canonical" (bill), which must not make william ~ robert.
+    longest = max(len(a), len(b))
+    return any(len(c) > longest for c in ca & cb)
 
 
 def one_digit_apart(a: str, b: str) -> bool:
@@ -82,6 +92,13 @@ def one_digit_apart(a: str, b: str) -> bool:
 def date_swapped(a: str, b: str) -> bool:
     """``YYYYMMDD`` dates equal once day and month are swapped."""
     return len(a) == 8 and len(b) == 8 and a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6] and a != b
+
+
+def _short_form(a: str, b: str) -> bool:
+    """An initial or a short form of the other name (j ~ john, art ~ arthur, matt ~ matthew)."""
+    if len(a) > len(b):
+        a, b = b, a
+    return a[0] == b[0] and (len(a) == 1 or (len(a) >= 3 and b.startswith(a)))
 
 
 class Comparator:
@@ -163,9 +180,7 @@ class FirstNameComparator(Comparator):
         fb, lb = b
         if fa == fb:
             return 0
-        if nickname_equivalent(fa, fb) or (
-            (len(fa) == 1 or len(fb) == 1) and fa[0] == fb[0]
-        ):
+        if nickname_equivalent(fa, fb) or _short_form(fa, fb):
             return 1
         s = _jw(fa, fb)
         if s >= 0.92:
@@ -313,10 +328,11 @@ class HandleComparator(_StrongSet):
 
 
 class EmailNameComparator(Comparator):
-    """One record's email local part against the other record's name (jsmith@ ~ John Smith).
+    """An email local part against the other record's name (jsmith@ ~ John Smith).
 
-    Only used when exactly one of the two records has an email; otherwise the email comparator
-    already speaks and counting the name twice would overstate the evidence.
+    Only speaks when the record holding the email has no full name of its own and the other
+    record has no email: otherwise the name and email comparators already compare the same
+    facts, and counting them twice would overstate the evidence.
     """
 
     name = "email_vs_name"
@@ -324,10 +340,8 @@ class EmailNameComparator(Comparator):
     default_m = (0.3, 0.3, 0.4)
 
     def value(self, rec: NormRecord) -> Any:
-        locals_ = tuple(
-            "".join(ch for ch in e.rpartition("@")[0] if ch.isalpha()) for e in rec.emails
-        )
-        return (locals_, rec.first or "", rec.last or "")
+        locals_ = tuple("".join(ch for ch in e.rpartition("@")[0] if ch.isalpha()) for e in rec.emails)
+        return (locals_, (rec.first or "").replace(" ", ""), (rec.last or "").replace(" ", ""))
 
     def display(self, value: Any) -> Any:
         if not value:
@@ -337,16 +351,13 @@ class EmailNameComparator(Comparator):
 
     @staticmethod
     def _score(locals_: tuple[str, ...], first: str, last: str) -> int:
-        first = first.replace(" ", "")
-        last = last.replace(" ", "")
         best = 2
         for lp in locals_:
             if len(last) >= 3 and last in lp:
-                if first and (first in lp or lp.startswith(first[0]) or lp.endswith(first[0])):
+                rest = lp.replace(last, "", 1)
+                if first and (rest == first or rest == first[0] or rest.startswith(first) or rest == first[0] * 1):
                     return 0
                 best = 1
-            elif first and last and len(first) >= 3 and lp.startswith(first) and last[0] in lp[len(first):]:
-                return 0
         return best
 
     def compare(self, a: Any, b: Any) -> int:
@@ -354,9 +365,9 @@ class EmailNameComparator(Comparator):
             return NULL
         la, fa, sa = a
         lb, fb, sb = b
-        if la and not lb and (fb or sb):
+        if la and not lb and fb and sb and not (fa and sa):
             return self._score(la, fb, sb)
-        if lb and not la and (fa or sa):
+        if lb and not la and fa and sa and not (fb and sb):
             return self._score(lb, fa, sa)
         return NULL
 
@@ -425,16 +436,40 @@ class PostcodeComparator(_Column):
 
 
 class CityComparator(_Column):
+    """Cities. With a postcode column, the city speaks only when a postcode is missing on one
+    side: a postcode already implies its city, and counting both would count one fact twice."""
+
     levels = ("exact", "jw>=0.90", "different")
     default_m = (0.85, 0.08, 0.07)
     tf = True
 
+    def __init__(self, column: str, postcode_column: str | None = None) -> None:
+        super().__init__(column)
+        self.postcode_column = postcode_column
+
+    def value(self, rec: NormRecord) -> Any:
+        city = rec.values.get(self.column)
+        if city is None:
+            return None
+        if self.postcode_column is None:
+            return (city, False)
+        return (city, self.postcode_column in rec.values)
+
+    def tf_key(self, value: Any) -> Hashable | None:
+        return value[0] if value else None
+
+    def display(self, value: Any) -> Any:
+        return value[0] if value else None
+
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
-        if a == b:
+        if a[1] and b[1]:
+            return NULL
+        ca, cb = a[0], b[0]
+        if ca == cb:
             return 0
-        return 1 if _jw(a, b) >= 0.90 else 2
+        return 1 if _jw(ca, cb) >= 0.90 else 2
 
 
 class DateComparator(_Column):

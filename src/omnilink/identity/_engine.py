@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from omnilink.identity._blocking import BlockingRule, default_rules
 from omnilink.identity._cluster import Constraints
@@ -39,6 +39,7 @@ from omnilink.identity._normalize import NormRecord, Normalizer
 __all__ = ["Config", "Engine", "names_compatible"]
 
 _jw = JaroWinkler.normalized_similarity
+_lev = Levenshtein.distance
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class Config:
     u_pairs: int
     em_iterations: int
     seed: int
+    contradiction_floor: float = -20.0
 
 
 def names_compatible(a: str | None, b: str | None) -> bool:
@@ -66,10 +68,12 @@ def names_compatible(a: str | None, b: str | None) -> bool:
         return True
     if (len(a) == 1 or len(b) == 1) and a[0] == b[0]:
         return True
-    return nickname_equivalent(a, b) or _jw(a, b) >= 0.88
+    return nickname_equivalent(a, b) or _jw(a, b) >= 0.88 or _lev(a, b, score_cutoff=1) <= 1
 
 
-def build_comparators(fields: Mapping[str, FieldType], weak: set[str]) -> list[Comparator]:
+def build_comparators(
+    fields: Mapping[str, FieldType], weak: set[str], *, couple_city_postcode: bool = True
+) -> list[Comparator]:
     types = set(fields.values())
     comps: list[Comparator] = []
     if types & {FieldType.FIRST_NAME, FieldType.FULL_NAME}:
@@ -84,6 +88,7 @@ def build_comparators(fields: Mapping[str, FieldType], weak: set[str]) -> list[C
         comps.append(PhoneComparator(weak))
     if FieldType.HANDLE in types:
         comps.append(HandleComparator(weak))
+    postcodes = [c for c, t in fields.items() if t is FieldType.POSTCODE]
     for col, ft in fields.items():
         if ft is FieldType.EXTERNAL_ID:
             comps.append(ExternalIdComparator(col))
@@ -92,7 +97,7 @@ def build_comparators(fields: Mapping[str, FieldType], weak: set[str]) -> list[C
         elif ft is FieldType.ADDRESS:
             comps.append(AddressComparator(col))
         elif ft is FieldType.CITY:
-            comps.append(CityComparator(col))
+            comps.append(CityComparator(col, postcodes[0] if postcodes and couple_city_postcode else None))
         elif ft is FieldType.POSTCODE:
             comps.append(PostcodeComparator(col))
         elif ft is FieldType.EXACT:
@@ -217,6 +222,21 @@ class Engine:
         if reason.startswith("external_id:"):
             return True
         return names_compatible(a.first, b.first)
+
+    def contradicted(self, model: FSModel, pattern: tuple[int, ...]) -> bool:
+        """Whether the evidence *against* a pair outweighs any single shared identifier.
+
+        A shared email or phone links on its own only when the rest does not contradict it
+        (different country, different phone and different postcode: a recycled number or a
+        truncated handle, not one person).
+        """
+        against = 0.0
+        for ci, level in enumerate(pattern):
+            if level != NULL:
+                w = model.weights[ci][level]
+                if w < 0:
+                    against += w
+        return against < self.config.contradiction_floor
 
     def score(self, model: FSModel, pattern: tuple[int, ...], va: Sequence[Any]) -> float:
         w = model.prior + model.pattern_weight(pattern)

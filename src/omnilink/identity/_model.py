@@ -48,6 +48,7 @@ class FSModel:
     """Match weight (log2 odds) at or above which a pair links."""
     tf: list[dict[Hashable, float] | None]
     tf_max_boost: float = 2.0
+    guarded_max: float = 1.0
     weights: list[list[float]] = dataclasses.field(default_factory=list)
     iterations: int = 0
     converged: bool = False
@@ -59,6 +60,13 @@ class FSModel:
         self.weights = [
             [_log2(mm) - _log2(uu) for mm, uu in zip(m, u, strict=True)] for m, u in zip(self.m, self.u, strict=True)
         ]
+        # Guarded levels (a role mailbox, a household phone, a placeholder) are weak evidence by
+        # design: members of one household share the phone *and* the address, a dependence the
+        # independence assumption of Fellegi-Sunter would otherwise count two or three times.
+        for ci, comp in enumerate(self.comparators):
+            for li, label in enumerate(comp.levels):
+                if label.endswith("-guarded"):
+                    self.weights[ci][li] = min(self.weights[ci][li], self.guarded_max)
 
     def level_weight(self, ci: int, level: int, value: Any = None) -> float:
         """The weight of comparator ``ci`` at ``level`` (term-frequency adjusted for ``value``)."""

@@ -269,7 +269,10 @@ class Resolver:
                         continue
                     for i in members:
                         if engine.deterministic_ok(reason, recs[i], rec):
-                            w = engine.score(model, pattern(vals[i], vals[j]), vals[i])
+                            pat = pattern(vals[i], vals[j])
+                            if engine.contradicted(model, pat):
+                                continue
+                            w = engine.score(model, pat, vals[i])
                             links_by_j.setdefault(j, []).append((i, w, 0, reason))
                             n_det += 1
                             break
@@ -373,10 +376,13 @@ class Resolver:
         keys_b = dict((k, r) for r, k in engine.strong_values(rb))
         for reason, key in engine.strong_values(ra):
             if key in keys_b:
-                if engine.deterministic_ok(reason, ra, rb):
+                if not engine.deterministic_ok(reason, ra, rb):
+                    guards.append(f"{reason}: first names differ ({ra.first!r} vs {rb.first!r})")
+                elif engine.contradicted(model, pat):
+                    guards.append(f"{reason}: contradicted by the other evidence")
+                else:
                     deterministic = reason
                     break
-                guards.append(f"{reason}: first names differ ({ra.first!r} vs {rb.first!r})")
         for v in set(ra.emails + ra.phones + ra.handles) & set(rb.emails + rb.phones + rb.handles):
             if v in engine.weak:
                 guards.append(f"{v}: role mailbox, placeholder or shared by several people")
