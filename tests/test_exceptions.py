@@ -190,6 +190,7 @@ def test_retryable_can_be_overridden_per_instance(cls: type[ProviderError]) -> N
 
 @pytest.mark.xfail(
     strict=True,
+    raises=TypeError,
     reason="BUG: errors with required keyword-only __init__ arguments cannot be unpickled "
     "(Exception.__reduce__ replays only self.args), so they cannot cross a process pool",
 )

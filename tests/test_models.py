@@ -171,6 +171,7 @@ def test_event_roundtrip_through_the_union(event: Any) -> None:
 
 @pytest.mark.xfail(
     strict=True,
+    raises=pydantic.ValidationError,
     reason="BUG: Attachment.size is a computed_field, so model_dump_json() emits 'size', which "
     "extra='forbid' then rejects on model_validate_json",
 )
@@ -180,6 +181,7 @@ def test_attachment_roundtrip() -> None:
 
 @pytest.mark.xfail(
     strict=True,
+    raises=pydantic.ValidationError,
     reason="BUG: a Message carrying an Attachment cannot round-trip (Attachment.size computed field)",
 )
 def test_message_with_attachment_roundtrip() -> None:
@@ -188,6 +190,7 @@ def test_message_with_attachment_roundtrip() -> None:
 
 @pytest.mark.xfail(
     strict=True,
+    raises=pydantic.ValidationError,
     reason="BUG: Conversation.channels is a computed_field, dumped to JSON and then refused by "
     "extra='forbid' on the way back",
 )
@@ -202,6 +205,7 @@ def test_conversation_roundtrip() -> None:
 
 @pytest.mark.xfail(
     strict=True,
+    raises=pydantic.PydanticSerializationError,
     reason="BUG: Attachment.data is bytes serialized as UTF-8 (pydantic's default ser_json_bytes), "
     "so any binary attachment (an image) cannot be dumped to JSON at all",
 )
@@ -212,6 +216,7 @@ def test_binary_attachment_dumps_to_json() -> None:
 
 @pytest.mark.xfail(
     strict=True,
+    raises=pydantic.PydanticSerializationError,
     reason="BUG: SendResult.error holds a ProviderError (typed Any); model_dump_json() raises "
     "PydanticSerializationError for every failed result",
 )
