@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pydantic
+import pydantic_core
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -205,7 +206,7 @@ def test_conversation_roundtrip() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    raises=pydantic.PydanticSerializationError,
+    raises=pydantic_core.PydanticSerializationError,
     reason="BUG: Attachment.data is bytes serialized as UTF-8 (pydantic's default ser_json_bytes), "
     "so any binary attachment (an image) cannot be dumped to JSON at all",
 )
@@ -216,7 +217,7 @@ def test_binary_attachment_dumps_to_json() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    raises=pydantic.PydanticSerializationError,
+    raises=pydantic_core.PydanticSerializationError,
     reason="BUG: SendResult.error holds a ProviderError (typed Any); model_dump_json() raises "
     "PydanticSerializationError for every failed result",
 )
