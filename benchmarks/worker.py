@@ -8,7 +8,7 @@ latency.
 
 Timing: ``wall_s`` is the linkage job only (set-up, training, prediction, clustering),
 measured with ``time.perf_counter``; reading the input files is not included (``load_s``).
-Memory: ``peak_rss_mb`` is the process's peak resident set size (``ru_maxrss``), which
+Memory: ``peak_rss_mb`` is the process's peak resident set size (``VmHWM``), which
 includes the interpreter, the imports and the loaded input; ``base_rss_mb`` is the resident
 size just before the timed part, so ``peak - base`` is roughly what the job itself added.
 """
@@ -38,6 +38,17 @@ def _rss_mb() -> float:
 
 
 def _peak_rss_mb() -> float:
+    """Peak RSS of this process image: VmHWM (Linux), else ``ru_maxrss``.
+
+    ``ru_maxrss`` is not used on Linux because it survives fork + exec: a worker started by
+    a big parent would report the parent's size.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 if sys.platform != "darwin" else peak / 2**20
 
