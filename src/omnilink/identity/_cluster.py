@@ -40,9 +40,12 @@ class Constraints:
         if self.capped and other.capped:
             for kind, vals in other.capped.items():
                 mine_vals = self.capped.get(kind)
-                if mine_vals and len(mine_vals) + len(vals) > caps.get(kind, 1 << 30):
-                    if len(mine_vals | vals) > caps[kind]:
-                        return False
+                if (
+                    mine_vals
+                    and len(mine_vals) + len(vals) > caps.get(kind, 1 << 30)
+                    and len(mine_vals | vals) > caps[kind]
+                ):
+                    return False
         return True
 
     def absorb(self, other: Constraints) -> None:

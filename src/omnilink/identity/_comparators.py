@@ -86,7 +86,12 @@ def one_digit_apart(a: str, b: str) -> bool:
     diffs = [i for i in range(len(a)) if a[i] != b[i]]
     if len(diffs) == 1:
         return True
-    return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+    return (
+        len(diffs) == 2
+        and diffs[1] == diffs[0] + 1
+        and a[diffs[0]] == b[diffs[1]]
+        and a[diffs[1]] == b[diffs[0]]
+    )
 
 
 def date_swapped(a: str, b: str) -> bool:
@@ -355,7 +360,9 @@ class EmailNameComparator(Comparator):
         for lp in locals_:
             if len(last) >= 3 and last in lp:
                 rest = lp.replace(last, "", 1)
-                if first and (rest == first or rest == first[0] or rest.startswith(first) or rest == first[0] * 1):
+                if first and (
+                    rest == first or rest == first[0] or rest.startswith(first) or rest == first[0] * 1
+                ):
                     return 0
                 best = 1
         return best
@@ -487,9 +494,15 @@ class DateComparator(_Column):
             return 1
         if one_digit_apart(a, b) or _lev(a, b, score_cutoff=1) <= 1:
             return 2
-        if len(a) == 8 and len(b) == 8 and a[4:] == b[4:] and a[:4].isdigit() and b[:4].isdigit():
-            if abs(int(a[:4]) - int(b[:4])) <= 1:
-                return 3
+        if (
+            len(a) == 8
+            and len(b) == 8
+            and a[4:] == b[4:]
+            and a[:4].isdigit()
+            and b[:4].isdigit()
+            and abs(int(a[:4]) - int(b[:4])) <= 1
+        ):
+            return 3
         return 4
 
 

@@ -34,7 +34,7 @@ from omnilink.identity._comparators import (
 )
 from omnilink.identity._fields import FieldType
 from omnilink.identity._model import FSModel
-from omnilink.identity._normalize import NormRecord, Normalizer
+from omnilink.identity._normalize import Normalizer, NormRecord
 
 __all__ = ["Config", "Engine", "names_compatible"]
 

@@ -40,7 +40,16 @@ _NAME_RULES: tuple[tuple[FieldType, tuple[str, ...]], ...] = (
     (FieldType.ID, ("id", "rec_id", "record_id", "row_id", "uid", "key", "pk")),
     (
         FieldType.EMAIL,
-        ("email", "e_mail", "mail", "email_address", "emailaddress", "work_email", "personal_email", "email2"),
+        (
+            "email",
+            "e_mail",
+            "mail",
+            "email_address",
+            "emailaddress",
+            "work_email",
+            "personal_email",
+            "email2",
+        ),
     ),
     (
         FieldType.PHONE,
@@ -69,7 +78,15 @@ _NAME_RULES: tuple[tuple[FieldType, tuple[str, ...]], ...] = (
     ),
     (
         FieldType.EXTERNAL_ID,
-        ("external_id", "customer_id", "crm_id", "account_id", "customer_number", "account_number", "member_id"),
+        (
+            "external_id",
+            "customer_id",
+            "crm_id",
+            "account_id",
+            "customer_number",
+            "account_number",
+            "member_id",
+        ),
     ),
     (
         FieldType.FIRST_NAME,
@@ -99,13 +116,31 @@ _NAME_RULES: tuple[tuple[FieldType, tuple[str, ...]], ...] = (
         ),
     ),
     (FieldType.CITY, ("city", "suburb", "town", "locality", "municipality")),
-    (FieldType.POSTCODE, ("postcode", "post_code", "zip", "zipcode", "zip_code", "postal_code", "postalcode")),
-    (FieldType.EXACT, ("soc_sec_id", "ssn", "social_security_number", "national_id", "state", "country", "gender")),
+    (
+        FieldType.POSTCODE,
+        ("postcode", "post_code", "zip", "zipcode", "zip_code", "postal_code", "postalcode"),
+    ),
+    (
+        FieldType.EXACT,
+        ("soc_sec_id", "ssn", "social_security_number", "national_id", "state", "country", "gender"),
+    ),
 )
 _BY_NAME: dict[str, FieldType] = {name: ftype for ftype, names in _NAME_RULES for name in names}
 # Words that name a type wherever they appear in a column name (billing_zip, contact_email).
 _PARTIAL = frozenset(
-    {"email", "mail", "phone", "mobile", "cellphone", "telephone", "msisdn", "surname", "dob", "zip", "postcode"}
+    {
+        "email",
+        "mail",
+        "phone",
+        "mobile",
+        "cellphone",
+        "telephone",
+        "msisdn",
+        "surname",
+        "dob",
+        "zip",
+        "postcode",
+    }
 )
 _NORMALIZE = re.compile(r"[^0-9a-z]+")
 

@@ -1,3 +1,319 @@
+"""The online identity graph: the batch rules, applied one record at a time."""
+
 from __future__ import annotations
-class IdentityGraph: ...
-class AddResult: ...
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from omnilink.exceptions import ConfigurationError
+from omnilink.identity._blocking import record_keys
+from omnilink.identity._cluster import Constraints, profile_id
+from omnilink.identity._engine import Engine, SharedTracker
+from omnilink.identity._normalize import NormRecord
+from omnilink.identity._types import Link, MergeEvent, Profile, Reject
+
+if TYPE_CHECKING:
+    from omnilink.identity._resolver import Resolver
+
+__all__ = ["AddResult", "IdentityGraph"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AddResult:
+    """What adding one record did."""
+
+    record_id: str
+    profile_id: str
+    created: bool
+    """True when the record started a new profile."""
+    links: tuple[Link, ...] = ()
+    merge: MergeEvent | None = None
+    """Set when the record bridged existing profiles into one."""
+    rejects: tuple[Reject, ...] = ()
+
+
+class IdentityGraph:
+    """Profiles maintained online, with the weights, rules and guards of a trained :class:`Resolver`.
+
+    ``add(record)`` canonicalizes the record, finds candidates through the same blocking keys
+    as the batch resolver, links it deterministically or by score, and places it in a profile,
+    merging profiles when it bridges several. Replaying a data set in order gives the clusters
+    :meth:`Resolver.resolve` gives on it. ``unmerge`` and ``split`` undo wrong merges, and the
+    profiles they separate stay apart afterwards.
+    """
+
+    def __init__(self, resolver: Resolver) -> None:
+        from omnilink.identity._resolver import _rebind
+
+        cfg, model, weak = resolver._frozen()
+        self._engine = Engine(cfg, set(weak))
+        self._model = _rebind(model, self._engine)
+        self._norm = self._engine.normalizer()
+        self._tracker = SharedTracker(self._engine.weak, cfg.shared_after)
+        self._max_block = cfg.max_block
+        self._recs: list[NormRecord] = []
+        self._vals: list[list[Any]] = []
+        self._blocks: dict[str, list[int]] = {}
+        self._holders: dict[str, list[int]] = {}
+        self._pid: list[str] = []
+        self._members: dict[str, list[int]] = {}
+        self._cons: dict[str, Constraints | None] = {}
+        self._tags: dict[int, dict[str, str]] = {}
+        self._index: dict[str, int] = {}
+        self._taken: set[str] = set()
+        self._absorbed: dict[str, tuple[str, frozenset[int]]] = {}
+        self._merges: list[MergeEvent] = []
+        self._n_tags = 0
+        self._tf = [c for c, t in enumerate(self._model.tf) if t is not None] if cfg.tf_adjustment else []
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """Number of profiles."""
+        return len(self._members)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._index
+
+    @property
+    def record_count(self) -> int:
+        return len(self._recs)
+
+    def profile_of(self, record_id: str) -> str:
+        """The profile holding a record; ``KeyError`` for an unknown record."""
+        return self._pid[self._index[record_id]]
+
+    def profile(self, profile_id: str) -> Profile:
+        members = self._members[profile_id]
+        absorbed = tuple(a for a, (s, _) in self._absorbed.items() if s == profile_id)
+        return Profile(profile_id, tuple(self._recs[i].rid for i in sorted(members)), absorbed)
+
+    def profiles(self) -> Iterator[Profile]:
+        for pid in list(self._members):
+            yield self.profile(pid)
+
+    @property
+    def clusters(self) -> list[frozenset[str]]:
+        return [frozenset(self._recs[i].rid for i in m) for m in self._members.values()]
+
+    @property
+    def rejects(self) -> tuple[Reject, ...]:
+        return tuple(self._norm.rejects)
+
+    @property
+    def merges(self) -> tuple[MergeEvent, ...]:
+        """Every merge so far, oldest first."""
+        return tuple(self._merges)
+
+    # -- adding --------------------------------------------------------------------------------
+
+    def add(self, record: object) -> AddResult:
+        """Place one record; never raises on bad input (problems are in ``AddResult.rejects``)."""
+        engine = self._engine
+        model = self._model
+        n_rejects = len(self._norm.rejects)
+        rec = self._norm.normalize(record)
+        j = len(self._recs)
+        rec.index = j
+        self._tracker.see(rec)
+        vals = engine.values(rec)
+        self._recs.append(rec)
+        self._vals.append(vals)
+        self._index[rec.rid] = j
+
+        # Candidates: exactly the batch rule (the first max_block members of each block).
+        cands: set[int] = set()
+        blocks = self._blocks
+        cap = self._max_block
+        for key in record_keys(engine.rules, rec):
+            members = blocks.get(key)
+            if members is None:
+                blocks[key] = [j]
+            elif len(members) < cap:
+                cands.update(members)
+                members.append(j)
+        found: list[tuple[int, float, int, str]] = []
+        threshold = model.threshold
+        all_vals = self._vals
+        for i in cands:
+            vi = all_vals[i]
+            pat = engine.pattern(vi, vals)
+            w = model.prior + model.pattern_weight(pat)
+            if self._tf:
+                w += model.tf_correction(pat, vi)
+            if w >= threshold:
+                found.append((i, w, 1, "fuzzy"))
+        for reason, key in engine.strong_values(rec):
+            holders = self._holders.get(key)
+            if holders is None:
+                self._holders[key] = [j]
+                continue
+            for i in holders:
+                if engine.deterministic_ok(reason, self._recs[i], rec):
+                    pat = engine.pattern(all_vals[i], vals)
+                    if engine.contradicted(model, pat):
+                        continue
+                    found.append((i, engine.score(model, pat, all_vals[i]), 0, reason))
+                    break
+            if len(holders) < cap:
+                holders.append(j)
+
+        # A profile of its own first, then the links strongest first, as the batch clustering does.
+        pid = self._new_id(rec.rid)
+        self._pid.append(pid)
+        self._members[pid] = [j]
+        self._cons[pid] = engine.constraints(rec)
+        found.sort(key=lambda t: (t[2], -t[1], t[0]))
+        links: list[Link] = []
+        joined: list[str] = []
+        done: set[int] = set()
+        for i, w, _kind, reason in found:
+            if i in done:
+                continue
+            done.add(i)
+            mine, theirs = self._pid[j], self._pid[i]
+            if mine == theirs:
+                links.append(Link(self._recs[i].rid, rec.rid, w, model.probability(w), reason))
+                continue
+            if not self._compatible(mine, theirs):
+                continue
+            links.append(Link(self._recs[i].rid, rec.rid, w, model.probability(w), reason))
+            joined.append(theirs)
+            self._merge(mine, theirs, fresh=pid)
+        final = self._pid[j]
+        created = not joined
+        merge = None
+        if len(joined) >= 2:
+            # The profiles this record bridged: the one that kept its id survives.
+            absorbed = tuple(p for p in dict.fromkeys(joined) if p != final)
+            merge = MergeEvent(final, absorbed, rec.rid, tuple(links))
+            self._merges.append(merge)
+        if final != pid:
+            self._taken.discard(pid)
+        return AddResult(rec.rid, final, created, tuple(links), merge, tuple(self._norm.rejects[n_rejects:]))
+
+    def add_many(self, records: Iterable[object]) -> list[AddResult]:
+        return [self.add(r) for r in records]
+
+    # -- undoing -------------------------------------------------------------------------------
+
+    def unmerge(self, event: MergeEvent) -> tuple[str, ...]:
+        """Undo a merge: the absorbed profiles get their records and ids back and stay apart.
+
+        Records added after the merge stay in the surviving profile. Returns the restored ids.
+        """
+        restored: list[str] = []
+        groups: list[list[int]] = []
+        bridge = self._index.get(event.record_id) if event.record_id is not None else None
+        target = self._pid[bridge] if bridge is not None else event.surviving
+        for absorbed in event.absorbed:
+            entry = self._absorbed.get(absorbed)
+            if entry is None:
+                continue
+            _, idxs = entry
+            current = sorted(i for i in idxs if self._pid[i] == target)
+            if not current:
+                continue
+            groups.append(current)
+            restored.append(absorbed)
+        if not groups:
+            raise ConfigurationError(f"nothing to unmerge: {event.absorbed} are not merged any more")
+        self._separate(groups, restored)
+        self._merges = [m for m in self._merges if m is not event]
+        return tuple(restored)
+
+    def split(self, profile_id: str, record_ids: Iterable[str]) -> str:
+        """Move ``record_ids`` out of ``profile_id`` into a new profile that stays apart; returns its id."""
+        if profile_id not in self._members:
+            raise KeyError(profile_id)
+        idxs = []
+        for rid in record_ids:
+            i = self._index[rid]
+            if self._pid[i] != profile_id:
+                raise ConfigurationError(f"record {rid!r} is not in profile {profile_id!r}")
+            idxs.append(i)
+        if not idxs or len(idxs) == len(self._members[profile_id]):
+            raise ConfigurationError("split needs a non-empty, proper subset of the profile's records")
+        seed = min(self._recs[i].rid for i in idxs)
+        new = self._new_id(seed)
+        self._taken.discard(new)
+        self._separate([idxs], [new])
+        return new
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _new_id(self, seed: str) -> str:
+        pid = profile_id(seed)
+        salt = 0
+        while pid in self._taken:
+            salt += 1
+            pid = profile_id(f"{seed}\x00{salt}")
+        self._taken.add(pid)
+        return pid
+
+    def _compatible(self, a: str, b: str) -> bool:
+        ca, cb = self._cons[a], self._cons[b]
+        return ca is None or cb is None or ca.compatible(cb, self._engine.caps)
+
+    def _merge(self, a: str, b: str, *, fresh: str) -> str:
+        """Merge profiles ``a`` and ``b``: the larger (then the older) keeps its id."""
+        ma, mb = self._members[a], self._members[b]
+        if (len(ma), -min(ma)) < (len(mb), -min(mb)):
+            a, b, ma, mb = b, a, mb, ma
+        for i in mb:
+            self._pid[i] = a
+        ma.extend(mb)
+        ca, cb = self._cons[a], self._cons.pop(b)
+        if cb is not None:
+            if ca is None:
+                self._cons[a] = cb
+            else:
+                ca.absorb(cb)
+        del self._members[b]
+        if b != fresh:
+            self._absorbed[b] = (a, frozenset(mb))
+        return a
+
+    def _separate(self, groups: list[list[int]], ids: list[str]) -> None:
+        """Move each group into its own profile (with the given id) and keep them apart for good."""
+        self._n_tags += 1
+        tag = f"\x00apart{self._n_tags}"
+        source = self._pid[groups[0][0]]
+        moved: set[int] = set()
+        for k, (group, pid) in enumerate(zip(groups, ids, strict=True)):
+            for i in group:
+                self._tags.setdefault(i, {})[tag] = str(k + 1)
+                self._pid[i] = pid
+                moved.add(i)
+            self._members[pid] = sorted(group)
+            self._taken.add(pid)
+            self._absorbed.pop(pid, None)
+        rest = [i for i in self._members[source] if i not in moved]
+        for i in rest:
+            self._tags.setdefault(i, {})[tag] = "0"
+        self._members[source] = rest
+        for pid in (source, *ids):
+            self._cons[pid] = self._constraints_of(self._members[pid])
+
+    def _constraints_of(self, members: list[int]) -> Constraints | None:
+        out: Constraints | None = None
+        for i in members:
+            c = self._engine.constraints(self._recs[i])
+            tags = self._tags.get(i)
+            if tags:
+                c = c.copy() if c is not None else Constraints()
+                excl = c.exclusive or {}
+                excl.update(tags)
+                c.exclusive = excl
+            if c is None:
+                continue
+            if out is None:
+                out = c.copy()
+            else:
+                out.absorb(c)
+        return out
+
+    def as_mapping(self) -> Mapping[str, str]:
+        """record id -> profile id, for every record added."""
+        return {r.rid: self._pid[i] for i, r in enumerate(self._recs)}

@@ -58,7 +58,8 @@ class FSModel:
 
     def refresh(self) -> None:
         self.weights = [
-            [_log2(mm) - _log2(uu) for mm, uu in zip(m, u, strict=True)] for m, u in zip(self.m, self.u, strict=True)
+            [_log2(mm) - _log2(uu) for mm, uu in zip(m, u, strict=True)]
+            for m, u in zip(self.m, self.u, strict=True)
         ]
         # Guarded levels (a role mailbox, a household phone, a placeholder) are weak evidence by
         # design: members of one household share the phone *and* the address, a dependence the
@@ -104,12 +105,16 @@ class FSModel:
             return 1.0
         if weight < -60:
             return 0.0
-        odds = 2.0**weight
+        odds = math.pow(2.0, weight)
         return odds / (1.0 + odds)
 
     def describe(self) -> dict[str, Any]:
         """m, u and weights per comparator level, for people and logs."""
-        out: dict[str, Any] = {"prior": self.prior, "threshold": self.threshold, "iterations": self.iterations}
+        out: dict[str, Any] = {
+            "prior": self.prior,
+            "threshold": self.threshold,
+            "iterations": self.iterations,
+        }
         for ci, comp in enumerate(self.comparators):
             out[comp.name] = {
                 label: {"m": self.m[ci][li], "u": self.u[ci][li], "weight": self.weights[ci][li]}
@@ -136,7 +141,7 @@ def estimate_u(
     seed: int,
 ) -> list[list[float]]:
     """u probabilities from random record pairs (nearly all non-matches), Laplace-smoothed."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - sampling, not security
     n_levels = [len(c.levels) for c in comparators]
     counts = [[0.0] * n for n in n_levels]
     if n_records >= 2:
@@ -173,8 +178,10 @@ def em(
     """EM over distinct agreement patterns: returns (m, u_candidates, match share, iterations, converged)."""
     n_comp = len(comparators)
     n_levels = [len(c.levels) for c in comparators]
-    m = [list(c.default_m) if len(c.default_m) == n_levels[i] else [1.0 / n_levels[i]] * n_levels[i]
-         for i, c in enumerate(comparators)]
+    m = [
+        list(c.default_m) if len(c.default_m) == n_levels[i] else [1.0 / n_levels[i]] * n_levels[i]
+        for i, c in enumerate(comparators)
+    ]
     u = [list(row) for row in u_start]
     lam = match_share
     items = list(patterns.items())
@@ -182,7 +189,8 @@ def em(
         return m, u, lam, 0, True
     converged = False
     it = 0
-    for it in range(1, max_iter + 1):
+    for step in range(1, max_iter + 1):
+        it = step
         mc = [[0.0] * n for n in n_levels]
         uc = [[0.0] * n for n in n_levels]
         lm = 0.0
@@ -213,7 +221,10 @@ def em(
         new_lam = lm / total if total else lam
         delta = max(
             abs(new_lam - lam),
-            max((abs(x - y) for r1, r2 in zip(new_m, m, strict=True) for x, y in zip(r1, r2, strict=True)), default=0),
+            max(
+                (abs(x - y) for r1, r2 in zip(new_m, m, strict=True) for x, y in zip(r1, r2, strict=True)),
+                default=0,
+            ),
         )
         m, u, lam = new_m, new_u, new_lam
         if delta < tol:

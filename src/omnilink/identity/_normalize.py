@@ -22,7 +22,25 @@ from omnilink.identity._types import Reject
 __all__ = ["NormRecord", "Normalizer"]
 
 _MISSING_TEXT = frozenset(
-    {"", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "unknown", "unk", "-", "--", "?", ".", "x", "xx", "xxx"}
+    {
+        "",
+        "n/a",
+        "na",
+        "n.a.",
+        "none",
+        "null",
+        "nil",
+        "nan",
+        "unknown",
+        "unk",
+        "-",
+        "--",
+        "?",
+        ".",
+        "x",
+        "xx",
+        "xxx",
+    }
 )
 _PLACEHOLDER_EMAIL_LOCAL = frozenset(
     {
@@ -96,7 +114,9 @@ _ROLE_LOCALS = frozenset(
         "hostmaster",
     }
 )
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx", "jr", "sr", "ii", "iii", "iv", "phd", "md"})
+_TITLES = frozenset(
+    {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx", "jr", "sr", "ii", "iii", "iv", "phd", "md"}
+)
 _NON_LETTER = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
 _NON_ALNUM = re.compile(r"[^0-9a-z ]+")
@@ -204,7 +224,9 @@ def norm_date(value: object) -> str | None:
     return None
 
 
-def _load_identifiers() -> tuple[Callable[..., str], Callable[[str], bool], Callable[..., str], Callable[..., str]]:
+def _load_identifiers() -> tuple[
+    Callable[..., str], Callable[[str], bool], Callable[..., str], Callable[..., str]
+]:
     mod = importlib.import_module("omnilink.identifiers")
     return mod.canonical_email, mod.is_role_email, mod.canonical_phone, mod.canonical_handle
 
@@ -222,7 +244,9 @@ def _is_placeholder_phone(e164: str) -> bool:
 
 def is_placeholder_email(email: str) -> bool:
     local, _, domain = email.rpartition("@")
-    return local in _PLACEHOLDER_EMAIL_LOCAL or domain in _PLACEHOLDER_EMAIL_DOMAIN or domain.startswith("test.")
+    return (
+        local in _PLACEHOLDER_EMAIL_LOCAL or domain in _PLACEHOLDER_EMAIL_DOMAIN or domain.startswith("test.")
+    )
 
 
 def _role_local(email: str) -> bool:
@@ -248,7 +272,7 @@ class Normalizer:
         self.region_field = region_field
         self.max_field_length = max_field_length
         self._canon_email, self._is_role, self._canon_phone, self._canon_handle = _load_identifiers()
-        self._cache: dict[tuple[FieldType, str], str | None | InvalidIdentifierError] = {}
+        self._cache: dict[tuple[FieldType, str], str | InvalidIdentifierError | None] = {}
         self.weak: set[str] = set()
         """Canonical email/phone values that are placeholders or role mailboxes: evidence, never proof."""
         self.rejects: list[Reject] = []
@@ -285,7 +309,9 @@ class Normalizer:
             return None
         if len(text) > self.max_field_length:
             self.rejects.append(
-                Reject(rid, index, column, value, f"too long: {len(text)} characters > {self.max_field_length}")
+                Reject(
+                    rid, index, column, value, f"too long: {len(text)} characters > {self.max_field_length}"
+                )
             )
             return None
         text = text.strip()
@@ -295,12 +321,16 @@ class Normalizer:
 
     def _canon(
         self, ftype: FieldType, text: str, column: str, region: str | None
-    ) -> str | None | InvalidIdentifierError:
-        key = (ftype, text) if ftype is not FieldType.PHONE or region is None else (ftype, f"{region}\x00{text}")
+    ) -> str | InvalidIdentifierError | None:
+        key = (
+            (ftype, text)
+            if ftype is not FieldType.PHONE or region is None
+            else (ftype, f"{region}\x00{text}")
+        )
         hit = self._cache.get(key, self)
         if hit is not self:
             return hit  # type: ignore[return-value]
-        result: str | None | InvalidIdentifierError
+        result: str | InvalidIdentifierError | None
         try:
             result = self._canon_uncached(ftype, text, column, region)
         except InvalidIdentifierError as exc:

@@ -166,22 +166,28 @@ class Resolver:
 
     # -- training ------------------------------------------------------------------------------
 
-    def _train(self, engine: Engine, prep: _Prepared, patterns: Counter[tuple[int, ...]], n_pairs: int) -> FSModel:
+    def _train(
+        self, engine: Engine, prep: _Prepared, patterns: Counter[tuple[int, ...]], n_pairs: int
+    ) -> FSModel:
         cfg = engine.config
         comps = engine.comparators
         n = len(prep.records)
         u = estimate_u(comps, prep.columns, n_records=n, max_pairs=cfg.u_pairs, seed=cfg.seed)
-        m, _u_cand, lam, iters, converged = em(
-            patterns, comps, u_start=u, max_iter=cfg.em_iterations
-        )
+        m, _u_cand, lam, iters, converged = em(patterns, comps, u_start=u, max_iter=cfg.em_iterations)
         total_pairs = max(n * (n - 1) // 2, 1)
         matches = max(lam * n_pairs, 1.0)
         lam_all = min(matches / total_pairs, 0.5)
         prior = math.log2(lam_all / (1 - lam_all))
         tf = term_frequencies(comps, prep.columns)
         model = FSModel(
-            comparators=comps, m=m, u=u, prior=prior, threshold=cfg.threshold, tf=tf,
-            iterations=iters, converged=converged,
+            comparators=comps,
+            m=m,
+            u=u,
+            prior=prior,
+            threshold=cfg.threshold,
+            tf=tf,
+            iterations=iters,
+            converged=converged,
         )
         logger.info("trained on %d pairs in %d EM iterations (converged=%s)", n_pairs, iters, converged)
         return model
@@ -295,12 +301,9 @@ class Resolver:
         groups = uf.groups()
         rid_groups = [[recs[i].rid for i in g] for g in groups]
         prev_map: Mapping[str, str] | None
-        if isinstance(previous, ResolveResult):
-            prev_map = previous.profile_of
-        else:
-            prev_map = previous
+        prev_map = previous.profile_of if isinstance(previous, ResolveResult) else previous
         ids, merges = assign_profile_ids(rid_groups, previous=prev_map)
-        absorbed_by = {s: a for s, a in merges}
+        absorbed_by = dict(merges)
         profile_of: dict[str, str] = {}
         profiles: dict[str, Profile] = {}
         for pid, g in zip(ids, rid_groups, strict=True):
@@ -373,7 +376,7 @@ class Resolver:
         total = model.prior + sum(e.weight for e in evidence)
         deterministic = None
         guards: list[str] = []
-        keys_b = dict((k, r) for r, k in engine.strong_values(rb))
+        keys_b = {k: r for r, k in engine.strong_values(rb)}
         for reason, key in engine.strong_values(ra):
             if key in keys_b:
                 if not engine.deterministic_ok(reason, ra, rb):
@@ -427,4 +430,3 @@ def _rebind(model: FSModel, engine: Engine) -> FSModel:
         iterations=model.iterations,
         converged=model.converged,
     )
-

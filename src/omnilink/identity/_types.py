@@ -19,6 +19,13 @@ class Reject:
     value: Any
     reason: str
 
+    @property
+    def row_rejected(self) -> bool:
+        """True when the problem is the whole row (wrong type, empty), not one of its values.
+
+        The row is still in the result, as a profile of its own."""
+        return self.field is None
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Link:
@@ -97,8 +104,10 @@ class Explanation:
             rows.append((e.comparator, e.level, _short(e.value_a), _short(e.value_b), f"{e.weight:+.2f}"))
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         lines = [f"{self.a} vs {self.b}"]
-        lines.append(f"  {'prior':<{widths[0]}}  {'':<{widths[1]}}  {'':<{widths[2]}}  {'':<{widths[3]}}  "
-                     f"{self.prior:+.2f}")
+        lines.append(
+            f"  {'prior':<{widths[0]}}  {'':<{widths[1]}}  {'':<{widths[2]}}  {'':<{widths[3]}}  "
+            f"{self.prior:+.2f}"
+        )
         lines.extend("  " + "  ".join(r[i].ljust(widths[i]) for i in range(5)) for r in rows)
         verdict = "MATCH" if self.match else "no match"
         how = f" (deterministic on {self.deterministic})" if self.deterministic else ""
