@@ -170,16 +170,7 @@ def online_latency(n_loaded: int, n_queries: int, seed: int = 1) -> dict[str, An
 
 
 def _profile_count(graph: Any) -> int | None:
-    for attr in ("profile_count", "n_profiles", "num_profiles"):
-        v = getattr(graph, attr, None)
-        if v is not None:
-            return int(v() if callable(v) else v)
-    profiles = getattr(graph, "profiles", None)
-    if profiles is not None:
-        try:
-            return len(profiles() if callable(profiles) else profiles)
-        except TypeError:
-            return None
+    """Profiles in the graph (``len(graph)``), or None if the graph does not say."""
     try:
         return len(graph)
     except TypeError:
