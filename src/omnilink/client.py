@@ -85,11 +85,12 @@ def _recipient(to: Recipient) -> str:
 
 
 def _split(text: str, limit: int) -> list[str]:
-    """Split at whitespace where possible, never inside a surrogate-free code point."""
+    """Split at whitespace where possible; never yields an empty part."""
     parts: list[str] = []
+    text = text.strip()
     while len(text) > limit:
         cut = text.rfind(" ", 0, limit + 1)
-        if cut <= 0:
+        if cut <= 0:  # one word longer than the limit: cut it hard
             cut = limit
         parts.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
@@ -140,6 +141,21 @@ class _ClientBase:
                     channel=channel.name,
                     feature=feature,
                 )
+        if caps.max_attachments is not None and len(message.attachments) > caps.max_attachments:
+            raise UnsupportedFeatureError(
+                f"channel {channel.name!r} accepts at most {caps.max_attachments} attachments per message, "
+                f"got {len(message.attachments)}",
+                channel=channel.name,
+                feature="attachment count",
+            )
+        inline = [a.filename for a in message.attachments if a.url is None]
+        if caps.attachments_by_url and inline:
+            raise UnsupportedFeatureError(
+                f"channel {channel.name!r} sends attachments by public URL only (the provider fetches them); "
+                f"{inline} carry inline data: upload them and pass Attachment(url=...)",
+                channel=channel.name,
+                feature="inline attachments",
+            )
         if caps.max_attachment_bytes is not None:
             for att in message.attachments:
                 if att.data is not None and len(att.data) > caps.max_attachment_bytes:
@@ -150,7 +166,12 @@ class _ClientBase:
                         feature="attachment size",
                     )
         text = message.text
-        if text is None and message.template is None and message.html is None and not message.attachments:
+        if (
+            not (text and text.strip())
+            and message.template is None
+            and not message.html
+            and not message.attachments
+        ):
             raise ConfigurationError("the message is empty: give it text, html, a template or attachments")
         if caps.max_body is None or text is None or len(text) <= caps.max_body:
             return [message]
@@ -220,14 +241,29 @@ class _ClientBase:
         return ch.parse_webhook(request)
 
 
+# The request provably never reached the provider: always safe to retry.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 def _wrap_transport_error(
     exc: httpx.TransportError, channel: Channel, request: httpx.Request
 ) -> ProviderError:
+    """Map an httpx failure to our tree; retry it only when a retry cannot send twice."""
+    retryable = isinstance(exc, _NOT_SENT) or channel.capabilities.idempotency_keys
+    hint = "" if retryable else " (not retried: the provider may have sent it, and takes no idempotency key)"
     if isinstance(exc, httpx.TimeoutException):
         return ProviderTimeoutError(
-            f"no answer within the timeout ({type(exc).__name__})", provider=channel.name, request=request
+            f"no answer within the timeout ({type(exc).__name__}){hint}",
+            provider=channel.name,
+            request=request,
+            retryable=retryable,
         )
-    return TransportError(f"could not reach the provider: {exc!r}", provider=channel.name, request=request)
+    return TransportError(
+        f"could not reach the provider: {exc!r}{hint}",
+        provider=channel.name,
+        request=request,
+        retryable=retryable,
+    )
 
 
 class Client(_ClientBase):

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "Secrets",
     "WebhookRequest",
+    "bounded_body",
     "check_timestamp",
     "form_params",
     "json_body",
@@ -90,7 +92,7 @@ def secrets_tuple(secrets: Secrets | None, *, provider: str, setting: str) -> tu
 
 
 def verify_hmac(
-    payload: bytes,
+    payload: bytes | Sequence[bytes],
     signature: str | None,
     *,
     secrets: Sequence[bytes],
@@ -101,6 +103,8 @@ def verify_hmac(
 ) -> None:
     """Check ``signature`` against the HMAC of ``payload`` under any of ``secrets``.
 
+    ``payload`` may be several candidate byte strings when a scheme has equivalent forms (Twilio
+    signs the URL as it was requested, with or without the default port): any one matching passes.
     Comparison is constant-time (:func:`hmac.compare_digest`); a header may carry several
     space- or comma-separated signatures (some providers send one per active secret).
     """
@@ -118,12 +122,13 @@ def verify_hmac(
     offered = [s.strip() for s in signature.replace(",", " ").split() if s.strip()]
     if prefix:
         offered = [s[len(prefix) :] for s in offered if s.startswith(prefix)]
+    payloads = (payload,) if isinstance(payload, bytes) else tuple(payload)
     for secret in secrets:
-        mac = hmac.new(secret, payload, getattr(hashlib, digest)).digest()
-        expected = mac.hex() if encoding == "hex" else base64.b64encode(mac).decode()
-        # Check every offered value without short-circuiting on the first mismatch.
-        if any(hmac.compare_digest(expected.encode(), candidate.encode()) for candidate in offered):
-            return
+        for body in payloads:
+            mac = hmac.new(secret, body, getattr(hashlib, digest)).digest()
+            expected = mac.hex() if encoding == "hex" else base64.b64encode(mac).decode()
+            if any(hmac.compare_digest(expected.encode(), candidate.encode()) for candidate in offered):
+                return
     raise WebhookVerificationError(
         "the signature does not match: the body was altered, or it was signed with a secret this "
         "channel does not have (check the secret, and list both while rotating)",
@@ -147,9 +152,11 @@ def check_timestamp(
     try:
         ts = float(timestamp)
     except (TypeError, ValueError):
+        ts = math.nan
+    if math.isnan(ts):  # "nan" parses as a float and compares False with everything
         raise WebhookVerificationError(
             f"the timestamp {timestamp!r} is not a number", provider=provider, reason="timestamp"
-        ) from None
+        )
     if abs(now() - ts) > tolerance:
         raise WebhookVerificationError(
             f"the request was signed {now() - ts:.0f}s ago, outside the {tolerance:.0f}s replay window; "
@@ -159,7 +166,8 @@ def check_timestamp(
         )
 
 
-def _bounded(request: WebhookRequest, *, provider: str, max_bytes: int) -> bytes:
+def bounded_body(request: WebhookRequest, *, provider: str, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> bytes:
+    """The raw body, or WebhookPayloadError when it is larger than ``max_bytes``."""
     if len(request.body) > max_bytes:
         raise WebhookPayloadError(
             f"body of {len(request.body)} bytes exceeds the {max_bytes}-byte limit", provider=provider
@@ -171,18 +179,20 @@ def form_params(
     request: WebhookRequest, *, provider: str, max_bytes: int = DEFAULT_MAX_BODY_BYTES
 ) -> list[tuple[str, str]]:
     """The ``application/x-www-form-urlencoded`` body as ordered (key, value) pairs."""
-    body = _bounded(request, provider=provider, max_bytes=max_bytes)
+    body = bounded_body(request, provider=provider, max_bytes=max_bytes)
     try:
-        text = body.decode("utf-8")
+        # errors="strict": percent-encoded bytes that are not UTF-8 (%FF) must not become U+FFFD.
+        return parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError as exc:
         raise WebhookPayloadError(f"form body is not UTF-8: {exc}", provider=provider) from None
-    return parse_qsl(text, keep_blank_values=True)
 
 
 def json_body(request: WebhookRequest, *, provider: str, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> Any:
     """The JSON body, parsed; malformed or oversized bodies raise WebhookPayloadError."""
-    body = _bounded(request, provider=provider, max_bytes=max_bytes)
+    body = bounded_body(request, provider=provider, max_bytes=max_bytes)
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WebhookPayloadError(f"body is not valid JSON: {exc}", provider=provider) from None
+    except RecursionError:
+        raise WebhookPayloadError("body is nested too deeply to parse", provider=provider) from None

@@ -411,13 +411,27 @@ def test_500_every_time_is_a_server_error() -> None:
 
 
 @respx.mock
-def test_timeouts_become_provider_timeout_after_retries() -> None:
+def test_connect_timeouts_become_provider_timeout_after_retries() -> None:
+    route = respx.post(MESSAGES_URL).mock(side_effect=httpx.ConnectTimeout("unreachable"))
+    with omnilink.Client(channels=[sms()], sleep=no_sleep) as client:
+        result = client.send("hi", to="+14155550134", channel="twilio-sms")
+    assert isinstance(result.error, ProviderTimeoutError)
+    assert result.error.retryable
+    assert result.attempts == 3
+    assert route.call_count == 3
+
+
+@respx.mock
+def test_read_timeouts_are_not_retried_because_twilio_takes_no_idempotency_key() -> None:
+    # The request may have created the message; a retry could text the customer twice.
     route = respx.post(MESSAGES_URL).mock(side_effect=httpx.ReadTimeout("slow"))
     with omnilink.Client(channels=[sms()], sleep=no_sleep) as client:
         result = client.send("hi", to="+14155550134", channel="twilio-sms")
     assert isinstance(result.error, ProviderTimeoutError)
-    assert result.attempts == 3
-    assert route.call_count == 3
+    assert not result.error.retryable
+    assert "not retried" in str(result.error)
+    assert result.attempts == 1
+    assert route.call_count == 1
 
 
 @respx.mock

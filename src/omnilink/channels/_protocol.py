@@ -62,6 +62,9 @@ class Capabilities:
     length_policy: LengthPolicy = "refuse"
     attachments: bool = False
     max_attachment_bytes: int | None = None
+    max_attachments: int | None = None
+    attachments_by_url: bool = False
+    """Attachments must carry a public ``url`` the provider fetches (MMS, WhatsApp); no inline data."""
     html: bool = False
     subject: bool = False
     templates: bool = False
@@ -73,6 +76,10 @@ class Capabilities:
     """How long after the customer's last message free-form messages are allowed (WhatsApp: 24h)."""
     segmented: bool = False
     """Bodies travel as SMS segments (GSM-7 / UCS-2), so length is also counted in segments."""
+    idempotency_keys: bool = False
+    """The provider honours the idempotency key, so a send that may already have reached it (a read
+    timeout, a dropped connection after the request went out) is safe to retry. Without it, only
+    failures that prove the request never arrived (connect errors) are retried."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

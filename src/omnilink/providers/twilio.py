@@ -80,8 +80,8 @@ from omnilink.models import (
 )
 from omnilink.providers._http import basic_auth, error_from_response
 from omnilink.webhooks import (
-    DEFAULT_MAX_BODY_BYTES,
     WebhookRequest,
+    bounded_body,
     form_params,
     json_body,
     secrets_tuple,
@@ -339,22 +339,10 @@ class TwilioChannel:
             form.append(("StatusCallback", self.status_callback))
         return form
 
-    def _media_urls(self, message: Message) -> list[str]:
-        inline = [a.filename for a in message.attachments if not a.url]
-        if inline:
-            raise UnsupportedFeatureError(
-                f"channel {self.name!r} sends media by public URL only (Twilio fetches it); "
-                f"attachment(s) {inline} carry inline data: upload them and pass Attachment(url=...)",
-                channel=self.name,
-                feature="inline attachments",
-            )
-        if len(message.attachments) > MAX_MEDIA:
-            raise UnsupportedFeatureError(
-                f"channel {self.name!r} accepts at most {MAX_MEDIA} media per message, "
-                f"got {len(message.attachments)}",
-                channel=self.name,
-                feature="attachment count",
-            )
+    @staticmethod
+    def _media_urls(message: Message) -> list[str]:
+        # The client has already refused inline data and too many attachments, from the
+        # capabilities (attachments_by_url, max_attachments).
         return [a.url for a in message.attachments if a.url]
 
     def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> SendFlow:
@@ -417,11 +405,7 @@ class TwilioChannel:
         body_hash = query.get("bodySHA256")
         params: list[tuple[str, str]] = []
         if body_hash:
-            if len(request.body) > DEFAULT_MAX_BODY_BYTES:
-                raise WebhookPayloadError(
-                    f"body of {len(request.body)} bytes exceeds the {DEFAULT_MAX_BODY_BYTES}-byte limit",
-                    provider=self.name,
-                )
+            bounded_body(request, provider=self.name)
         elif request.body:
             if request.content_type not in ("", _FORM):
                 raise WebhookVerificationError(
@@ -442,25 +426,14 @@ class TwilioChannel:
                 )
 
     def _check_signature(self, url: str, params: list[tuple[str, str]], signature: str | None) -> None:
-        mismatch: WebhookVerificationError | None = None
-        for candidate in _url_variants(url):
-            try:
-                verify_hmac(
-                    _signing_payload(candidate, params),
-                    signature,
-                    secrets=self._secrets,
-                    provider=self.name,
-                    digest="sha1",
-                    encoding="base64",
-                )
-            except WebhookVerificationError as exc:
-                if exc.reason != "mismatch":
-                    raise
-                mismatch = exc
-            else:
-                return
-        assert mismatch is not None
-        raise mismatch
+        verify_hmac(
+            [_signing_payload(candidate, params) for candidate in _url_variants(url)],
+            signature,
+            secrets=self._secrets,
+            provider=self.name,
+            digest="sha1",
+            encoding="base64",
+        )
 
     # --- webhooks: parsing -------------------------------------------------------------------
 
@@ -608,7 +581,12 @@ class TwilioSMSChannel(TwilioChannel):
     default_name = "twilio-sms"
     channel_kind = ChannelKind.SMS
     default_capabilities = Capabilities(
-        max_body=MAX_BODY, length_policy="split", segmented=True, attachments=True
+        max_body=MAX_BODY,
+        length_policy="split",
+        segmented=True,
+        attachments=True,
+        attachments_by_url=True,
+        max_attachments=MAX_MEDIA,
     )
 
 
@@ -629,6 +607,8 @@ class TwilioWhatsAppChannel(TwilioChannel):
         max_body=MAX_BODY,
         length_policy="split",
         attachments=True,
+        attachments_by_url=True,
+        max_attachments=MAX_MEDIA,
         templates=True,
         read_receipts=True,
         session_window=timedelta(hours=24),

@@ -73,7 +73,12 @@ class FakeChannel:
         self.name = name
         self.kind = kind
         self.capabilities = capabilities or Capabilities(
-            max_body=1600, length_policy="split", attachments=True, threading=True, segmented=True
+            max_body=1600,
+            length_policy="split",
+            attachments=True,
+            threading=True,
+            segmented=True,
+            idempotency_keys=True,
         )
         self._secrets = secrets_tuple(secret, provider=name, setting="secret")
         self.sent: list[SentMessage] = []
