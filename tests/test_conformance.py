@@ -1,0 +1,466 @@
+"""The channel conformance kit: FakeChannel passes it, and deliberately broken channels fail it
+with messages that say what to fix."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Generator, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from omnilink import (
+    AuthenticationError,
+    Message,
+    ProviderTimeoutError,
+    RateLimitError,
+    RecipientRejectedError,
+    ServerError,
+    WebhookRequest,
+)
+from omnilink.channels import Capabilities, Channel, Delivery, Operation
+from omnilink.models import ConversationEvent, DeliveryStatus, Event
+from omnilink.providers._http import error_from_response
+from omnilink.testing import FakeChannel
+from omnilink.testing.conformance import (
+    CHECKS,
+    ChannelConformance,
+    ChannelHarness,
+    ConformanceFailure,
+    NotApplicable,
+    Outcome,
+    check_channel,
+    run_check,
+)
+
+ROOT = Path(__file__).parent.parent
+
+
+# --- FakeChannel passes the whole kit -------------------------------------------------------------
+
+
+class FakeHarness(ChannelHarness):
+    """Hooks for FakeChannel: its one Operation records the send; failures are raised as mapped."""
+
+    recipient = "+14155550100"
+    channel_class: type[FakeChannel] = FakeChannel
+
+    def make_channel(self) -> Channel:
+        return self.channel_class(secret=self.webhook_secret)
+
+    def run_operation(self, operation: Operation, outcome: Outcome) -> Any:
+        errors = {
+            "server_error": ServerError("down", provider="fake", status_code=503),
+            "auth_error": AuthenticationError("bad key", provider="fake", status_code=401),
+            "rate_limited": RateLimitError("slow", provider="fake", status_code=429, retry_after=7),
+            "rejected": RecipientRejectedError("no such number", provider="fake", status_code=400),
+            "timeout": ProviderTimeoutError("no answer", provider="fake"),
+        }
+        if outcome in errors:
+            raise errors[outcome]
+        return operation.run(timeout=1)
+
+    async def arun_operation(self, operation: Operation, outcome: Outcome) -> Any:
+        return self.run_operation(operation, outcome)
+
+    def transmitted(self, operation: Operation, result: Any) -> bytes:
+        if result is None:
+            raise NotApplicable("a failed FakeChannel send transmits nothing")
+        return repr(result).encode()  # a SentMessage: recipient, message and idempotency key
+
+    def signed_webhooks(self, *, secret: str) -> Sequence[WebhookRequest]:
+        signer = FakeChannel(secret=secret)
+        return [
+            signer.inbound_request(sender="+14155550100", text="hello", message_id="in-1"),
+            signer.status_request(message_id="fake-1", status="delivered"),
+        ]
+
+
+class TestFakeChannelConformance(FakeHarness, ChannelConformance):
+    pass
+
+
+def test_fake_channel_passes_check_channel() -> None:
+    report = check_channel(FakeHarness())
+    assert not report.failed
+    assert set(report.skipped) == {"webhook_replay_refused", "templates", "subject", "html"}
+    assert "webhook_malformed_body" in report.passed
+
+
+def test_check_channel_with_a_factory_and_callables() -> None:
+    report = check_channel(
+        FakeChannel,
+        recipient="+14155550100",
+        signed_webhooks=lambda secret: [FakeChannel(secret=secret).inbound_request(sender="a", text="b")],
+        webhook_secret="fake-secret",
+        checks={"protocol", "webhook_wrong_secret_refused", "server_error_is_retried"},
+    )
+    assert report.passed == ["protocol", "webhook_wrong_secret_refused"]
+    assert "server_error_is_retried" in report.skipped
+
+
+def test_check_channel_refuses_unknown_names_and_mixed_hooks() -> None:
+    with pytest.raises(KeyError, match="no_such_check"):
+        check_channel(FakeHarness(), checks={"no_such_check"})
+    with pytest.raises(TypeError, match="not both"):
+        check_channel(FakeHarness(), recipient="x")
+    with pytest.raises(TypeError, match="recipient"):
+        check_channel(FakeChannel)
+    with pytest.raises(TypeError, match="unexpected option 'retry_afterr'"):
+        check_channel(FakeChannel, recipient="x", retry_afterr=None)
+    with pytest.raises(KeyError, match="no conformance check"):
+        run_check(FakeHarness(), "nope")
+
+
+def test_every_check_is_a_test_method_with_a_description() -> None:
+    names = [c.name for c in CHECKS]
+    assert len(names) == len(set(names))
+    for check in CHECKS:
+        method = getattr(ChannelConformance, f"test_{check.name}")
+        assert method.__doc__ == check.description
+        assert check.description.endswith((".", ")")) or check.description
+
+
+# --- broken channels fail, with a helpful message -------------------------------------------------
+
+
+def _fails(harness: ChannelHarness, check: str, pattern: str) -> str:
+    with pytest.raises(ConformanceFailure) as info:
+        run_check(harness, check)
+    message = str(info.value)
+    assert re.search(pattern, message, flags=re.DOTALL), message
+    return message
+
+
+class NoCapabilities:
+    name = "broken"
+    kind = "sms"
+
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Any:
+        yield from ()
+
+    def verify_webhook(self, request: WebhookRequest) -> None:
+        return None
+
+    def parse_webhook(self, request: WebhookRequest) -> list[Event]:
+        return []
+
+
+def test_missing_capabilities_fails_protocol() -> None:
+    harness = FakeHarness()
+    harness.make_channel = NoCapabilities  # type: ignore[assignment,method-assign]
+    _fails(harness, "protocol", r"'capabilities' must be an omnilink.channels.Capabilities")
+
+
+def test_bad_capabilities_and_name_fail() -> None:
+    class BadCaps(FakeChannel):
+        def __init__(self, **kw: Any) -> None:
+            super().__init__(
+                name="my channel",
+                capabilities=Capabilities(max_body=0, length_policy="truncate", max_attachment_bytes=10),  # type: ignore[arg-type]
+                **kw,
+            )
+
+    harness = FakeHarness()
+    harness.channel_class = BadCaps
+    _fails(harness, "protocol", r"'my channel'.*the name must be letters, digits")
+    msg = _fails(harness, "capabilities", r"max_body=0 must be None or a positive int")
+    assert "length_policy='truncate'" in msg
+    assert "max_attachment_bytes is set but attachments=False" in msg
+
+
+class AcceptsAnything(FakeChannel):
+    def verify_webhook(self, request: WebhookRequest) -> None:
+        return None
+
+
+def test_verify_that_accepts_anything_fails_the_signature_checks() -> None:
+    harness = FakeHarness()
+    harness.channel_class = AcceptsAnything
+    run_check(harness, "webhook_examples_verify")  # good examples still pass
+    _fails(harness, "webhook_tampered_body_refused", r"accepted a body with byte 0 flipped.*raise Webhook")
+    _fails(harness, "webhook_unsigned_refused", r"accepted a request without its signature")
+    _fails(harness, "webhook_wrong_secret_refused", r"accepted a request signed with the wrong secret")
+
+
+class VerifyReturnsBool(FakeChannel):
+    def verify_webhook(self, request: WebhookRequest) -> bool:  # type: ignore[override]
+        try:
+            super().verify_webhook(request)
+        except ValueError:
+            return False
+        return True
+
+
+def test_verify_that_returns_a_bool_fails() -> None:
+    harness = FakeHarness()
+    harness.channel_class = VerifyReturnsBool
+    _fails(harness, "webhook_examples_verify", r"returned True; it must return None")
+    _fails(harness, "webhook_tampered_body_refused", r"accepted .* \(returned False\)")
+
+
+class DropsRaw(FakeChannel):
+    def parse_webhook(self, request: WebhookRequest) -> list[Event]:
+        return [e.model_copy(update={"raw": None}) for e in super().parse_webhook(request)]
+
+
+def test_parse_that_drops_raw_fails() -> None:
+    harness = FakeHarness()
+    harness.channel_class = DropsRaw
+    _fails(harness, "webhook_events_typed", r"InboundMessage from signed example 0 has raw=None; keep")
+
+
+class WrongChannelName(FakeChannel):
+    def parse_webhook(self, request: WebhookRequest) -> list[Event]:
+        return [e.model_copy(update={"channel": "sms"}) for e in super().parse_webhook(request)]
+
+
+def test_parse_with_wrong_channel_name_fails() -> None:
+    harness = FakeHarness()
+    harness.channel_class = WrongChannelName
+    _fails(harness, "webhook_events_typed", r"channel='sms', expected 'fake'")
+
+
+class CrashesOnBadBodies(FakeChannel):
+    def parse_webhook(self, request: WebhookRequest) -> list[Event]:
+        payload = json.loads(request.body)  # no size limit, no WebhookPayloadError
+        return [ConversationEvent(channel=self.name, provider=self.name, name="x", raw=payload)]
+
+
+def test_parse_that_raises_other_exceptions_fails() -> None:
+    harness = FakeHarness()
+    harness.channel_class = CrashesOnBadBodies
+    _fails(harness, "webhook_malformed_body", r"raised JSONDecodeError.*raise WebhookPayloadError")
+    _fails(harness, "webhook_oversized_body_refused", r"accepted a 1048577-byte body")
+
+
+class EagerIO(FakeChannel):
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Any:
+        httpx.post("https://api.example.test/messages", json={"to": to})  # I/O before being driven
+        return super().send_flow(message, to=to, idempotency_key=idempotency_key)
+
+
+class IOInsideTheFlow(FakeChannel):
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Any:
+        with contextlib.suppress(Exception):  # swallowing the refusal must not hide the attempt
+            httpx.post("https://api.example.test/messages", json={"to": to})
+        return (yield from super().send_flow(message, to=to, idempotency_key=idempotency_key))
+
+
+class NotAGenerator(FakeChannel):
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Any:
+        return [httpx.Request("POST", "https://api.example.test/messages")]
+
+
+def test_flow_doing_io_eagerly_fails() -> None:
+    harness = FakeHarness()
+    harness.channel_class = EagerIO
+    _fails(harness, "send_flow_is_lazy", r"calling send_flow\(\) performed I/O before being iterated")
+    _fails(harness, "send_ok", r"performed I/O")
+    harness.channel_class = IOInsideTheFlow
+    run_check(harness, "send_flow_is_lazy")  # a generator: calling it does nothing yet
+    _fails(harness, "send_flow_is_sans_io", r"attempted I/O itself \(HTTPTransport.handle_request\)")
+    harness.channel_class = NotAGenerator
+    _fails(harness, "send_flow_is_lazy", r"returned list, not a generator")
+
+
+class YieldsJunk(FakeChannel):
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Any:
+        yield {"method": "POST"}
+        return Delivery(provider_message_id="x")
+
+
+class ReturnsNoId(FakeChannel):
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Any:
+        yield from super().send_flow(message, to=to, idempotency_key=idempotency_key)
+        return Delivery(provider_message_id=None)
+
+
+def test_flow_protocol_violations_fail() -> None:
+    harness = FakeHarness()
+    harness.channel_class = YieldsJunk
+    _fails(harness, "send_flow_is_sans_io", r"yielded dict .* may only yield httpx.Request")
+    harness.channel_class = ReturnsNoId
+    _fails(harness, "send_flow_is_sans_io", r"provider_message_id=None; return the provider's id")
+
+
+class MiniHTTP:
+    """A small, correct HTTP channel; subclasses break one thing each."""
+
+    name = "mini"
+    kind = "sms"
+    capabilities = Capabilities(max_body=20, attachments=True, templates=True, idempotency_keys=True)
+
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        payload = {
+            "to": to,
+            "text": message.text,
+            "media": [a.url for a in message.attachments],
+            "template": message.template.name if message.template else None,
+        }
+        response = yield httpx.Request(
+            "POST", "https://mini.test/send", json=payload, headers={"Idempotency-Key": idempotency_key}
+        )
+        if response.status_code >= 400:
+            raise self.error(response)
+        return Delivery(provider_message_id=response.json()["id"], status=DeliveryStatus.QUEUED)
+
+    def error(self, response: httpx.Response) -> Exception:
+        code = response.json().get("code")
+        return error_from_response(
+            response, provider=self.name, provider_code=code, rejected_codes={"bad_to"}
+        )
+
+    def verify_webhook(self, request: WebhookRequest) -> None:
+        return None
+
+    def parse_webhook(self, request: WebhookRequest) -> list[Event]:
+        return []
+
+
+class MiniHarness(ChannelHarness):
+    recipient = "+14155550100"
+    channel_class: type[MiniHTTP] = MiniHTTP
+
+    def make_channel(self) -> Channel:
+        return self.channel_class()
+
+    def respond(self, request: httpx.Request, outcome: Outcome) -> httpx.Response:
+        if outcome == "ok":
+            return httpx.Response(201, json={"id": "m-1"})
+        if outcome == "rejected":
+            return httpx.Response(400, json={"code": "bad_to"})
+        return super().respond(request, outcome)
+
+
+class RetriesAuth(MiniHTTP):
+    def error(self, response: httpx.Response) -> Exception:
+        return ServerError(
+            f"HTTP {response.status_code}", provider=self.name, status_code=response.status_code
+        )
+
+
+class RaisesForStatus(MiniHTTP):
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        response = yield httpx.Request("POST", "https://mini.test/send", json={"to": to})
+        response.raise_for_status()
+        return Delivery(provider_message_id=response.json()["id"])
+
+
+class IgnoresStatus(MiniHTTP):
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        response = yield httpx.Request("POST", "https://mini.test/send", json={"to": to})
+        return Delivery(provider_message_id=str(response.json().get("id", "?")))
+
+
+class DropsRetryAfter(MiniHTTP):
+    def error(self, response: httpx.Response) -> Exception:
+        if response.status_code == 429:
+            return RateLimitError("slow down", provider=self.name, status_code=429)
+        return super().error(response)
+
+
+class DropsContent(MiniHTTP):
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        return (yield from super().send_flow(Message(text=message.text or "x"), to=to, idempotency_key="k"))
+
+
+def test_mini_http_channel_passes() -> None:
+    report = check_channel(MiniHarness())
+    assert {
+        "send_ok",
+        "rate_limit_honours_retry_after",
+        "rejected_recipient",
+        "attachments",
+        "templates",
+    } <= set(report.passed)
+    assert "length_policy" in report.passed  # refuse: MessageTooLongError before any request
+
+
+def test_error_mapping_that_makes_401_retryable_fails() -> None:
+    harness = MiniHarness()
+    harness.channel_class = RetriesAuth
+    _fails(harness, "auth_error_is_not_retried", r"raised ServerError, expected AuthenticationError")
+    _fails(harness, "rejected_recipient", r"raised ServerError.*raise RecipientRejectedError")
+    _fails(harness, "rate_limit_honours_retry_after", r"raised ServerError \(retryable=True\)")
+
+
+def test_other_error_handling_mistakes_fail() -> None:
+    harness = MiniHarness()
+    harness.channel_class = RaisesForStatus
+    _fails(harness, "server_error_is_retried", r"Client.send raised HTTPStatusError.*error_from_response")
+    harness.channel_class = IgnoresStatus
+    _fails(harness, "auth_error_is_not_retried", r"succeeded while the provider refused the credentials")
+    harness.channel_class = DropsRetryAfter
+    _fails(harness, "rate_limit_honours_retry_after", r"retry_after=None, but the provider asked for 7")
+
+
+def test_declared_but_unsent_content_fails() -> None:
+    harness = MiniHarness()
+    harness.channel_class = DropsContent
+    _fails(harness, "attachments", r"declares attachments, but none of .* appears in what it sent")
+    _fails(harness, "templates", r"declares templates, but none of \['omnilink_conformance'\]")
+    _fails(harness, "idempotency_key_forwarded", r"did not send the idempotency key")
+
+
+def test_unimplemented_hooks_say_what_to_write() -> None:
+    harness = MiniHarness()
+    harness.respond = ChannelHarness.respond.__get__(harness)  # type: ignore[method-assign]
+    _fails(harness, "send_ok", r"respond\(request, 'ok'\) is not implemented")
+    with pytest.raises(ConformanceFailure, match="must implement make_channel"):
+        run_check(ChannelHarness(), "protocol")
+
+
+# --- the pytest route: subclassing ChannelConformance ---------------------------------------------
+
+
+def test_subclassing_runs_one_test_per_check(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_plugin="""
+        from omnilink.testing import FakeChannel
+        from omnilink.testing.conformance import ChannelConformance
+
+
+        class AcceptsAnything(FakeChannel):
+            def verify_webhook(self, request):
+                return None
+
+
+        class TestBroken(ChannelConformance):
+            recipient = "+14155550100"
+            known_failures = {"webhook_unsigned_refused": "tracked in #12"}
+
+            def make_channel(self):
+                return AcceptsAnything(secret=self.webhook_secret)
+
+            def signed_webhooks(self, *, secret):
+                return [FakeChannel(secret=secret).inbound_request(sender="a", text="hi")]
+        """
+    )
+    result = pytester.runpytest("-rsfx")
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == 2, result.stdout.str()  # tampered body, wrong secret
+    assert outcomes["xfailed"] == 1
+    assert outcomes["passed"] + outcomes["skipped"] + 3 == len(CHECKS)
+    result.stdout.fnmatch_lines(["*test_webhook_tampered_body_refused*", "*accepted a body with byte*"])
+    result.stdout.fnmatch_lines(["*SKIPPED*server_error_is_retried: override run_operation()*"])
+
+
+def test_the_plugins_guide_example_passes(pytester: pytest.Pytester) -> None:
+    """docs/plugins.md: the plugin module and its conformance test run as written."""
+    text = (ROOT / "docs" / "plugins.md").read_text()
+    files = dict(re.findall(r"```python\n# (\S+\.py)\n(.*?)```", text, flags=re.DOTALL))
+    assert set(files) == {"acme_sms/__init__.py", "tests/test_acme_conformance.py"}
+    for path, code in files.items():
+        target = pytester.path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(code)
+    pytester.syspathinsert()
+    result = pytester.runpytest("tests/test_acme_conformance.py", "-rs")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0, result.stdout.str()
+    assert outcomes["passed"] >= 20, result.stdout.str()
