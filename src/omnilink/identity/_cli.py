@@ -15,9 +15,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omnilink.exceptions import ConfigurationError, MissingDependencyError
+
+if TYPE_CHECKING:
+    import typer
+    from rich.console import Console
 
 __all__ = ["ReadReject", "read_records", "register", "write_rows"]
 
@@ -59,10 +63,12 @@ def read_records(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, An
                         rejects.append(ReadReject(reader.line_num, ",".join(row), "empty row"))
                         continue
                     rejects.append(
-                        ReadReject(reader.line_num, ",".join(row), f"{len(row)} fields, header has {len(header)}")
+                        ReadReject(
+                            reader.line_num, ",".join(row), f"{len(row)} fields, header has {len(header)}"
+                        )
                     )
                     continue
-                yield dict(zip(header, row, strict=True))
+                yield {key: _restore_bytes(cell) for key, cell in zip(header, row, strict=True)}
     elif fmt == "jsonl":
         with path.open("rb") as fh:
             for line_no, raw in enumerate(fh, start=1):
@@ -71,11 +77,15 @@ def read_records(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, An
                 try:
                     obj = json.loads(raw)
                 except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                    rejects.append(ReadReject(line_no, raw.decode("utf-8", "replace")[:200], f"invalid JSON: {exc}"))
+                    rejects.append(
+                        ReadReject(line_no, raw.decode("utf-8", "replace")[:200], f"invalid JSON: {exc}")
+                    )
                     continue
                 if not isinstance(obj, dict):
                     rejects.append(
-                        ReadReject(line_no, raw.decode("utf-8", "replace")[:200], "a JSON line must be an object")
+                        ReadReject(
+                            line_no, raw.decode("utf-8", "replace")[:200], "a JSON line must be an object"
+                        )
                     )
                     continue
                 yield obj
@@ -83,6 +93,15 @@ def read_records(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, An
         pq = _pyarrow_parquet()
         for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
             yield from batch.to_pylist()
+
+
+def _restore_bytes(cell: str) -> str | bytes:
+    """A cell holding non-UTF-8 bytes goes to the resolver as those bytes, which it rejects per field."""
+    try:
+        cell.encode("utf-8")
+    except UnicodeEncodeError:
+        return cell.encode("utf-8", "surrogateescape")
+    return cell
 
 
 def write_rows(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
@@ -102,7 +121,9 @@ def write_rows(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> No
         pq = _pyarrow_parquet()
         import pyarrow as pa
 
-        table = pa.table({c: [None if row.get(c) is None else str(row.get(c)) for row in rows] for c in columns})
+        table = pa.table(
+            {c: [None if row.get(c) is None else str(row.get(c)) for row in rows] for c in columns}
+        )
         pq.write_table(table, path)
 
 
@@ -118,7 +139,7 @@ def _rejects_path(output: Path) -> Path:
     return output.with_name(f"{output.stem}.rejects{output.suffix}")
 
 
-def register(app: Any, console: Any) -> None:
+def register(app: typer.Typer, console: Console) -> None:
     """Add the ``resolve`` command to the typer ``app``."""
     import typer
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -179,7 +200,8 @@ def register(app: Any, console: Any) -> None:
             out_rows = [{id_column: rid, "profile_id": pid} for rid, pid in result.profile_of.items()]
             write_rows(output, out_rows, [id_column, "profile_id"])
             reject_rows: list[dict[str, Any]] = [
-                {"line": r.line, "id": None, "field": None, "value": r.raw, "reason": r.reason} for r in read_rejects
+                {"line": r.line, "id": None, "field": None, "value": r.raw, "reason": r.reason}
+                for r in read_rejects
             ]
             reject_rows += [
                 {"line": None, "id": r.record_id, "field": r.field, "value": r.value, "reason": r.reason}
