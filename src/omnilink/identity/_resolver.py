@@ -16,6 +16,7 @@ from omnilink.identity._cluster import ConstrainedUnionFind, assign_profile_ids
 from omnilink.identity._comparators import NULL
 from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._fields import FieldType, resolve_field_map
+from omnilink.identity._frames import frame_rows, is_frame
 from omnilink.identity._model import FSModel, em, estimate_u, term_frequencies
 from omnilink.identity._normalize import NormRecord
 from omnilink.identity._types import Evidence, Explanation, Link, MergeEvent, Profile, ResolveResult
@@ -113,6 +114,16 @@ class Resolver:
 
     # -- configuration -------------------------------------------------------------------------
 
+    def _rows(self, records: Iterable[object]) -> list[object]:
+        if is_frame(records):
+            return list(frame_rows(records, id_field=self._id_field))
+        if isinstance(records, str | bytes | Mapping):
+            raise TypeError(
+                "records must be an iterable of rows (dicts, models) or a DataFrame, "
+                f"not a single {type(records).__name__}"
+            )
+        return list(records)
+
     def _config(self, rows: Sequence[object]) -> Config:
         columns: dict[str, None] = {}
         for row in islice(rows, 1000):
@@ -194,7 +205,7 @@ class Resolver:
 
     def fit(self, records: Iterable[object]) -> Resolver:
         """Train the match weights on ``records`` and freeze them (for later runs and the graph)."""
-        rows = list(records)
+        rows = self._rows(records)
         cfg = self._config(rows)
         engine = Engine(cfg)
         prep = _Prepared(engine, rows)
@@ -222,7 +233,7 @@ class Resolver:
         rejected or not, gets a profile.
         """
         t0 = time.perf_counter()
-        rows = list(records)
+        rows = self._rows(records)
         if self._fitted is not None:
             cfg, model, weak = self._fitted
             engine = Engine(cfg, set(weak))

@@ -145,3 +145,18 @@ class ResolveResult:
     def clusters(self) -> list[frozenset[str]]:
         """The record-id sets of every profile, for comparing partitions."""
         return [frozenset(p.record_ids) for p in self.profiles.values()]
+
+    def _columns(self) -> dict[str, list[Any]]:
+        return {"record_id": list(self.profile_of), "profile_id": list(self.profile_of.values())}
+
+    def to_pandas(self) -> Any:
+        """record_id / profile_id as a pandas DataFrame (needs the ``pandas`` extra)."""
+        from omnilink.identity._frames import to_frame
+
+        return to_frame(self._columns(), "pandas")
+
+    def to_polars(self) -> Any:
+        """record_id / profile_id as a polars DataFrame (needs the ``polars`` extra)."""
+        from omnilink.identity._frames import to_frame
+
+        return to_frame(self._columns(), "polars")

@@ -1,0 +1,188 @@
+"""Comparators: the levels they give, and properties that must hold for any input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from omnilink.identity._comparators import (
+    NULL,
+    AddressComparator,
+    CityComparator,
+    Comparator,
+    DateComparator,
+    EmailComparator,
+    EmailNameComparator,
+    ExactComparator,
+    ExternalIdComparator,
+    FirstNameComparator,
+    HandleComparator,
+    LastNameComparator,
+    PhoneComparator,
+    PostcodeComparator,
+    TextComparator,
+    date_swapped,
+    nickname_equivalent,
+    one_digit_apart,
+)
+
+
+def level(comp: Comparator, a: Any, b: Any) -> str:
+    got = comp.compare(a, b)
+    return "null" if got == NULL else comp.levels[got]
+
+
+def test_first_names() -> None:
+    c = FirstNameComparator()
+    assert level(c, ("john", "smith"), ("john", "smyth")) == "exact"
+    assert level(c, ("bob", "smith"), ("robert", "smith")) == "nickname"
+    assert level(c, ("j", "smith"), ("john", "smith")) == "nickname"
+    assert level(c, ("art", "david"), ("arthur", "david")) == "nickname"
+    assert level(c, ("zandrowski", "x"), ("zandrowsky", "x")) == "jw>=0.92"
+    assert level(c, ("smith", "john"), ("john", "smith")) == "swapped"
+    assert level(c, ("peter", "x"), ("thomas", "x")) == "different"
+    assert level(c, None, ("john", "x")) == "null"
+
+
+def test_nicknames() -> None:
+    assert nickname_equivalent("bob", "robert")
+    assert nickname_equivalent("liz", "elizabeth")
+    assert nickname_equivalent("dan", "danny")
+    assert not nickname_equivalent("william", "robert")
+    assert not nickname_equivalent("mary", "john")
+
+
+def test_last_names() -> None:
+    c = LastNameComparator()
+    assert level(c, ("smith", "j"), ("smith", "k")) == "exact"
+    assert level(c, ("johnson", None), ("jonhson", None)) == "jw>=0.92"
+    assert level(c, ("smith-jones", None), ("jones", None)) in ("jw>=0.80", "different")
+    assert level(c, ("smith", None), ("garcia", None)) == "different"
+
+
+def test_email_levels_and_guard() -> None:
+    weak: set[str] = {"info@acme.com"}
+    c = EmailComparator(weak)
+    assert level(c, ("ann.lee@gmail.com",), ("ann.lee@gmail.com",)) == "exact"
+    assert level(c, ("info@acme.com",), ("info@acme.com",)) == "exact-guarded"
+    assert level(c, ("annlee@gmail.com",), ("annlee@yahoo.com",)) == "same-local-part"
+    assert level(c, ("annlee@gmail.com",), ("annle@yahoo.com",)) == "local-jw>=0.88"
+    assert level(c, ("annlee@gmail.com",), ("zed@yahoo.com",)) == "different"
+    # Several addresses: one in common is enough.
+    assert level(c, ("a@x.org", "ann.lee@gmail.com"), ("ann.lee@gmail.com",)) == "exact"
+
+
+def test_email_local_part_against_name() -> None:
+    c = EmailNameComparator()
+    with_email = (("jsmith",), "", "")
+    assert level(c, with_email, ((), "john", "smith")) == "local-part-is-name"
+    assert level(c, ((), "john", "smith"), with_email) == "local-part-is-name"
+    assert level(c, (("smithfamily",), "", ""), ((), "john", "smith")) == "local-part-has-surname"
+    assert level(c, (("zed",), "", ""), ((), "john", "smith")) == "different"
+    # Both have emails: the email comparator speaks, this one does not.
+    assert level(c, (("jsmith",), "", ""), (("js",), "john", "smith")) == "null"
+
+
+def test_phone_levels() -> None:
+    c = PhoneComparator({"+14155550000"})
+    assert level(c, ("+14155552671",), ("+14155552671",)) == "exact"
+    assert level(c, ("+14155550000",), ("+14155550000",)) == "exact-guarded"
+    assert level(c, ("+14155552671",), ("+14155552672",)) == "one-digit-typo"
+    assert level(c, ("+14155552671",), ("+14155552761",)) == "one-digit-typo"  # transposition
+    assert level(c, ("+14155552671",), ("+16505552671",)) == "same-last-7"
+    assert level(c, ("+14155552671",), ("+442071234567",)) == "different"
+
+
+def test_one_digit_apart() -> None:
+    assert one_digit_apart("12345", "12845")
+    assert one_digit_apart("12345", "12354")
+    assert not one_digit_apart("12345", "12345")
+    assert not one_digit_apart("12345", "54321")
+    assert not one_digit_apart("1234", "12345")
+
+
+def test_dates() -> None:
+    c = DateComparator("dob")
+    assert level(c, "19800512", "19800512") == "exact"
+    assert level(c, "19800512", "19801205") == "day-month-swapped"
+    assert date_swapped("19800512", "19801205")
+    assert level(c, "19800512", "19800513") == "one-edit"
+    assert level(c, "19800512", "19790512") == "year-off-by-one"
+    assert level(c, "19800512", "19650101") == "different"
+
+
+def test_handles_addresses_codes() -> None:
+    h = HandleComparator(set())
+    assert level(h, ("x:annlee",), ("x:annlee",)) == "exact"
+    assert level(h, ("x:annlee",), ("instagram:annlee",)) == "same-handle-other-platform"
+    a = AddressComparator("address")
+    assert level(a, "12 main st", "12 main st") == "exact"
+    assert level(a, "12 main st", "12 mian st") == "sim>=0.92"
+    assert level(a, "12 main st", "98 ocean ave") == "different"
+    e = ExactComparator("ssn")
+    assert level(e, "1234567", "1234567") == "exact"
+    assert level(e, "1234567", "1234667") == "one-edit"
+    assert level(e, "nsw", "vic") == "different"
+    p = PostcodeComparator("zip")
+    assert level(p, "02108", "02109") == "one-edit"
+    x = ExternalIdComparator("crm")
+    assert level(x, "A1", "A2") == "different"
+    city = CityComparator("city", "zip")
+    # Both records have a postcode: the city adds nothing (the postcode implies it).
+    assert level(city, ("boston", True), ("boston", True)) == "null"
+    assert level(city, ("boston", False), ("boston", True)) == "exact"
+
+
+TEXT = st.one_of(st.none(), st.text(max_size=30))
+TUPLE_TEXT = st.one_of(
+    st.none(), st.tuples(st.text(min_size=1, max_size=20), st.one_of(st.none(), st.text(max_size=20)))
+)
+EMAILS = st.one_of(st.none(), st.lists(st.text(max_size=20), max_size=3).map(tuple))
+
+
+def _comparators() -> list[tuple[Comparator, Any]]:
+    return [
+        (FirstNameComparator(), TUPLE_TEXT),
+        (LastNameComparator(), TUPLE_TEXT),
+        (EmailComparator({"a@b.c"}), EMAILS),
+        (PhoneComparator(set()), EMAILS),
+        (HandleComparator(set()), EMAILS),
+        (
+            EmailNameComparator(),
+            st.one_of(
+                st.none(),
+                st.tuples(
+                    st.lists(st.text(max_size=10), max_size=2).map(tuple),
+                    st.text(max_size=10),
+                    st.text(max_size=10),
+                ),
+            ),
+        ),
+        (ExternalIdComparator("x"), TEXT),
+        (DateComparator("d"), TEXT),
+        (AddressComparator("a"), TEXT),
+        (PostcodeComparator("p"), TEXT),
+        (ExactComparator("e"), TEXT),
+        (TextComparator("t"), TEXT),
+        (CityComparator("c", "p"), st.one_of(st.none(), st.tuples(st.text(max_size=15), st.booleans()))),
+    ]
+
+
+@pytest.mark.parametrize(("comp", "strategy"), _comparators(), ids=lambda c: getattr(c, "name", ""))
+def test_comparator_properties(comp: Comparator, strategy: Any) -> None:
+    @settings(max_examples=150, deadline=None)
+    @given(a=strategy, b=strategy)
+    def check(a: Any, b: Any) -> None:
+        la = comp.compare(a, b)
+        assert la == comp.compare(b, a), "comparators are symmetric"
+        assert la == NULL or 0 <= la < len(comp.levels)
+        if a is None or b is None:
+            assert la == NULL
+        if a is not None and a == b and la != NULL:
+            assert la <= 1, "a value agrees with itself at the top (or guarded) level"
+
+    check()
+    assert len(comp.levels) == len(comp.default_m)

@@ -1,0 +1,128 @@
+"""Field inference and bad input: every row kept, every problem reported with a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from omnilink.identity import FieldType, Resolver, infer_field_type
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ("email", FieldType.EMAIL),
+        ("E-Mail", FieldType.EMAIL),
+        ("contact_email", FieldType.EMAIL),
+        ("mobile", FieldType.PHONE),
+        ("Tel", FieldType.PHONE),
+        ("given_name", FieldType.FIRST_NAME),
+        ("fname", FieldType.FIRST_NAME),
+        ("surname", FieldType.LAST_NAME),
+        ("date_of_birth", FieldType.DATE),
+        ("dob", FieldType.DATE),
+        ("zip", FieldType.POSTCODE),
+        ("address_1", FieldType.ADDRESS),
+        ("suburb", FieldType.CITY),
+        ("soc_sec_id", FieldType.EXACT),
+        ("customer_id", FieldType.EXTERNAL_ID),
+        ("first_seen", None),
+        ("notes", None),
+    ],
+)
+def test_infer_field_type(column: str, expected: FieldType | None) -> None:
+    assert infer_field_type(column) == expected
+
+
+def test_explicit_field_map_wins_and_unknown_columns_are_ignored() -> None:
+    rows = [
+        {"id": 1, "mail": "a.person@example.org", "kind": "x", "nick": "ann"},
+        {"id": 2, "mail": "a.person@example.org", "kind": "y", "nick": "ann"},
+    ]
+    r = Resolver(fields={"nick": "first_name", "kind": FieldType.IGNORE})
+    res = r.resolve(rows)
+    assert r.fields == {"nick": FieldType.FIRST_NAME}
+    # "mail" is not in the explicit map, so the shared address cannot link them.
+    assert res.profile_of["1"] != res.profile_of["2"]
+
+
+def _resolve(rows: list[Any]) -> Any:
+    return Resolver(fields={"name": "full_name", "email": "email", "phone": "phone"}, region="US").resolve(
+        rows
+    )
+
+
+def test_bad_rows_are_reported_and_kept() -> None:
+    huge = "x" * 1_000_000
+    rows: list[Any] = [
+        {"id": "ok", "name": "Ann Lee", "email": "ann.lee@gmail.com", "phone": "+1 415 555 2671"},
+        {"id": "bad-email", "name": "Bob Ray", "email": "not an email", "phone": None},
+        {"id": "bad-phone", "name": "Cy Doe", "email": None, "phone": "12"},
+        {"id": "empty", "name": None, "email": "", "phone": "   "},
+        {"id": "ok", "name": "Ann Lee", "email": "ann.lee@gmail.com"},  # duplicate id
+        {"id": "wrong-type", "name": ["not", 1], "email": {"a": 1}, "phone": 4155552671},
+        {"id": "bytes", "name": b"\xff\xfe Jos\xe9", "email": "x@gmail.com".encode()},
+        {"id": "huge", "name": huge, "email": huge + "@x.com"},
+        42,
+        None,
+        {"name": "No Id"},
+    ]
+    res = _resolve(rows)
+    # Nothing lost: every row has a profile, the duplicate under a new id.
+    assert len(res.profile_of) == len(rows)
+    reasons = {(r.record_id, r.field): r.reason for r in res.rejects}
+    assert reasons[("bad-email", "email")]
+    assert reasons[("bad-phone", "phone")]
+    assert "empty row" in reasons[("empty", None)]
+    dup = [r for r in res.rejects if r.reason.startswith("duplicate id")]
+    assert len(dup) == 1
+    assert dup[0].record_id in res.profile_of
+    assert any(
+        r.record_id == "wrong-type" and r.field == "email" and "wrong type" in r.reason for r in res.rejects
+    )
+    assert any(r.record_id == "bytes" and r.field == "name" and "UTF-8" in r.reason for r in res.rejects)
+    assert any(r.record_id == "huge" and "too long" in r.reason for r in res.rejects)
+    whole_rows = [r for r in res.rejects if r.row_rejected]
+    assert {type(r.value) for r in whole_rows if "wrong row type" in r.reason} == {int, type(None)}
+    assert any(r.reason == "missing id" for r in res.rejects)
+    # A huge value is reported, not copied into the message.
+    assert all(len(r.reason) < 200 for r in res.rejects)
+    # The duplicate of "ok" is the same person and joins its profile.
+    assert res.profile_of["ok"] == res.profile_of[dup[0].record_id]
+    # Valid bytes were decoded and used.
+    assert "bytes" in res.profile_of
+
+
+def test_integers_and_floats_are_read_as_text() -> None:
+    rows = [
+        {"id": 1, "name": "Ann Lee", "phone": 4155552671.0},
+        {"id": 2.0, "name": "Ann Lee", "phone": "(415) 555-2671"},
+    ]
+    res = _resolve(rows)
+    assert not res.rejects
+    assert res.profile_of["1"] == res.profile_of["2"]
+
+
+def test_records_must_be_an_iterable_of_rows() -> None:
+    with pytest.raises(TypeError, match="iterable of rows"):
+        Resolver().resolve({"id": 1})  # type: ignore[arg-type]
+
+
+def test_pydantic_models_and_dataclasses_are_rows() -> None:
+    import dataclasses
+
+    from pydantic import BaseModel
+
+    class Contact(BaseModel):
+        id: str
+        email: str
+
+    @dataclasses.dataclass
+    class Row:
+        id: str
+        email: str
+
+    res = Resolver().resolve([Contact(id="a", email="zed.q@gmail.com"), Row(id="b", email="ZED.Q@gmail.com")])
+    assert res.profile_of["a"] == res.profile_of["b"]
+    assert res.links[0].reason == "email"
