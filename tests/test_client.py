@@ -60,9 +60,11 @@ class HTTPChannel:
 
     kind = "sms"
 
-    def __init__(self, *, name: str = "http", capabilities: Capabilities | None = None) -> None:
+    def __init__(
+        self, *, name: str = "http", capabilities: Capabilities | None = None, idempotent: bool = True
+    ) -> None:
         self.name = name
-        self.capabilities = capabilities or Capabilities(max_body=1600)
+        self.capabilities = capabilities or Capabilities(max_body=1600, idempotency_keys=idempotent)
 
     def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> SendFlow:
         request = httpx.Request(
@@ -341,13 +343,49 @@ async def test_connect_timeout_becomes_provider_timeout(mode: str) -> None:
     assert len(script.requests) == 2
 
 
-async def test_read_timeout_then_success(mode: str) -> None:
+async def test_read_timeout_then_success_when_the_provider_takes_idempotency_keys(mode: str) -> None:
     script = Script(httpx.ReadTimeout("slow"), ok("SM2"))
-    d = Driver(mode, channels=[HTTPChannel()], handler=script)
+    d = Driver(mode, channels=[HTTPChannel(idempotent=True)], handler=script)
     result = await d.send("hi", to="+1", channel="http")
     assert result.ok
     assert result.attempts == 2
+    assert len(script.requests) == 2
     assert len(set(script.keys)) == 1
+
+
+@pytest.mark.parametrize(
+    ("exc", "error"),
+    [
+        (httpx.ReadTimeout("slow"), ProviderTimeoutError),
+        (httpx.WriteTimeout("slow"), ProviderTimeoutError),
+        (httpx.RemoteProtocolError("peer closed connection"), TransportError),
+        (httpx.ReadError("reset"), TransportError),
+    ],
+)
+async def test_may_have_been_sent_is_not_retried_without_idempotency_keys(
+    mode: str, exc: Exception, error: type[ProviderError]
+) -> None:
+    script = Script(exc, ok())
+    d = Driver(mode, channels=[HTTPChannel(idempotent=False)], handler=script)
+    result = await d.send("hi", to="+1", channel="http")
+    assert type(result.error) is error
+    assert not result.error.retryable
+    assert "not retried" in str(result.error)
+    assert result.attempts == 1
+    assert len(script.requests) == 1
+    assert d.waits == []
+
+
+@pytest.mark.parametrize(
+    "exc", [httpx.ConnectError("refused"), httpx.ConnectTimeout("slow"), httpx.PoolTimeout("x")]
+)
+async def test_never_sent_is_retried_even_without_idempotency_keys(mode: str, exc: Exception) -> None:
+    script = Script(exc, ok("SM3"))
+    d = Driver(mode, channels=[HTTPChannel(idempotent=False)], handler=script)
+    result = await d.send("hi", to="+1", channel="http")
+    assert result.ok
+    assert result.attempts == 2
+    assert len(script.requests) == 2
 
 
 async def test_connect_error_becomes_transport_error(mode: str) -> None:
@@ -464,21 +502,17 @@ async def test_split_part_failure_keeps_earlier_ids(mode: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    text=st.text(alphabet="ab \n", min_size=1, max_size=60).filter(lambda t: t.strip()),
+    text=st.text(alphabet="ab \n\t", min_size=1, max_size=60).filter(lambda t: t.strip()),
     limit=st.integers(1, 12),
 )
 def test_split_parts_fit_and_keep_every_word(text: str, limit: int) -> None:
     parts = omnilink.client._split(text, limit)
     assert all(len(p) <= limit for p in parts)
+    assert all(p.strip() for p in parts)  # never an empty (or blank) part
     # Only whitespace at the cuts may be dropped; every other character survives, in order.
     assert "".join("".join(parts).split()) == "".join(text.split())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: client._split appends an empty part when the text starts with 2+ spaces followed "
-    "by a word longer than the limit (cut lands inside the leading spaces, then rstrip() -> '')",
-)
 async def test_split_never_sends_an_empty_part(mode: str) -> None:
     fake = FakeChannel(capabilities=Capabilities(max_body=10, length_policy="split"))
     d = Driver(mode, channels=[fake])
@@ -513,6 +547,33 @@ async def test_supported_features_pass(mode: str) -> None:
     assert len(fake.sent) == 3
 
 
+async def test_attachment_count_limit(mode: str) -> None:
+    fake = FakeChannel(capabilities=Capabilities(attachments=True, max_attachments=2))
+    d = Driver(mode, channels=[fake])
+    two = tuple(Attachment(filename=f"{i}", url=f"https://x.test/{i}") for i in range(2))
+    await d.send(Message(attachments=two), to="+1", channel="fake")
+    with pytest.raises(UnsupportedFeatureError) as info:
+        await d.send(Message(attachments=(*two, two[0])), to="+1", channel="fake")
+    assert info.value.feature == "attachment count"
+    assert len(fake.sent) == 1
+
+
+async def test_attachments_by_url_only(mode: str) -> None:
+    fake = FakeChannel(capabilities=Capabilities(attachments=True, attachments_by_url=True))
+    d = Driver(mode, channels=[fake])
+    await d.send(
+        Message(attachments=(Attachment(filename="a", url="https://x.test/a"),)), to="+1", channel="fake"
+    )
+    with pytest.raises(UnsupportedFeatureError, match=r"inline\.png") as info:
+        await d.send(
+            Message(attachments=(Attachment(filename="inline.png", data=b"\x89PNG"),)),
+            to="+1",
+            channel="fake",
+        )
+    assert info.value.feature == "inline attachments"
+    assert len(fake.sent) == 1
+
+
 async def test_attachment_size_limit(mode: str) -> None:
     fake = FakeChannel(capabilities=Capabilities(attachments=True, max_attachment_bytes=4))
     d = Driver(mode, channels=[fake])
@@ -531,16 +592,15 @@ async def test_empty_message_is_refused(mode: str) -> None:
     assert fake.sent == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: client._ClientBase._plan tests 'text is None', so Message(text='') (or send('')) "
-    "passes the empty-message check and an empty body is sent",
-)
-async def test_empty_text_is_refused(mode: str) -> None:
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+async def test_empty_text_is_refused(mode: str, text: str) -> None:
     fake = FakeChannel()
     d = Driver(mode, channels=[fake])
-    with pytest.raises(ConfigurationError):
-        await d.send("", to="+1", channel="fake")
+    with pytest.raises(ConfigurationError, match="empty"):
+        await d.send(text, to="+1", channel="fake")
+    with pytest.raises(ConfigurationError, match="empty"):
+        await d.send(Message(text=text, html=""), to="+1", channel="fake")
+    assert fake.sent == []
 
 
 # --- channels -------------------------------------------------------------------------------
