@@ -188,12 +188,6 @@ def test_retryable_can_be_overridden_per_instance(cls: type[ProviderError]) -> N
     assert cls.retryable is RETRYABLE[cls]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="BUG: errors with required keyword-only __init__ arguments cannot be unpickled "
-    "(Exception.__reduce__ replays only self.args), so they cannot cross a process pool",
-)
 def test_provider_error_survives_pickle() -> None:
     err = ServerError("down", provider="twilio", status_code=503, retry_after=2.0)
     again = pickle.loads(pickle.dumps(err))  # noqa: S301 - our own bytes

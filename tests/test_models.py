@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pydantic
-import pydantic_core
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -63,9 +62,16 @@ customers = st.builds(
 templates = st.builds(
     TemplateRef, name=text, language=opt_text, variables=st.dictionaries(text, text, max_size=3)
 )
-# Messages without attachments: Attachment cannot round-trip (see the xfail tests below).
+attachments = st.builds(
+    Attachment,
+    filename=text,
+    content_type=text,
+    data=st.none() | st.binary(max_size=64),
+    url=opt_text,
+)
 messages = st.builds(
     Message,
+    attachments=st.lists(attachments, max_size=2).map(tuple),
     text=opt_text,
     html=opt_text,
     subject=opt_text,
@@ -170,31 +176,14 @@ def test_event_roundtrip_through_the_union(event: Any) -> None:
     assert again == event
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pydantic.ValidationError,
-    reason="BUG: Attachment.size is a computed_field, so model_dump_json() emits 'size', which "
-    "extra='forbid' then rejects on model_validate_json",
-)
 def test_attachment_roundtrip() -> None:
     _roundtrip(Attachment(filename="a.txt", content_type="text/plain", data=b"hello"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pydantic.ValidationError,
-    reason="BUG: a Message carrying an Attachment cannot round-trip (Attachment.size computed field)",
-)
 def test_message_with_attachment_roundtrip() -> None:
     _roundtrip(Message(text="hi", attachments=(Attachment(filename="a.txt", url="https://x.test/a"),)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pydantic.ValidationError,
-    reason="BUG: Conversation.channels is a computed_field, dumped to JSON and then refused by "
-    "extra='forbid' on the way back",
-)
 def test_conversation_roundtrip() -> None:
     conv = Conversation(
         customer_id="cus_1",
@@ -204,23 +193,11 @@ def test_conversation_roundtrip() -> None:
     _roundtrip(conv)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pydantic_core.PydanticSerializationError,
-    reason="BUG: Attachment.data is bytes serialized as UTF-8 (pydantic's default ser_json_bytes), "
-    "so any binary attachment (an image) cannot be dumped to JSON at all",
-)
 def test_binary_attachment_dumps_to_json() -> None:
     att = Attachment(filename="a.jpg", content_type="image/jpeg", data=b"\xff\xd8\xff\xe0")
     assert json.loads(att.model_dump_json())["filename"] == "a.jpg"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pydantic_core.PydanticSerializationError,
-    reason="BUG: SendResult.error holds a ProviderError (typed Any); model_dump_json() raises "
-    "PydanticSerializationError for every failed result",
-)
 def test_failed_send_result_dumps_to_json() -> None:
     result = SendResult(
         channel="x", recipient="r", status=DeliveryStatus.FAILED, error=ServerError("down", provider="p")

@@ -168,23 +168,10 @@ def test_http_date_ignores_local_time_zone(non_utc_local_time: None) -> None:
     assert parse_retry_after("Sun, 06 Nov 1994 08:50:37 GMT", now=NOW) == 60.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: providers/_http.py parse_retry_after: the asctime HTTP-date form (which RFC 9110 "
-    "requires recipients to accept, and which is UTC) parses to a naive datetime, and "
-    ".timestamp() then reads it as local time: off by the UTC offset outside UTC",
-)
 def test_asctime_http_date_is_utc(non_utc_local_time: None) -> None:
     assert parse_retry_after("Sun Nov  6 08:50:37 1994", now=NOW) == 60.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG: providers/_http.py parse_retry_after uses str.isdigit(), which is True for '²' "
-    "(a latin-1 header byte 0xB2), then float('²') raises ValueError out of error_from_response",
-)
 def test_non_ascii_digit_retry_after_is_ignored() -> None:
     response = httpx.Response(429, headers=[(b"Retry-After", b"\xb2")], request=REQUEST)
     assert error_from_response(response, provider="p").retry_after is None

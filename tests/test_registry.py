@@ -190,12 +190,6 @@ def test_entry_point_to_fake_channel() -> None:
     assert isinstance(registry.create("fake"), FakeChannel)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="BUG: channels/_registry.py ChannelRegistry.create catches only ImportError around "
-    "load(); an entry point naming a missing attribute raises a bare AttributeError",
-)
 def test_entry_point_to_missing_attribute() -> None:
     registry = ChannelRegistry(discover=False)
     registry.load_entry_points([_ep("nope", "omnilink.testing:NoSuchChannel")])

@@ -54,8 +54,21 @@ __all__ = [
 ]
 
 
+def _rebuild(cls: type[OmnilinkError], args: tuple[Any, ...], state: dict[str, Any]) -> OmnilinkError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class OmnilinkError(Exception):
     """Root of every error omnilink raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Our errors take keyword-only context, which Exception's default pickling drops;
+        # rebuild from args + attributes so errors cross process pools intact.
+        state = {k: v for k, v in self.__dict__.items() if k not in ("request", "response")}
+        return (_rebuild, (type(self), self.args, state))
 
 
 class ConfigurationError(OmnilinkError):

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 __all__ = [
     "Attachment",
@@ -49,12 +49,16 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
+# Bytes travel as base64 in JSON: attachment data is binary, and UTF-8 cannot carry it.
+_BYTES = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+
 class _UserModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", **_BYTES)
 
 
 class _ProviderModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow", arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, extra="allow", arbitrary_types_allowed=True, **_BYTES)
 
 
 class IdentifierKind(str, enum.Enum):
@@ -133,7 +137,7 @@ class Attachment(_UserModel):
     data: bytes | None = None
     url: str | None = None
 
-    @computed_field  # type: ignore[prop-decorator]
+    # A plain property, not a computed field: serialized, it would be refused on the way back in.
     @property
     def size(self) -> int | None:
         return None if self.data is None else len(self.data)
@@ -246,7 +250,6 @@ class Conversation(_UserModel):
     context: Mapping[str, Any] = Field(default_factory=dict)
     """What the conversation has learned (order number, topic, ...), carried across channels."""
 
-    @computed_field  # type: ignore[prop-decorator]
     @property
     def channels(self) -> tuple[str, ...]:
         """Channels used, in order of first use."""
@@ -278,6 +281,21 @@ class SendResult(_ProviderModel):
     @property
     def ok(self) -> bool:
         return self.error is None and not self.status.is_failure
+
+    @field_serializer("error", when_used="json")
+    def _error_as_json(self, error: Any) -> Any:
+        # An exception has no JSON form; keep what a log or a dead-letter queue needs to act.
+        if not isinstance(error, BaseException):
+            return error
+        return {
+            "type": type(error).__name__,
+            "message": str(error),
+            **{
+                key: getattr(error, key)
+                for key in ("provider", "status_code", "provider_code", "retryable", "retry_after")
+                if hasattr(error, key)
+            },
+        }
 
     def raise_for_error(self) -> SendResult:
         """Raise the recorded error, if any; return self otherwise (for chaining)."""

@@ -92,8 +92,10 @@ class ChannelRegistry:
             raise ChannelNotFoundError(name, available=self.available()) from None
         try:
             factory = load()
-        except ImportError as exc:
-            raise PluginError(f"cannot be imported ({origin}): {exc}", plugin=name) from exc
+        except PluginError:
+            raise
+        except Exception as exc:  # any failure inside a third-party module is that plugin's fault
+            raise PluginError(f"cannot be imported or loaded ({origin}): {exc!r}", plugin=name) from exc
         try:
             channel = factory(**settings)
         except (ConfigurationError, PluginError):

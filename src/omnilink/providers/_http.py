@@ -10,6 +10,7 @@ import base64
 import email.utils
 import time
 from collections.abc import Collection
+from datetime import timezone
 
 import httpx
 
@@ -36,12 +37,14 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # str.isdigit alone accepts "²"
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:  # the asctime form has no zone; RFC 9110 says HTTP dates are UTC
+        when = when.replace(tzinfo=timezone.utc)
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
