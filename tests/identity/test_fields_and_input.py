@@ -62,7 +62,7 @@ def test_bad_rows_are_reported_and_kept() -> None:
         {"id": "empty", "name": None, "email": "", "phone": "   "},
         {"id": "ok", "name": "Ann Lee", "email": "ann.lee@gmail.com"},  # duplicate id
         {"id": "wrong-type", "name": ["not", 1], "email": {"a": 1}, "phone": 4155552671},
-        {"id": "bytes", "name": b"\xff\xfe Jos\xe9", "email": "x@gmail.com".encode()},
+        {"id": "bytes", "name": b"\xff\xfe Jos\xe9", "email": b"x@gmail.com"},
         {"id": "huge", "name": huge, "email": huge + "@x.com"},
         42,
         None,

@@ -231,14 +231,19 @@ def _load_identifiers() -> tuple[
     return mod.canonical_email, mod.is_role_email, mod.canonical_phone, mod.canonical_handle
 
 
+# Seven digits in a row, up or down: what people type when a form insists on a number.
+_DIGIT_RUNS = tuple("0123456789"[k : k + 7] for k in range(4)) + tuple(
+    "9876543210"[k : k + 7] for k in range(4)
+)
+
+
 def _is_placeholder_phone(e164: str) -> bool:
     digits = e164.lstrip("+")
     national = digits[-10:] if len(digits) >= 10 else digits
     return (
         len(set(national)) <= 2
-        or national in ("1234567890", "0123456789", "9876543210", "1234567")
-        or national.endswith("5550100")
-        or national.endswith("1234567")
+        or national.endswith(("5550100", "5550000"))
+        or any(run in national for run in _DIGIT_RUNS)
     )
 
 

@@ -1,0 +1,199 @@
+"""The online graph: same rules as batch, merge events, undo, invariants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from omnilink.exceptions import ConfigurationError
+from omnilink.identity import IdentityGraph, Resolver
+
+from .conftest import make_people
+
+FIELDS = {"first_name": "first_name", "last_name": "last_name", "email": "email", "phone": "phone"}
+SEED_ROWS = [
+    {
+        "id": "s1",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "email": "ann.lee@gmail.com",
+        "phone": "+14155552671",
+    },
+    {"id": "s2", "first_name": "Ann", "last_name": "Lee", "email": "ann.lee@gmail.com"},
+    {
+        "id": "s3",
+        "first_name": "Bob",
+        "last_name": "Ray",
+        "email": "bob.ray@yahoo.com",
+        "phone": "+14155550199",
+    },
+    {"id": "s4", "first_name": "Bob", "last_name": "Ray", "phone": "+14155550199"},
+    {"id": "s5", "first_name": "Cy", "last_name": "Doe", "email": "cy@doe.org"},
+]
+
+
+@pytest.fixture
+def graph() -> IdentityGraph:
+    return Resolver(fields=FIELDS).fit(SEED_ROWS).graph()
+
+
+def test_graph_needs_trained_weights() -> None:
+    with pytest.raises(ConfigurationError):
+        Resolver().graph()
+
+
+def test_add_creates_joins_and_merges(graph: IdentityGraph) -> None:
+    a = graph.add({"id": "a", "first_name": "Ann", "last_name": "Lee", "email": "ann.lee@gmail.com"})
+    assert a.created
+    assert a.merge is None
+    b = graph.add({"id": "b", "first_name": "Ann", "last_name": "Lee", "phone": "+14155552671"})
+    assert b.created
+    assert b.profile_id != a.profile_id
+    c = graph.add({"id": "c", "first_name": "Ann", "last_name": "Lee", "email": "annlee@gmail.com"})
+    assert not c.created
+    assert c.profile_id == a.profile_id
+    assert c.links[0].reason == "email"
+    assert len(graph) == 2
+    # The bridge: email of one profile, phone of the other.
+    d = graph.add(
+        {
+            "id": "d",
+            "first_name": "Ann",
+            "last_name": "Lee",
+            "email": "ann.lee@gmail.com",
+            "phone": "+1 415 555 2671",
+        }
+    )
+    assert d.merge is not None
+    assert d.merge.surviving == a.profile_id  # the larger profile keeps its id
+    assert d.merge.absorbed == (b.profile_id,)
+    assert d.merge.record_id == "d"
+    assert len(graph) == 1
+    assert graph.profile_of("b") == a.profile_id
+    assert graph.profile(a.profile_id).absorbed == (b.profile_id,)
+    assert graph.merges == (d.merge,)
+
+    # Undo it: b gets its profile and id back, and stays apart afterwards.
+    restored = graph.unmerge(d.merge)
+    assert restored == (b.profile_id,)
+    assert graph.profile_of("b") == b.profile_id
+    assert graph.profile_of("a") == graph.profile_of("d") == a.profile_id
+    assert graph.merges == ()
+    again = graph.add(
+        {
+            "id": "e",
+            "first_name": "Ann",
+            "last_name": "Lee",
+            "email": "ann.lee@gmail.com",
+            "phone": "+14155552671",
+        }
+    )
+    assert again.merge is None
+    assert graph.profile_of("b") != graph.profile_of("a")
+    with pytest.raises(ConfigurationError):
+        graph.unmerge(d.merge)
+
+
+def test_split_moves_records_out_for_good(graph: IdentityGraph) -> None:
+    graph.add({"id": "a", "first_name": "Bob", "last_name": "Ray", "phone": "+14155550199"})
+    graph.add({"id": "b", "first_name": "Bob", "last_name": "Ray", "phone": "+14155550199"})
+    graph.add({"id": "c", "first_name": "Bob", "last_name": "Ray", "phone": "+14155550199"})
+    pid = graph.profile_of("a")
+    assert graph.profile_of("c") == pid
+    new = graph.split(pid, ["c"])
+    assert new != pid
+    assert graph.profile_of("c") == new
+    assert graph.profile(pid).record_ids == ("a", "b")
+    later = graph.add({"id": "d", "first_name": "Bob", "last_name": "Ray", "phone": "+14155550199"})
+    assert later.profile_id in (pid, new)
+    assert graph.profile_of("a") != graph.profile_of("c")
+    with pytest.raises(ConfigurationError):
+        graph.split(pid, [])
+    with pytest.raises(ConfigurationError):
+        graph.split(pid, ["c"])
+
+
+def test_bad_records_are_kept_with_rejects(graph: IdentityGraph) -> None:
+    res = graph.add({"id": "x", "email": "not-an-email", "first_name": b"\xff"})
+    assert res.record_id == "x"
+    assert {r.field for r in res.rejects} == {"email", "first_name"}
+    dup = graph.add({"id": "x", "first_name": "Zed"})
+    assert dup.record_id != "x"
+    assert graph.add(None).record_id in graph
+    assert len(graph.rejects) >= 4
+    assert graph.record_count == 3
+
+
+def test_batch_and_online_give_the_same_clusters() -> None:
+    rows, _ = make_people(220, seed=11)
+    r = Resolver(region="US").fit(rows)
+    batch = r.resolve(rows)
+    graph = r.graph()
+    for row in rows:
+        graph.add(row)
+    assert sorted(map(sorted, batch.clusters)) == sorted(map(sorted, graph.clusters))
+    assert len(batch.profiles) < len(rows)  # something was actually merged
+    assert dict(graph.as_mapping()).keys() == dict(batch.profile_of).keys()
+
+
+def test_batch_and_online_agree_under_constraints() -> None:
+    rows, _ = make_people(80, seed=5)
+    for i, row in enumerate(rows):
+        row["crm"] = f"C{i % 7}" if i % 3 else None
+    fields = {
+        "first_name": "first_name",
+        "last_name": "last_name",
+        "email": "email",
+        "phone": "phone",
+        "city": "city",
+        "postcode": "postcode",
+        "dob": "date",
+        "crm": "external_id",
+    }
+    r = Resolver(fields=fields, region="US", exclusive=["crm"], max_per_profile=2).fit(rows)
+    batch = r.resolve(rows)
+    graph = r.graph()
+    graph.add_many(rows)
+    assert batch.stats["refused_unions"] > 0
+    assert sorted(map(sorted, batch.clusters)) == sorted(map(sorted, graph.clusters))
+
+
+ROW = st.fixed_dictionaries(
+    {
+        "first_name": st.sampled_from(["Ann", "Anne", "Bob", "Robert", None]),
+        "last_name": st.sampled_from(["Lee", "Li", "Ray", None]),
+        "email": st.sampled_from(["ann.lee@gmail.com", "bob@ray.org", "info@acme.com", "bad@", None]),
+        "phone": st.sampled_from(["+14155552671", "+14155552672", "(415) 555-0199", None]),
+    }
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(ROW, min_size=1, max_size=25), data=st.data())
+def test_graph_invariants(rows: list[dict[str, Any]], data: st.DataObject) -> None:
+    r = Resolver(fields=FIELDS, region="US").fit(SEED_ROWS)
+    graph = r.graph()
+    for i, row in enumerate(rows):
+        graph.add({"id": f"r{i}", **row})
+    ids = [f"r{i}" for i in range(len(rows))]
+
+    def check() -> None:
+        # Every record is in exactly one profile, and profiles are never empty.
+        seen = [rid for p in graph.profiles() for rid in p.record_ids]
+        assert sorted(seen) == sorted(ids)
+        assert all(p.record_ids for p in graph.profiles())
+        for rid in ids:
+            assert rid in graph.profile(graph.profile_of(rid)).record_ids
+
+    check()
+    if graph.merges:
+        event = data.draw(st.sampled_from(graph.merges))
+        before = {rid: graph.profile_of(rid) for rid in ids}
+        restored = graph.unmerge(event)
+        check()
+        # The absorbed profiles are back under their own ids.
+        assert set(restored) <= {graph.profile_of(rid) for rid in ids}
+        assert all(before[rid] == event.surviving or graph.profile_of(rid) == before[rid] for rid in ids)
