@@ -9,7 +9,6 @@ attachments is not tested for attachments):
 * **without classes**: :func:`check_channel` runs every check and raises one AssertionError
   listing each failure, like scikit-learn's ``check_estimator``.
 
->>> import httpx
 >>> from omnilink.testing import FakeChannel
 >>> report = check_channel(FakeChannel, recipient="+14155550100")
 >>> report.passed[:2]
