@@ -174,6 +174,7 @@ def em(
     max_iter: int = 50,
     tol: float = 1e-5,
     match_share: float = 0.3,
+    prior_pairs: float = 10.0,
 ) -> tuple[list[list[float]], list[list[float]], float, int, bool]:
     """EM over distinct agreement patterns: returns (m, u_candidates, match share, iterations, converged)."""
     n_comp = len(comparators)
@@ -182,6 +183,7 @@ def em(
         list(c.default_m) if len(c.default_m) == n_levels[i] else [1.0 / n_levels[i]] * n_levels[i]
         for i, c in enumerate(comparators)
     ]
+    m0 = [list(row) for row in m]
     u = [list(row) for row in u_start]
     lam = match_share
     items = list(patterns.items())
@@ -216,7 +218,12 @@ def em(
                 if level != NULL:
                     mc[c][level] += km
                     uc[c][level] += ku
-        new_m = [_normalise(row) for row in mc]
+        # A weak prior (``prior_pairs`` pseudo-pairs spread as the comparator's default m) keeps
+        # small data sets from producing extreme estimates; with real volumes it vanishes.
+        new_m = [
+            _normalise([x + prior_pairs * d for x, d in zip(row, m0[c], strict=True)])
+            for c, row in enumerate(mc)
+        ]
         new_u = [_normalise(row) for row in uc]
         new_lam = lm / total if total else lam
         delta = max(
