@@ -69,6 +69,9 @@ def _score(pred: Any, truth_path: str) -> dict[str, Any]:
             cross = [(a, b) for a, b in oriented if source.get(a) == "A" and source.get(b) == "B"]
             return pair_scores(cross, true_pairs, ordered=True).as_dict()
         return cluster_scores(pred.clusters, entity, source=source).as_dict()
+    if pred.clusters is not None:
+        dropped = sum(1 for rid in entity if rid not in pred.clusters)
+        return {**cluster_scores(pred.clusters, entity).as_dict(), "dropped": dropped}
     if pred.clusters is None:
         from benchmarks.metrics import clusters_from_pairs
 
