@@ -225,3 +225,46 @@ def test_entity_from_febrl_id() -> None:
     assert entity_from_febrl_id("rec-123-dup-4") == 123
     with pytest.raises(ValueError, match="FEBRL"):
         entity_from_febrl_id("123")
+
+
+# ---------------------------------------------------------------------------- runner plumbing
+
+
+def test_worker_scores_link_pairs_and_clusters(tmp_path: Path) -> None:
+    from benchmarks.peers import Prediction
+    from benchmarks.worker import _score
+
+    truth = tmp_path / "t.json"
+    truth.write_text(
+        json.dumps(
+            {
+                "entity": {"a1": 1, "a2": 2, "b1": 1, "b2": 2},
+                "source": {"a1": "A", "a2": "A", "b1": "B", "b2": "B"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    # pairs in either orientation count; an A-A pair is not an A-B link
+    got = _score(Prediction(pairs=[("b1", "a1"), ("a1", "a2")]), str(truth))
+    assert (got["tp"], got["fp"], got["fn"]) == (1, 0, 1)
+    got = _score(Prediction(clusters={"a1": "x", "b1": "x", "a2": "y", "b2": "y"}), str(truth))
+    assert got["f1"] == 1.0
+    dedupe = tmp_path / "d.json"
+    dedupe.write_text(json.dumps({"entity": {"r1": 1, "r2": 1, "r3": 2}}), encoding="utf-8")
+    got = _score(Prediction(clusters={"r1": "p", "r2": "p"}), str(dedupe))
+    assert got["f1"] == 1.0
+    assert got["dropped"] == 1  # r3 missing from the answer
+
+
+def test_ratios_and_table() -> None:
+    from benchmarks.run import ratios, table
+
+    results = [
+        {"tool": "omnilink", "dataset": "febrl3", "wall_s": 1.0, "records": 5, "f1": 1.0},
+        {"tool": "splink", "dataset": "febrl3", "wall_s": 4.0, "records": 5, "f1": 0.9},
+        {"tool": "recordlinkage", "dataset": "febrl3", "error": "boom"},
+    ]
+    assert ratios(results) == {"febrl3": "0.25x Splink"}
+    text = table(results)
+    assert "0.25x Splink" in text
+    assert "error: boom" in text
