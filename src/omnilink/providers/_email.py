@@ -13,6 +13,7 @@ returns is byte-for-byte the id a reply names in ``In-Reply-To``.
 
 from __future__ import annotations
 
+import contextlib
 import email.errors
 import email.policy
 import email.utils
@@ -22,10 +23,12 @@ import mimetypes
 import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.message import Message as _MIMEPart
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from html.parser import HTMLParser
 from typing import Any
 
@@ -151,13 +154,13 @@ def build_mime(
 
     Raises ``ValueError`` for header values that cannot be sent (a subject with a line break).
     """
-    mime = EmailMessage(policy=email.policy.SMTP)
+    mime = EmailMessage(policy=_OUTBOUND_POLICY)
     mime["From"] = sender
     mime["To"] = to
     if message.subject is not None:
         if _LINE_BREAK.search(message.subject):
             raise ValueError("the subject contains a line break; email subjects are one line")
-        mime["Subject"] = message.subject
+        mime["Subject"] = _subject(message.subject)
     mime["Date"] = email.utils.format_datetime(date or datetime.now(timezone.utc))
     mime["Message-ID"] = message_id
     if message.in_reply_to:
@@ -194,6 +197,36 @@ def build_mime(
     return mime
 
 
+class _Folded(str):
+    """A header value already encoded and folded; stored and written as is."""
+
+    __slots__ = ()
+
+
+class _OutboundPolicy(EmailPolicy):
+    """``email.policy.SMTP`` that writes :class:`_Folded` values verbatim.
+
+    CPython's folder drops a space that falls exactly where it splits a long non-ASCII value into
+    two encoded words (RFC 2047 §6.2 makes white space *between* encoded words invisible), so
+    long Unicode subjects lost spaces. :func:`_subject` encodes them with :class:`email.header.Header`,
+    which keeps every space inside an encoded word, and this policy stores the result untouched.
+    """
+
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
+        if isinstance(value, _Folded):
+            return (name, str(value))
+        return super().header_store_parse(name, value)
+
+
+_OUTBOUND_POLICY = _OutboundPolicy(linesep="\r\n")
+
+
+def _subject(subject: str) -> str:
+    if subject.isascii() and "=?" not in subject:
+        return subject
+    return _Folded(Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n"))
+
+
 def _cte(text: str) -> str:
     # quoted-printable keeps mostly-ASCII text readable and every line under 998 octets;
     # 8bit would need the server's 8BITMIME, and base64 hides the text from humans.
@@ -205,6 +238,24 @@ def _cte(text: str) -> str:
 
 
 # --- inbound ----------------------------------------------------------------------------------
+
+
+class _UTF8HeaderPolicy(EmailPolicy):
+    """``email.policy.default`` that also reads raw UTF-8 in headers (RFC 6532, SMTPUTF8 mail).
+
+    BytesParser decodes headers as ASCII with surrogate escapes; the stock policy hands those
+    surrogates on, so ``jürgen@example.org`` would come out mangled.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if not hasattr(value, "name") and not value.isascii():
+            # A value with real non-ASCII text (not escaped bytes) cannot be re-encoded: keep it.
+            with contextlib.suppress(UnicodeEncodeError):
+                value = value.encode("ascii", "surrogateescape").decode("utf-8", "replace")
+        return super().header_fetch_parse(name, value)
+
+
+_INBOUND_POLICY = _UTF8HeaderPolicy()
 
 
 def parse_email(
@@ -244,7 +295,8 @@ def parse_email(
     if not raw.strip():
         raise WebhookPayloadError("the body is empty; expected a raw RFC 5322 message", provider=provider)
     try:
-        mime = BytesParser(policy=email.policy.default).parsebytes(bytes(raw))
+        mime = BytesParser(_class=EmailMessage, policy=_INBOUND_POLICY).parsebytes(bytes(raw))
+        assert isinstance(mime, EmailMessage)
         return _inbound(mime, raw=bytes(raw), channel=channel, provider=provider)
     except WebhookPayloadError:
         raise

@@ -22,7 +22,6 @@ import hmac
 import logging
 import re
 import smtplib
-import socket
 import ssl as _ssl
 import time
 from dataclasses import dataclass, field
@@ -222,6 +221,8 @@ class SMTPTransaction:
             }.get(stage, "check the channel's settings against what the server offers")
             cls = AuthenticationError if stage == "auth" else BadRequestError
             return cls(f"the server at {where} does not support this: {exc}; {hint}", provider=self.provider)
+        if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, TimeoutError):
+            exc = exc.__context__  # smtplib reports a read timeout as a disconnect
         if isinstance(exc, smtplib.SMTPServerDisconnected):
             return TransportError(
                 f"the server at {where} closed the connection during {stage} ({exc}); the client retries",
@@ -232,7 +233,7 @@ class SMTPTransaction:
             return cls(
                 f"SMTP {stage} failed at {where}: {exc}; check the channel's settings", provider=self.provider
             )
-        if isinstance(exc, TimeoutError | socket.timeout):
+        if isinstance(exc, TimeoutError):  # socket.timeout is TimeoutError since 3.10
             return ProviderTimeoutError(
                 f"no answer from {where} within the timeout during {stage}; the client retries "
                 "(raise the timeout if the server is slow)",
