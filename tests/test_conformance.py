@@ -470,3 +470,8 @@ def test_the_plugins_guide_example_passes(pytester: pytest.Pytester) -> None:
     assert outcomes["passed"] == len(CHECKS) - 4
     script = pytester.run(sys.executable, "check_acme.py")
     assert script.ret == 0, script.stderr.str()
+
+
+async def test_check_channel_works_inside_a_running_event_loop() -> None:
+    report = check_channel(FakeHarness(), checks={"send_ok", "server_error_is_retried"})
+    assert report.passed == ["send_ok", "server_error_is_retried"]

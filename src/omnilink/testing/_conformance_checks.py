@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import inspect
 import re
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
@@ -350,7 +351,7 @@ def _send(
     with io_tripwire():
         try:
             if asynchronous:
-                result = asyncio.run(_asend(probe, policy, sleeps, msg, to))
+                result = _run_coroutine(lambda: _asend(probe, policy, sleeps, msg, to))
             else:
                 with (
                     httpx.Client(transport=httpx.MockTransport(probe.handler)) as http,
@@ -362,6 +363,16 @@ def _send(
         except Exception as exc:
             raised = exc
     return _Run("AsyncClient" if asynchronous else "Client", result, raised, probe.attempts, sleeps)
+
+
+def _run_coroutine(make: Callable[[], Coroutine[Any, Any, SendResult]]) -> SendResult:
+    """``asyncio.run`` it, in a worker thread if this thread already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 async def _asend(
@@ -493,6 +504,11 @@ def check_send_flow_is_sans_io(h: ChannelHarness) -> None:
                     raise _fail(channel, "send_flow yielded more than 50 steps for one plain message")
                 if isinstance(step, httpx.Request):
                     reply = h.respond(step, "ok")
+                    if not isinstance(reply, httpx.Response):
+                        raise ConformanceFailure(
+                            f"{type(h).__name__}.respond() returned {type(reply).__name__}; "
+                            "return an httpx.Response"
+                        )
                     reply.request = step
                     reply.read()
                 else:
