@@ -1,3 +1,1 @@
-"""Shared pytest configuration."""
-
 pytest_plugins = ["pytester"]
