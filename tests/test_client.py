@@ -48,7 +48,7 @@ from omnilink import (
 )
 from omnilink.channels import Capabilities, Delivery, SendFlow
 from omnilink.models import Event
-from omnilink.providers._http import error_from_response
+from omnilink.providers import error_from_response
 from omnilink.testing import FakeChannel
 
 API = "https://api.test"
@@ -804,3 +804,13 @@ async def test_async_client_leaves_a_passed_http_client_open() -> None:
         assert not http.is_closed
         await http.get(f"{API}/still-usable")
     assert len(script.requests) == 2
+
+
+def test_a_flow_that_returns_no_delivery_gets_a_clear_error() -> None:
+    class NoDelivery(FakeChannel):
+        def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> SendFlow:  # type: ignore[override]
+            yield from ()
+            return "sid-123"  # type: ignore[return-value]
+
+    with Client(channels=[NoDelivery()]) as client, pytest.raises(TypeError, match="not a Delivery"):
+        client.send("hi", to="+14155550100", channel="fake")

@@ -25,7 +25,7 @@ from omnilink import (
 )
 from omnilink.channels import Capabilities, Channel, Delivery, Operation
 from omnilink.models import ConversationEvent, DeliveryStatus, Event
-from omnilink.providers._http import error_from_response
+from omnilink.providers import error_from_response
 from omnilink.testing import FakeChannel
 from omnilink.testing.conformance import (
     CHECKS,

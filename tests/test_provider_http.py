@@ -18,7 +18,7 @@ from omnilink.exceptions import (
     RecipientRejectedError,
     ServerError,
 )
-from omnilink.providers._http import basic_auth, error_from_response, parse_retry_after
+from omnilink.providers import basic_auth, error_from_response, parse_retry_after
 
 REQUEST = httpx.Request("POST", "https://api.test/messages")
 

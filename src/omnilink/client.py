@@ -241,6 +241,15 @@ class _ClientBase:
         return ch.parse_webhook(request)
 
 
+def _delivery(channel: Channel, value: object) -> Delivery:
+    if not isinstance(value, Delivery):
+        raise TypeError(
+            f"channel {channel.name!r}: send_flow returned {type(value).__name__}, not a Delivery; "
+            "end the flow with `return Delivery(provider_message_id=..., status=...)`"
+        )
+    return value
+
+
 # The request provably never reached the provider: always safe to retry.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -315,8 +324,7 @@ class Client(_ClientBase):
                 else:
                     raise TypeError(f"channel {channel.name!r} yielded {type(step).__name__}, not a request")
         except StopIteration as stop:
-            delivery: Delivery = stop.value
-            return delivery
+            return _delivery(channel, stop.value)
         finally:
             flow.close()
 
@@ -403,8 +411,7 @@ class AsyncClient(_ClientBase):
                 else:
                     raise TypeError(f"channel {channel.name!r} yielded {type(step).__name__}, not a request")
         except StopIteration as stop:
-            delivery: Delivery = stop.value
-            return delivery
+            return _delivery(channel, stop.value)
         finally:
             flow.close()
 
