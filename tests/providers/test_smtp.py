@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
 import json
 import re
@@ -459,6 +460,24 @@ def test_server_down_is_a_transport_error_after_retries() -> None:
     assert result.error.retryable
     assert result.attempts == 3
     assert f"127.0.0.1:{port}" in str(result.error)
+
+
+def test_timeout_after_data_is_not_retried(smtp_server: Server) -> None:
+    """Once DATA is sent the message may be queued: a retry could deliver it twice."""
+    stalls: list[int] = []
+
+    async def stall(server: Any, session: Any, envelope: Any) -> str:
+        stalls.append(1)
+        await asyncio.sleep(1.5)
+        return "250 OK"
+
+    smtp_server.handler.handle_DATA = stall  # type: ignore[method-assign]
+    result = send(channel(smtp_server, timeout=0.3), "hi")
+    assert isinstance(result.error, ProviderTimeoutError)
+    assert not result.error.retryable
+    assert "may have been delivered" in str(result.error)
+    assert result.attempts == 1
+    assert stalls == [1]
 
 
 @pytest.fixture

@@ -154,12 +154,15 @@ class SMTPTransaction:
                 stage = "auth"
                 conn.login(self.username, self.password or "")
             stage = "mail"
-            reply = self._transact(conn)
+            reached: list[str] = []
+            reply = self._transact(conn, reached)
         except ProviderError:
             _close(conn, polite=True)
             raise
         except (smtplib.SMTPException, OSError) as exc:
             _close(conn, polite=not isinstance(exc, OSError | smtplib.SMTPServerDisconnected))
+            if stage == "mail" and reached:
+                stage = reached[-1]
             raise self._error(exc, stage) from exc
         _close(conn, polite=True)
         return reply
@@ -167,7 +170,7 @@ class SMTPTransaction:
     async def arun(self, *, timeout: float) -> SMTPReply:
         return await asyncio.to_thread(self.run, timeout=timeout)
 
-    def _transact(self, conn: smtplib.SMTP) -> SMTPReply:
+    def _transact(self, conn: smtplib.SMTP, reached: list[str]) -> SMTPReply:
         utf8 = not all(a.isascii() for a in (self.envelope_from, *self.recipients))
         policy = email.policy.SMTPUTF8 if utf8 else email.policy.SMTP
         data = self.message.as_bytes(policy=policy)
@@ -189,6 +192,7 @@ class SMTPTransaction:
             code, text = conn.rcpt(rcpt)
             if code not in (250, 251):
                 raise self._reply_error(code, text, "rcpt", recipient=rcpt)
+        reached.append("data")
         code, text = conn.data(data)  # raises SMTPDataError if DATA itself is refused
         if code != 250:
             raise self._reply_error(code, text, "data")
@@ -223,6 +227,16 @@ class SMTPTransaction:
             return cls(f"the server at {where} does not support this: {exc}; {hint}", provider=self.provider)
         if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, TimeoutError):
             exc = exc.__context__  # smtplib reports a read timeout as a disconnect
+        if stage == "data" and isinstance(exc, smtplib.SMTPServerDisconnected | TimeoutError):
+            # The message may already be queued for delivery: SMTP has no idempotency key, so a
+            # retry could deliver it twice (the same rule the client applies to HTTP read timeouts).
+            cls_ = ProviderTimeoutError if isinstance(exc, TimeoutError) else TransportError
+            return cls_(
+                f"the server at {where} stopped answering after the message was sent ({exc!r}); not "
+                "retried because it may have been delivered: check the mailbox before sending again",
+                provider=self.provider,
+                retryable=False,
+            )
         if isinstance(exc, smtplib.SMTPServerDisconnected):
             return TransportError(
                 f"the server at {where} closed the connection during {stage} ({exc}); the client retries",
