@@ -62,9 +62,10 @@ def _name_keys(rec: NormRecord) -> Iterable[str]:
     if last:
         sl = _soundex(last)
         if first:
-            yield f"sl:{sl}{first[0]}"
-            yield f"mf:{_metaphone(first)}{last[0]}"
-            yield f"fl2:{first[:2]}{last[:2]}"
+            mf = _metaphone(first)
+            yield f"sl:{sl}{mf[:2]}"
+            yield f"mf:{mf}{_metaphone(last)[:3]}"
+            yield f"fl2:{first[:3]}{last[:3]}"
             # Names swapped between the first and last name fields.
             yield "sw:" + "|".join(sorted((first, last)))
         else:
@@ -124,10 +125,11 @@ def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
             for c in places:
                 v = rec.values.get(c)
                 if v:
-                    if rec.first:
-                        yield f"pf:{c}:{v}:{rec.first[:2]}"
-                    if rec.last:
-                        yield f"pl:{c}:{v}:{rec.last[:2]}"
+                    if rec.first and rec.last:
+                        yield f"pf:{c}:{v}:{rec.first[:3]}{rec.last[:1]}"
+                        yield f"pl:{c}:{v}:{rec.last[:3]}{rec.first[:1]}"
+                    elif rec.first or rec.last:
+                        yield f"pn:{c}:{v}:{rec.first or ''}|{rec.last or ''}"
 
         rules.append(BlockingRule("place-and-name", place_keys))
     if exacts:

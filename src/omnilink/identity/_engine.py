@@ -146,6 +146,7 @@ class Engine:
         self.config = config
         self.weak: set[str] = set() if weak is None else weak
         self.comparators = build_comparators(config.fields, self.weak)
+        self._compare = [c.compare for c in self.comparators]
         self.rules: list[BlockingRule] = default_rules(dict(config.fields))
         self.exclusive = tuple(config.exclusive)
         self.caps = {"email": config.max_per_profile, "phone": config.max_per_profile}
@@ -165,13 +166,11 @@ class Engine:
         return [c.value(rec) for c in self.comparators]
 
     def pattern(self, va: Sequence[Any], vb: Sequence[Any]) -> tuple[int, ...]:
-        out = []
-        for c, comp in enumerate(self.comparators):
-            try:
-                out.append(comp.compare(va[c], vb[c]))
-            except Exception:  # a comparator must never stop a run
-                out.append(NULL)
-        return tuple(out)
+        """The agreement level of every comparator for a pair of records."""
+        try:
+            return tuple([f(x, y) for f, x, y in zip(self._compare, va, vb, strict=True)])
+        except Exception:  # a comparator must never stop a run: fall back to one at a time
+            return tuple(c.safe_compare(x, y) for c, x, y in zip(self.comparators, va, vb, strict=True))
 
     def constraints(self, rec: NormRecord) -> Constraints | None:
         excl: dict[str, str] | None = None
