@@ -78,8 +78,12 @@ def run_demo() -> DemoReport:
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
     controller.start()
     try:
+        # Plain SMTP is fine on loopback; real servers get the channel's default, STARTTLS.
         smtp = SMTPChannel(
-            host="127.0.0.1", port=controller.port, from_address="Omnilink Demo <demo@omnilink.test>"
+            host="127.0.0.1",
+            port=controller.port,
+            starttls=False,
+            from_address="Omnilink Demo <demo@omnilink.test>",
         )
         sms = FakeChannel(name="fake-sms")
         email_to, phone_to = ada.identifier("email"), ada.identifier("phone")
