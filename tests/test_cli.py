@@ -24,6 +24,12 @@ def test_demo_delivers_email_to_a_real_smtp_server_and_sms_to_the_fake() -> None
     assert len(report.received_emails) == 1
     received = report.received_emails[0]
     assert received["Subject"] == "Your order #1843 has shipped"
+    assert "4 records, 2 people." in report.notes
+    merged = [n for n in report.notes if "crm-3" in n]
+    assert len(merged) == 1
+    assert "merged" in merged[0]
+    assert "email" in merged[0]
+    assert "phone" in merged[0]
     assert received["Message-ID"].strip("<>") == by_channel["smtp"].provider_message_id.strip("<>")  # type: ignore[union-attr]
 
 

@@ -43,7 +43,8 @@ def _app() -> Any:
         for column in ("channel", "to", "status", "provider message id", "content"):
             table.add_column(column)
         for row in report.rows:
-            table.add_row(row.channel, row.to, row.status, row.provider_message_id or "-", row.content)
+            preview = row.content if len(row.content) <= 40 else row.content[:39] + "…"
+            table.add_row(row.channel, row.to, row.status, row.provider_message_id or "-", preview)
         console.print(table)
         for line in report.notes:
             console.print(line)
