@@ -896,22 +896,35 @@ def _format_dob(region: str, y: int, m: int, d: int, style: int) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def _key(value: str) -> str:
+    """What makes two identifiers the same: case never matters, Gmail ignores dots."""
+    v = value.lower()
+    user, at, host = v.partition("@")
+    if at and host in ("gmail.com", "googlemail.com"):
+        return user.replace(".", "") + "@gmail.com"
+    return v
+
+
 def _unique(values: ObjArray, rng: np.random.Generator) -> ObjArray:
-    """Make values unique by appending digits to repeats (before the ``@`` of an address)."""
+    """Make values unique by appending digits to repeats (before the ``@`` of an address).
+
+    Uniqueness is on :func:`_key`, so two people never get ``robert.smith@gmail.com`` and
+    ``robertsmith@gmail.com`` (one mailbox) or ``RobertSmith`` and ``robertsmith``.
+    """
     seen: set[str] = set()
     out = values.copy()
     extra = rng.integers(1, 10_000, size=len(values))
     for i, v in enumerate(values.tolist()):
         cand = v
         k = int(extra[i])
-        while cand in seen:
+        while _key(cand) in seen:
             if "@" in v:
                 user, _, host = v.partition("@")
                 cand = f"{user}{k}@{host}"
             else:
                 cand = f"{v}{k}"
             k += 7
-        seen.add(cand)
+        seen.add(_key(cand))
         out[i] = cand
     return out
 

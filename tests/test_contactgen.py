@@ -268,3 +268,18 @@ def test_ratios_and_table() -> None:
     text = table(results)
     assert "0.25x Splink" in text
     assert "error: boom" in text
+
+
+def test_identifiers_unique_per_person_up_to_canonical_form() -> None:
+    from collections import defaultdict
+
+    from benchmarks.contactgen import _key
+
+    d = generate(6000, seed=11)
+    owners: dict[str, set[object]] = defaultdict(set)
+    for e, m in zip(d["entity_id"], d["email"], strict=True):
+        if isinstance(m, str) and "@" in m:
+            user, _, host = m.lower().partition("@")
+            owners[_key(user.split("+")[0] + "@" + host)].add(e)
+    role = {"info", "sales", "contact", "office", "hello", "admin", "support"}
+    assert all(len(v) == 1 for k, v in owners.items() if k.split("@")[0] not in role)
