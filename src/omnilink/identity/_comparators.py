@@ -24,6 +24,7 @@ __all__ = [
     "DateComparator",
     "EmailComparator",
     "EmailNameComparator",
+    "EmailSet",
     "ExactComparator",
     "ExternalIdComparator",
     "FirstNameComparator",
@@ -264,13 +265,63 @@ class _StrongSet(Comparator):
         return 1 if all(v in self.weak for v in common) else 0
 
 
+class EmailSet(tuple[str, ...]):
+    """A record's canonical emails, carrying the record's first and last name.
+
+    The names let :class:`EmailComparator` tell a local part that merely spells the name
+    (``finn.schneider@``) from one that says something of its own (``fs1987@``). A plain
+    tuple of emails is accepted too (no names known).
+    """
+
+    names: tuple[str | None, str | None] = (None, None)
+
+    @classmethod
+    def of(cls, emails: tuple[str, ...], first: str | None, last: str | None) -> EmailSet:
+        out = cls(emails)
+        out.names = (first, last)
+        return out
+
+
+def _fold(text: str) -> str:
+    """Letters only, with the transliterations people use in addresses folded (ue -> u, ss -> s)."""
+    t = "".join(ch for ch in text if "a" <= ch <= "z")
+    return t.replace("ae", "a").replace("oe", "o").replace("ue", "u").replace("ss", "s")
+
+
+def _name_forms(names: list[tuple[str | None, str | None]]) -> set[str]:
+    """The local parts a person's name makes: first.last, firstlast, flast, lastf, first, last..."""
+    firsts = {_fold(f) for f, _ in names if f}
+    lasts = {_fold(la) for _, la in names if la}
+    firsts.discard("")
+    lasts.discard("")
+    forms = firsts | lasts
+    for f in firsts:
+        for la in lasts:
+            forms.update((f + la, la + f, f[0] + la, la + f[0], f + la[0]))
+    return forms
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
 class EmailComparator(_StrongSet):
+    """Emails: the same mailbox / a guarded one / the same local part elsewhere / similar / different.
+
+    The local-part levels compare what people chose for themselves. Two different people called
+    Finn Schneider both own ``finn.schneider@`` somewhere, so when both local parts are only the
+    record's name (and any digits do not agree), their similarity repeats what the name
+    comparators already counted: the comparator then gives no evidence (NULL) instead of
+    counting the name a third time. Role mailboxes and placeholders never agree on a local part
+    (``info@a.com`` and ``info@b.com`` are not one person).
+    """
+
     name = "email"
     levels = ("exact", "exact-guarded", "same-local-part", "local-jw>=0.88", "different")
     default_m = (0.6, 0.01, 0.1, 0.09, 0.2)
 
     def value(self, rec: NormRecord) -> Any:
-        return rec.emails or None
+        return EmailSet.of(rec.emails, rec.first, rec.last) if rec.emails else None
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -278,15 +329,38 @@ class EmailComparator(_StrongSet):
         c = self._common(a, b)
         if c < 2:
             return c
-        best = 0.0
+        names_a = getattr(a, "names", (None, None))
+        names_b = getattr(b, "names", (None, None))
+        forms: set[str] | None = None
+        weak = self.weak
+        level = 4
+        name_made = False
         for x in a:
+            if x in weak:
+                continue
             lx = x.rpartition("@")[0]
             for y in b:
+                if y in weak:
+                    continue
                 ly = y.rpartition("@")[0]
-                if lx == ly and len(lx) >= 4 and x not in self.weak and y not in self.weak:
-                    return 2
-                best = max(best, _jw(lx, ly))
-        return 3 if best >= 0.88 else 4
+                if lx == ly and len(lx) >= 4:
+                    got = 2
+                elif _jw(lx, ly) >= 0.88:
+                    got = 3
+                else:
+                    continue
+                if got >= level:
+                    continue
+                if forms is None:
+                    forms = _name_forms([names_a, names_b])
+                dx = _digits(lx)
+                if _fold(lx) in forms and _fold(ly) in forms and not (dx and dx == _digits(ly)):
+                    name_made = True
+                    continue
+                level = got
+        if level == 4 and name_made:
+            return NULL
+        return level
 
 
 class PhoneComparator(_StrongSet):
@@ -480,7 +554,7 @@ class CityComparator(_Column):
 
 
 class DateComparator(_Column):
-    """Dates: exact / day and month swapped / one typed digit / same year / different."""
+    """Dates: exact / day and month swapped / one typed digit or a day apart / year off by one / different."""
 
     levels = ("exact", "day-month-swapped", "one-edit", "year-off-by-one", "different")
     default_m = (0.85, 0.02, 0.08, 0.02, 0.03)
@@ -492,7 +566,7 @@ class DateComparator(_Column):
             return 0
         if date_swapped(a, b):
             return 1
-        if one_digit_apart(a, b) or _lev(a, b, score_cutoff=1) <= 1:
+        if one_digit_apart(a, b) or _lev(a, b, score_cutoff=1) <= 1 or _day_apart(a, b):
             return 2
         if (
             len(a) == 8
@@ -504,6 +578,18 @@ class DateComparator(_Column):
         ):
             return 3
         return 4
+
+
+def _day_apart(a: str, b: str) -> bool:
+    """``YYYYMMDD`` dates of one month a day apart (10th vs 9th is two typed digits, one slip).
+
+    A birth date stored as a timestamp and read back in another time zone comes out a day
+    early, and people misremember or mistype a day by one; two edits apart, so the one-edit
+    test alone misses 09 vs 10, 19 vs 20, 29 vs 30.
+    """
+    if len(a) != 8 or len(b) != 8 or a[:6] != b[:6] or not (a[6:].isdigit() and b[6:].isdigit()):
+        return False
+    return abs(int(a[6:]) - int(b[6:])) == 1
 
 
 class AddressComparator(_Column):

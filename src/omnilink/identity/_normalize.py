@@ -164,9 +164,35 @@ class NormRecord:
     empty: bool = False
 
 
+# Letters that do not decompose into a base letter and an accent: without this table "Weiß"
+# became "wei" and "Øst" became "st" (the letter was dropped as punctuation).
+_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ø": "o",
+        "Ø": "o",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+        "\u0131": "i",  # dotless i
+    }
+)
+
+
 def _strip_accents(text: str) -> str:
     if text.isascii():
         return text
+    text = text.translate(_LETTERS)
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
