@@ -343,7 +343,46 @@ def _is_zero(char: str) -> bool:
     return unicodedata.decimal(char, None) == 0
 
 
+# The phone fast path. For text made only of ASCII digits and the separators ``( ) - .`` and
+# space, with a region or a leading "+", what phonenumbers makes of it depends on the region,
+# the "+" and the digits alone (separators are dropped, no extension marker can occur). A valid
+# number is therefore parsed and validated once per (region, "+", digits), however many ways it
+# is written; invalid input always takes the slow path, so its error is the same as ever.
+_FAST_PHONE: Final = re.compile(r"[+(]?[0-9][0-9 ().-]*", re.ASCII)
+_PHONE_SEPARATORS: Final = str.maketrans("", "", "+() .-")
+_PHONE_CACHE_MAX: Final = 1 << 20
+_phone_cache: dict[tuple[str, bool, str], tuple[str, str | None]] = {}
+
+
+def _fast_phone_key(text: str, region: str | None) -> tuple[str, bool, str] | None:
+    """The cache key of a phone text that the fast path may serve, else None."""
+    plus = text[0] == "+"
+    if (region is None and not plus) or _FAST_PHONE.fullmatch(text) is None:
+        return None
+    return (region or "", plus, text.translate(_PHONE_SEPARATORS))
+
+
 def _phone(value: object, region: str | None) -> tuple[str, str | None]:
+    if (
+        isinstance(value, str)
+        and value
+        and (region is None or (isinstance(region, str) and region in phonenumbers.SUPPORTED_REGIONS))
+    ):
+        text = value.strip()
+        if text and len(value) <= MAX_INPUT_LENGTH and len(text) <= _PHONE_MAX_LENGTH:
+            key = _fast_phone_key(text, region)
+            if key is not None:
+                hit = _phone_cache.get(key)
+                if hit is None:
+                    hit = _slow_phone(value, region)
+                    if len(_phone_cache) >= _PHONE_CACHE_MAX:
+                        _phone_cache.clear()
+                    _phone_cache[key] = hit
+                return hit
+    return _slow_phone(value, region)
+
+
+def _slow_phone(value: object, region: str | None) -> tuple[str, str | None]:
     text = _text(value, "phone", limit=_PHONE_MAX_LENGTH)
     region = _region(region)
     body = text[4:].lstrip() if _TEL.match(text) else text
