@@ -224,6 +224,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--data-dir", default=None, help="where datasets are written (default: a temp dir)")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds per job")
+    p.add_argument(
+        "--mem-limit-gb",
+        type=float,
+        default=round(0.75 * (machine_info()["memory_gb"] or 16), 1),
+        help="address-space cap for the scale/online jobs (default 75%% of RAM; 0 = none)",
+    )
     args = p.parse_args(argv)
 
     only = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -270,13 +276,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "seed": args.seed,
                 }
             )
+    # the big omnilink runs get an address-space cap: a MemoryError beats an OOM-killed machine
+    cap = {"mem_limit_mb": args.mem_limit_gb * 1024} if args.mem_limit_gb > 0 else {}
     if "scale" in only:
         jobs.append(
-            {"tool": "omnilink", "dataset": "scale", "dir": str(data_dir), "n": scale_n, "seed": args.seed}
+            {
+                "tool": "omnilink",
+                "dataset": "scale",
+                "dir": str(data_dir),
+                "n": scale_n,
+                "seed": args.seed,
+                **cap,
+            }
         )
     if "online" in only:
         jobs.append(
-            {"tool": "omnilink", "dataset": "online", "n": online_n, "queries": online_q, "seed": args.seed}
+            {
+                "tool": "omnilink",
+                "dataset": "online",
+                "n": online_n,
+                "queries": online_q,
+                "seed": args.seed,
+                **cap,
+            }
         )
 
     # datasets are prepared once, here, so no job pays for it (and all read the same files)

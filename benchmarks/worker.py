@@ -79,8 +79,19 @@ def _score(pred: Any, truth_path: str) -> dict[str, Any]:
     return cluster_scores(pred.clusters, entity).as_dict()
 
 
+def _limit_memory(mb: float) -> None:
+    """Cap the address space so a runaway job fails with MemoryError instead of OOM-ing the box."""
+    limit = int(mb * 2**20)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
     tool, dataset = job["tool"], job["dataset"]
+    if job.get("mem_limit_mb"):
+        _limit_memory(float(job["mem_limit_mb"]))
     out: dict[str, Any] = {"tool": tool, "dataset": dataset}
     if dataset == "online":
         from benchmarks.omni import online_latency
