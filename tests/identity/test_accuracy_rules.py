@@ -66,3 +66,13 @@ def test_birth_dates_a_day_apart_are_a_slip() -> None:
 def test_letters_without_a_decomposition_are_kept() -> None:
     assert norm_name("Weiß") == "weiss"
     assert norm_name("Jørgen Łukasz") == "jorgen lukasz"
+
+
+def test_email_values_with_other_names_are_other_values() -> None:
+    # Code that compares each distinct value pair once (interning a column) must not give one
+    # record's names to another: the names are part of the value.
+    a = EmailSet.of(("finn.schneider@web.de",), "finn", "schneider")
+    b = EmailSet.of(("finn.schneider@web.de",), "feinn", "schneider")
+    assert a != b
+    assert len({a, b, EmailSet.of(("finn.schneider@web.de",), "finn", "schneider")}) == 2
+    assert a == ("finn.schneider@web.de",)

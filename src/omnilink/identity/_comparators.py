@@ -275,6 +275,19 @@ class EmailSet(tuple[str, ...]):
 
     names: tuple[str | None, str | None] = (None, None)
 
+    # The names are part of the value: code that shares work between equal values (interning
+    # a column) must not hand one record's names to another.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EmailSet):
+            return tuple.__eq__(self, other) and self.names == other.names
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((tuple(self), self.names))
+
     @classmethod
     def of(cls, emails: tuple[str, ...], first: str | None, last: str | None) -> EmailSet:
         out = cls(emails)
