@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
@@ -97,6 +97,50 @@ def _split(text: str, limit: int) -> list[str]:
     if text:
         parts.append(text)
     return parts
+
+
+@dataclass(slots=True, kw_only=True)
+class _Send:
+    """One send in progress: what both clients track while driving its parts."""
+
+    channel: Channel
+    recipient: str
+    key: str
+    parts: list[tuple[Message, str]]
+    deliveries: list[Delivery] = field(default_factory=list)
+    attempts: int = 0
+
+    def flow(self, part: Message, part_key: str) -> SendFlow:
+        self.attempts += 1
+        return self.channel.send_flow(part, to=self.recipient, idempotency_key=part_key)
+
+    def result(self, error: ProviderError | None = None) -> SendResult:
+        name, deliveries = self.channel.name, self.deliveries
+        if error is not None:
+            status = (
+                DeliveryStatus.REJECTED
+                if isinstance(error, RecipientRejectedError)
+                else DeliveryStatus.FAILED
+            )
+            logger.warning(
+                "send on %s to %s failed after %d attempt(s): %s", name, self.recipient, self.attempts, error
+            )
+        else:
+            status = deliveries[0].status if deliveries else DeliveryStatus.QUEUED
+        ids = tuple(d.provider_message_id for d in deliveries if d.provider_message_id)
+        return SendResult(
+            channel=name,
+            recipient=self.recipient,
+            status=status,
+            provider_message_id=ids[0] if ids else None,
+            provider_message_ids=ids,
+            idempotency_key=self.key,
+            attempts=self.attempts,
+            error=error,
+            raw=[d.raw for d in deliveries]
+            if len(deliveries) > 1
+            else (deliveries[0].raw if deliveries else None),
+        )
 
 
 class _ClientBase:
@@ -198,40 +242,15 @@ class _ClientBase:
             "reraise": True,
         }
 
-    @staticmethod
-    def _result(
-        channel: Channel,
-        to: str,
-        key: str,
-        deliveries: list[Delivery],
-        attempts: int,
-        error: ProviderError | None,
-    ) -> SendResult:
-        if error is not None:
-            status = (
-                DeliveryStatus.REJECTED
-                if isinstance(error, RecipientRejectedError)
-                else DeliveryStatus.FAILED
-            )
-            logger.warning(
-                "send on %s to %s failed after %d attempt(s): %s", channel.name, to, attempts, error
-            )
-        else:
-            status = deliveries[0].status if deliveries else DeliveryStatus.QUEUED
-        ids = tuple(d.provider_message_id for d in deliveries if d.provider_message_id)
-        return SendResult(
-            channel=channel.name,
-            recipient=to,
-            status=status,
-            provider_message_id=ids[0] if ids else None,
-            provider_message_ids=ids,
-            idempotency_key=key,
-            attempts=attempts,
-            error=error,
-            raw=[d.raw for d in deliveries]
-            if len(deliveries) > 1
-            else (deliveries[0].raw if deliveries else None),
-        )
+    def _start(
+        self, message: Message | str, *, to: Recipient, channel: str, idempotency_key: str | None
+    ) -> _Send:
+        ch = self.channel(channel)
+        key = idempotency_key or uuid.uuid4().hex
+        parts = self._plan(ch, message)
+        # One key per part: a split body is several provider messages, each sent at most once.
+        keyed = [(part, key if i == 0 else f"{key}-{i}") for i, part in enumerate(parts)]
+        return _Send(channel=ch, recipient=_recipient(to), key=key, parts=keyed)
 
     def parse_webhook(self, channel: str, request: WebhookRequest, *, verify: bool = True) -> list[Event]:
         """Verify (unless ``verify=False``) and normalize a webhook addressed to ``channel``."""
@@ -343,23 +362,16 @@ class Client(_ClientBase):
         carry raises at once (:class:`~omnilink.UnsupportedFeatureError`,
         :class:`~omnilink.MessageTooLongError`).
         """
-        ch = self.channel(channel)
-        recipient = _recipient(to)
-        key = idempotency_key or uuid.uuid4().hex
-        deliveries: list[Delivery] = []
-        attempts = 0
-        for i, part in enumerate(self._plan(ch, message)):
-            part_key = key if i == 0 else f"{key}-{i}"
-            retrying = Retrying(sleep=self._sleep, **self._retrying_kwargs())
+        send = self._start(message, to=to, channel=channel, idempotency_key=idempotency_key)
+        for part, part_key in send.parts:
             try:
-                for attempt in retrying:
+                for attempt in Retrying(sleep=self._sleep, **self._retrying_kwargs()):
                     with attempt:
-                        attempts += 1
-                        delivery = self._drive(ch, ch.send_flow(part, to=recipient, idempotency_key=part_key))
-                deliveries.append(delivery)
+                        delivery = self._drive(send.channel, send.flow(part, part_key))
             except ProviderError as exc:
-                return self._result(ch, recipient, key, deliveries, attempts, exc)
-        return self._result(ch, recipient, key, deliveries, attempts, None)
+                return send.result(exc)
+            send.deliveries.append(delivery)
+        return send.result()
 
     def send_many(self, message: Message | str, *, to: Iterable[Recipient], channel: str) -> list[SendResult]:
         """Send to each recipient; one result per recipient, in order, whatever fails."""
@@ -424,25 +436,16 @@ class AsyncClient(_ClientBase):
         idempotency_key: str | None = None,
     ) -> SendResult:
         """Send ``message`` to one recipient; see :meth:`Client.send`."""
-        ch = self.channel(channel)
-        recipient = _recipient(to)
-        key = idempotency_key or uuid.uuid4().hex
-        deliveries: list[Delivery] = []
-        attempts = 0
-        for i, part in enumerate(self._plan(ch, message)):
-            part_key = key if i == 0 else f"{key}-{i}"
-            retrying = AsyncRetrying(sleep=self._sleep, **self._retrying_kwargs())
+        send = self._start(message, to=to, channel=channel, idempotency_key=idempotency_key)
+        for part, part_key in send.parts:
             try:
-                async for attempt in retrying:
+                async for attempt in AsyncRetrying(sleep=self._sleep, **self._retrying_kwargs()):
                     with attempt:
-                        attempts += 1
-                        delivery = await self._drive(
-                            ch, ch.send_flow(part, to=recipient, idempotency_key=part_key)
-                        )
-                deliveries.append(delivery)
+                        delivery = await self._drive(send.channel, send.flow(part, part_key))
             except ProviderError as exc:
-                return self._result(ch, recipient, key, deliveries, attempts, exc)
-        return self._result(ch, recipient, key, deliveries, attempts, None)
+                return send.result(exc)
+            send.deliveries.append(delivery)
+        return send.result()
 
     async def send_many(
         self, message: Message | str, *, to: Iterable[Recipient], channel: str
