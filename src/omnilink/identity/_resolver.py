@@ -19,6 +19,8 @@ from omnilink.identity._fields import FieldType, resolve_field_map
 from omnilink.identity._frames import frame_rows, is_frame
 from omnilink.identity._model import FSModel, em, estimate_u, term_frequencies
 from omnilink.identity._normalize import NormRecord
+from omnilink.identity._pairs import available as _numpy_available
+from omnilink.identity._pairs import candidate_pair_arrays, compare_pairs, default_workers
 from omnilink.identity._types import Evidence, Explanation, Link, MergeEvent, Profile, ResolveResult
 
 if TYPE_CHECKING:
@@ -87,11 +89,15 @@ class Resolver:
         u_pairs: int = 50_000,
         em_iterations: int = 100,
         seed: int = 0,
+        workers: int | None = None,
     ) -> None:
         if not 0.0 < threshold < 1.0:
             raise ConfigurationError(f"threshold is a match probability in (0, 1), got {threshold!r}")
         if max_block < 2:
             raise ConfigurationError(f"max_block must be at least 2, got {max_block!r}")
+        if workers is not None and workers < 1:
+            raise ConfigurationError(f"workers must be at least 1, got {workers!r}")
+        self._workers = workers
         self._fields = None if fields is None else {c: FieldType(t) for c, t in fields.items()}
         self._id_field = id_field
         self._region = region
@@ -210,12 +216,20 @@ class Resolver:
         engine = Engine(cfg)
         prep = _Prepared(engine, rows)
         keys = [record_keys(engine.rules, r) for r in prep.records]
-        pairs, _ = candidate_pairs(keys, max_block=cfg.max_block)
         patterns: Counter[tuple[int, ...]] = Counter()
-        vals = prep.values
-        for i, j in pairs:
-            patterns[engine.pattern(vals[i], vals[j])] += 1
-        model = self._train(engine, prep, patterns, len(pairs))
+        if _numpy_available():
+            i_arr, j_arr, _ = candidate_pair_arrays(keys, max_block=cfg.max_block)
+            del keys
+            levels = compare_pairs(engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers())
+            patterns = levels.counter()
+            n_pairs = levels.n_pairs
+        else:  # pragma: no cover - numpy is optional
+            pairs, _ = candidate_pairs(keys, max_block=cfg.max_block)
+            vals = prep.values
+            for i, j in pairs:
+                patterns[engine.pattern(vals[i], vals[j])] += 1
+            n_pairs = len(pairs)
+        model = self._train(engine, prep, patterns, n_pairs)
         self._fitted = (cfg, model, frozenset(engine.weak))
         self._last = (cfg, model, frozenset(engine.weak), prep.by_id)
         return self
@@ -246,33 +260,18 @@ class Resolver:
         recs = prep.records
         t1 = time.perf_counter()
         keys = [record_keys(engine.rules, r) for r in recs]
-        pairs, bstats = candidate_pairs(keys, max_block=cfg.max_block)
-        t2 = time.perf_counter()
         vals = prep.values
         pattern = engine.pattern
-        pats = [pattern(vals[i], vals[j]) for i, j in pairs]
-        t3 = time.perf_counter()
-        if model is None:
-            model = self._train(engine, prep, Counter(pats), len(pairs))
-        t4 = time.perf_counter()
-
-        # Scores: one weight per distinct pattern, plus term-frequency corrections per pair.
-        pw: dict[tuple[int, ...], float] = {}
-        tf_comps = [c for c, t in enumerate(model.tf) if t is not None] if cfg.tf_adjustment else []
         links_by_j: dict[int, list[tuple[int, float, int, str]]] = {}
-        threshold = model.threshold
-        max_boost = model.tf_max_boost * len(tf_comps)
-        for (i, j), pat in zip(pairs, pats, strict=True):
-            w = pw.get(pat)
-            if w is None:
-                w = model.prior + model.pattern_weight(pat)
-                pw[pat] = w
-            if w + max_boost < threshold:
-                continue
-            if tf_comps:
-                w += model.tf_correction(pat, vals[i])
-            if w >= threshold:
-                links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
+        if _numpy_available():
+            model, n_pairs, n_patterns, bstats, (t2, t3, t4) = self._fuzzy_links(
+                engine, prep, keys, model, links_by_j
+            )
+        else:  # pragma: no cover - numpy is optional
+            model, n_pairs, n_patterns, bstats, (t2, t3, t4) = self._fuzzy_links_plain(
+                engine, prep, keys, model, links_by_j
+            )
+        del keys
 
         # Deterministic links: to the first compatible earlier record holding the same strong id.
         n_det = 0
@@ -324,8 +323,8 @@ class Resolver:
         t6 = time.perf_counter()
         stats = {
             "records": len(recs),
-            "candidate_pairs": len(pairs),
-            "distinct_patterns": len(pw) if pw else len(set(pats)),
+            "candidate_pairs": n_pairs,
+            "distinct_patterns": n_patterns,
             "deterministic_links": n_det,
             "links": len(links),
             "refused_unions": uf.refused,
@@ -354,6 +353,84 @@ class Resolver:
             merges=tuple(MergeEvent(s, a, None) for s, a in merges),
             stats=stats,
         )
+
+    def _n_workers(self) -> int:
+        return default_workers() if self._workers is None else self._workers
+
+    def _fuzzy_links(
+        self,
+        engine: Engine,
+        prep: _Prepared,
+        keys: list[list[str]],
+        model: FSModel | None,
+        links_by_j: dict[int, list[tuple[int, float, int, str]]],
+    ) -> tuple[FSModel, int, int, dict[str, int], tuple[float, float, float]]:
+        """Block, compare, train (unless fitted) and score with arrays (see :mod:`._pairs`)."""
+        import numpy as np
+
+        cfg = engine.config
+        i_arr, j_arr, bstats = candidate_pair_arrays(keys, max_block=cfg.max_block)
+        t2 = time.perf_counter()
+        levels = compare_pairs(engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers())
+        n_pairs = levels.n_pairs
+        pats, pat_of_pair, counts = levels.pattern_codes()
+        del levels
+        t3 = time.perf_counter()
+        if model is None:
+            model = self._train(engine, prep, Counter(dict(zip(pats, counts.tolist(), strict=True))), n_pairs)
+        t4 = time.perf_counter()
+        # Scores: one weight per distinct pattern, plus term-frequency corrections per pair.
+        tf_comps = [c for c, t in enumerate(model.tf) if t is not None] if cfg.tf_adjustment else []
+        threshold = model.threshold
+        max_boost = model.tf_max_boost * len(tf_comps)
+        pw = [model.prior + model.pattern_weight(p) for p in pats]
+        hopeful = np.array([w + max_boost >= threshold for w in pw], dtype=bool)
+        vals = prep.values
+        for k in np.flatnonzero(hopeful[pat_of_pair]).tolist():
+            p = int(pat_of_pair[k])
+            i = int(i_arr[k])
+            w = pw[p]
+            if tf_comps:
+                w += model.tf_correction(pats[p], vals[i])
+            if w >= threshold:
+                links_by_j.setdefault(int(j_arr[k]), []).append((i, w, 1, "fuzzy"))
+        return model, n_pairs, len(pats), bstats, (t2, t3, t4)
+
+    def _fuzzy_links_plain(
+        self,
+        engine: Engine,
+        prep: _Prepared,
+        keys: list[list[str]],
+        model: FSModel | None,
+        links_by_j: dict[int, list[tuple[int, float, int, str]]],
+    ) -> tuple[FSModel, int, int, dict[str, int], tuple[float, float, float]]:
+        """The same as :meth:`_fuzzy_links`, one pair at a time (without numpy)."""
+        cfg = engine.config
+        pairs, bstats = candidate_pairs(keys, max_block=cfg.max_block)
+        t2 = time.perf_counter()
+        vals = prep.values
+        pattern = engine.pattern
+        pats = [pattern(vals[i], vals[j]) for i, j in pairs]
+        t3 = time.perf_counter()
+        if model is None:
+            model = self._train(engine, prep, Counter(pats), len(pairs))
+        t4 = time.perf_counter()
+        pw: dict[tuple[int, ...], float] = {}
+        tf_comps = [c for c, t in enumerate(model.tf) if t is not None] if cfg.tf_adjustment else []
+        threshold = model.threshold
+        max_boost = model.tf_max_boost * len(tf_comps)
+        for (i, j), pat in zip(pairs, pats, strict=True):
+            w = pw.get(pat)
+            if w is None:
+                w = model.prior + model.pattern_weight(pat)
+                pw[pat] = w
+            if w + max_boost < threshold:
+                continue
+            if tf_comps:
+                w += model.tf_correction(pat, vals[i])
+            if w >= threshold:
+                links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
+        return model, len(pairs), len(pw) if pw else len(set(pats)), bstats, (t2, t3, t4)
 
     # -- explaining ----------------------------------------------------------------------------
 
