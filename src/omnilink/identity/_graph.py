@@ -10,6 +10,7 @@ from omnilink.exceptions import ConfigurationError
 from omnilink.identity._blocking import record_keys
 from omnilink.identity._cluster import Constraints, profile_id
 from omnilink.identity._engine import Engine, SharedTracker
+from omnilink.identity._model import FSModel
 from omnilink.identity._normalize import NormRecord
 from omnilink.identity._types import Link, MergeEvent, Profile, Reject
 
@@ -31,6 +32,46 @@ class AddResult:
     merge: MergeEvent | None = None
     """Set when the record bridged existing profiles into one."""
     rejects: tuple[Reject, ...] = ()
+
+
+class _ScoreBound:
+    """An exact early exit for scoring a pair: stop comparing once the threshold is out of reach.
+
+    Comparators run in order of how much they can move the score; after each one, the score is
+    bounded from above by the weights so far plus the largest weight every remaining comparator
+    could still add (term-frequency boost included, and 0 for a missing value). A pair whose
+    bound is below the threshold cannot link, so skipping it changes nothing; any other pair is
+    scored in full, exactly as before.
+    """
+
+    _SLACK = 1e-9  # float rounding: never prune a pair that is within a hair of the threshold
+
+    def __init__(self, model: FSModel, engine: Engine, tf_adjustment: bool) -> None:
+        boost = model.tf_max_boost
+        upper: list[list[float]] = []
+        for ci, weights in enumerate(model.weights):
+            lv = list(weights)
+            if tf_adjustment and model.tf[ci] is not None and lv:
+                lv[0] += boost
+            upper.append(lv)
+        best = [max([0.0, *lv]) for lv in upper]
+        order = sorted(range(len(upper)), key=lambda c: -(best[c] - min([0.0, *upper[c]])))
+        self._steps = [(c, engine.comparators[c].compare, upper[c], best[c]) for c in order]
+        self._start = model.prior + sum(best)
+        self._floor = model.threshold - self._SLACK
+
+    def may_link(self, va: list[Any], vb: list[Any]) -> bool:
+        bound = self._start
+        floor = self._floor
+        try:
+            for c, compare, upper, best in self._steps:
+                level = compare(va[c], vb[c])
+                bound += (upper[level] if level >= 0 else 0.0) - best
+                if bound < floor:
+                    return False
+        except Exception:  # a failing comparator: let the full, safe comparison decide
+            return True
+        return True
 
 
 class IdentityGraph:
@@ -66,6 +107,7 @@ class IdentityGraph:
         self._merges: list[MergeEvent] = []
         self._n_tags = 0
         self._tf = [c for c, t in enumerate(self._model.tf) if t is not None] if cfg.tf_adjustment else []
+        self._bound = _ScoreBound(self._model, self._engine, cfg.tf_adjustment)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -136,8 +178,11 @@ class IdentityGraph:
         found: list[tuple[int, float, int, str]] = []
         threshold = model.threshold
         all_vals = self._vals
+        may_link = self._bound.may_link
         for i in cands:
             vi = all_vals[i]
+            if not may_link(vi, vals):
+                continue  # cannot reach the threshold whatever the remaining comparators say
             pat = engine.pattern(vi, vals)
             w = model.prior + model.pattern_weight(pat)
             if self._tf:

@@ -1,0 +1,56 @@
+"""The online graph's early exit on hopeless candidates changes no result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from benchmarks.contactgen import generate, iter_records
+from omnilink.identity import Resolver
+from omnilink.identity._graph import _ScoreBound
+
+
+def _contacts(n: int, seed: int) -> list[dict[str, Any]]:
+    data = generate(n, seed=seed)
+    del data["entity_id"]
+    data["id"] = [str(i) for i in data["id"]]
+    return list(iter_records(data))
+
+
+def _replay(resolver: Resolver, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    graph = resolver.graph()
+    out = []
+    for row in rows:
+        r = graph.add(row)
+        out.append((r.record_id, r.profile_id, r.created, r.links, r.merge))
+    return out
+
+
+def test_replay_identical_with_and_without_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = _contacts(3000, seed=11)
+    resolver = Resolver(id_field="id", region="US", region_field="country").fit(rows)
+    with_bound = _replay(resolver, rows)
+    monkeypatch.setattr(_ScoreBound, "may_link", lambda self, va, vb: True)
+    without = _replay(resolver, rows)
+    assert with_bound == without
+
+
+def test_bound_never_prunes_a_pair_that_links() -> None:
+    rows = _contacts(2000, seed=5)
+    resolver = Resolver(id_field="id", region="US", region_field="country").fit(rows)
+    graph = resolver.graph()
+    graph.add_many(rows)
+    engine, model, bound = graph._engine, graph._model, graph._bound
+    vals = graph._vals
+    pruned = kept = 0
+    for i in range(0, len(vals) - 1):
+        for j in (i + 1, (i * 7919) % len(vals)):
+            pat = engine.pattern(vals[i], vals[j])
+            w = engine.score(model, pat, vals[i])
+            if bound.may_link(vals[i], vals[j]):
+                kept += 1
+            else:
+                pruned += 1
+                assert w < model.threshold
+    assert pruned > kept  # random pairs are hopeless: the bound does its job
