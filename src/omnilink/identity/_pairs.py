@@ -24,7 +24,7 @@ import mmap
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from omnilink.identity._comparators import Comparator
@@ -65,7 +65,7 @@ def default_workers() -> int:
 
 
 def candidate_pair_arrays(
-    keys_per_record: Sequence[Sequence[str]], *, max_block: int
+    keys_per_record: Iterable[Sequence[str]], *, max_block: int
 ) -> tuple[IntArray, IntArray, dict[str, int]]:
     """The pairs of :func:`~omnilink.identity._blocking.candidate_pairs`, as arrays ``(i, j)``.
 
@@ -76,7 +76,7 @@ def candidate_pair_arrays(
 
     import numpy as np
 
-    n = len(keys_per_record)
+    n = 0
     block_of: dict[str, int] = {}
     bids = array.array("q")
     recs = array.array("q")
@@ -84,6 +84,7 @@ def candidate_pair_arrays(
         for key in keys:
             bids.append(block_of.setdefault(key, len(block_of)))
         recs.extend([j] * len(keys))
+        n = j + 1
     n_blocks = len(block_of)
     del block_of
     b = np.frombuffer(bids, dtype=np.int64)

@@ -7,7 +7,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import islice
+from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
 
 from omnilink.exceptions import ConfigurationError
@@ -120,15 +120,23 @@ class Resolver:
 
     # -- configuration -------------------------------------------------------------------------
 
-    def _rows(self, records: Iterable[object]) -> list[object]:
+    def _rows(self, records: Iterable[object]) -> tuple[list[object], Iterable[object]]:
+        """(the first rows, for the configuration; all the rows, streamed once).
+
+        A generator is consumed as it is normalized and never held whole in memory.
+        """
         if is_frame(records):
-            return list(frame_rows(records, id_field=self._id_field))
-        if isinstance(records, str | bytes | Mapping):
+            records = frame_rows(records, id_field=self._id_field)
+        elif isinstance(records, str | bytes | Mapping):
             raise TypeError(
                 "records must be an iterable of rows (dicts, models) or a DataFrame, "
                 f"not a single {type(records).__name__}"
             )
-        return list(records)
+        if isinstance(records, Sequence):
+            return list(islice(records, 1000)), records
+        it = iter(records)
+        head = list(islice(it, 1000))
+        return head, chain(head, it)
 
     def _config(self, rows: Sequence[object]) -> Config:
         columns: dict[str, None] = {}
@@ -211,19 +219,23 @@ class Resolver:
 
     def fit(self, records: Iterable[object]) -> Resolver:
         """Train the match weights on ``records`` and freeze them (for later runs and the graph)."""
-        rows = self._rows(records)
-        cfg = self._config(rows)
+        head, rows = self._rows(records)
+        cfg = self._config(head)
+        del head
         engine = Engine(cfg)
         prep = _Prepared(engine, rows)
-        keys = [record_keys(engine.rules, r) for r in prep.records]
+        del rows
         patterns: Counter[tuple[int, ...]] = Counter()
         if _numpy_available():
-            i_arr, j_arr, _ = candidate_pair_arrays(keys, max_block=cfg.max_block)
-            del keys
+            rules = engine.rules
+            i_arr, j_arr, _ = candidate_pair_arrays(
+                (record_keys(rules, r) for r in prep.records), max_block=cfg.max_block
+            )
             levels = compare_pairs(engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers())
             patterns = levels.counter()
             n_pairs = levels.n_pairs
         else:  # pragma: no cover - numpy is optional
+            keys = [record_keys(engine.rules, r) for r in prep.records]
             pairs, _ = candidate_pairs(keys, max_block=cfg.max_block)
             vals = prep.values
             for i, j in pairs:
@@ -247,19 +259,21 @@ class Resolver:
         rejected or not, gets a profile.
         """
         t0 = time.perf_counter()
-        rows = self._rows(records)
+        head, rows = self._rows(records)
         if self._fitted is not None:
             cfg, model, weak = self._fitted
             engine = Engine(cfg, set(weak))
             model = _rebind(model, engine)
         else:
-            cfg = self._config(rows)
+            cfg = self._config(head)
             engine = Engine(cfg)
             model = None
+        del head
         prep = _Prepared(engine, rows)
+        del rows
         recs = prep.records
         t1 = time.perf_counter()
-        keys = [record_keys(engine.rules, r) for r in recs]
+        keys = (record_keys(engine.rules, r) for r in recs)
         vals = prep.values
         pattern = engine.pattern
         links_by_j: dict[int, list[tuple[int, float, int, str]]] = {}
@@ -269,7 +283,7 @@ class Resolver:
             )
         else:  # pragma: no cover - numpy is optional
             model, n_pairs, n_patterns, bstats, (t2, t3, t4) = self._fuzzy_links_plain(
-                engine, prep, keys, model, links_by_j
+                engine, prep, list(keys), model, links_by_j
             )
         del keys
 
@@ -361,7 +375,7 @@ class Resolver:
         self,
         engine: Engine,
         prep: _Prepared,
-        keys: list[list[str]],
+        keys: Iterable[list[str]],
         model: FSModel | None,
         links_by_j: dict[int, list[tuple[int, float, int, str]]],
     ) -> tuple[FSModel, int, int, dict[str, int], tuple[float, float, float]]:
