@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from benchmarks.contactgen import generate, iter_records
+
 from omnilink.identity import Resolver
 from omnilink.identity._graph import _ScoreBound
 
