@@ -37,7 +37,14 @@ if TYPE_CHECKING:
 else:
     IntArray = Any
 
-__all__ = ["PairLevels", "available", "candidate_pair_arrays", "compare_pairs", "default_workers"]
+__all__ = [
+    "PairLevels",
+    "available",
+    "candidate_pair_arrays",
+    "compare_pairs",
+    "default_workers",
+    "pair_patterns",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -296,6 +303,204 @@ def compare_pairs(
         with contextlib.suppress(BufferError):
             buf.close()
     return PairLevels(out, radices)
+
+
+# Candidate pairs compared per chunk by :func:`pair_patterns`: bounds the temporaries.
+CHUNK_PAIRS = 1 << 21
+
+# Value ids of a comparator with at most this many distinct values cache every distinct value
+# pair met (a dense ``k * k`` table of levels) across the chunks.
+_DENSE_MAX = 2048
+
+
+class _Column:
+    """One comparator's column, interned: an ``int32`` value id per record and the distinct values.
+
+    Built before any fork, so a worker reads numpy arrays (shared copy-on-write) and touches
+    only the distinct values it compares. A missing value (``None``) has id ``-1``: comparators
+    give ``NULL`` when either side is missing, so those pairs are never compared.
+    """
+
+    def __init__(self, comp: Comparator, column: Sequence[Any]) -> None:
+        import numpy as np
+
+        self.comp = comp
+        table: dict[Any, int] = {}
+        try:
+            ids = [-1 if v is None else table.setdefault(v, len(table)) for v in column]
+            self.uniq: list[Any] = list(table)
+        except TypeError:  # an unhashable value: no sharing, one id per record
+            ids = []
+            self.uniq = []
+            for v in column:
+                if v is None:
+                    ids.append(-1)
+                else:
+                    ids.append(len(self.uniq))
+                    self.uniq.append(v)
+        del table
+        self.ids = np.array(ids, dtype=np.int32)
+        del ids
+        k = len(self.uniq)
+        self.k = k
+        self.same = np.full(max(k, 1), -2, dtype=np.int8)  # level of (v, v), computed lazily
+        self.dense = np.full(k * k, -2, dtype=np.int8) if 0 < k <= _DENSE_MAX else None
+
+    def levels(self, i_arr: IntArray, j_arr: IntArray) -> IntArray:
+        """``comp.compare(column[i], column[j])`` for each pair of the chunk, as ``int8``."""
+        import numpy as np
+
+        from omnilink.identity._comparators import NULL
+
+        a = self.ids[i_arr]
+        b = self.ids[j_arr]
+        out = np.full(a.size, NULL, dtype=np.int8)
+        present = (a >= 0) & (b >= 0)
+        same = present & (a == b)
+        if same.any():
+            sa = a[same]
+            todo = np.unique(sa[self.same[sa] == -2])
+            if todo.size:
+                uniq = self.uniq
+                self.same[todo] = _compare_all(self.comp, [(uniq[v], uniq[v]) for v in todo.tolist()])
+            out[same] = self.same[sa]
+        diff = present
+        diff &= ~same
+        del same, present
+        if diff.any():
+            k = self.k
+            code = a[diff].astype(np.int64) * k + b[diff]
+            del a, b
+            if self.dense is not None:
+                dense = self.dense
+                lv = dense[code]
+                miss = lv == -2
+                if miss.any():
+                    todo = np.unique(code[miss])
+                    dense[todo] = self._call_codes(todo)
+                    lv = dense[code]
+                out[diff] = lv
+            else:
+                vals, inv = np.unique(code, return_inverse=True)
+                del code
+                out[diff] = self._call_codes(vals)[inv]
+        return out
+
+    def _call_codes(self, codes: IntArray) -> IntArray:
+        k = self.k
+        uniq = self.uniq
+        xs = (codes // k).tolist()
+        ys = (codes % k).tolist()
+        return _compare_all(self.comp, [(uniq[x], uniq[y]) for x, y in zip(xs, ys, strict=True)])
+
+
+def _compare_all(comp: Comparator, pairs: list[tuple[Any, Any]]) -> IntArray:
+    import numpy as np
+
+    f = comp.compare
+    try:
+        res = [f(x, y) for x, y in pairs]
+    except Exception:  # a comparator must never stop a run: one at a time, failures are NULL
+        res = [comp.safe_compare(x, y) for x, y in pairs]
+    return np.array(res, dtype=np.int8)
+
+
+def pair_patterns(
+    comparators: Sequence[Comparator],
+    columns: Sequence[Sequence[Any]],
+    i_arr: IntArray,
+    j_arr: IntArray,
+    *,
+    workers: int = 1,
+    chunk: int | None = None,
+) -> tuple[list[tuple[int, ...]], IntArray, IntArray]:
+    """The agreement pattern of every pair ``(i_arr[k], j_arr[k])``, chunk by chunk.
+
+    Returns what :meth:`PairLevels.pattern_codes` returns (distinct patterns in order of first
+    occurrence, the pattern index of every pair as ``int32``, the count of each pattern)
+    without holding the levels of all pairs: each chunk of pairs is compared by every
+    comparator and reduced to one integer pattern code per pair at once. With ``workers >= 2``
+    a forked worker takes every other chunk and writes its codes into shared memory.
+    """
+    import numpy as np
+
+    size = chunk or CHUNK_PAIRS
+    n_comp = len(comparators)
+    n_pairs = int(i_arr.size)
+    radices = [len(c.levels) + 1 for c in comparators]
+    if any(len(c.levels) > 126 for c in comparators):  # pragma: no cover - int8 levels
+        raise ValueError("a comparator with more than 126 levels")
+    total = 1
+    for r in radices:
+        total *= r
+    code_type = np.int32 if total < 2**31 else np.int64
+    cols = [_Column(c, columns[k]) for k, c in enumerate(comparators)]
+    starts = list(range(0, n_pairs, size))
+    use_fork = workers >= 2 and n_comp >= 1 and n_pairs >= PARALLEL_MIN_PAIRS and len(starts) >= 2
+    itemsize = np.dtype(code_type).itemsize
+    buf: Any = (
+        mmap.mmap(-1, max(n_pairs * itemsize, 1)) if use_fork else bytearray(max(n_pairs * itemsize, 1))
+    )
+    codes = np.frombuffer(buf, dtype=code_type, count=n_pairs)
+
+    def run(chunks: Sequence[int], cols: list[_Column], codes: IntArray) -> None:
+        for s in chunks:
+            e = min(s + size, n_pairs)
+            ii = i_arr[s:e]
+            jj = j_arr[s:e]
+            acc = np.zeros(e - s, dtype=code_type)
+            mult = 1
+            for c, col in enumerate(cols):
+                lv = col.levels(ii, jj)
+                lv += 1
+                acc += lv.astype(code_type) * code_type(mult)
+                mult *= radices[c]
+            codes[s:e] = acc
+
+    mine = starts
+    theirs: list[int] = []
+    proc = None
+    if use_fork:
+        mine, theirs = starts[0::2], starts[1::2]
+        ctx = multiprocessing.get_context("fork")
+        proc = ctx.Process(target=run, args=(theirs, cols, codes), daemon=True)
+        try:
+            proc.start()
+        except OSError:  # pragma: no cover - no fork today
+            proc = None
+            mine, theirs = starts, []
+    run(mine, cols, codes)
+    if proc is not None:
+        proc.join()
+        if proc.exitcode != 0:  # pragma: no cover - the worker died: do its share here
+            logger.warning("comparison worker failed (exit code %s); finishing in-process", proc.exitcode)
+            run(theirs, cols, codes)
+    del cols
+    # Distinct patterns in order of first occurrence, chunk by chunk.
+    pat_id: dict[int, int] = {}
+    pat_of_pair = np.empty(n_pairs, dtype=np.int32)
+    for s in starts:
+        e = min(s + size, n_pairs)
+        u, first, inv = np.unique(codes[s:e], return_index=True, return_inverse=True)
+        ulist = u.tolist()
+        new = [q for q in np.argsort(first, kind="stable").tolist() if ulist[q] not in pat_id]
+        for q in new:
+            pat_id[ulist[q]] = len(pat_id)
+        gid = np.array([pat_id[x] for x in ulist], dtype=np.int32)
+        pat_of_pair[s:e] = gid[inv.ravel()]
+    del codes
+    if isinstance(buf, mmap.mmap):
+        with contextlib.suppress(BufferError):
+            buf.close()
+    counts = np.bincount(pat_of_pair, minlength=len(pat_id)).astype(np.int64)
+    pats: list[tuple[int, ...]] = []
+    for code in pat_id:
+        pat = []
+        for c in range(n_comp):
+            pat.append(code % radices[c] - 1)
+            code //= radices[c]
+        pats.append(tuple(pat))
+    return pats, pat_of_pair, counts
 
 
 def _cost(comp: Comparator, column: Sequence[Any]) -> float:

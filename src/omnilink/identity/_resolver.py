@@ -20,7 +20,7 @@ from omnilink.identity._frames import frame_rows, is_frame
 from omnilink.identity._model import FSModel, em, estimate_u, term_frequencies
 from omnilink.identity._normalize import NormRecord
 from omnilink.identity._pairs import available as _numpy_available
-from omnilink.identity._pairs import candidate_pair_arrays, compare_pairs, default_workers
+from omnilink.identity._pairs import candidate_pair_arrays, default_workers, pair_patterns
 from omnilink.identity._types import Evidence, Explanation, Link, MergeEvent, Profile, ResolveResult
 
 if TYPE_CHECKING:
@@ -231,9 +231,12 @@ class Resolver:
             i_arr, j_arr, _ = candidate_pair_arrays(
                 (record_keys(rules, r) for r in prep.records), max_block=cfg.max_block
             )
-            levels = compare_pairs(engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers())
-            patterns = levels.counter()
-            n_pairs = levels.n_pairs
+            pats, _of_pair, counts = pair_patterns(
+                engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers()
+            )
+            patterns = Counter(dict(zip(pats, counts.tolist(), strict=True)))
+            n_pairs = int(i_arr.size)
+            del i_arr, j_arr, _of_pair
         else:  # pragma: no cover - numpy is optional
             keys = [record_keys(engine.rules, r) for r in prep.records]
             pairs, _ = candidate_pairs(keys, max_block=cfg.max_block)
@@ -385,10 +388,10 @@ class Resolver:
         cfg = engine.config
         i_arr, j_arr, bstats = candidate_pair_arrays(keys, max_block=cfg.max_block)
         t2 = time.perf_counter()
-        levels = compare_pairs(engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers())
-        n_pairs = levels.n_pairs
-        pats, pat_of_pair, counts = levels.pattern_codes()
-        del levels
+        pats, pat_of_pair, counts = pair_patterns(
+            engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers()
+        )
+        n_pairs = int(i_arr.size)
         t3 = time.perf_counter()
         if model is None:
             model = self._train(engine, prep, Counter(dict(zip(pats, counts.tolist(), strict=True))), n_pairs)

@@ -1,0 +1,71 @@
+"""The chunked pattern path (``_pairs.pair_patterns``) gives what the per-pair loops give."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from benchmarks.contactgen import generate, iter_records
+
+from omnilink.identity import Resolver, _pairs
+from omnilink.identity._blocking import record_keys
+from omnilink.identity._comparators import NULL
+from omnilink.identity._engine import Engine
+from omnilink.identity._resolver import _Prepared
+
+
+def _contacts(n: int, seed: int) -> list[dict[str, Any]]:
+    data = generate(n, seed=seed)
+    del data["entity_id"]
+    data["id"] = [str(i) for i in data["id"]]
+    return list(iter_records(data))
+
+
+@pytest.mark.parametrize(("workers", "chunk"), [(1, 1 << 21), (1, 997), (2, 1500)])
+def test_pair_patterns_equal_engine_pattern(
+    workers: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_pairs, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(_pairs, "_DENSE_MAX", 64)  # small columns use the dense cache, others not
+    rows = _contacts(3000, seed=11)
+    resolver = Resolver(id_field="id", region="US", region_field="country")
+    engine = Engine(resolver._config(rows))
+    prep = _Prepared(engine, rows)
+    keys = [record_keys(engine.rules, r) for r in prep.records]
+    i_arr, j_arr, _ = _pairs.candidate_pair_arrays(keys, max_block=100)
+    assert i_arr.size > 5_000
+    pats, pat_of_pair, counts = _pairs.pair_patterns(
+        engine.comparators, prep.columns, i_arr, j_arr, workers=workers, chunk=chunk
+    )
+    vals = prep.values
+    expected = [engine.pattern(vals[i], vals[j]) for i, j in zip(i_arr.tolist(), j_arr.tolist(), strict=True)]
+    assert [pats[p] for p in pat_of_pair.tolist()] == expected
+    assert list(Counter(expected)) == pats  # order of first occurrence
+    assert counts.tolist() == list(Counter(expected).values())
+
+
+def test_every_comparator_is_null_on_a_missing_value() -> None:
+    """The chunked path skips pairs with a missing (None) value: comparators must say NULL."""
+    rows = _contacts(300, seed=2)
+    resolver = Resolver(id_field="id", region="US", region_field="country")
+    engine = Engine(resolver._config(rows))
+    prep = _Prepared(engine, rows)
+    for c, comp in enumerate(engine.comparators):
+        for v in prep.columns[c][:50]:
+            assert comp.safe_compare(None, v) == NULL
+            assert comp.safe_compare(v, None) == NULL
+
+
+def test_pair_patterns_empty() -> None:
+    import numpy as np
+
+    rows = _contacts(50, seed=1)
+    resolver = Resolver(id_field="id", region="US", region_field="country")
+    engine = Engine(resolver._config(rows))
+    prep = _Prepared(engine, rows)
+    empty = np.zeros(0, dtype=np.int32)
+    pats, pat_of_pair, counts = _pairs.pair_patterns(engine.comparators, prep.columns, empty, empty)
+    assert pats == []
+    assert pat_of_pair.size == 0
+    assert counts.size == 0
