@@ -244,7 +244,9 @@ def test_term_frequency_adjustment_weakens_common_values() -> None:
     model = r.model
     assert model is not None
     tf = term_frequencies(
-        model.comparators, [[("smith", "john")] * 3 + [("lee", "ann")]] * len(model.comparators)
+        # (enough values that the small-data smoothing towards the default u is off)
+        model.comparators,
+        [[("smith", "john")] * 60 + [("lee", "ann")] * 20] * len(model.comparators),
     )
     assert any(t is not None and t.get("smith") == pytest.approx(0.75) for t in tf)
     # Without the adjustment both agree at the same weight.
