@@ -10,7 +10,8 @@ same rule as records arrive, which is why batch and online runs give the same cl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 __all__ = ["Constraints", "ConstrainedUnionFind", "assign_profile_ids", "profile_id"]
 
@@ -20,16 +21,28 @@ def profile_id(seed_record_id: str) -> str:
     return "p_" + hashlib.blake2b(seed_record_id.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
-class Constraints:
-    """What a group of records holds that limits merging: exclusive values and capped identifiers."""
+Judge = Callable[[Sequence[Any], Sequence[Any]], bool]
+"""Decides whether two groups of two or more records each may be joined (see ``Engine.bind``)."""
 
-    __slots__ = ("capped", "exclusive")
+
+class Constraints:
+    """What a group of records holds that limits merging: exclusive values, capped identifiers,
+    and (once the engine is bound to a trained model) its members, for the cluster-level check
+    made before two groups of two or more records are joined through one link."""
+
+    __slots__ = ("capped", "exclusive", "judge", "members")
 
     def __init__(
-        self, exclusive: dict[str, str] | None = None, capped: dict[str, set[str]] | None = None
+        self,
+        exclusive: dict[str, str] | None = None,
+        capped: dict[str, set[str]] | None = None,
+        members: list[Any] | None = None,
+        judge: Judge | None = None,
     ) -> None:
         self.exclusive = exclusive
         self.capped = capped
+        self.members = members
+        self.judge = judge
 
     def compatible(self, other: Constraints, caps: Mapping[str, int]) -> bool:
         if self.exclusive and other.exclusive:
@@ -46,6 +59,14 @@ class Constraints:
                     and len(mine_vals | vals) > caps[kind]
                 ):
                     return False
+        judge = self.judge or other.judge
+        if (
+            judge is not None
+            and self.members
+            and other.members
+            and min(len(self.members), len(other.members)) >= 2
+        ):
+            return judge(self.members, other.members)
         return True
 
     def absorb(self, other: Constraints) -> None:
@@ -61,16 +82,25 @@ class Constraints:
             else:
                 for kind, vals in other.capped.items():
                     self.capped.setdefault(kind, set()).update(vals)
+        if other.members:
+            if self.members is None:
+                self.members = list(other.members)
+            else:
+                self.members.extend(other.members)
+        if self.judge is None:
+            self.judge = other.judge
 
     def copy(self) -> Constraints:
         return Constraints(
             dict(self.exclusive) if self.exclusive else None,
             {k: set(v) for k, v in self.capped.items()} if self.capped else None,
+            list(self.members) if self.members is not None else None,
+            self.judge,
         )
 
     @property
     def empty(self) -> bool:
-        return not self.exclusive and not self.capped
+        return not self.exclusive and not self.capped and not self.members
 
 
 class ConstrainedUnionFind:

@@ -7,6 +7,7 @@ guards, comparison and scoring, so they cannot drift apart.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -139,17 +140,91 @@ class SharedTracker:
                 del self._names[v]
 
 
+def _by_index(rec: NormRecord) -> int:
+    return rec.index
+
+
 class Engine:
     """Comparators, blocking rules and guards for one configuration (and one weak-value set)."""
 
+    # Cluster-level check (see :meth:`bind`).
+    CLUSTER_MEAN_MIN = 2.0
+    """Least average match weight (log2 odds, prior included) over the pairs across two groups of
+    two or more records for one link to join them: on average, each cross pair must be at least
+    4:1 the same person. A single strong link (a typo'd phone, a shared name and postcode) then
+    cannot pull two people's records into one profile when the other members disagree."""
+    CLUSTER_PAIRS_MAX = 20
+    """Members per side compared by the cluster-level check (the earliest records), to bound its cost."""
+    DATE_CONTRADICTION = -3.0
+    """A date comparator whose "different" level weighs this or less (the data says one person's
+    records almost never disagree on it: a birth date) makes two different dates a contradiction."""
+
     def __init__(self, config: Config, weak: set[str] | None = None) -> None:
         self.config = config
+        self.model: FSModel | None = None
+        self._contra: list[tuple[int, int]] = []
         self.weak: set[str] = set() if weak is None else weak
         self.comparators = build_comparators(config.fields, self.weak)
         self._compare = [c.compare for c in self.comparators]
         self.rules: list[BlockingRule] = default_rules(dict(config.fields))
         self.exclusive = tuple(config.exclusive)
         self.caps = {"email": config.max_per_profile, "phone": config.max_per_profile}
+
+    def bind(self, model: FSModel) -> None:
+        """Give the clustering the trained weights: from now on :meth:`constraints` carries the
+        record, and two groups of two or more records each are joined only when
+        :meth:`clusters_agree` says so. The batch resolver binds before clustering and the
+        online graph when it is made, so both apply the same check in the same order."""
+        self.model = model
+        self._contra = []
+        for ci, comp in enumerate(self.comparators):
+            if isinstance(comp, DateComparator):
+                diff = len(comp.levels) - 1
+                if model.weights[ci][diff] <= self.DATE_CONTRADICTION:
+                    self._contra.append((ci, diff))
+
+    def clusters_agree(self, a: Sequence[NormRecord], b: Sequence[NormRecord]) -> bool:
+        """Whether one link may join two groups of records (two or more each).
+
+        Single linkage lets one strong link (a mistyped phone that happens to be someone else's,
+        two namesakes in one postcode) join two people's records. Before two groups are joined,
+        the pairs across them are scored with the trained weights; the join is refused when
+
+        * two members disagree outright on a date the model says a person keeps (a birth date:
+          its typos, day/month swaps and a day off have levels of their own), or
+        * the groups share no strong identifier (an email, phone, handle or external id that is
+          not guarded) and the average cross-pair match weight is below
+          :attr:`CLUSTER_MEAN_MIN`. A shared strong identifier is the classic bridge (a web
+          sign-up with the email, a shop record with the phone, then an order with both), whose
+          cross pairs have little evidence but nothing against them: only a contradiction stops it.
+
+        The result depends only on the two sets of members (pairs are scored earlier record
+        first, summed exactly), so batch and online runs decide alike whatever the merge order.
+        """
+        model = self.model
+        if model is None:
+            return True
+        cap = self.CLUSTER_PAIRS_MAX
+        ra = sorted(a, key=_by_index)[:cap]
+        rb = sorted(b, key=_by_index)[:cap]
+        va = [self.values(r) for r in ra]
+        vb = [self.values(r) for r in rb]
+        contra = self._contra
+        bridged = False
+        if self.config.deterministic:
+            keys = {k for r in a for _, k in self.strong_values(r)}
+            bridged = any(k in keys for r in b for _, k in self.strong_values(r))
+        scores: list[float] = []
+        for x, rx in zip(va, ra, strict=True):
+            for y, ry in zip(vb, rb, strict=True):
+                first, second = (x, y) if rx.index <= ry.index else (y, x)
+                pat = self.pattern(first, second)
+                for ci, diff in contra:
+                    if pat[ci] == diff:
+                        return False
+                if not bridged:
+                    scores.append(self.score(model, pat, first))
+        return bridged or math.fsum(scores) / len(scores) >= self.CLUSTER_MEAN_MIN
 
     def normalizer(self) -> Normalizer:
         norm = Normalizer(
@@ -193,6 +268,8 @@ class Engine:
                 capped["email"] = set(rec.emails)
             if rec.phones:
                 capped["phone"] = set(rec.phones)
+        if self.model is not None:
+            return Constraints(excl, capped, [rec], self.clusters_agree)
         if excl is None and capped is None:
             return None
         return Constraints(excl, capped)

@@ -90,6 +90,7 @@ class IdentityGraph:
         cfg, model, weak = resolver._frozen()
         self._engine = Engine(cfg, set(weak))
         self._model = _rebind(model, self._engine)
+        self._engine.bind(self._model)
         self._norm = self._engine.normalizer()
         self._tracker = SharedTracker(self._engine.weak, cfg.shared_after)
         self._max_block = cfg.max_block
