@@ -69,3 +69,23 @@ def test_pair_patterns_empty() -> None:
     assert pats == []
     assert pat_of_pair.size == 0
     assert counts.size == 0
+
+
+@pytest.mark.parametrize("max_block", [3, 100])
+@pytest.mark.parametrize("extra_rule", [False, True])
+def test_rule_pair_arrays_equal_candidate_pair_arrays(max_block: int, extra_rule: bool) -> None:
+    from omnilink.identity._blocking import BlockingRule, _soundex
+
+    rows = _contacts(3000, seed=5)
+    resolver = Resolver(id_field="id", region="US", region_field="country")
+    engine = Engine(resolver._config(rows))
+    prep = _Prepared(engine, rows)
+    rules = list(engine.rules)
+    if extra_rule:  # no declared prefixes, and keys that collide with another rule's: blocked together
+        rules.append(BlockingRule("odd", lambda r: [f"sl:{_soundex(r.last)}"] if r.last else []))
+    keys = [record_keys(rules, r) for r in prep.records]
+    i_exp, j_exp, stats_exp = _pairs.candidate_pair_arrays(keys, max_block=max_block)
+    i_arr, j_arr, stats = _pairs.rule_pair_arrays(rules, prep.records, max_block=max_block)
+    assert i_arr.tolist() == i_exp.tolist()
+    assert j_arr.tolist() == j_exp.tolist()
+    assert stats == stats_exp

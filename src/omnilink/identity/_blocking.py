@@ -38,9 +38,12 @@ def _metaphone(text: str) -> str:
 class BlockingRule:
     """A named key function; records with an equal key are compared."""
 
-    def __init__(self, name: str, keys: KeyFn) -> None:
+    def __init__(self, name: str, keys: KeyFn, prefixes: tuple[str, ...] | None = None) -> None:
         self.name = name
         self.keys = keys
+        self.prefixes = prefixes
+        """Every key of the rule starts with one of these (up to its first ``:``), when known:
+        rules with disjoint prefixes never share a block, so their blocks can be built apart."""
 
     def __repr__(self) -> str:
         return f"BlockingRule({self.name!r})"
@@ -94,10 +97,10 @@ def _columns_of(fields: dict[str, FieldType], *types: FieldType) -> list[str]:
 def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
     """Blocking rules for the columns present."""
     rules = [
-        BlockingRule("strong-identifier", _strong_keys),
-        BlockingRule("name-phonetic", _name_keys),
-        BlockingRule("email-local-part", _email_local_keys),
-        BlockingRule("phone-last-7", _phone_tail_keys),
+        BlockingRule("strong-identifier", _strong_keys, ("e:", "p:", "h:", "x:")),
+        BlockingRule("name-phonetic", _name_keys, ("sl:", "mf:", "fl2:", "sw:")),
+        BlockingRule("email-local-part", _email_local_keys, ("el:",)),
+        BlockingRule("phone-last-7", _phone_tail_keys, ("pt:",)),
     ]
     dates = _columns_of(fields, FieldType.DATE)
     postcodes = _columns_of(fields, FieldType.POSTCODE)
@@ -117,7 +120,7 @@ def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
                     if rec.first:
                         yield f"df:{c}:{d[4:]}{rec.first[:1]}"
 
-        rules.append(BlockingRule("date", date_keys))
+        rules.append(BlockingRule("date", date_keys, ("d:", "dl:", "df:")))
     if postcodes or cities:
         places = postcodes + cities
 
@@ -131,7 +134,7 @@ def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
                     elif rec.first or rec.last:
                         yield f"pn:{c}:{v}:{rec.first or ''}|{rec.last or ''}"
 
-        rules.append(BlockingRule("place-and-name", place_keys))
+        rules.append(BlockingRule("place-and-name", place_keys, ("pf:", "pl:", "pn:")))
     if exacts:
 
         def code_keys(rec: NormRecord) -> Iterable[str]:
@@ -141,7 +144,7 @@ def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
                 if v and len(v) >= 5:
                     yield f"c:{c}:{v}"
 
-        rules.append(BlockingRule("code", code_keys))
+        rules.append(BlockingRule("code", code_keys, ("c:",)))
     if addresses:
 
         def address_keys(rec: NormRecord) -> Iterable[str]:
@@ -155,7 +158,7 @@ def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
             if words and rec.last:
                 yield f"al:{_soundex(words[0])}:{rec.last[:1]}"
 
-        rules.append(BlockingRule("address", address_keys))
+        rules.append(BlockingRule("address", address_keys, ("a:", "al:")))
     return rules
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "compare_pairs",
     "default_workers",
     "pair_patterns",
+    "rule_pair_arrays",
 ]
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,125 @@ def candidate_pair_arrays(
         code = np.zeros(0, dtype=np.int64)
     j_arr = (code // max(n, 1)).astype(np.int32)
     i_arr = (code % max(n, 1)).astype(np.int32)
+    stats = {"blocks": n_blocks, "capped_blocks": capped, "pairs": int(code.size)}
+    return i_arr, j_arr, stats
+
+
+def _block_codes(bids: Any, recs: Any, n: int, max_block: int) -> tuple[IntArray, int, int]:
+    """Pair codes ``j * n + i`` (sorted, distinct) of the blocks given as (block id, record) rows.
+
+    Rows come in record order; returns the codes, the number of blocks and of capped blocks.
+    """
+    import numpy as np
+
+    b = np.frombuffer(bids, dtype=np.int32) if len(bids) else np.zeros(0, dtype=np.int32)
+    r = np.frombuffer(recs, dtype=np.int32) if len(recs) else np.zeros(0, dtype=np.int32)
+    n_blocks = int(b.max(initial=-1)) + 1
+    order = np.argsort(b, kind="stable")  # members of a block stay in input order
+    b = b[order]
+    r = r[order]
+    del order
+    sizes = np.bincount(b, minlength=n_blocks)
+    del b
+    starts = np.zeros(n_blocks, dtype=np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    capped = int(np.count_nonzero(sizes > max_block))
+    kept = np.minimum(sizes, max_block)
+    del sizes
+    total = int((kept * (kept - 1) // 2).sum())
+    code = np.empty(total, dtype=np.int64)
+    pos = 0
+    for s in range(2, int(kept.max(initial=0)) + 1):
+        blocks = np.flatnonzero(kept == s)
+        if blocks.size == 0:
+            continue
+        lo, hi = np.triu_indices(s, 1)
+        step = max(1, (1 << 22) // lo.size)  # bounded temporaries for the big blocks
+        for k in range(0, blocks.size, step):
+            members = r[starts[blocks[k : k + step]][:, None] + np.arange(s)].astype(np.int64)
+            part = (members[:, hi] * n + members[:, lo]).ravel()
+            code[pos : pos + part.size] = part
+            pos += part.size
+    del r, starts, kept
+    return _sorted_distinct(code), n_blocks, capped
+
+
+def _sorted_distinct(code: IntArray) -> IntArray:
+    """``np.unique(code)``, sorting in place."""
+    import numpy as np
+
+    code.sort()
+    if code.size < 2:
+        return code
+    keep = np.empty(code.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(code[1:], code[:-1], out=keep[1:])
+    return code[keep]
+
+
+def rule_pair_arrays(
+    rules: Sequence[Any], records: Sequence[Any], *, max_block: int
+) -> tuple[IntArray, IntArray, dict[str, int]]:
+    """:func:`candidate_pair_arrays` of ``record_keys(rules, rec)`` for every record, built rule by rule.
+
+    Rules whose keys have disjoint prefixes (``BlockingRule.prefixes``) never share a block,
+    so each one's blocks are built, paired and forgotten before the next: only one rule's key
+    table is held at a time (one table for all, if a rule does not declare its prefixes). The same pairs,
+    order and statistics as :func:`candidate_pair_arrays`.
+    """
+    import array
+
+    import numpy as np
+
+    n = len(records)
+    groups: list[list[Any]] = []
+    seen: set[str] = set()
+    shared: list[Any] = []
+    for rule in rules:
+        pre = getattr(rule, "prefixes", None)
+        if pre and all(p.endswith(":") and p.count(":") == 1 for p in pre) and not seen & set(pre):
+            seen.update(pre)
+            groups.append([rule])
+        else:
+            shared.append(rule)
+    if shared:  # a rule's keys unknown: they may fall into any other rule's blocks
+        groups = [list(rules)]
+    parts: list[IntArray] = []
+    n_blocks = capped = 0
+    for group in groups:
+        block_of: dict[str, int] = {}
+        bids = array.array("i")
+        recs = array.array("i")
+        fns = [rule.keys for rule in group]
+        for j, rec in enumerate(records):
+            if rec.empty:
+                continue
+            if len(fns) == 1:
+                keys = dict.fromkeys(fns[0](rec))
+            else:
+                keys = {}
+                for f in fns:
+                    keys.update(dict.fromkeys(f(rec)))
+            if keys:
+                for key in keys:
+                    bids.append(block_of.setdefault(key, len(block_of)))
+                recs.extend([j] * len(keys))
+        nb = len(block_of)
+        del block_of
+        code, _nb, cap = _block_codes(bids, recs, max(n, 1), max_block)
+        del bids, recs
+        n_blocks += nb
+        capped += cap
+        parts.append(code)
+    code = _sorted_distinct(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    del parts
+    i_arr = np.empty(code.size, dtype=np.int32)
+    j_arr = np.empty(code.size, dtype=np.int32)
+    step = 1 << 22
+    for s in range(0, code.size, step):
+        c = code[s : s + step]
+        j_arr[s : s + step] = c // max(n, 1)
+        i_arr[s : s + step] = c % max(n, 1)
     stats = {"blocks": n_blocks, "capped_blocks": capped, "pairs": int(code.size)}
     return i_arr, j_arr, stats
 

@@ -20,7 +20,7 @@ from omnilink.identity._frames import frame_rows, is_frame
 from omnilink.identity._model import FSModel, em, estimate_u, term_frequencies
 from omnilink.identity._normalize import NormRecord
 from omnilink.identity._pairs import available as _numpy_available
-from omnilink.identity._pairs import candidate_pair_arrays, default_workers, pair_patterns
+from omnilink.identity._pairs import default_workers, pair_patterns, rule_pair_arrays
 from omnilink.identity._types import Evidence, Explanation, Link, MergeEvent, Profile, ResolveResult
 
 if TYPE_CHECKING:
@@ -227,10 +227,7 @@ class Resolver:
         del rows
         patterns: Counter[tuple[int, ...]] = Counter()
         if _numpy_available():
-            rules = engine.rules
-            i_arr, j_arr, _ = candidate_pair_arrays(
-                (record_keys(rules, r) for r in prep.records), max_block=cfg.max_block
-            )
+            i_arr, j_arr, _ = rule_pair_arrays(engine.rules, prep.records, max_block=cfg.max_block)
             pats, _of_pair, counts = pair_patterns(
                 engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers()
             )
@@ -276,19 +273,19 @@ class Resolver:
         del rows
         recs = prep.records
         t1 = time.perf_counter()
-        keys = (record_keys(engine.rules, r) for r in recs)
         vals = prep.values
         pattern = engine.pattern
         links_by_j: dict[int, list[tuple[int, float, int, str]]] = {}
         if _numpy_available():
             model, n_pairs, n_patterns, bstats, (t2, t3, t4) = self._fuzzy_links(
-                engine, prep, keys, model, links_by_j
+                engine, prep, model, links_by_j
             )
         else:  # pragma: no cover - numpy is optional
+            keys = [record_keys(engine.rules, r) for r in recs]
             model, n_pairs, n_patterns, bstats, (t2, t3, t4) = self._fuzzy_links_plain(
-                engine, prep, list(keys), model, links_by_j
+                engine, prep, keys, model, links_by_j
             )
-        del keys
+            del keys
 
         # Deterministic links: to the first compatible earlier record holding the same strong id.
         n_det = 0
@@ -313,7 +310,6 @@ class Resolver:
                         members.append(j)
         t5 = time.perf_counter()
 
-        engine.bind(model)  # cluster-level checks use the trained weights (Engine.bind; as the graph)
         uf = ConstrainedUnionFind([engine.constraints(r) for r in recs], engine.caps)
         links: list[Link] = []
         for j in sorted(links_by_j):
@@ -379,7 +375,6 @@ class Resolver:
         self,
         engine: Engine,
         prep: _Prepared,
-        keys: Iterable[list[str]],
         model: FSModel | None,
         links_by_j: dict[int, list[tuple[int, float, int, str]]],
     ) -> tuple[FSModel, int, int, dict[str, int], tuple[float, float, float]]:
@@ -387,7 +382,7 @@ class Resolver:
         import numpy as np
 
         cfg = engine.config
-        i_arr, j_arr, bstats = candidate_pair_arrays(keys, max_block=cfg.max_block)
+        i_arr, j_arr, bstats = rule_pair_arrays(engine.rules, prep.records, max_block=cfg.max_block)
         t2 = time.perf_counter()
         pats, pat_of_pair, counts = pair_patterns(
             engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers()
