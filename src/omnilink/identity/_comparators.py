@@ -277,10 +277,18 @@ class EmailSet(tuple[str, ...]):
 
     The names let :class:`EmailComparator` tell a local part that merely spells the name
     (``finn.schneider@``) from one that says something of its own (``fs1987@``). A plain
-    tuple of emails is accepted too (no names known).
+    tuple of emails is accepted too (no names known). The local parts are split off once
+    here, so comparing two values does no string surgery.
     """
 
     names: tuple[str | None, str | None] = (None, None)
+    locals_: tuple[str, ...] = ()
+    folded: tuple[str, ...] = ()
+    """Each local part as letters only, transliterations folded (what the name rule compares)."""
+    digits: tuple[str, ...] = ()
+    name_parts: tuple[str, str] = ("", "")
+    """The first and last name folded the same way ("" when missing)."""
+    _hash: int = 0
 
     # The names are part of the value: code that shares work between equal values (interning
     # a column) must not hand one record's names to another.
@@ -293,19 +301,56 @@ class EmailSet(tuple[str, ...]):
         return not self == other
 
     def __hash__(self) -> int:
-        return hash((tuple(self), self.names))
+        h = self._hash
+        if not h:
+            h = self._hash = hash((tuple(self), self.names)) or 1
+        return h
+
+    def __reduce__(self) -> tuple[Any, ...]:  # the string hash is per process: rebuild it
+        return (EmailSet.of, (tuple(self), *self.names))
 
     @classmethod
     def of(cls, emails: tuple[str, ...], first: str | None, last: str | None) -> EmailSet:
         out = cls(emails)
         out.names = (first, last)
+        out._prepare()
         return out
+
+    def _prepare(self) -> None:
+        self.locals_ = tuple(e.rpartition("@")[0] for e in self)
+        self.folded = tuple(_fold(lp) for lp in self.locals_)
+        self.digits = tuple(_digits(lp) for lp in self.locals_)
+        first, last = self.names
+        self.name_parts = (_fold(first) if first else "", _fold(last) if last else "")
+
+
+def _as_email_set(value: Any) -> EmailSet:
+    """A plain tuple of emails as an :class:`EmailSet` without names."""
+    if isinstance(value, EmailSet):
+        return value
+    out = EmailSet(value)
+    out._prepare()
+    return out
 
 
 def _fold(text: str) -> str:
     """Letters only, with the transliterations people use in addresses folded (ue -> u, ss -> s)."""
     t = "".join(ch for ch in text if "a" <= ch <= "z")
     return t.replace("ae", "a").replace("oe", "o").replace("ue", "u").replace("ss", "s")
+
+
+@functools.lru_cache(maxsize=8192)
+def _forms_of(fa: str, la: str, fb: str, lb: str) -> frozenset[str]:
+    """:func:`_name_forms` of two records' names, already folded ("" when missing)."""
+    firsts = {fa, fb}
+    lasts = {la, lb}
+    firsts.discard("")
+    lasts.discard("")
+    forms = firsts | lasts
+    for f in firsts:
+        for la_ in lasts:
+            forms.update((f + la_, la_ + f, f[0] + la_, la_ + f[0], f + la_[0]))
+    return frozenset(forms)
 
 
 def _name_forms(names: list[tuple[str | None, str | None]]) -> set[str]:
@@ -347,41 +392,67 @@ class EmailComparator(_StrongSet):
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
+        weak = self.weak
+        if len(a) == 1 and len(b) == 1:
+            # The usual case, without sets: one address on each side.
+            x = a[0]
+            y = b[0]
+            if x == y:
+                return 1 if x in weak else 0
+            if x in weak or y in weak:
+                return 4
+            if type(a) is not EmailSet:
+                a = _as_email_set(a)
+            if type(b) is not EmailSet:
+                b = _as_email_set(b)
+            lx = a.locals_[0]
+            ly = b.locals_[0]
+            if lx == ly and len(lx) >= 4:
+                got = 2
+            elif _jw(lx, ly, score_cutoff=0.88):
+                got = 3
+            else:
+                return 4
+            return NULL if _name_made(a, 0, b, 0) else got
         c = self._common(a, b)
         if c < 2:
             return c
-        names_a = getattr(a, "names", (None, None))
-        names_b = getattr(b, "names", (None, None))
-        forms: set[str] | None = None
-        weak = self.weak
+        a = _as_email_set(a)
+        b = _as_email_set(b)
         level = 4
         name_made = False
-        for x in a:
+        for k, (x, lx) in enumerate(zip(a, a.locals_, strict=True)):
             if x in weak:
                 continue
-            lx = x.rpartition("@")[0]
-            for y in b:
+            for m, (y, ly) in enumerate(zip(b, b.locals_, strict=True)):
                 if y in weak:
                     continue
-                ly = y.rpartition("@")[0]
                 if lx == ly and len(lx) >= 4:
                     got = 2
-                elif _jw(lx, ly) >= 0.88:
+                elif _jw(lx, ly, score_cutoff=0.88):
                     got = 3
                 else:
                     continue
                 if got >= level:
                     continue
-                if forms is None:
-                    forms = _name_forms([names_a, names_b])
-                dx = _digits(lx)
-                if _fold(lx) in forms and _fold(ly) in forms and not (dx and dx == _digits(ly)):
+                if _name_made(a, k, b, m):
                     name_made = True
                     continue
                 level = got
         if level == 4 and name_made:
             return NULL
         return level
+
+
+def _name_made(a: EmailSet, k: int, b: EmailSet, m: int) -> bool:
+    """Local parts ``a[k]`` and ``b[m]`` both only spell the records' names (digits not agreeing)."""
+    dx = a.digits[k]
+    if dx and dx == b.digits[m]:
+        return False
+    fa, la = a.name_parts
+    fb, lb = b.name_parts
+    forms = _forms_of(fa, la, fb, lb)
+    return a.folded[k] in forms and b.folded[m] in forms
 
 
 class PhoneComparator(_StrongSet):
