@@ -40,9 +40,13 @@ def graph() -> IdentityGraph:
     return Resolver(fields=FIELDS).fit(SEED_ROWS).graph()
 
 
-def test_graph_needs_trained_weights() -> None:
-    with pytest.raises(ConfigurationError):
-        Resolver().graph()
+def test_untrained_graph_uses_default_weights() -> None:
+    # No fit: the default contact-data weights (see test_online_defaults.py).
+    g = Resolver().graph()
+    assert len(g) == 0
+    assert g.model is None
+    g.add({"id": "a", "name": "Ann Lee", "email": "ann.lee@gmail.com"})
+    assert g.model is not None
 
 
 def test_add_creates_joins_and_merges(graph: IdentityGraph) -> None:

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from omnilink.exceptions import ConfigurationError
 from omnilink.identity._blocking import record_keys
 from omnilink.identity._cluster import Constraints, profile_id
-from omnilink.identity._engine import Engine, SharedTracker
+from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._model import FSModel
-from omnilink.identity._normalize import NormRecord
+from omnilink.identity._normalize import Normalizer, NormRecord
 from omnilink.identity._types import Link, MergeEvent, Profile, Reject
 
 if TYPE_CHECKING:
@@ -77,6 +77,9 @@ class _ScoreBound:
 class IdentityGraph:
     """Profiles maintained online, with the weights, rules and guards of a trained :class:`Resolver`.
 
+    A resolver that was never trained gives a graph with the default weights of
+    :meth:`FSModel.default` (contact data), so an application can start from nothing.
+
     ``add(record)`` canonicalizes the record, finds candidates through the same blocking keys
     as the batch resolver, links it deterministically or by score, and places it in a profile,
     merging profiles when it bridges several. Replaying a data set in order gives the clusters
@@ -85,15 +88,7 @@ class IdentityGraph:
     """
 
     def __init__(self, resolver: Resolver) -> None:
-        from omnilink.identity._resolver import _rebind
-
-        cfg, model, weak = resolver._frozen()
-        self._engine = Engine(cfg, set(weak))
-        self._model = _rebind(model, self._engine)
-        self._engine.bind(self._model)
-        self._norm = self._engine.normalizer()
-        self._tracker = SharedTracker(self._engine.weak, cfg.shared_after)
-        self._max_block = cfg.max_block
+        self._resolver = resolver
         self._recs: list[NormRecord] = []
         self._vals: list[list[Any]] = []
         self._blocks: dict[str, list[int]] = {}
@@ -107,8 +102,41 @@ class IdentityGraph:
         self._absorbed: dict[str, tuple[str, frozenset[int]]] = {}
         self._merges: list[MergeEvent] = []
         self._n_tags = 0
+        self._norm: Normalizer | None = None
+        try:
+            frozen = resolver._frozen()
+        except ConfigurationError:
+            # Nothing trained yet: the default weights (FSModel.default), set up at the first
+            # record; the field map is the resolver's ``fields``, else the first record's
+            # columns plus the usual contact columns (_CONTACT_COLUMNS).
+            return
+        self._setup(*frozen)
+
+    def _setup(self, cfg: Config, model: FSModel, weak: frozenset[str]) -> None:
+        from omnilink.identity._resolver import _rebind
+
+        self._engine = Engine(cfg, set(weak))
+        self._model = _rebind(model, self._engine)
+        self._engine.bind(self._model)
+        self._norm = self._engine.normalizer()
+        self._tracker = SharedTracker(self._engine.weak, cfg.shared_after)
+        self._max_block = cfg.max_block
         self._tf = [c for c, t in enumerate(self._model.tf) if t is not None] if cfg.tf_adjustment else []
         self._bound = _ScoreBound(self._model, self._engine, cfg.tf_adjustment)
+
+    # The contact columns an untrained graph compares besides those of its first record (a
+    # phone that arrives with the third record must still count).
+    _CONTACT_COLUMNS = ("first_name", "last_name", "name", "email", "phone", "dob", "postcode", "city")
+
+    def _setup_default(self, record: object) -> None:
+        cfg = self._resolver._config([record, dict.fromkeys(self._CONTACT_COLUMNS)])
+        comparators = Engine(cfg).comparators
+        self._setup(cfg, FSModel.default(comparators, cfg.threshold), frozenset())
+
+    @property
+    def model(self) -> FSModel | None:
+        """The weights in use (None until an untrained graph has seen its first record)."""
+        return self._model if self._norm is not None else None
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -142,7 +170,7 @@ class IdentityGraph:
 
     @property
     def rejects(self) -> tuple[Reject, ...]:
-        return tuple(self._norm.rejects)
+        return tuple(self._norm.rejects) if self._norm is not None else ()
 
     @property
     def merges(self) -> tuple[MergeEvent, ...]:
@@ -153,10 +181,14 @@ class IdentityGraph:
 
     def add(self, record: object) -> AddResult:
         """Place one record; never raises on bad input (problems are in ``AddResult.rejects``)."""
+        if self._norm is None:
+            self._setup_default(record)
+        norm = self._norm
+        assert norm is not None
         engine = self._engine
         model = self._model
-        n_rejects = len(self._norm.rejects)
-        rec = self._norm.normalize(record)
+        n_rejects = len(norm.rejects)
+        rec = norm.normalize(record)
         j = len(self._recs)
         rec.index = j
         self._tracker.see(rec)
@@ -237,7 +269,7 @@ class IdentityGraph:
             self._merges.append(merge)
         if final != pid:
             self._taken.discard(pid)
-        return AddResult(rec.rid, final, created, tuple(links), merge, tuple(self._norm.rejects[n_rejects:]))
+        return AddResult(rec.rid, final, created, tuple(links), merge, tuple(norm.rejects[n_rejects:]))
 
     def add_many(self, records: Iterable[object]) -> list[AddResult]:
         return [self.add(r) for r in records]
