@@ -89,3 +89,29 @@ def test_rule_pair_arrays_equal_candidate_pair_arrays(max_block: int, extra_rule
     assert i_arr.tolist() == i_exp.tolist()
     assert j_arr.tolist() == j_exp.tolist()
     assert stats == stats_exp
+
+
+def test_normalize_all_with_the_helper_equals_one_row_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from omnilink.identity import _normalize
+
+    monkeypatch.setattr(_normalize, "_BATCH", 700)
+    rows = _contacts(5000, seed=9)
+    rows[10]["phone"] = "not a phone"
+    rows[11]["email"] = "broken@@"
+    rows[12]["phone"] = ["+1 415 555 2671", "415-555-2671", "12"]
+    resolver = Resolver(id_field="id", region="US", region_field="country")
+    cfg = resolver._config(rows)
+
+    def run(workers: int) -> Any:
+        norm = Engine(cfg).normalizer()
+        norm.workers = workers
+        recs = norm.normalize_all(iter(rows))
+        return recs, norm.rejects, norm.weak, {k: repr(v) for k, v in norm._cache.items()}
+
+    one = run(1)
+    two = run(2)
+    assert two[0] == one[0]
+    assert two[1] == one[1]
+    assert any(r.field == "phone" for r in one[1])
+    assert two[2] == one[2]
+    assert two[3] == one[3]

@@ -6,9 +6,13 @@ city, a first name, a household phone) is canonicalized once.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
+import itertools
+import logging
 import math
+import multiprocessing
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -20,6 +24,8 @@ from omnilink.identity._fields import FieldType
 from omnilink.identity._types import Reject
 
 __all__ = ["NormRecord", "Normalizer"]
+
+logger = logging.getLogger(__name__)
 
 _MISSING_TEXT = frozenset(
     {
@@ -309,6 +315,8 @@ class Normalizer:
         self.rejects: list[Reject] = []
         self._seen_ids: set[str] = set()
         self._index = 0
+        self.workers = 1
+        """Processes for :meth:`normalize_all` (2: a forked helper parses emails and phones)."""
 
     # -- values -------------------------------------------------------------------------------
 
@@ -538,7 +546,171 @@ class Normalizer:
         return rec
 
     def normalize_all(self, rows: Iterable[object]) -> list[NormRecord]:
-        return [self.normalize(row) for row in rows]
+        """:meth:`normalize` every row. With ``workers >= 2`` (and ``fork``), a forked helper
+        canonicalizes the next batch's distinct new emails and phones (the costly parsing)
+        while this process turns the current batch into records: the same records, rejects
+        and weak values as one row at a time."""
+        if self.workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return [self.normalize(row) for row in rows]
+        it = iter(rows)
+        batch = list(itertools.islice(it, _BATCH))
+        if len(batch) < _BATCH:
+            return [self.normalize(row) for row in batch]
+        helper = _CanonHelper(self)
+        out: list[NormRecord] = []
+        try:
+            helper.request(self._pending(batch))
+            while batch:
+                results = helper.result()
+                nxt = list(itertools.islice(it, _BATCH))
+                self._apply(results)
+                if nxt:
+                    helper.request(self._pending(nxt))
+                out.extend([self.normalize(row) for row in batch])
+                batch = nxt
+        finally:
+            helper.close()
+        return out
+
+    # -- the helper process ---------------------------------------------------------------------
+
+    def _pending(self, batch: list[object]) -> list[tuple[FieldType, str, str | None, tuple[FieldType, str]]]:
+        """The distinct email and phone texts of ``batch`` not in the cache, with their cache keys."""
+        cols = [(c, t) for c, t in self.fields.items() if t is FieldType.EMAIL or t is FieldType.PHONE]
+        if not cols:
+            return []
+        cache = self._cache
+        todo: dict[tuple[FieldType, str], tuple[FieldType, str, str | None, tuple[FieldType, str]]] = {}
+        limit = self.max_field_length
+        for row in batch:
+            if not isinstance(row, Mapping):
+                continue
+            region = self.region
+            if self.region_field is not None:
+                rv = row.get(self.region_field)
+                if isinstance(rv, str) and len(rv.strip()) == 2 and rv.strip().isalpha():
+                    region = rv.strip().upper()
+            for column, ftype in cols:
+                raw = row.get(column)
+                if raw is None:
+                    continue
+                items = raw if isinstance(raw, list | tuple | set | frozenset) else (raw,)
+                for item in items:
+                    if not isinstance(item, str) or len(item) > limit:
+                        continue
+                    text = item.strip()
+                    if "\x00" in text:
+                        text = text.replace("\x00", "")
+                    if not text:
+                        continue
+                    key = (
+                        (ftype, text)
+                        if ftype is not FieldType.PHONE or region is None
+                        else (ftype, f"{region}\x00{text}")
+                    )
+                    if key not in cache and key not in todo:
+                        todo[key] = (ftype, text, region, key)
+        return list(todo.values())
+
+    def _apply(self, results: list[tuple[tuple[FieldType, str], Any]]) -> None:
+        """Store the helper's results in the cache, marking weak values as the parent would."""
+        cache = self._cache
+        for key, res in results:
+            if key in cache:
+                continue
+            if isinstance(res, tuple):
+                message, kind, value, reason = res
+                cache[key] = InvalidIdentifierError(message, kind=kind, value=value, reason=reason)
+                continue
+            if res is not None:
+                if key[0] is FieldType.EMAIL:
+                    if self._is_role(res) or _role_local(res) or is_placeholder_email(res):
+                        self.weak.add(res)
+                elif _is_placeholder_phone(res):
+                    self.weak.add(res)
+            cache[key] = res
+
+
+_BATCH = 16_384
+
+
+def _helper_canon(norm: Normalizer, ftype: FieldType, text: str, region: str | None) -> Any:
+    """What :meth:`Normalizer._canon` caches for an email or phone text, without side effects:
+    the canonical value, None, or an error as ``(message, kind, value, reason)``."""
+    try:
+        if text.lower() in _MISSING_TEXT:
+            return None
+        if ftype is FieldType.EMAIL:
+            return norm._canon_email(text)
+        return norm._canon_phone(text, region=region)
+    except InvalidIdentifierError as exc:
+        return (str(exc), exc.kind, exc.value, exc.reason)
+    except ValueError as exc:  # defensive, as in Normalizer._canon
+        return (str(exc), ftype.value, text, str(exc))
+
+
+def _helper_main(norm: Normalizer, conn: Any) -> None:
+    while True:
+        todo = conn.recv()
+        if todo is None:
+            break
+        conn.send([(key, _helper_canon(norm, ftype, text, region)) for ftype, text, region, key in todo])
+
+
+class _CanonHelper:
+    """A forked process canonicalizing batches of emails and phones for a :class:`Normalizer`.
+
+    One request is in flight at a time; if the process fails, the texts are canonicalized here.
+    """
+
+    def __init__(self, norm: Normalizer) -> None:
+        self.norm = norm
+        self.proc: Any = None
+        self.conn: Any = None
+        self.todo: list[tuple[FieldType, str, str | None, tuple[FieldType, str]]] = []
+        ctx = multiprocessing.get_context("fork")
+        parent, child = ctx.Pipe()
+        try:
+            proc = ctx.Process(target=_helper_main, args=(norm, child), daemon=True)
+            proc.start()
+        except OSError:  # pragma: no cover - no fork today
+            return
+        child.close()
+        self.proc, self.conn = proc, parent
+
+    def request(self, todo: list[tuple[FieldType, str, str | None, tuple[FieldType, str]]]) -> None:
+        self.todo = todo
+        if self.conn is not None:
+            try:
+                self.conn.send(todo)
+            except (OSError, ValueError):  # pragma: no cover - the helper is gone
+                self._lost()
+
+    def result(self) -> list[tuple[tuple[FieldType, str], Any]]:
+        if self.conn is not None:
+            try:
+                out: list[tuple[tuple[FieldType, str], Any]] = self.conn.recv()
+                return out
+            except (OSError, EOFError):  # pragma: no cover - the helper died: do its share here
+                self._lost()
+        norm = self.norm
+        return [(key, _helper_canon(norm, ftype, text, region)) for ftype, text, region, key in self.todo]
+
+    def _lost(self) -> None:  # pragma: no cover - the helper died
+        logger.warning("canonicalization helper failed; finishing in-process")
+        self.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self.conn.send(None)
+            self.conn.close()
+            self.conn = None
+        if self.proc is not None:
+            self.proc.join(timeout=10)
+            if self.proc.is_alive():  # pragma: no cover - stuck
+                self.proc.terminate()
+            self.proc = None
 
 
 _PLATFORM_COLUMNS = frozenset({"twitter", "instagram", "telegram", "facebook", "x", "tiktok", "linkedin"})
