@@ -19,6 +19,7 @@ numpy is optional: without it :func:`available` is false and the resolver uses t
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import mmap
 import multiprocessing
@@ -43,6 +44,7 @@ __all__ = [
     "candidate_pair_arrays",
     "compare_pairs",
     "default_workers",
+    "intern_values",
     "pair_patterns",
     "rule_pair_arrays",
 ]
@@ -433,6 +435,30 @@ CHUNK_PAIRS = 1 << 21
 _DENSE_MAX = 2048
 
 
+def intern_values(values: Iterable[Any]) -> tuple[list[Any], IntArray, list[Any]]:
+    """(the values, equal ones now one shared object; an ``int32`` id per value, ``-1`` for None;
+    the distinct values, indexed by id). Unhashable values are not shared: one id each."""
+    import numpy as np
+
+    column = values if isinstance(values, list) else list(values)
+    table: dict[Any, int] = {}
+    try:
+        ids = [table.setdefault(v, len(table)) for v in column]
+    except TypeError:
+        uniq = list(column)
+        arr = np.arange(len(column), dtype=np.int32)
+        arr[[k for k, v in enumerate(column) if v is None]] = -1
+        return column, arr, uniq
+    uniq = list(table)
+    none = table.get(None)
+    del table
+    shared = [uniq[k] for k in ids]
+    arr = np.array(ids, dtype=np.int32)
+    if none is not None:
+        arr[arr == none] = -1
+    return shared, arr, uniq
+
+
 class _Column:
     """One comparator's column, interned: an ``int32`` value id per record and the distinct values.
 
@@ -441,26 +467,12 @@ class _Column:
     give ``NULL`` when either side is missing, so those pairs are never compared.
     """
 
-    def __init__(self, comp: Comparator, column: Sequence[Any]) -> None:
+    def __init__(self, comp: Comparator, ids: IntArray, uniq: list[Any]) -> None:
         import numpy as np
 
         self.comp = comp
-        table: dict[Any, int] = {}
-        try:
-            ids = [-1 if v is None else table.setdefault(v, len(table)) for v in column]
-            self.uniq: list[Any] = list(table)
-        except TypeError:  # an unhashable value: no sharing, one id per record
-            ids = []
-            self.uniq = []
-            for v in column:
-                if v is None:
-                    ids.append(-1)
-                else:
-                    ids.append(len(self.uniq))
-                    self.uniq.append(v)
-        del table
-        self.ids = np.array(ids, dtype=np.int32)
-        del ids
+        self.ids = ids
+        self.uniq = uniq
         k = len(self.uniq)
         self.k = k
         self.same = np.full(max(k, 1), -2, dtype=np.int8)  # level of (v, v), computed lazily
@@ -533,11 +545,13 @@ def pair_patterns(
     *,
     workers: int = 1,
     chunk: int | None = None,
+    interned: Sequence[tuple[IntArray, list[Any]]] | None = None,
 ) -> tuple[list[tuple[int, ...]], IntArray, IntArray]:
     """The agreement pattern of every pair ``(i_arr[k], j_arr[k])``, chunk by chunk.
 
     Returns what :meth:`PairLevels.pattern_codes` returns (distinct patterns in order of first
     occurrence, the pattern index of every pair as ``int32``, the count of each pattern)
+    (``interned``: :func:`intern_values` ids and distinct values of the columns, if known)
     without holding the levels of all pairs: each chunk of pairs is compared by every
     comparator and reduced to one integer pattern code per pair at once. With ``workers >= 2``
     a forked worker takes every other chunk and writes its codes into shared memory.
@@ -554,7 +568,9 @@ def pair_patterns(
     for r in radices:
         total *= r
     code_type = np.int32 if total < 2**31 else np.int64
-    cols = [_Column(c, columns[k]) for k, c in enumerate(comparators)]
+    if interned is None:
+        interned = [intern_values(columns[k])[1:] for k in range(n_comp)]
+    cols = [_Column(c, *interned[k]) for k, c in enumerate(comparators)]
     starts = list(range(0, n_pairs, size))
     use_fork = workers >= 2 and n_comp >= 1 and n_pairs >= PARALLEL_MIN_PAIRS and len(starts) >= 2
     itemsize = np.dtype(code_type).itemsize
@@ -580,25 +596,35 @@ def pair_patterns(
     mine = starts
     theirs: list[int] = []
     proc = None
+    frozen = False
     if use_fork:
         mine, theirs = starts[0::2], starts[1::2]
         ctx = multiprocessing.get_context("fork")
         proc = ctx.Process(target=run, args=(theirs, cols, codes), daemon=True)
+        # The cyclic GC writes into the header of every object it visits: a full collection in
+        # either process would copy every page of the shared heap. Frozen objects are never
+        # visited; they stay frozen until the worker is gone.
+        gc.freeze()
+        frozen = True
         try:
             proc.start()
         except OSError:  # pragma: no cover - no fork today
             proc = None
             mine, theirs = starts, []
-    run(mine, cols, codes)
-    if proc is not None:
-        proc.join()
-        if proc.exitcode != 0:  # pragma: no cover - the worker died: do its share here
-            logger.warning("comparison worker failed (exit code %s); finishing in-process", proc.exitcode)
-            run(theirs, cols, codes)
+    try:
+        run(mine, cols, codes)
+        if proc is not None:
+            proc.join()
+            if proc.exitcode != 0:  # pragma: no cover - the worker died: do its share here
+                logger.warning("comparison worker failed (exit code %s); finishing in-process", proc.exitcode)
+                run(theirs, cols, codes)
+    finally:
+        if frozen:
+            gc.unfreeze()
     del cols
-    # Distinct patterns in order of first occurrence, chunk by chunk.
+    # Distinct patterns in order of first occurrence, chunk by chunk; each chunk's codes are
+    # replaced by the pattern indexes in place (the buffer lives on as the result).
     pat_id: dict[int, int] = {}
-    pat_of_pair = np.empty(n_pairs, dtype=np.int32)
     for s in starts:
         e = min(s + size, n_pairs)
         u, first, inv = np.unique(codes[s:e], return_index=True, return_inverse=True)
@@ -606,12 +632,10 @@ def pair_patterns(
         new = [q for q in np.argsort(first, kind="stable").tolist() if ulist[q] not in pat_id]
         for q in new:
             pat_id[ulist[q]] = len(pat_id)
-        gid = np.array([pat_id[x] for x in ulist], dtype=np.int32)
-        pat_of_pair[s:e] = gid[inv.ravel()]
+        gid = np.array([pat_id[x] for x in ulist], dtype=code_type)
+        codes[s:e] = gid[inv.ravel()]
+    pat_of_pair = codes
     del codes
-    if isinstance(buf, mmap.mmap):
-        with contextlib.suppress(BufferError):
-            buf.close()
     counts = np.bincount(pat_of_pair, minlength=len(pat_id)).astype(np.int64)
     pats: list[tuple[int, ...]] = []
     for code in pat_id:

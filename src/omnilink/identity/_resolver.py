@@ -20,7 +20,7 @@ from omnilink.identity._frames import frame_rows, is_frame
 from omnilink.identity._model import FSModel, em, estimate_u, term_frequencies
 from omnilink.identity._normalize import NormRecord
 from omnilink.identity._pairs import available as _numpy_available
-from omnilink.identity._pairs import default_workers, pair_patterns, rule_pair_arrays
+from omnilink.identity._pairs import default_workers, intern_values, pair_patterns, rule_pair_arrays
 from omnilink.identity._types import Evidence, Explanation, Link, MergeEvent, Profile, ResolveResult
 
 if TYPE_CHECKING:
@@ -41,18 +41,47 @@ def _prob_to_weight(p: float) -> float:
 class _Prepared:
     """One run's canonical records and everything derived from them."""
 
-    def __init__(self, engine: Engine, rows: Iterable[object]) -> None:
+    def __init__(self, engine: Engine, rows: Iterable[object], *, workers: int = 1) -> None:
         self.engine = engine
         norm = engine.normalizer()
+        norm.workers = workers
         self.records: list[NormRecord] = norm.normalize_all(rows)
         self.rejects = norm.rejects
         tracker = SharedTracker(engine.weak, engine.config.shared_after)
         for rec in self.records:
             tracker.see(rec)
-        self.values: list[list[Any]] = [engine.values(r) for r in self.records]
-        comps = engine.comparators
-        self.columns: list[list[Any]] = [[v[c] for v in self.values] for c in range(len(comps))]
+        # One list per comparator, equal values one shared object (with numpy: their int32 ids).
+        self.columns: list[list[Any]] = []
+        self.interned: list[tuple[Any, list[Any]]] | None = [] if _numpy_available() else None
+        for comp in engine.comparators:
+            value = comp.value
+            col = [value(r) for r in self.records]
+            if self.interned is not None:
+                col, ids, uniq = intern_values(col)
+                self.interned.append((ids, uniq))
+            self.columns.append(col)
+        self.values: Sequence[list[Any]] = _Rows(self.columns, len(self.records))
         self.by_id = {r.rid: r for r in self.records}
+
+
+class _Rows(Sequence[list[Any]]):
+    """The comparator values of each record, read from the columns (no list per record held)."""
+
+    def __init__(self, columns: list[list[Any]], n: int) -> None:
+        self._columns = columns
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return [col[i] for col in self._columns]
 
 
 class Resolver:
@@ -223,13 +252,18 @@ class Resolver:
         cfg = self._config(head)
         del head
         engine = Engine(cfg)
-        prep = _Prepared(engine, rows)
+        prep = _Prepared(engine, rows, workers=self._n_workers())
         del rows
         patterns: Counter[tuple[int, ...]] = Counter()
         if _numpy_available():
             i_arr, j_arr, _ = rule_pair_arrays(engine.rules, prep.records, max_block=cfg.max_block)
             pats, _of_pair, counts = pair_patterns(
-                engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers()
+                engine.comparators,
+                prep.columns,
+                i_arr,
+                j_arr,
+                workers=self._n_workers(),
+                interned=prep.interned,
             )
             patterns = Counter(dict(zip(pats, counts.tolist(), strict=True)))
             n_pairs = int(i_arr.size)
@@ -269,7 +303,7 @@ class Resolver:
             engine = Engine(cfg)
             model = None
         del head
-        prep = _Prepared(engine, rows)
+        prep = _Prepared(engine, rows, workers=self._n_workers())
         del rows
         recs = prep.records
         t1 = time.perf_counter()
@@ -385,7 +419,7 @@ class Resolver:
         i_arr, j_arr, bstats = rule_pair_arrays(engine.rules, prep.records, max_block=cfg.max_block)
         t2 = time.perf_counter()
         pats, pat_of_pair, counts = pair_patterns(
-            engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers()
+            engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers(), interned=prep.interned
         )
         n_pairs = int(i_arr.size)
         t3 = time.perf_counter()
@@ -399,14 +433,16 @@ class Resolver:
         pw = [model.prior + model.pattern_weight(p) for p in pats]
         hopeful = np.array([w + max_boost >= threshold for w in pw], dtype=bool)
         vals = prep.values
-        for k in np.flatnonzero(hopeful[pat_of_pair]).tolist():
-            p = int(pat_of_pair[k])
-            i = int(i_arr[k])
-            w = pw[p]
-            if tf_comps:
-                w += model.tf_correction(pats[p], vals[i])
-            if w >= threshold:
-                links_by_j.setdefault(int(j_arr[k]), []).append((i, w, 1, "fuzzy"))
+        step = 1 << 22  # pairs per chunk: bounded temporaries
+        for s in range(0, n_pairs, step):
+            ks = np.flatnonzero(hopeful[pat_of_pair[s : s + step]])
+            ks += s
+            for p, i, j in zip(pat_of_pair[ks].tolist(), i_arr[ks].tolist(), j_arr[ks].tolist(), strict=True):
+                w = pw[p]
+                if tf_comps:
+                    w += model.tf_correction(pats[p], vals[i])
+                if w >= threshold:
+                    links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
         return model, n_pairs, len(pats), bstats, (t2, t3, t4)
 
     def _fuzzy_links_plain(
