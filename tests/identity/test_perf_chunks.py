@@ -115,3 +115,28 @@ def test_normalize_all_with_the_helper_equals_one_row_at_a_time(monkeypatch: pyt
     assert any(r.field == "phone" for r in one[1])
     assert two[2] == one[2]
     assert two[3] == one[3]
+
+
+def test_vector_tf_corrections_are_used_and_equal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import omnilink.identity._resolver as resolver_mod
+
+    seen: list[bool] = []
+    check = resolver_mod._TfVector.check
+
+    def spy(self: Any, pk: Any, ik: Any, vals: Any) -> bool:
+        ok = check(self, pk, ik, vals)
+        seen.append(ok)
+        return ok
+
+    monkeypatch.setattr(resolver_mod._TfVector, "check", spy)
+    monkeypatch.setattr(resolver_mod._TfVector, "SAMPLE", 10**9)  # check every pair
+    rows = _contacts(4000, seed=4)
+    fast = Resolver(id_field="id", region="US", region_field="country").resolve(rows)
+    assert seen
+    assert all(seen)
+    monkeypatch.setattr(resolver_mod, "_TfVector", lambda *a: None)  # pair by pair
+    slow = Resolver(id_field="id", region="US", region_field="country").resolve(rows)
+    assert fast.profile_of == slow.profile_of
+    assert [(x.a, x.b, x.score, x.reason) for x in fast.links] == [
+        (x.a, x.b, x.score, x.reason) for x in slow.links
+    ]

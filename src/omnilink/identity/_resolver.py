@@ -344,7 +344,6 @@ class Resolver:
                         members.append(j)
         t5 = time.perf_counter()
 
-        engine.bind(model)  # cluster-level checks use the trained weights (Engine.bind; as the graph)
         uf = ConstrainedUnionFind([engine.constraints(r) for r in recs], engine.caps)
         links: list[Link] = []
         for j in sorted(links_by_j):
@@ -434,11 +433,24 @@ class Resolver:
         pw = [model.prior + model.pattern_weight(p) for p in pats]
         hopeful = np.array([w + max_boost >= threshold for w in pw], dtype=bool)
         vals = prep.values
+        tf_vec = _TfVector(model, pats, tf_comps, prep.interned) if tf_comps and prep.interned else None
+        pw_arr = np.array(pw, dtype=np.float64)
         step = 1 << 22  # pairs per chunk: bounded temporaries
         for s in range(0, n_pairs, step):
             ks = np.flatnonzero(hopeful[pat_of_pair[s : s + step]])
             ks += s
-            for p, i, j in zip(pat_of_pair[ks].tolist(), i_arr[ks].tolist(), j_arr[ks].tolist(), strict=True):
+            pk = pat_of_pair[ks]
+            ik = i_arr[ks]
+            if tf_vec is not None and tf_vec.check(pk, ik, vals):
+                # The same sums as tf_correction, as arrays (checked on the first pairs).
+                w_arr = pw_arr[pk] + tf_vec.corrections(pk, ik)
+                sel = np.flatnonzero(w_arr >= threshold)
+                for i, w, j in zip(
+                    ik[sel].tolist(), w_arr[sel].tolist(), j_arr[ks[sel]].tolist(), strict=True
+                ):
+                    links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
+                continue
+            for p, i, j in zip(pk.tolist(), ik.tolist(), j_arr[ks].tolist(), strict=True):
                 w = pw[p]
                 if tf_comps:
                     w += model.tf_correction(pats[p], vals[i])
@@ -553,6 +565,62 @@ class Resolver:
         if self._last is not None:
             return self._last[0], self._last[1], self._last[2]
         raise ConfigurationError("the graph needs trained weights: call resolver.fit(records) first")
+
+
+class _TfVector:
+    """Term-frequency corrections of many pairs at once, as :meth:`FSModel.tf_correction` sums them.
+
+    ``tf_correction(pattern, va)`` adds, comparator by comparator in order, the adjusted exact
+    weight minus the plain one wherever the pattern's level is exact: one term per distinct
+    value of each adjusted column, gathered by value id. Before it is trusted, :meth:`check`
+    compares it with ``tf_correction`` itself on the first pairs (exact float equality);
+    any difference and the caller scores pair by pair.
+    """
+
+    SAMPLE = 2000
+
+    def __init__(
+        self,
+        model: FSModel,
+        pats: Sequence[tuple[int, ...]],
+        tf_comps: Sequence[int],
+        interned: Sequence[tuple[Any, list[Any]]],
+    ) -> None:
+        import numpy as np
+
+        self.model = model
+        self.pats = pats
+        self.parts: list[tuple[Any, Any, Any]] = []
+        self.ok: bool | None = None
+        for ci in tf_comps:
+            ids, uniq = interned[ci]
+            w0 = model.weights[ci][0]
+            terms = [model.level_weight(ci, 0, v) - w0 for v in uniq]
+            terms.append(model.level_weight(ci, 0, None) - w0)  # id -1: missing
+            exact = np.array([p[ci] == 0 for p in pats], dtype=bool)
+            self.parts.append((exact, np.array(terms, dtype=np.float64), ids))
+
+    def corrections(self, pk: Any, ik: Any) -> Any:
+        import numpy as np
+
+        corr = np.zeros(pk.size, dtype=np.float64)
+        for exact, terms, ids in self.parts:
+            corr += np.where(exact[pk], terms[ids[ik]], 0.0)
+        return corr
+
+    def check(self, pk: Any, ik: Any, vals: Sequence[list[Any]]) -> bool:
+        """Whether the array sums equal ``tf_correction`` (decided once, on the first pairs)."""
+        if self.ok is None and pk.size:
+            n = min(pk.size, self.SAMPLE)
+            got = self.corrections(pk[:n], ik[:n]).tolist()
+            pats = self.pats
+            tfc = self.model.tf_correction
+            self.ok = got == [
+                tfc(pats[p], vals[i]) for p, i in zip(pk[:n].tolist(), ik[:n].tolist(), strict=True)
+            ]
+            if not self.ok:  # pragma: no cover - a model that corrects differently
+                logger.info("term-frequency corrections scored pair by pair")
+        return bool(self.ok)
 
 
 def _rebind(model: FSModel, engine: Engine) -> FSModel:
