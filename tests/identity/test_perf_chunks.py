@@ -140,3 +140,11 @@ def test_vector_tf_corrections_are_used_and_equal(monkeypatch: pytest.MonkeyPatc
     assert [(x.a, x.b, x.score, x.reason) for x in fast.links] == [
         (x.a, x.b, x.score, x.reason) for x in slow.links
     ]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 1000, (1 << 22) + 7])
+def test_sorted_distinct_is_unique(n: int) -> None:
+    import numpy as np
+
+    x = np.random.default_rng(n).integers(0, max(n // 3, 1), n).astype(np.int64)
+    assert _pairs._sorted_distinct(x.copy()).tolist() == np.unique(x).tolist()

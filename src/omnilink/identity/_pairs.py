@@ -179,10 +179,21 @@ def _sorted_distinct(code: IntArray) -> IntArray:
     code.sort()
     if code.size < 2:
         return code
-    keep = np.empty(code.size, dtype=bool)
-    keep[0] = True
-    np.not_equal(code[1:], code[:-1], out=keep[1:])
-    return code[keep]
+    # Compacted into the front of the same array, chunk by chunk (the write position never
+    # passes the read position): no second array of the size of the input.
+    step = 1 << 22
+    pos = 0
+    prev = None
+    for s in range(0, code.size, step):
+        part = code[s : s + step]
+        keep = np.empty(part.size, dtype=bool)
+        keep[0] = prev is None or part[0] != prev
+        np.not_equal(part[1:], part[:-1], out=keep[1:])
+        prev = part[-1].item()
+        kept = part[keep]
+        code[pos : pos + kept.size] = kept
+        pos += kept.size
+    return code[:pos]
 
 
 def rule_pair_arrays(
@@ -239,8 +250,14 @@ def rule_pair_arrays(
         n_blocks += nb
         capped += cap
         parts.append(code)
-    code = _sorted_distinct(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-    del parts
+    code = np.empty(sum(int(p.size) for p in parts), dtype=np.int64)
+    pos = 0
+    while parts:  # each rule's codes are freed as soon as they are copied
+        part = parts.pop(0)
+        code[pos : pos + part.size] = part
+        pos += part.size
+        del part
+    code = _sorted_distinct(code)
     i_arr = np.empty(code.size, dtype=np.int32)
     j_arr = np.empty(code.size, dtype=np.int32)
     step = 1 << 22
