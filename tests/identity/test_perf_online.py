@@ -1,14 +1,16 @@
-"""The online graph's early exit on hopeless candidates changes no result."""
+"""The online graph's score bound never prunes a pair that links.
+
+(That replaying with and without the shortcut gives identical results is tested in
+test_online_latency.py, against ``_ScoreBound.levels``, the method ``add`` calls.)
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from benchmarks.contactgen import generate, iter_records
 
 from omnilink.identity import Resolver
-from omnilink.identity._graph import _ScoreBound
 
 
 def _contacts(n: int, seed: int) -> list[dict[str, Any]]:
@@ -16,24 +18,6 @@ def _contacts(n: int, seed: int) -> list[dict[str, Any]]:
     del data["entity_id"]
     data["id"] = [str(i) for i in data["id"]]
     return list(iter_records(data))
-
-
-def _replay(resolver: Resolver, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    graph = resolver.graph()
-    out = []
-    for row in rows:
-        r = graph.add(row)
-        out.append((r.record_id, r.profile_id, r.created, r.links, r.merge))
-    return out
-
-
-def test_replay_identical_with_and_without_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    rows = _contacts(3000, seed=11)
-    resolver = Resolver(id_field="id", region="US", region_field="country").fit(rows)
-    with_bound = _replay(resolver, rows)
-    monkeypatch.setattr(_ScoreBound, "may_link", lambda self, va, vb: True)
-    without = _replay(resolver, rows)
-    assert with_bound == without
 
 
 def test_bound_never_prunes_a_pair_that_links() -> None:
