@@ -20,6 +20,16 @@ def _contacts(n: int, seed: int) -> list[dict[str, Any]]:
     return list(iter_records(data))
 
 
+def _replay(resolver: Resolver, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Everything ``add`` returns for each row, in order (shared with test_online_latency.py)."""
+    graph = resolver.graph()
+    out = []
+    for row in rows:
+        r = graph.add(row)
+        out.append((r.record_id, r.profile_id, r.created, r.links, r.merge))
+    return out
+
+
 def test_bound_never_prunes_a_pair_that_links() -> None:
     rows = _contacts(2000, seed=5)
     resolver = Resolver(id_field="id", region="US", region_field="country").fit(rows)
