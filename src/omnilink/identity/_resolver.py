@@ -344,6 +344,7 @@ class Resolver:
                         members.append(j)
         t5 = time.perf_counter()
 
+        engine.bind(model)  # cluster-level checks use the trained weights (Engine.bind; as the graph)
         uf = ConstrainedUnionFind([engine.constraints(r) for r in recs], engine.caps)
         links: list[Link] = []
         for j in sorted(links_by_j):
