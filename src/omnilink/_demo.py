@@ -131,10 +131,14 @@ DEMO_RECORDS = (
 
 
 def _identity_step() -> list[str]:
-    """Online identity resolution: the CRM record bridges the chat and SMS profiles."""
+    """Online identity resolution: the CRM record bridges the chat and SMS profiles.
+
+    The graph starts empty and untrained, as in an app's first minute: it uses the default
+    contact-data weights until a resolver is fitted on real data.
+    """
     from omnilink.identity import Resolver
 
-    graph = Resolver(region="GB").fit(DEMO_RECORDS).graph()
+    graph = Resolver(region="GB").graph()
     notes = ["Identity graph, one record at a time:"]
     for record in DEMO_RECORDS:
         added = graph.add(record)
