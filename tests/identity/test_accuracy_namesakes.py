@@ -10,7 +10,7 @@ from omnilink.identity._comparators import (
     PhoneComparator,
     PostcodeComparator,
 )
-from omnilink.identity._model import STRONG_DIFFERENT_MAX, FSModel
+from omnilink.identity._model import STRONG_DIFFERENT_MAX, FSModel, estimate_u
 
 
 def test_namesakes_with_different_phones_do_not_link() -> None:
@@ -41,3 +41,19 @@ def test_namesakes_with_different_phones_do_not_link() -> None:
         FSModel(comparators=comps, m=m, u=u, prior=-12.29, threshold=6.63, tf=[None] * 6).weights[4][4]
         == -4.0
     )
+
+
+def test_u_within_one_country() -> None:
+    # Cities repeat within a country, never across: among same-country pairs (what blocking
+    # compares) agreeing on a city is twice as common as among pairs drawn worldwide.
+    comps = [ExactComparator("country"), ExactComparator("city")]
+    country = ["A" if k % 2 else "B" for k in range(400)]
+    city = [f"{country[k]}{k % 4 // 2}" for k in range(400)]
+    cols = [country, city]
+    plain = estimate_u(comps, cols, n_records=400, max_pairs=20_000, seed=1)
+    within = estimate_u(
+        comps, cols, n_records=400, max_pairs=20_000, seed=1, strata=country, stratum_comparator=0
+    )
+    assert abs(plain[1][0] - 0.25) < 0.02
+    assert abs(within[1][0] - 0.5) < 0.02
+    assert abs(within[0][0] - plain[0][0]) < 0.02  # the country's own u stays global

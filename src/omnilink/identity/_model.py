@@ -202,23 +202,54 @@ def estimate_u(
     n_records: int,
     max_pairs: int,
     seed: int,
+    strata: Sequence[Hashable | None] | None = None,
+    stratum_comparator: int | None = None,
 ) -> list[list[float]]:
-    """u probabilities from random record pairs (nearly all non-matches), Laplace-smoothed."""
+    """u probabilities from random record pairs (nearly all non-matches), Laplace-smoothed.
+
+    With ``strata`` (each record's country or region), the u of every comparator except
+    ``stratum_comparator`` (the one comparing the strata themselves, whose u stays global) comes
+    from random pairs *within one stratum*. Blocking puts side by side records that mostly share
+    a country, and among those, agreeing on a name or a nearby postcode is more common than
+    across the whole world; by the chain rule, P(country agrees) times P(the rest agrees | same
+    country) is the u of the whole pattern, where global u for the rest counted the country twice.
+    """
     rng = random.Random(seed)  # noqa: S311 - sampling, not security
     n_levels = [len(c.levels) for c in comparators]
     counts = [[0.0] * n for n in n_levels]
+    groups: list[list[int]] = []
+    if strata is not None:
+        by: dict[Hashable, list[int]] = {}
+        for idx, sv in enumerate(strata):
+            if sv is not None:
+                by.setdefault(sv, []).append(idx)
+        groups = [g for g in by.values() if len(g) >= 2]
     if n_records >= 2:
         total_pairs = n_records * (n_records - 1) // 2
         n_pairs = min(max_pairs, total_pairs)
-        for _ in range(n_pairs):
-            i = rng.randrange(n_records)
-            j = rng.randrange(n_records - 1)
-            if j >= i:
-                j += 1
-            for c, comp in enumerate(comparators):
-                level = comp.safe_compare(columns[c][i], columns[c][j])
-                if level != NULL:
-                    counts[c][level] += 1
+        within = [c for c in range(len(comparators)) if c != stratum_comparator] if groups else []
+        globally = [c for c in range(len(comparators)) if c not in within]
+        if globally:
+            for _ in range(n_pairs):
+                i = rng.randrange(n_records)
+                j = rng.randrange(n_records - 1)
+                if j >= i:
+                    j += 1
+                _count(comparators, columns, counts, globally, i, j)
+        if within:
+            # Uniform over same-stratum pairs: a stratum in proportion to its number of pairs.
+            cum: list[int] = []
+            acc = 0
+            for g in groups:
+                acc += len(g) * (len(g) - 1)
+                cum.append(acc)
+            n_within = min(max_pairs, acc // 2)
+            for g in rng.choices(groups, cum_weights=cum, k=n_within):
+                a = rng.randrange(len(g))
+                b = rng.randrange(len(g) - 1)
+                if b >= a:
+                    b += 1
+                _count(comparators, columns, counts, within, g[a], g[b])
     u: list[list[float]] = []
     for c, row in enumerate(counts):
         total = sum(row)
@@ -230,6 +261,20 @@ def estimate_u(
         du = _default(comparators[c], "default_u")
         u.append([(x + alpha + k * d) / (total + alpha * n + k) for x, d in zip(row, du, strict=True)])
     return u
+
+
+def _count(
+    comparators: Sequence[Comparator],
+    columns: Sequence[Sequence[Any]],
+    counts: list[list[float]],
+    which: Sequence[int],
+    i: int,
+    j: int,
+) -> None:
+    for c in which:
+        level = comparators[c].safe_compare(columns[c][i], columns[c][j])
+        if level != NULL:
+            counts[c][level] += 1
 
 
 def em(

@@ -226,7 +226,17 @@ class Resolver:
         cfg = engine.config
         comps = engine.comparators
         n = len(prep.records)
-        u = estimate_u(comps, prep.columns, n_records=n, max_pairs=cfg.u_pairs, seed=cfg.seed)
+        # u within one country when the records say their country (see estimate_u).
+        region_ci = next((c for c, comp in enumerate(comps) if comp.name == cfg.region_field), None)
+        u = estimate_u(
+            comps,
+            prep.columns,
+            n_records=n,
+            max_pairs=cfg.u_pairs,
+            seed=cfg.seed,
+            strata=None if region_ci is None else prep.columns[region_ci],
+            stratum_comparator=region_ci,
+        )
         m, _u_cand, lam, iters, converged = em(patterns, comps, u_start=u, max_iter=cfg.em_iterations)
         total_pairs = max(n * (n - 1) // 2, 1)
         matches = max(lam * n_pairs, 1.0)
