@@ -57,3 +57,24 @@ def test_u_within_one_country() -> None:
     assert abs(plain[1][0] - 0.25) < 0.02
     assert abs(within[1][0] - 0.5) < 0.02
     assert abs(within[0][0] - plain[0][0]) < 0.02  # the country's own u stays global
+
+
+def test_rebinding_keeps_every_model_setting() -> None:
+    """A rebound model (batch -> graph) keeps non-default guard and floor weights."""
+    import dataclasses
+
+    from omnilink.identity import Resolver
+    from omnilink.identity._resolver import _rebind
+
+    rows = [
+        {"id": str(i), "first_name": f, "last_name": "Smith", "email": f"{f}{i}@example.com"}
+        for i, f in enumerate(["ann", "bob", "cid", "dan", "eve", "fay"])
+    ]
+    resolver = Resolver(id_field="id").fit(rows)
+    graph = resolver.graph()
+    model = dataclasses.replace(graph._model, strong_different_max=-5.0, guarded_max=0.5, weights=[])
+    rebound = _rebind(model, graph._engine)
+    assert rebound.strong_different_max == -5.0
+    assert rebound.guarded_max == 0.5
+    assert rebound.weights == model.weights
+    assert rebound.comparators is graph._engine.comparators

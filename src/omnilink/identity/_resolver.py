@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -635,15 +636,9 @@ class _TfVector:
 
 
 def _rebind(model: FSModel, engine: Engine) -> FSModel:
-    """The model with the engine's comparators (which hold this run's weak-value set)."""
-    return FSModel(
-        comparators=engine.comparators,
-        m=model.m,
-        u=model.u,
-        prior=model.prior,
-        threshold=model.threshold,
-        tf=model.tf,
-        tf_max_boost=model.tf_max_boost,
-        iterations=model.iterations,
-        converged=model.converged,
-    )
+    """The model with the engine's comparators (which hold this run's weak-value set).
+
+    ``dataclasses.replace`` keeps every other setting (guard and floor weights included) and
+    reruns ``__post_init__``, which recomputes the weights for the new comparators.
+    """
+    return dataclasses.replace(model, comparators=engine.comparators, weights=[])
