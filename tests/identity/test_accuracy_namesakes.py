@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from omnilink.identity._comparators import (
     EmailComparator,
     ExactComparator,
@@ -11,6 +13,7 @@ from omnilink.identity._comparators import (
     PostcodeComparator,
 )
 from omnilink.identity._model import STRONG_DIFFERENT_MAX, FSModel, estimate_u
+from omnilink.identity._pairs import intern_values
 
 
 def test_namesakes_with_different_phones_do_not_link() -> None:
@@ -43,16 +46,25 @@ def test_namesakes_with_different_phones_do_not_link() -> None:
     )
 
 
-def test_u_within_one_country() -> None:
+@pytest.mark.parametrize("arrays", [False, True], ids=["python", "numpy"])
+def test_u_within_one_country(arrays: bool) -> None:
     # Cities repeat within a country, never across: among same-country pairs (what blocking
     # compares) agreeing on a city is twice as common as among pairs drawn worldwide.
     comps = [ExactComparator("country"), ExactComparator("city")]
     country = ["A" if k % 2 else "B" for k in range(400)]
     city = [f"{country[k]}{k % 4 // 2}" for k in range(400)]
     cols = [country, city]
-    plain = estimate_u(comps, cols, n_records=400, max_pairs=20_000, seed=1)
+    interned = [intern_values(c)[1:] for c in cols] if arrays else None
+    plain = estimate_u(comps, cols, n_records=400, max_pairs=20_000, seed=1, interned=interned)
     within = estimate_u(
-        comps, cols, n_records=400, max_pairs=20_000, seed=1, strata=country, stratum_comparator=0
+        comps,
+        cols,
+        n_records=400,
+        max_pairs=20_000,
+        seed=1,
+        strata=country,
+        stratum_comparator=0,
+        interned=interned,
     )
     assert abs(plain[1][0] - 0.25) < 0.02
     assert abs(within[1][0] - 0.5) < 0.02

@@ -204,6 +204,7 @@ def estimate_u(
     seed: int,
     strata: Sequence[Hashable | None] | None = None,
     stratum_comparator: int | None = None,
+    interned: Sequence[tuple[Any, list[Any]]] | None = None,
 ) -> list[list[float]]:
     """u probabilities from random record pairs (nearly all non-matches), Laplace-smoothed.
 
@@ -213,8 +214,12 @@ def estimate_u(
     a country, and among those, agreeing on a name or a nearby postcode is more common than
     across the whole world; by the chain rule, P(country agrees) times P(the rest agrees | same
     country) is the u of the whole pattern, where global u for the rest counted the country twice.
+
+    With ``interned`` (the columns' :func:`~omnilink.identity._pairs.intern_values` ids and
+    distinct values) the pairs are drawn as arrays and compared once per distinct value pair
+    (:func:`~omnilink.identity._pairs.pair_patterns`): the same estimate, from another draw of
+    the same size, at a fraction of the cost (per-pair calls were half of FEBRL3's run time).
     """
-    rng = random.Random(seed)  # noqa: S311 - sampling, not security
     n_levels = [len(c.levels) for c in comparators]
     counts = [[0.0] * n for n in n_levels]
     groups: list[list[int]] = []
@@ -225,31 +230,29 @@ def estimate_u(
                 by.setdefault(sv, []).append(idx)
         groups = [g for g in by.values() if len(g) >= 2]
     if n_records >= 2:
-        total_pairs = n_records * (n_records - 1) // 2
-        n_pairs = min(max_pairs, total_pairs)
+        rng = random.Random(seed)  # noqa: S311 - sampling, not security
         within = [c for c in range(len(comparators)) if c != stratum_comparator] if groups else []
         globally = [c for c in range(len(comparators)) if c not in within]
+        draws: list[tuple[list[int], list[tuple[int, int]]]] = []
         if globally:
-            for _ in range(n_pairs):
-                i = rng.randrange(n_records)
-                j = rng.randrange(n_records - 1)
-                if j >= i:
-                    j += 1
-                _count(comparators, columns, counts, globally, i, j)
+            n_draw = min(max_pairs, n_records * (n_records - 1) // 2)
+            draws.append((globally, _random_pairs(rng, range(n_records), n_draw)))
         if within:
             # Uniform over same-stratum pairs: a stratum in proportion to its number of pairs.
-            cum: list[int] = []
-            acc = 0
-            for g in groups:
-                acc += len(g) * (len(g) - 1)
-                cum.append(acc)
-            n_within = min(max_pairs, acc // 2)
-            for g in rng.choices(groups, cum_weights=cum, k=n_within):
-                a = rng.randrange(len(g))
-                b = rng.randrange(len(g) - 1)
-                if b >= a:
-                    b += 1
-                _count(comparators, columns, counts, within, g[a], g[b])
+            weights = [len(g) * (len(g) - 1) for g in groups]
+            n_draw = min(max_pairs, sum(weights) // 2)
+            picked = rng.choices(range(len(groups)), weights=weights, k=n_draw)
+            pairs: list[tuple[int, int]] = []
+            for gi, n_in in sorted(Counter(picked).items()):
+                g = groups[gi]
+                pairs += _random_pairs(rng, g, n_in)
+            draws.append((within, pairs))
+        for which, pairs in draws:
+            if interned is not None and pairs:
+                _count_arrays(comparators, columns, interned, counts, which, pairs)
+            else:
+                for i, j in pairs:
+                    _count(comparators, columns, counts, which, i, j)
     u: list[list[float]] = []
     for c, row in enumerate(counts):
         total = sum(row)
@@ -261,6 +264,41 @@ def estimate_u(
         du = _default(comparators[c], "default_u")
         u.append([(x + alpha + k * d) / (total + alpha * n + k) for x, d in zip(row, du, strict=True)])
     return u
+
+
+def _random_pairs(rng: random.Random, members: Sequence[int], k: int) -> list[tuple[int, int]]:
+    """``k`` uniformly random pairs of two different members (``choices`` draws in bulk)."""
+    n = len(members)
+    firsts = rng.choices(range(n), k=k)
+    seconds = rng.choices(range(n - 1), k=k)  # uniform over the other n - 1 positions
+    return [(members[a], members[b + 1 if b >= a else b]) for a, b in zip(firsts, seconds, strict=True)]
+
+
+def _count_arrays(
+    comparators: Sequence[Comparator],
+    columns: Sequence[Sequence[Any]],
+    interned: Sequence[tuple[Any, list[Any]]],
+    counts: list[list[float]],
+    which: Sequence[int],
+    pairs: list[tuple[int, int]],
+) -> None:
+    """:func:`_count` over many pairs, compared once per distinct value pair (numpy)."""
+    import numpy as np
+
+    from omnilink.identity._pairs import pair_patterns
+
+    ij = np.array(pairs, dtype=np.int32)
+    pats, _of_pair, n = pair_patterns(
+        [comparators[c] for c in which],
+        [columns[c] for c in which],
+        np.ascontiguousarray(ij[:, 0]),
+        np.ascontiguousarray(ij[:, 1]),
+        interned=[interned[c] for c in which],
+    )
+    for pat, k in zip(pats, n.tolist(), strict=True):
+        for c, level in zip(which, pat, strict=True):
+            if level != NULL:
+                counts[c][level] += k
 
 
 def _count(

@@ -237,6 +237,7 @@ class Resolver:
             seed=cfg.seed,
             strata=None if region_ci is None else prep.columns[region_ci],
             stratum_comparator=region_ci,
+            interned=prep.interned,
         )
         m, _u_cand, lam, iters, converged = em(patterns, comps, u_start=u, max_iter=cfg.em_iterations)
         total_pairs = max(n * (n - 1) // 2, 1)
