@@ -20,6 +20,7 @@ Nothing here touches the network: email syntax is checked with email-validator's
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -30,6 +31,7 @@ from urllib.parse import parse_qs, unquote
 
 import email_validator
 import phonenumbers
+from phonenumbers.phonemetadata import PhoneMetadata, PhoneNumberDesc
 
 from omnilink.exceptions import InvalidIdentifierError
 from omnilink.models import Identifier, IdentifierKind
@@ -374,12 +376,116 @@ def _phone(value: object, region: str | None) -> tuple[str, str | None]:
             if key is not None:
                 hit = _phone_cache.get(key)
                 if hit is None:
-                    hit = _slow_phone(value, region)
+                    # A valid number is parsed once, from its digits; anything the fast
+                    # reading does not accept goes the slow way, for its exact error.
+                    hit = _fast_phone(key) or _slow_phone(value, region)
                     if len(_phone_cache) >= _PHONE_CACHE_MAX:
                         _phone_cache.clear()
                     _phone_cache[key] = hit
                 return hit
     return _slow_phone(value, region)
+
+
+def _fast_phone(key: tuple[str, bool, str]) -> tuple[str, str | None] | None:
+    """``(e164, extension)`` for a fast-path key whose number is valid, else None.
+
+    What phonenumbers makes of fast-path text depends on the region, the "+" and the digits
+    alone (see above), so the digits are parsed as they are, without the separators, and
+    checked with :func:`_is_valid_number` (phonenumbers' own rule, precompiled). None means
+    "ask :func:`_slow_phone`", which then raises the usual error.
+    """
+    region, plus, digits = key
+    try:
+        number = phonenumbers.parse("+" + digits if plus else digits, region or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not _is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), number.extension or None
+
+
+# Which of a region's number types phonenumbers tries, in _number_type_helper's order; mobile
+# only when its pattern differs from the fixed-line one (else the fixed-line test decided).
+_TYPE_DESCS: Final = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+)
+
+
+def _metadata(region_id: str, country_code: int) -> PhoneMetadata | None:
+    return PhoneMetadata.metadata_for_region_or_calling_code(country_code, region_id)
+
+
+@functools.lru_cache(maxsize=8192)  # a few hundred regions x at most 17 lengths
+def _type_patterns(region_id: str, country_code: int, length: int) -> tuple[re.Pattern[str], ...] | None:
+    """(general pattern, any-type pattern) for numbers of ``length`` digits in a region, or
+    None when no type can match: phonenumbers' ``_number_type_helper(n) != UNKNOWN``, as two
+    full matches instead of up to eleven. A description applies to a length when it lists it
+    (or lists no lengths) and has a pattern, as in ``_is_number_matching_desc``; the
+    alternation of the applicable type patterns fully matches exactly when one of them does.
+    """
+    md = _metadata(region_id, country_code)
+    if md is None:
+        return None
+
+    def pattern(desc: PhoneNumberDesc | None) -> str | None:
+        if desc is None:
+            return None
+        lengths = desc.possible_length
+        if len(lengths) > 0 and length not in lengths:
+            return None
+        return desc.national_number_pattern or None
+
+    general = pattern(md.general_desc)
+    names = _TYPE_DESCS if md.same_mobile_and_fixed_line_pattern else (*_TYPE_DESCS, "mobile")
+    types = [p for p in (pattern(getattr(md, n)) for n in names) if p is not None]
+    if general is None or not types:
+        return None
+    return re.compile(general), re.compile("|".join(f"(?:{p})" for p in types))
+
+
+def _type_known(nsn: str, region_id: str, country_code: int) -> bool:
+    pats = _type_patterns(region_id, country_code, len(nsn))
+    return pats is not None and pats[0].fullmatch(nsn) is not None and pats[1].fullmatch(nsn) is not None
+
+
+def _is_valid_number(number: phonenumbers.PhoneNumber) -> bool:
+    """``phonenumbers.is_valid_number``, step for step, with the type test precompiled."""
+    cc = number.country_code
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(cc) if cc is not None else None
+    if cc is None or regions is None:
+        return False
+    nsn = phonenumbers.national_significant_number(number)
+    region: str | None = None
+    if len(regions) == 1:
+        region = regions[0]
+    else:  # _region_code_for_number_from_list
+        for r in regions:
+            md = PhoneMetadata.metadata_for_region(r.upper(), None)
+            if md is None:
+                continue
+            if md.leading_digits is not None:
+                if re.match(md.leading_digits, nsn):
+                    region = r
+                    break
+            elif _type_known(nsn, r.upper(), cc):
+                region = r
+                break
+    if region is None:
+        return False
+    # is_valid_number_for_region
+    region = region.upper()
+    md = _metadata(region, cc)
+    if md is None or (region != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY and md.country_code != cc):
+        return False
+    return _type_known(nsn, region, cc)
 
 
 def _slow_phone(value: object, region: str | None) -> tuple[str, str | None]:
