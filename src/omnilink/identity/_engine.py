@@ -7,11 +7,12 @@ guards, comparison and scoring, so they cannot drift apart.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from omnilink.identity._blocking import BlockingRule, default_rules
 from omnilink.identity._cluster import Constraints
@@ -31,6 +32,7 @@ from omnilink.identity._comparators import (
     PhoneComparator,
     PostcodeComparator,
     TextComparator,
+    _nick_tables,
     nickname_equivalent,
 )
 from omnilink.identity._fields import FieldType
@@ -60,7 +62,11 @@ class Config:
     u_pairs: int
     em_iterations: int
     seed: int
-    contradiction_floor: float = -20.0
+    contradiction_floor: float = -7.0
+    """A shared email or phone does not link on its own when the weights against the pair add up
+    below this: two independent disagreements (a different birth date, -5, and a different
+    e-mail, -2.8) say a shared household number, not one person. At -20 (the first default),
+    household partners without a first name on one record linked through their phone."""
 
 
 def names_compatible(a: str | None, b: str | None) -> bool:
@@ -69,7 +75,33 @@ def names_compatible(a: str | None, b: str | None) -> bool:
         return True
     if (len(a) == 1 or len(b) == 1) and a[0] == b[0]:
         return True
-    return nickname_equivalent(a, b) or _jw(a, b) >= 0.88 or _lev(a, b, score_cutoff=1) <= 1
+    return (
+        nickname_equivalent(a, b)
+        or _jw(a, b) >= 0.88
+        or _lev(a, b, score_cutoff=1) <= 1
+        or _typo_of_a_nickname(a, b)
+        or _typo_of_a_nickname(b, a)
+    )
+
+
+def _typo_of_a_nickname(a: str, b: str) -> bool:
+    """``a`` is one typo (an edit or two letters swapped) away from a nickname of ``b``:
+    "ncik" and "riiky" are Nick and Ricky typed in a hurry, so Nicholas and Richard. Four
+    letters or more on both sides: one edit turns too many three-letter names into others
+    (ben is one letter from len, a Leon)."""
+    if len(a) < 4:
+        return False
+    return any(OSA.distance(a, x, score_cutoff=1) <= 1 for x in _nickname_forms(b))
+
+
+@functools.lru_cache(maxsize=4096)
+def _nickname_forms(name: str) -> tuple[str, ...]:
+    """The names :func:`nickname_equivalent` to ``name`` (four letters or more, itself excluded)."""
+    nicks, canon = _nick_tables()
+    pool = set(nicks.get(name, ())) | set(canon.get(name, ()))
+    for c in canon.get(name, ()):
+        pool.update(nicks.get(c, ()))
+    return tuple(sorted(x for x in pool if len(x) >= 4 and x != name and nickname_equivalent(x, name)))
 
 
 def build_comparators(
@@ -111,10 +143,16 @@ def build_comparators(
 class SharedTracker:
     """Finds identifiers used by several different people (household phones, shared inboxes).
 
-    A value becomes *shared* once it has been seen with ``shared_after`` first names that are
-    not compatible with one another; shared values are added to the weak set, so they stop
-    linking on their own and agree at the weaker "exact-guarded" level.
+    A value becomes *shared* once the first names seen with it fall into ``shared_after``
+    groups of names that could be one person (:func:`names_compatible`, taken transitively:
+    a garbled "Michagl" is one person with "Michael", and so with "Mike"); shared values are
+    added to the weak set, so they stop linking on their own and agree at the weaker
+    "exact-guarded" level. Comparing each new name only with one representative per group
+    made a person's own inbox "shared" as soon as a typo and a nickname of one name met.
     """
+
+    MAX_SPELLINGS = 12
+    """Distinct first names kept per value; a value seen with more is shared (a role inbox)."""
 
     def __init__(self, weak: set[str], shared_after: int) -> None:
         self.weak = weak
@@ -132,12 +170,32 @@ class SharedTracker:
             if names is None:
                 self._names[v] = [first]
                 continue
-            if any(names_compatible(first, n) for n in names):
+            if first in names:
                 continue
             names.append(first)
-            if len(names) >= self.shared_after:
+            if len(names) > self.MAX_SPELLINGS or _name_groups(names) >= self.shared_after:
                 self.weak.add(v)
                 del self._names[v]
+
+
+def _name_groups(names: list[str]) -> int:
+    """How many groups the names form when compatible names are one group (transitively)."""
+    parent = list(range(len(names)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    groups = len(names)
+    for i in range(1, len(names)):
+        for j in range(i):
+            ri, rj = find(i), find(j)
+            if ri != rj and names_compatible(names[i], names[j]):
+                parent[ri] = rj
+                groups -= 1
+    return groups
 
 
 _LAST = LastNameComparator()
