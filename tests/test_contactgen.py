@@ -103,6 +103,25 @@ def test_household_phones_and_role_mailboxes(data: dict[str, list[object]]) -> N
     assert all(m.split("@")[0] in roles for m in shared), shared
 
 
+def test_household_partners_have_different_first_names() -> None:
+    # Two people at one phone never carry one first name on every record: independent draws
+    # made that 8 times in 377 households at 20,000 records (seed 1), indistinguishable people.
+    data = generate(20_000, seed=1)
+    owners: dict[str, set[object]] = defaultdict(set)
+    names: dict[object, set[str]] = defaultdict(set)
+    for e, p, c, f in zip(data["entity_id"], data["phone"], data["country"], data["first_name"], strict=True):
+        if isinstance(f, str):
+            names[e].add(f.lower())
+        if isinstance(p, str) and isinstance(c, str):
+            key = _e164(p, c)
+            if key:
+                owners[key].add(e)
+    households = [v for v in owners.values() if len(v) == 2 and all(names[e] for e in v)]
+    assert len(households) > 300
+    same = [v for v in households if len(set().union(*(names[e] for e in v))) == 1]
+    assert same == []
+
+
 def test_phone_formats_and_validity(data: dict[str, list[object]]) -> None:
     phones = [(p, c) for p, c in zip(data["phone"], data["country"], strict=True) if isinstance(p, str)]
     texts = [p for p, _ in phones]
