@@ -96,7 +96,7 @@ def test_a_shared_phone_against_two_disagreements_does_not_link_alone() -> None:
          "phone": "+33610056351", "dob": "2004-07-19"},
         {"id": "w2", "first_name": "Celine", "last_name": "Guerin", "email": "celine.guerin@gmail.com",
          "dob": "2004-07-19"},
-        {"id": "h1", "last_name": "Guerin", "email": "sophie24@orange.fr", "phone": "+33610056351",
+        {"id": "h1", "last_name": "Guerin", "email": "guerin.s24@orange.fr", "phone": "+33610056351",
          "dob": "1972-04-11"},
     ]  # fmt: skip
     result = Resolver(id_field="id", fields=FIELDS, region="FR").resolve(rows)
@@ -106,3 +106,31 @@ def test_a_shared_phone_against_two_disagreements_does_not_link_alone() -> None:
     rows[2] = {**rows[2], "dob": "2004-07-19"}
     result = Resolver(id_field="id", fields=FIELDS, region="FR").resolve(rows)
     assert result.profile_of["h1"] == result.profile_of["w1"]
+
+
+def test_a_record_without_a_first_name_speaks_through_its_inbox() -> None:
+    # Natalie's record has no first name, but her inbox says it: the phone she shares with
+    # William is shared, and her record does not link to his through it.
+    rows = [
+        {"id": "w1", "first_name": "William", "last_name": "Anderson", "phone": "+442079460000"},
+        {
+            "id": "n1",
+            "last_name": "Anderson",
+            "email": "natalie.anderson@outlook.com",
+            "phone": "+442079460000",
+        },
+    ]
+    weak: set[str] = set()
+    tracker = SharedTracker(weak, shared_after=2)
+    for rec in _records(rows):
+        tracker.see(rec)
+    assert weak == {"+442079460000"}
+    result = Resolver(id_field="id", fields=FIELDS, region="GB").resolve(rows)
+    assert result.profile_of["w1"] != result.profile_of["n1"]
+    # An inbox that does not open with a name says nothing: no first name to compare.
+    rows[1] = {**rows[1], "email": "n.anderson@outlook.com"}
+    weak.clear()
+    tracker = SharedTracker(weak, shared_after=2)
+    for rec in _records(rows):
+        tracker.see(rec)
+    assert weak == set()

@@ -160,7 +160,7 @@ class SharedTracker:
         self._names: dict[str, list[str]] = {}
 
     def see(self, rec: NormRecord) -> None:
-        first = rec.first
+        first = first_name_hint(rec)
         if not first:
             return
         for v in (*rec.emails, *rec.phones, *rec.handles):
@@ -176,6 +176,33 @@ class SharedTracker:
             if len(names) > self.MAX_SPELLINGS or _name_groups(names) >= self.shared_after:
                 self.weak.add(v)
                 del self._names[v]
+
+
+def first_name_hint(rec: NormRecord) -> str | None:
+    """The record's first name, or when it has none, a known first name that opens the local
+    part of its e-mail address (natalie.anderson@ -> natalie): a household partner's
+    record without a name otherwise looks compatible with everyone at the shared phone. Only a
+    whole first token counts: a name run into a surname (thomasg@) is too often the surname."""
+    if rec.first:
+        return rec.first
+    for email in rec.emails:
+        hint = _name_in_local_part(email.partition("@")[0])
+        if hint:
+            return hint
+    return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_in_local_part(local: str) -> str | None:
+    token = ""
+    for ch in local:
+        if not ch.isalpha():
+            break
+        token += ch
+    nicks, canon = _nick_tables()
+    if len(token) >= 3 and (token in nicks or token in canon):
+        return token
+    return None
 
 
 def _name_groups(names: list[str]) -> int:
@@ -365,7 +392,7 @@ class Engine:
         """
         if reason.startswith("external_id:"):
             return True
-        if not names_compatible(a.first, b.first):
+        if not names_compatible(first_name_hint(a), first_name_hint(b)):
             return False
         if reason == "phone" and a.last and b.last:
             return _LAST.compare((a.last, a.first), (b.last, b.first)) != _LAST_DIFFERENT
