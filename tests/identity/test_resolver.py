@@ -187,6 +187,30 @@ def test_blocking_keys_survive_a_typo() -> None:
     assert set(record_keys(rules, a)) & set(record_keys(rules, b))
 
 
+def test_blocking_keys_survive_a_nickname_a_missing_name_and_another_platform() -> None:
+    from omnilink.identity._fields import FieldType
+    from omnilink.identity._normalize import NormRecord
+
+    rules = default_rules({"postcode": FieldType.POSTCODE, "city": FieldType.CITY})
+    andrew = NormRecord(0, "a", first="andrew", last="calmore", values={"postcode": "19111"})
+    drew = NormRecord(1, "b", first="drew", last="calmore", values={"postcode": "19111"})
+    adam = NormRecord(2, "c", first="adam", values={"postcode": "33064"})
+    adam_b = NormRecord(3, "d", first="adam", last="bonnet", values={"postcode": "33064"})
+    emily = NormRecord(4, "e", first="millie", last="moore", handles=("x:emilymoore",))
+    emily2 = NormRecord(5, "f", first="emily", last="moore", handles=("instagram:emilymoore",))
+
+    def shared(x: NormRecord, y: NormRecord) -> set[str]:
+        return set(record_keys(rules, x)) & set(record_keys(rules, y))
+
+    assert shared(andrew, drew)
+    assert shared(adam, adam_b)
+    assert shared(emily, emily2)
+    # A city is too big a place for a first name alone.
+    in_city = NormRecord(6, "g", first="andrew", last="smith", values={"city": "philadelphia"})
+    other = NormRecord(7, "h", first="andrew", last="jones", values={"city": "philadelphia"})
+    assert not shared(in_city, other)
+
+
 class _Two(Comparator):
     levels = ("agree", "disagree")
     default_m = (0.5, 0.5)

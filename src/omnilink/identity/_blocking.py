@@ -56,6 +56,10 @@ def _strong_keys(rec: NormRecord) -> Iterable[str]:
         yield "p:" + p
     for h in rec.handles:
         yield "h:" + h
+        # The same name on another platform (x:emilymoore, instagram:emilymoore).
+        bare = h.partition(":")[2]
+        if len(bare) >= 6:
+            yield "hb:" + bare
     for col, v in rec.externals:
         yield f"x:{col}:{v}"
 
@@ -97,7 +101,7 @@ def _columns_of(fields: dict[str, FieldType], *types: FieldType) -> list[str]:
 def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
     """Blocking rules for the columns present."""
     rules = [
-        BlockingRule("strong-identifier", _strong_keys, ("e:", "p:", "h:", "x:")),
+        BlockingRule("strong-identifier", _strong_keys, ("e:", "p:", "h:", "hb:", "x:")),
         BlockingRule("name-phonetic", _name_keys, ("sl:", "mf:", "fl2:", "sw:")),
         BlockingRule("email-local-part", _email_local_keys, ("el:",)),
         BlockingRule("phone-last-7", _phone_tail_keys, ("pt:",)),
@@ -131,10 +135,18 @@ def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
                     if rec.first and rec.last:
                         yield f"pf:{c}:{v}:{rec.first[:3]}{rec.last[:1]}"
                         yield f"pl:{c}:{v}:{rec.last[:3]}{rec.first[:1]}"
-                    elif rec.first or rec.last:
+                    # One whole name and the postcode: a nickname with another initial
+                    # (Drew/Andrew, Hob/Robert) or a record that lacks the other name. Not
+                    # with a city: a city and a first name make blocks of thousands.
+                    if c in postcodes:
+                        if rec.first:
+                            yield f"pj:{c}:{v}:{rec.first}"
+                        if rec.last:
+                            yield f"pk:{c}:{v}:{rec.last}"
+                    elif not (rec.first and rec.last):
                         yield f"pn:{c}:{v}:{rec.first or ''}|{rec.last or ''}"
 
-        rules.append(BlockingRule("place-and-name", place_keys, ("pf:", "pl:", "pn:")))
+        rules.append(BlockingRule("place-and-name", place_keys, ("pf:", "pl:", "pj:", "pk:", "pn:")))
     if exacts:
 
         def code_keys(rec: NormRecord) -> Iterable[str]:
