@@ -211,6 +211,25 @@ def test_blocking_keys_survive_a_nickname_a_missing_name_and_another_platform() 
     assert not shared(in_city, other)
 
 
+def test_em_with_arrays_equals_em_pattern_by_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    from omnilink.identity import _model
+
+    rng = random.Random(5)
+    comps = [_Two(f"c{i}") for i in range(4)]
+    counts: Counter[tuple[int, ...]] = Counter()
+    for _ in range(3000):
+        counts[tuple(rng.choice((-1, 0, 1, 1)) for _ in range(4))] += rng.randint(1, 50)
+    fast = em(counts, comps, u_start=[[0.3, 0.7]] * 4, max_iter=200)
+    monkeypatch.setattr(_model, "_expectation_arrays", lambda items, n_levels: None)
+    slow = em(counts, comps, u_start=[[0.3, 0.7]] * 4, max_iter=200)
+    assert fast[3] == slow[3]  # the same number of iterations
+    assert fast[2] == pytest.approx(slow[2], rel=1e-9)
+    for got, want in zip(fast[0] + fast[1], slow[0] + slow[1], strict=True):
+        assert got == pytest.approx(want, rel=1e-9)
+
+
 class _Two(Comparator):
     levels = ("agree", "disagree")
     default_m = (0.5, 0.5)
