@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein
+from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein, Prefix
 from rapidfuzz.fuzz import token_set_ratio
 
 from omnilink.identity._normalize import NormRecord
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    IntArray = npt.NDArray[Any]
+    BoolArray = npt.NDArray[Any]
+    FloatArray = npt.NDArray[Any]
+    VectorFn = Callable[[IntArray, IntArray], IntArray]
 
 __all__ = [
     "NULL",
@@ -134,6 +142,15 @@ class Comparator:
     def compare(self, a: Any, b: Any) -> int:
         raise NotImplementedError
 
+    def vectorized(self, values: list[Any]) -> VectorFn | None:
+        """A function giving ``compare(values[x], values[y])`` for two arrays of indexes into
+        ``values``, as an ``int8`` array, or None (then pairs are compared one by one).
+
+        Built once per batch over a column's distinct values (needs numpy); the levels are
+        exactly those of ``compare`` (see "Vectorized comparisons" below).
+        """
+        return None
+
     def tf_key(self, value: Any) -> Hashable | None:
         """The value whose frequency adjusts the exact level (None: no adjustment)."""
         return value if isinstance(value, str) else None
@@ -160,6 +177,9 @@ class _Fuzzy(Comparator):
     default_u = (0.01, 0.01, 0.05, 0.93)
     hi = 0.92
     lo = 0.80
+
+    def vectorized(self, values: list[Any]) -> VectorFn | None:
+        return _vec_fuzzy(self, values) if _own_compare(self, _Fuzzy) else None
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -191,6 +211,9 @@ class FirstNameComparator(Comparator):
 
     def display(self, value: Any) -> Any:
         return value[0] if value else None
+
+    def vectorized(self, values: list[Any]) -> VectorFn | None:
+        return _vec_names(self, values, first=True) if _own_compare(self, FirstNameComparator) else None
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -228,6 +251,9 @@ class LastNameComparator(Comparator):
 
     def display(self, value: Any) -> Any:
         return value[0] if value else None
+
+    def vectorized(self, values: list[Any]) -> VectorFn | None:
+        return _vec_names(self, values, first=False) if _own_compare(self, LastNameComparator) else None
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -396,6 +422,9 @@ class EmailComparator(_StrongSet):
     def value(self, rec: NormRecord) -> Any:
         return EmailSet.of(rec.emails, rec.first, rec.last) if rec.emails else None
 
+    def vectorized(self, values: list[Any]) -> VectorFn | None:
+        return _vec_email(self, values) if _own_compare(self, EmailComparator) else None
+
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
@@ -471,6 +500,9 @@ class PhoneComparator(_StrongSet):
     def value(self, rec: NormRecord) -> Any:
         return rec.phones or None
 
+    def vectorized(self, values: list[Any]) -> VectorFn | None:
+        return _vec_phone(self, values) if _own_compare(self, PhoneComparator) else None
+
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
@@ -495,6 +527,9 @@ class HandleComparator(_StrongSet):
 
     def value(self, rec: NormRecord) -> Any:
         return rec.handles or None
+
+    def vectorized(self, values: list[Any]) -> VectorFn | None:
+        return _vec_handle(self, values) if _own_compare(self, HandleComparator) else None
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -542,6 +577,9 @@ class EmailNameComparator(Comparator):
                     return 0
                 best = 1
         return best
+
+    def vectorized(self, values: list[Any]) -> VectorFn | None:
+        return _vec_email_name(self, values) if _own_compare(self, EmailNameComparator) else None
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -595,6 +633,9 @@ class ExactComparator(_Column):
     default_u = (0.25, 0.001, 0.749)
     tf = True
 
+    def vectorized(self, values: list[Any]) -> VectorFn | None:
+        return _vec_edits(self, values, min_len=5) if _own_compare(self, ExactComparator) else None
+
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
@@ -610,6 +651,9 @@ class PostcodeComparator(_Column):
     default_m = (0.85, 0.08, 0.07)
     default_u = (0.001, 0.005, 0.994)
     tf = True
+
+    def vectorized(self, values: list[Any]) -> VectorFn | None:
+        return _vec_edits(self, values, min_len=0) if _own_compare(self, PostcodeComparator) else None
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -648,6 +692,9 @@ class CityComparator(_Column):
     def display(self, value: Any) -> Any:
         return value[0] if value else None
 
+    def vectorized(self, values: list[Any]) -> VectorFn | None:
+        return _vec_city(self, values) if _own_compare(self, CityComparator) else None
+
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
@@ -665,6 +712,9 @@ class DateComparator(_Column):
     levels = ("exact", "day-month-swapped", "one-edit", "year-off-by-one", "different")
     default_m = (0.85, 0.02, 0.08, 0.02, 0.03)
     default_u = (0.0006, 0.00005, 0.002, 0.00005, 0.9973)
+
+    def vectorized(self, values: list[Any]) -> VectorFn | None:
+        return _vec_date(self, values) if _own_compare(self, DateComparator) else None
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -725,3 +775,611 @@ class TextComparator(_Fuzzy, _Column):
 
 
 ComparatorFactory = Callable[[str], Comparator]
+
+
+# --- Vectorized comparisons -------------------------------------------------------------------
+#
+# The batch path (:mod:`omnilink.identity._pairs`) compares millions of pairs. A comparator may
+# offer ``vectorized(values)``: built once per batch over the column's distinct values, it returns
+# a function mapping two arrays of indexes into ``values`` to the levels ``compare`` gives, as an
+# ``int8`` array. ``compare`` stays the specification: a vectorized function settles with array
+# operations only the pairs whose level it can tell for certain (equal interned strings, a
+# Jaro-Winkler score clearly on one side of a threshold, a Hamming distance) and hands every other
+# pair (nicknames, transpositions, near-threshold scores, multi-value sets...) to ``compare``.
+
+_OPEN = -3  # not settled yet
+_SCALAR = -2  # settled by ``compare`` itself
+_NEAR = 1e-9
+"""A Jaro-Winkler score this close to a threshold is recomputed by ``compare``: the batch scorer
+sums in another order than the scalar one and may differ in the last bits."""
+
+
+class _Strings:
+    """Interns strings into one id space: equal strings, equal ids; ``None`` is ``-1``.
+
+    The per-string arrays have one more slot, at the end, so that indexing them with ``-1``
+    (a missing string, in pairs that earlier rules have settled) is harmless.
+    """
+
+    def __init__(self) -> None:
+        self.table: dict[str, int] = {}
+
+    def ids(self, strings: list[str | None]) -> IntArray:
+        import numpy as np
+
+        table = self.table
+        return np.array(
+            [-1 if s is None else table.setdefault(s, len(table)) for s in strings], dtype=np.int64
+        )
+
+    def objects(self) -> Any:
+        """The distinct strings as an object array, indexed by id."""
+        import numpy as np
+
+        out = np.empty(len(self.table) + 1, dtype=object)
+        out[:-1] = list(self.table)
+        out[-1] = ""
+        return out
+
+    def lengths(self) -> IntArray:
+        import numpy as np
+
+        return np.array([len(s) for s in self.table] + [-1], dtype=np.int64)
+
+    def flags(self, test: Callable[[str], bool]) -> BoolArray:
+        import numpy as np
+
+        return np.array([bool(test(s)) for s in self.table] + [False], dtype=bool)
+
+
+def _flags(values: list[Any], test: Callable[[Any], bool]) -> BoolArray:
+    import numpy as np
+
+    return np.array([bool(test(v)) for v in values], dtype=bool)
+
+
+class _Settle:
+    """The levels of a batch of pairs, settled rule by rule in the order ``compare`` tests them.
+
+    ``rule(mask, level)`` gives ``level`` to the pairs of ``mask`` not settled by an earlier rule;
+    pairs left open or given ``_SCALAR`` are compared by ``compare`` at the end (once per
+    distinct pair of values).
+    """
+
+    def __init__(self, comp: Comparator, values: list[Any], xs: IntArray, ys: IntArray) -> None:
+        import numpy as np
+
+        self.comp = comp
+        self.values = values
+        self.xs = xs
+        self.ys = ys
+        self.out = np.full(xs.size, _OPEN, dtype=np.int8)
+        self.open = np.ones(xs.size, dtype=bool)
+
+    def rule(self, mask: BoolArray, level: int) -> None:
+        hit = self.open & mask
+        self.out[hit] = level
+        self.open &= ~hit
+
+    def rest(self, level: int) -> IntArray:
+        """Every pair still open gets ``level``; returns the levels of all pairs."""
+        self.out[self.open] = level
+        self.open[:] = False
+        return self.done()
+
+    def done(self) -> IntArray:
+        import numpy as np
+
+        out = self.out
+        todo = np.flatnonzero(out < NULL)
+        if todo.size:
+            out[todo] = _scalar_levels(self.comp, self.values, self.xs[todo], self.ys[todo])
+        return out
+
+    def jw(
+        self,
+        strings: Any,
+        a: IntArray,
+        b: IntArray,
+        cuts: tuple[float, ...],
+        *,
+        score_cutoff: float | None = None,
+    ) -> FloatArray:
+        """Jaro-Winkler scores of ``strings[a[k]], strings[b[k]]`` for the open pairs, NaN for the
+        others (which compares false). One score per distinct pair of strings.
+
+        Scores within ``_NEAR`` of a cut are recomputed as ``compare`` computes them (with
+        ``score_cutoff`` if it passes one): only those can land on the other side of the cut.
+        """
+        import numpy as np
+        from rapidfuzz.process import cpdist
+
+        out = np.full(a.size, np.nan)
+        idx = np.flatnonzero(self.open)
+        if not idx.size:
+            return out
+        k = max(len(strings), 1)
+        code, inv = np.unique(a[idx] * k + b[idx], return_inverse=True)
+        xs = strings[code // k]
+        ys = strings[code % k]
+        # workers=1: the batch already runs one process per core.
+        scores = cpdist(xs, ys, scorer=_jw, dtype=np.float64, workers=1)
+        near = np.zeros(scores.size, dtype=bool)
+        for cut in cuts:
+            near |= np.abs(scores - cut) <= _NEAR
+        for q in np.flatnonzero(near).tolist():
+            if score_cutoff is None:
+                scores[q] = _jw(xs[q], ys[q])
+            else:
+                scores[q] = _jw(xs[q], ys[q], score_cutoff=score_cutoff)
+        out[idx] = scores[inv.ravel()]
+        return out
+
+    def one_edit(
+        self, strings: Any, lengths: IntArray, a: IntArray, b: IntArray, where: BoolArray, *, insert: bool
+    ) -> BoolArray:
+        """For the open pairs of ``where`` (two different strings ``strings[a[k]], strings[b[k]]``):
+        ``one_digit_apart(x, y)``, or with ``insert`` ``one_digit_apart(x, y) or _lev(x, y,
+        score_cutoff=1) <= 1``. False for the other pairs.
+
+        Equal lengths: one substitution or one adjacent transposition is an optimal string
+        alignment distance of 1 (a Levenshtein distance of 1 is a substitution, included).
+        Lengths one apart: one insertion, a Levenshtein distance of 1. Integer distances: the
+        batch scorer gives exactly the scalar one's.
+        """
+        import numpy as np
+        from rapidfuzz.distance import OSA
+        from rapidfuzz.process import cpdist
+
+        out = np.zeros(a.size, dtype=bool)
+        la = lengths[a]
+        lb = lengths[b]
+        where = self.open & where
+        idx = np.flatnonzero(where & (la == lb))
+        if idx.size:
+            d = cpdist(strings[a[idx]], strings[b[idx]], scorer=OSA.distance, score_cutoff=1, workers=1)
+            out[idx] = d <= 1
+        if insert:
+            idx = np.flatnonzero(where & (np.abs(la - lb) == 1))
+            if idx.size:
+                d = cpdist(strings[a[idx]], strings[b[idx]], scorer=_lev, score_cutoff=1, workers=1)
+                out[idx] = d <= 1
+        return out
+
+    def member(self, codes: IntArray, query: IntArray) -> BoolArray:
+        """Whether each open pair's ``query`` code is in the sorted ``codes`` (false for the others)."""
+        import numpy as np
+
+        out = np.zeros(query.size, dtype=bool)
+        idx = np.flatnonzero(self.open)
+        if idx.size and codes.size:
+            q = query[idx]
+            pos = np.minimum(np.searchsorted(codes, q), codes.size - 1)
+            out[idx] = codes[pos] == q
+        return out
+
+    def scores(self, strings: Any, a: IntArray, b: IntArray, where: BoolArray, scorer: Any) -> IntArray:
+        """``scorer(strings[a[k]], strings[b[k]])`` (an integer score) for the open pairs of
+        ``where``; -1 for the others."""
+        import numpy as np
+        from rapidfuzz.process import cpdist
+
+        out = np.full(a.size, -1, dtype=np.int64)
+        idx = np.flatnonzero(self.open & where)
+        if idx.size:
+            out[idx] = cpdist(strings[a[idx]], strings[b[idx]], scorer=scorer, workers=1)
+        return out
+
+
+def _scalar_levels(comp: Comparator, values: list[Any], xs: IntArray, ys: IntArray) -> IntArray:
+    """``comp.compare(values[x], values[y])`` for each pair, once per distinct pair, as ``int8``."""
+    import numpy as np
+
+    k = max(len(values), 1)
+    code, inv = np.unique(xs.astype(np.int64) * k + ys, return_inverse=True)
+    pairs = [(values[x], values[y]) for x, y in zip((code // k).tolist(), (code % k).tolist(), strict=True)]
+    f = comp.compare
+    try:
+        res = [f(x, y) for x, y in pairs]
+    except Exception:  # a comparator must never stop a run: one at a time, failures are NULL
+        res = [comp.safe_compare(x, y) for x, y in pairs]
+    return np.array(res, dtype=np.int8)[inv.ravel()]
+
+
+def _is_str(v: Any) -> bool:
+    # Exactly str: a subclass could redefine equality, which interning would not see.
+    return type(v) is str
+
+
+def _own_compare(comp: Comparator, cls: type[Comparator]) -> bool:
+    """Whether ``comp`` compares with ``cls.compare`` (a subclass redefining it has no vector path)."""
+    return type(comp).compare is cls.compare
+
+
+def _missing_and_odd(values: list[Any], good: Callable[[Any], bool]) -> tuple[BoolArray, BoolArray]:
+    """Per value: falsy (``compare`` gives NULL), and present but not of the usual shape (left to
+    ``compare``, whatever it makes of it)."""
+    missing = _flags(values, lambda v: not v)
+    odd = _flags(values, lambda v: bool(v) and not good(v))
+    return missing, odd
+
+
+def _start(
+    comp: Comparator, values: list[Any], missing: BoolArray, odd: BoolArray, xs: IntArray, ys: IntArray
+) -> _Settle:
+    st = _Settle(comp, values, xs, ys)
+    st.rule(missing[xs] | missing[ys], NULL)
+    st.rule(odd[xs] | odd[ys], _SCALAR)
+    return st
+
+
+def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
+    """First or last names: values ``(name, other name)``; ``first`` selects the level order."""
+    import numpy as np
+
+    def good(v: Any) -> bool:
+        # An empty name would make _short_form fail: compare settles it.
+        return (
+            type(v) is tuple
+            and len(v) == 2
+            and _is_str(v[0])
+            and v[0] != ""
+            and (v[1] is None or _is_str(v[1]))
+        )
+
+    missing, odd = _missing_and_odd(values, good)
+    strs = _Strings()
+    ok = [bool(v) and good(v) for v in values]
+    key = strs.ids([v[0] if g else None for v, g in zip(values, ok, strict=True)])
+    # The swapped test reads the other name only when it is not empty.
+    other = strs.ids([(v[1] or None) if g else None for v, g in zip(values, ok, strict=True)])
+    names = strs.objects()
+    if first:
+        nick_pairs = _nickname_pairs(strs, key)
+        lengths = strs.lengths()
+        initial = np.array([ord(s[0]) if s else -1 for s in names], dtype=np.int64)
+    else:
+        words = strs.flags(lambda s: " " in s or "-" in s)
+
+    def levels(xs: IntArray, ys: IntArray) -> IntArray:
+        st = _start(comp, values, missing, odd, xs, ys)
+        a = key[xs]
+        b = key[ys]
+        st.rule(a == b, 0)
+        swapped = (other[ys] == a) | (other[xs] == b)  # -1 (no other name) equals no name
+        if first:
+            st.rule(st.member(nick_pairs, a * len(names) + b), 1)
+            # _short_form: the same initial, and the shorter name one letter long, or at least
+            # three and a prefix of the other.
+            short = lengths[a]
+            short = np.minimum(short, lengths[b], out=short)
+            same_initial = initial[a] == initial[b]
+            st.rule(same_initial & (short == 1), 1)
+            prefix = st.scores(names, a, b, same_initial & (short >= 3), Prefix.similarity)
+            st.rule(prefix == short, 1)
+            s = st.jw(names, a, b, (0.92, 0.80))
+            st.rule(s >= 0.92, 2)
+            st.rule(swapped, 3)
+            st.rule(s >= 0.80, 4)
+            return st.rest(5)
+        s = st.jw(names, a, b, (0.92, 0.80))
+        st.rule(s >= 0.92, 1)
+        st.rule(swapped, 2)
+        st.rule(s >= 0.80, 3)
+        st.rule(words[a] | words[b], _SCALAR)  # double-barrelled: compare looks for a shared word
+        return st.rest(4)
+
+    return levels
+
+
+def _nickname_pairs(strs: _Strings, key: IntArray) -> IntArray:
+    """Codes ``a * n + b`` (``n``: the size of ``strs.objects()``), sorted, of the pairs of
+    different names of ``key`` that are ``nickname_equivalent``.
+
+    Every such pair is found from either name: a nickname of it, a name it is a nickname of, or
+    another nickname of such a name.
+    """
+    import numpy as np
+
+    nicks, canon = _nick_tables()
+    n = len(strs.table) + 1
+    names = list(strs.table)
+    id_of = {names[i]: i for i in set(key.tolist()) if i >= 0}
+    codes = []
+    for name, i in id_of.items():
+        near = set(nicks.get(name, ()))
+        for c in canon.get(name, ()):
+            near.add(c)
+            near.update(nicks.get(c, ()))
+        for other in near:
+            j = id_of.get(other)
+            if j is not None and j != i and nickname_equivalent(name, other):
+                codes.append(i * n + j)
+    return np.array(sorted(codes), dtype=np.int64)
+
+
+def _single_str(v: Any) -> bool:
+    return len(v) == 1 and _is_str(v[0])
+
+
+def _vec_email(comp: EmailComparator, values: list[Any]) -> VectorFn:
+    """One address on each side settled with arrays; sets of several go to ``compare``."""
+    import numpy as np
+
+    def good(v: Any) -> bool:
+        if isinstance(v, EmailSet):
+            return _single_str(v) and len(v.locals_) == 1
+        return type(v) is tuple and _single_str(v)
+
+    missing, odd = _missing_and_odd(values, good)
+    weak = comp.weak
+    ok = [bool(v) and good(v) for v in values]
+    addr = [v[0] if g else None for v, g in zip(values, ok, strict=True)]
+    local = [
+        (v.locals_[0] if isinstance(v, EmailSet) else v[0].rpartition("@")[0]) if g else None
+        for v, g in zip(values, ok, strict=True)
+    ]
+    aid = _Strings().ids(addr)
+    is_weak = _flags(addr, lambda x: x is not None and x in weak)
+    lstrs = _Strings()
+    lid = lstrs.ids(local)
+    long = _flags(local, lambda x: x is not None and len(x) >= 4)
+    locals_ = lstrs.objects()
+    # For _name_made: the digits of each local part (an id; -1 when none), the local part folded
+    # (an id) and the forms the record's own name makes (ids, -1 padding: computed for the
+    # values that need them, row -2 meaning not yet).
+    emails = [_as_email_set(v) if g else None for v, g in zip(values, ok, strict=True)]
+    digits = _Strings().ids([(e.digits[0] or None) if e is not None else None for e in emails])
+    fstrs = _Strings()
+    folded = fstrs.ids([e.folded[0] if e is not None else None for e in emails])
+    forms = np.full((len(values), 7), -2, dtype=np.int64)
+    nstrs = _Strings()
+    first = nstrs.ids([(e.name_parts[0] or None) if e is not None else None for e in emails])
+    last = nstrs.ids([(e.name_parts[1] or None) if e is not None else None for e in emails])
+
+    def own_forms(idx: IntArray) -> IntArray:
+        for v in np.unique(idx[forms[idx, 0] == -2]).tolist():
+            e = emails[v]
+            got: Any = fstrs.ids(list(_forms_of(*e.name_parts, "", ""))) if e is not None else []
+            forms[v] = -1
+            forms[v, : len(got)] = got
+        return forms[idx]
+
+    def levels(xs: IntArray, ys: IntArray) -> IntArray:
+        st = _start(comp, values, missing, odd, xs, ys)
+        eq = aid[xs] == aid[ys]
+        st.rule(eq & is_weak[xs], 1)
+        st.rule(eq, 0)
+        st.rule(is_weak[xs] | is_weak[ys], 4)
+        la = lid[xs]
+        lb = lid[ys]
+        # The same (2) or a similar (3) local part, unless both only spell the names: NULL.
+        # _name_made is false when the digits agree. Otherwise it is true when each local part
+        # is among the forms either record's own name makes (the names of both records make
+        # those and more), and false when not if the names of both make no more: that is, when
+        # they share the first or the last name, or a mixed pair (one's first name, the other's
+        # last name) is missing a part. compare settles the rest.
+        agree = (digits[xs] == digits[ys]) & (digits[xs] >= 0)
+        fa, fb, la_, lb_ = first[xs], first[ys], last[xs], last[ys]
+        shared = (fa == fb) | (la_ == lb_)
+        no_more = (shared | (fa < 0) | (lb_ < 0)) & (shared | (fb < 0) | (la_ < 0))
+
+        def both_own(mask: BoolArray) -> BoolArray:
+            out = np.zeros(mask.size, dtype=bool)
+            idx = np.flatnonzero(st.open & mask)
+            if idx.size:
+                fa = own_forms(xs[idx])
+                fb = own_forms(ys[idx])
+                xa = folded[xs[idx]][:, None]
+                xb = folded[ys[idx]][:, None]
+                out[idx] = ((fa == xa) | (fb == xa)).any(axis=1) & ((fa == xb) | (fb == xb)).any(axis=1)
+            return out
+
+        same = (la == lb) & long[xs]
+        st.rule(same & agree, 2)
+        st.rule(both_own(same), NULL)
+        st.rule(same & no_more, 2)
+        st.rule(same, _SCALAR)
+        s = st.jw(locals_, la, lb, (0.88,), score_cutoff=0.88)
+        similar = s >= 0.88
+        st.rule(similar & agree, 3)
+        st.rule(both_own(similar), NULL)
+        st.rule(similar & no_more, 3)
+        st.rule(similar, _SCALAR)
+        return st.rest(4)
+
+    return levels
+
+
+def _vec_phone(comp: PhoneComparator, values: list[Any]) -> VectorFn:
+    """One number on each side settled with arrays; sets of several go to ``compare``."""
+
+    def good(v: Any) -> bool:
+        return type(v) is tuple and _single_str(v)
+
+    missing, odd = _missing_and_odd(values, good)
+    weak = comp.weak
+    ok = [bool(v) and good(v) for v in values]
+    num = [v[0] if g else None for v, g in zip(values, ok, strict=True)]
+    strs = _Strings()
+    pid = strs.ids(num)
+    nums = strs.objects()
+    lengths = strs.lengths()
+    is_weak = _flags(num, lambda x: x is not None and x in weak)
+    last7 = _Strings().ids([x[-7:] if x is not None and len(x) >= 8 else None for x in num])
+
+    def levels(xs: IntArray, ys: IntArray) -> IntArray:
+        st = _start(comp, values, missing, odd, xs, ys)
+        a = pid[xs]
+        b = pid[ys]
+        eq = a == b
+        st.rule(eq & is_weak[xs], 1)
+        st.rule(eq, 0)
+        st.rule(st.one_edit(nums, lengths, a, b, ~eq, insert=False), 2)
+        st.rule((last7[xs] == last7[ys]) & (last7[xs] >= 0), 3)
+        return st.rest(4)
+
+    return levels
+
+
+def _vec_handle(comp: HandleComparator, values: list[Any]) -> VectorFn:
+    def good(v: Any) -> bool:
+        return type(v) is tuple and _single_str(v)
+
+    missing, odd = _missing_and_odd(values, good)
+    weak = comp.weak
+    ok = [bool(v) and good(v) for v in values]
+    h = [v[0] if g else None for v, g in zip(values, ok, strict=True)]
+    hid = _Strings().ids(h)
+    bare = _Strings().ids([None if x is None else (x.partition(":")[2] or x) for x in h])
+    is_weak = _flags(h, lambda x: x is not None and x in weak)
+
+    def levels(xs: IntArray, ys: IntArray) -> IntArray:
+        st = _start(comp, values, missing, odd, xs, ys)
+        eq = hid[xs] == hid[ys]
+        st.rule(eq & is_weak[xs], 1)
+        st.rule(eq, 0)
+        st.rule(bare[xs] == bare[ys], 2)
+        return st.rest(3)
+
+    return levels
+
+
+def _vec_email_name(comp: EmailNameComparator, values: list[Any]) -> VectorFn:
+    """Only pairs where one side has emails and no full name and the other a full name and no
+    email can score: those go to ``compare``, every other pair is NULL."""
+
+    def good(v: Any) -> bool:
+        return type(v) is tuple and len(v) == 3 and type(v[0]) is tuple and _is_str(v[1]) and _is_str(v[2])
+
+    missing, odd = _missing_and_odd(values, good)
+    ok = [bool(v) and good(v) for v in values]
+    has_email = _flags([v[0] if g else () for v, g in zip(values, ok, strict=True)], bool)
+    full = _flags([bool(v[1] and v[2]) if g else False for v, g in zip(values, ok, strict=True)], bool)
+
+    def levels(xs: IntArray, ys: IntArray) -> IntArray:
+        st = _start(comp, values, missing, odd, xs, ys)
+        ea, eb = has_email[xs], has_email[ys]
+        fa, fb = full[xs], full[ys]
+        st.rule((ea & ~eb & fb & ~fa) | (eb & ~ea & fa & ~fb), _SCALAR)
+        return st.rest(NULL)
+
+    return levels
+
+
+def _str_column(values: list[Any]) -> tuple[BoolArray, BoolArray, _Strings, IntArray]:
+    missing, odd = _missing_and_odd(values, _is_str)
+    strs = _Strings()
+    sid = strs.ids([v if v and _is_str(v) else None for v in values])
+    return missing, odd, strs, sid
+
+
+def _vec_edits(comp: Comparator, values: list[Any], *, min_len: int) -> VectorFn:
+    """exact / one_digit_apart or one edit (both at least ``min_len`` long) / different."""
+    missing, odd, strs, sid = _str_column(values)
+    texts = strs.objects()
+    lengths = strs.lengths()
+
+    def levels(xs: IntArray, ys: IntArray) -> IntArray:
+        st = _start(comp, values, missing, odd, xs, ys)
+        a = sid[xs]
+        b = sid[ys]
+        st.rule(a == b, 0)
+        la = lengths[a]
+        lb = lengths[b]
+        long = (la >= min_len) & (lb >= min_len)
+        st.rule(st.one_edit(texts, lengths, a, b, long, insert=True), 1)
+        return st.rest(2)
+
+    return levels
+
+
+def _vec_date(comp: DateComparator, values: list[Any]) -> VectorFn:
+    import numpy as np
+
+    def plain_digits(t: str) -> bool:
+        return t.isdigit() and t.isascii()
+
+    def good(v: Any) -> bool:
+        # Digits other than 0-9 (say "²") can make int() fail: compare settles those.
+        if not _is_str(v):
+            return False
+        return len(v) != 8 or (
+            v[:4].isdigit() == plain_digits(v[:4]) and v[6:].isdigit() == plain_digits(v[6:])
+        )
+
+    missing, odd = _missing_and_odd(values, good)
+    strs = _Strings()
+    dates = [v if v and good(v) else None for v in values]
+    sid = strs.ids(dates)
+    eight = [d if d is not None and len(d) == 8 else None for d in dates]
+    swapped = strs.ids([None if d is None else d[:4] + d[6:8] + d[4:6] for d in eight])
+    texts = strs.objects()
+    lengths = strs.lengths()
+    month_day = _Strings().ids([None if d is None else d[4:] for d in eight])
+    year_month = _Strings().ids([None if d is None else d[:6] for d in eight])
+    year = np.array([int(d[:4]) if d is not None and d[:4].isdigit() else -9 for d in eight], dtype=np.int64)
+    day = np.array([int(d[6:]) if d is not None and d[6:].isdigit() else -9 for d in eight], dtype=np.int64)
+
+    def levels(xs: IntArray, ys: IntArray) -> IntArray:
+        st = _start(comp, values, missing, odd, xs, ys)
+        a = sid[xs]
+        b = sid[ys]
+        st.rule(a == b, 0)
+        st.rule((swapped[xs] == b) & (b >= 0), 1)  # date_swapped: b is a with day and month swapped
+        da = day[xs]
+        db = day[ys]
+        day_apart = (year_month[xs] == year_month[ys]) & (year_month[xs] >= 0) & (da >= 0) & (db >= 0)
+        day_apart &= np.abs(da - db) == 1
+        st.rule(day_apart, 2)
+        st.rule(st.one_edit(texts, lengths, a, b, a != b, insert=True), 2)
+        ya = year[xs]
+        yb = year[ys]
+        year_off = (month_day[xs] == month_day[ys]) & (month_day[xs] >= 0) & (ya >= 0) & (yb >= 0)
+        year_off &= np.abs(ya - yb) <= 1
+        st.rule(year_off, 3)
+        return st.rest(4)
+
+    return levels
+
+
+def _vec_city(comp: CityComparator, values: list[Any]) -> VectorFn:
+    def good(v: Any) -> bool:
+        return type(v) is tuple and len(v) == 2 and _is_str(v[0]) and type(v[1]) is bool
+
+    missing, odd = _missing_and_odd(values, good)
+    ok = [bool(v) and good(v) for v in values]
+    strs = _Strings()
+    cid = strs.ids([v[0] if g else None for v, g in zip(values, ok, strict=True)])
+    cities = strs.objects()
+    postcode = _flags([g and v[1] for v, g in zip(values, ok, strict=True)], bool)
+
+    def levels(xs: IntArray, ys: IntArray) -> IntArray:
+        st = _start(comp, values, missing, odd, xs, ys)
+        st.rule(postcode[xs] & postcode[ys], NULL)
+        a = cid[xs]
+        b = cid[ys]
+        st.rule(a == b, 0)
+        s = st.jw(cities, a, b, (0.90,))
+        st.rule(s >= 0.90, 1)
+        return st.rest(2)
+
+    return levels
+
+
+def _vec_fuzzy(comp: _Fuzzy, values: list[Any]) -> VectorFn:
+    missing, odd, strs, sid = _str_column(values)
+    texts = strs.objects()
+    hi, lo = comp.hi, comp.lo
+
+    def levels(xs: IntArray, ys: IntArray) -> IntArray:
+        st = _start(comp, values, missing, odd, xs, ys)
+        a = sid[xs]
+        b = sid[ys]
+        st.rule(a == b, 0)
+        s = st.jw(texts, a, b, (hi, lo))
+        st.rule(s >= hi, 1)
+        st.rule(s >= lo, 2)
+        return st.rest(3)
+
+    return levels

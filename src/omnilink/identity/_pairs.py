@@ -451,6 +451,10 @@ CHUNK_PAIRS = 1 << 21
 # pair met (a dense ``k * k`` table of levels) across the chunks.
 _DENSE_MAX = 2048
 
+# Whether comparators' vectorized functions (``Comparator.vectorized``) are used: the same levels,
+# settled mostly with array operations instead of one ``compare`` call per distinct value pair.
+VECTORIZED = True
+
 
 def intern_values(values: Iterable[Any]) -> tuple[list[Any], IntArray, list[Any]]:
     """(the values, equal ones now one shared object; an ``int32`` id per value, ``-1`` for None;
@@ -492,8 +496,10 @@ class _Column:
         self.uniq = uniq
         k = len(self.uniq)
         self.k = k
+        self.vector = _vectorized(comp, uniq) if VECTORIZED else None
         self.same = np.full(max(k, 1), -2, dtype=np.int8)  # level of (v, v), computed lazily
-        self.dense = np.full(k * k, -2, dtype=np.int8) if 0 < k <= _DENSE_MAX else None
+        small = 0 < k <= _DENSE_MAX and self.vector is None
+        self.dense = np.full(k * k, -2, dtype=np.int8) if small else None
 
     def levels(self, i_arr: IntArray, j_arr: IntArray) -> IntArray:
         """``comp.compare(column[i], column[j])`` for each pair of the chunk, as ``int8``."""
@@ -505,6 +511,13 @@ class _Column:
         b = self.ids[j_arr]
         out = np.full(a.size, NULL, dtype=np.int8)
         present = (a >= 0) & (b >= 0)
+        if self.vector is not None:
+            try:
+                out[present] = self.vector(a[present], b[present])
+                return out
+            except Exception:  # pragma: no cover - a bug: the pairs one by one are still right
+                logger.exception("vectorized %r failed; comparing pair by pair", self.comp)
+                self.vector = None
         same = present & (a == b)
         if same.any():
             sa = a[same]
@@ -541,6 +554,15 @@ class _Column:
         xs = (codes // k).tolist()
         ys = (codes % k).tolist()
         return _compare_all(self.comp, [(uniq[x], uniq[y]) for x, y in zip(xs, ys, strict=True)])
+
+
+def _vectorized(comp: Comparator, uniq: list[Any]) -> Any:
+    """``comp.vectorized(uniq)``, or None when the comparator has none (or fails to build it)."""
+    try:
+        return comp.vectorized(uniq)
+    except Exception:  # pragma: no cover - a bug: the pairs one by one are still right
+        logger.exception("building the vectorized %r failed; comparing pair by pair", comp)
+        return None
 
 
 def _compare_all(comp: Comparator, pairs: list[tuple[Any, Any]]) -> IntArray:
