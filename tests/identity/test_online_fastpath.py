@@ -160,3 +160,29 @@ def test_edge_phones(text: str, region: str | None, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(identifiers, "_phone_cache", {})
     assert _public(text, region) == _slow(text, region)
     assert _public(text, region) == _slow(text, region)  # from the cache, too
+
+
+# --- the graph's score bound --------------------------------------------------------------------
+
+
+def test_a_comparator_left_out_of_a_mask_says_null() -> None:
+    """The bound skips comparators whose value is missing on either side: they must say NULL."""
+    from omnilink.identity import Resolver
+    from omnilink.identity._comparators import NULL
+
+    from .test_perf_online import _contacts
+
+    rows = _contacts(1500, seed=11)
+    graph = Resolver(id_field="id", region="US", region_field="country").fit(rows).graph()
+    graph.add_many(rows)
+    engine, vals = graph._engine, graph._vals
+    checked = 0
+    for i in range(len(vals) - 1):
+        for j in (i + 1, (i * 7919) % len(vals)):
+            pat = engine.pattern(vals[i], vals[j])
+            missing = ~(vals[i].mask & vals[j].mask)
+            for c, level in enumerate(pat):
+                if missing >> c & 1:
+                    checked += 1
+                    assert level == NULL
+    assert checked
