@@ -318,6 +318,13 @@ def test_exact(values: list[Any]) -> None:
 
 
 @SETTINGS
+@given(_values(st.builds(lambda c: "0123456789abcdefghijklmnopq" + c, _code)))
+def test_postcode_long(values: list[Any]) -> None:
+    """Strings too long for a matrix of code points: the batch edit distances instead."""
+    _check(PostcodeComparator("postcode"), values)
+
+
+@SETTINGS
 @given(_values(st.tuples(_word, st.booleans())))
 def test_city(values: list[Any]) -> None:
     _check(CityComparator("city", "postcode"), values)

@@ -831,6 +831,25 @@ class _Strings:
 
         return np.array([bool(test(s)) for s in self.table] + [False], dtype=bool)
 
+    def chars(self, max_width: int = 24) -> Any:
+        """The strings as a matrix of code points (one row per id, padded with zeros; the
+        narrowest unsigned type that holds them), or None when one is longer than ``max_width``
+        or cannot be encoded."""
+        import numpy as np
+
+        strings = list(self.table)
+        width = max(max((len(s) for s in strings), default=0), 1)
+        if width > max_width:
+            return None
+        try:
+            raw = "".join(s.ljust(width, "\0") for s in strings).encode("utf-32-le", "surrogatepass")
+        except UnicodeError:  # pragma: no cover - the batch scorer handles these instead
+            return None
+        out = np.zeros((len(strings) + 1, width), dtype=np.uint32)
+        out[:-1] = np.frombuffer(raw, dtype=np.uint32).reshape(len(strings), width)
+        top = int(out.max(initial=0))
+        return out.astype(np.uint8 if top < 256 else np.uint16 if top < 65536 else np.uint32)
+
 
 def _flags(values: list[Any], test: Callable[[Any], bool]) -> BoolArray:
     import numpy as np
@@ -916,16 +935,24 @@ class _Settle:
         return out
 
     def one_edit(
-        self, strings: Any, lengths: IntArray, a: IntArray, b: IntArray, where: BoolArray, *, insert: bool
+        self,
+        strings: Any,
+        lengths: IntArray,
+        a: IntArray,
+        b: IntArray,
+        where: BoolArray,
+        *,
+        insert: bool,
+        chars: Any = None,
     ) -> BoolArray:
         """For the open pairs of ``where`` (two different strings ``strings[a[k]], strings[b[k]]``):
         ``one_digit_apart(x, y)``, or with ``insert`` ``one_digit_apart(x, y) or _lev(x, y,
         score_cutoff=1) <= 1``. False for the other pairs.
 
-        Equal lengths: one substitution or one adjacent transposition is an optimal string
-        alignment distance of 1 (a Levenshtein distance of 1 is a substitution, included).
-        Lengths one apart: one insertion, a Levenshtein distance of 1. Integer distances: the
-        batch scorer gives exactly the scalar one's.
+        Equal lengths: one substitution, or two adjacent characters transposed (with ``chars``,
+        :meth:`_Strings.chars`, from the positions that differ; else an optimal string alignment
+        distance of 1). A Levenshtein distance of 1 between equal lengths is a substitution.
+        Lengths one apart: one insertion, a Levenshtein distance of 1. All exact: no scores.
         """
         import numpy as np
         from rapidfuzz.distance import OSA
@@ -936,7 +963,12 @@ class _Settle:
         lb = lengths[b]
         where = self.open & where
         idx = np.flatnonzero(where & (la == lb))
-        if idx.size:
+        if idx.size and chars is not None:
+            step = 1 << 19  # bounded temporaries
+            for s in range(0, idx.size, step):
+                part = idx[s : s + step]
+                out[part] = _one_apart(chars[a[part]], chars[b[part]])
+        elif idx.size:
             d = cpdist(strings[a[idx]], strings[b[idx]], scorer=OSA.distance, score_cutoff=1, workers=1)
             out[idx] = d <= 1
         if insert:
@@ -969,6 +1001,27 @@ class _Settle:
         if idx.size:
             out[idx] = cpdist(strings[a[idx]], strings[b[idx]], scorer=scorer, workers=1)
         return out
+
+
+def _one_apart(ca: Any, cb: Any) -> BoolArray:
+    """:func:`one_digit_apart` of rows of code points of equal-length, different strings (equal
+    padding): one position differs, or two adjacent ones hold each other's character."""
+    import numpy as np
+
+    diff = ca != cb
+    n_diff = diff.sum(axis=1)
+    out: BoolArray = n_diff == 1
+    two = np.flatnonzero(n_diff == 2)
+    if two.size:
+        d = diff[two]
+        first = d.argmax(axis=1)
+        last = d.shape[1] - 1 - d[:, ::-1].argmax(axis=1)
+        rows = np.arange(two.size)
+        x = ca[two]
+        y = cb[two]
+        swap = (x[rows, first] == y[rows, last]) & (x[rows, last] == y[rows, first])
+        out[two] = (last == first + 1) & swap
+    return out
 
 
 def _scalar_levels(comp: Comparator, values: list[Any], xs: IntArray, ys: IntArray) -> IntArray:
@@ -1126,24 +1179,34 @@ def _vec_email(comp: EmailComparator, values: list[Any]) -> VectorFn:
     long = _flags(local, lambda x: x is not None and len(x) >= 4)
     locals_ = lstrs.objects()
     # For _name_made: the digits of each local part (an id; -1 when none), the local part folded
-    # (an id) and the forms the record's own name makes (ids, -1 padding: computed for the
-    # values that need them, row -2 meaning not yet).
+    # (an id), and per distinct name the forms it makes (ids of folded local parts, -1 for the
+    # others; computed for the names that need them, a row of -2 meaning not yet).
     emails = [_as_email_set(v) if g else None for v, g in zip(values, ok, strict=True)]
     digits = _Strings().ids([(e.digits[0] or None) if e is not None else None for e in emails])
     fstrs = _Strings()
     folded = fstrs.ids([e.folded[0] if e is not None else None for e in emails])
-    forms = np.full((len(values), 7), -2, dtype=np.int64)
+    name_of: dict[tuple[str, str], int] = {}
+    name = np.array(
+        [name_of.setdefault(e.name_parts, len(name_of)) if e is not None else -1 for e in emails],
+        dtype=np.int64,
+    )
+    names = list(name_of)
+    del name_of
+    forms = np.full((len(names) + 1, 7), -2, dtype=np.int64)
+    forms[-1] = -1  # no email: no forms
     nstrs = _Strings()
     first = nstrs.ids([(e.name_parts[0] or None) if e is not None else None for e in emails])
     last = nstrs.ids([(e.name_parts[1] or None) if e is not None else None for e in emails])
 
     def own_forms(idx: IntArray) -> IntArray:
-        for v in np.unique(idx[forms[idx, 0] == -2]).tolist():
-            e = emails[v]
-            got: Any = fstrs.ids(list(_forms_of(*e.name_parts, "", ""))) if e is not None else []
-            forms[v] = -1
-            forms[v, : len(got)] = got
-        return forms[idx]
+        n = name[idx]
+        table = fstrs.table
+        for k in np.unique(n[forms[n, 0] == -2]).tolist():
+            row = [table.get(f, -1) for f in _forms_of(*names[k], "", "")]
+            forms[k] = -1
+            forms[k, : len(row)] = row
+        got: IntArray = forms[n]
+        return got
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
         st = _start(comp, values, missing, odd, xs, ys)
@@ -1205,6 +1268,7 @@ def _vec_phone(comp: PhoneComparator, values: list[Any]) -> VectorFn:
     pid = strs.ids(num)
     nums = strs.objects()
     lengths = strs.lengths()
+    chars = strs.chars()
     is_weak = _flags(num, lambda x: x is not None and x in weak)
     last7 = _Strings().ids([x[-7:] if x is not None and len(x) >= 8 else None for x in num])
 
@@ -1215,7 +1279,7 @@ def _vec_phone(comp: PhoneComparator, values: list[Any]) -> VectorFn:
         eq = a == b
         st.rule(eq & is_weak[xs], 1)
         st.rule(eq, 0)
-        st.rule(st.one_edit(nums, lengths, a, b, ~eq, insert=False), 2)
+        st.rule(st.one_edit(nums, lengths, a, b, ~eq, insert=False, chars=chars), 2)
         st.rule((last7[xs] == last7[ys]) & (last7[xs] >= 0), 3)
         return st.rest(4)
 
@@ -1279,6 +1343,7 @@ def _vec_edits(comp: Comparator, values: list[Any], *, min_len: int) -> VectorFn
     missing, odd, strs, sid = _str_column(values)
     texts = strs.objects()
     lengths = strs.lengths()
+    chars = strs.chars()
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
         st = _start(comp, values, missing, odd, xs, ys)
@@ -1288,7 +1353,7 @@ def _vec_edits(comp: Comparator, values: list[Any], *, min_len: int) -> VectorFn
         la = lengths[a]
         lb = lengths[b]
         long = (la >= min_len) & (lb >= min_len)
-        st.rule(st.one_edit(texts, lengths, a, b, long, insert=True), 1)
+        st.rule(st.one_edit(texts, lengths, a, b, long, insert=True, chars=chars), 1)
         return st.rest(2)
 
     return levels
@@ -1316,6 +1381,7 @@ def _vec_date(comp: DateComparator, values: list[Any]) -> VectorFn:
     swapped = strs.ids([None if d is None else d[:4] + d[6:8] + d[4:6] for d in eight])
     texts = strs.objects()
     lengths = strs.lengths()
+    chars = strs.chars()
     month_day = _Strings().ids([None if d is None else d[4:] for d in eight])
     year_month = _Strings().ids([None if d is None else d[:6] for d in eight])
     year = np.array([int(d[:4]) if d is not None and d[:4].isdigit() else -9 for d in eight], dtype=np.int64)
@@ -1332,7 +1398,7 @@ def _vec_date(comp: DateComparator, values: list[Any]) -> VectorFn:
         day_apart = (year_month[xs] == year_month[ys]) & (year_month[xs] >= 0) & (da >= 0) & (db >= 0)
         day_apart &= np.abs(da - db) == 1
         st.rule(day_apart, 2)
-        st.rule(st.one_edit(texts, lengths, a, b, a != b, insert=True), 2)
+        st.rule(st.one_edit(texts, lengths, a, b, a != b, insert=True, chars=chars), 2)
         ya = year[xs]
         yb = year[ys]
         year_off = (month_day[xs] == month_day[ys]) & (month_day[xs] >= 0) & (ya >= 0) & (yb >= 0)

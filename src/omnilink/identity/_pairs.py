@@ -496,10 +496,9 @@ class _Column:
         self.uniq = uniq
         k = len(self.uniq)
         self.k = k
-        self.vector = _vectorized(comp, uniq) if VECTORIZED else None
+        self.vector: Any = _vectorized(comp, uniq) if VECTORIZED else None
         self.same = np.full(max(k, 1), -2, dtype=np.int8)  # level of (v, v), computed lazily
-        small = 0 < k <= _DENSE_MAX and self.vector is None
-        self.dense = np.full(k * k, -2, dtype=np.int8) if small else None
+        self.dense = np.full(k * k, -2, dtype=np.int8) if 0 < k <= _DENSE_MAX else None
 
     def levels(self, i_arr: IntArray, j_arr: IntArray) -> IntArray:
         """``comp.compare(column[i], column[j])`` for each pair of the chunk, as ``int8``."""
@@ -513,7 +512,7 @@ class _Column:
         present = (a >= 0) & (b >= 0)
         if self.vector is not None:
             try:
-                out[present] = self.vector(a[present], b[present])
+                out[present] = self._vector_levels(a[present], b[present])
                 return out
             except Exception:  # pragma: no cover - a bug: the pairs one by one are still right
                 logger.exception("vectorized %r failed; comparing pair by pair", self.comp)
@@ -547,6 +546,25 @@ class _Column:
                 del code
                 out[diff] = self._call_codes(vals)[inv]
         return out
+
+    def _vector_levels(self, a: IntArray, b: IntArray) -> IntArray:
+        """The vectorized levels of value pairs; with few distinct values, through the dense
+        cache (one lookup per pair, the vector function only for value pairs not met before)."""
+        import numpy as np
+
+        dense = self.dense
+        if dense is None:
+            lv: IntArray = self.vector(a, b)
+            return lv
+        k = self.k
+        code = a.astype(np.int64) * k + b
+        lv = dense[code]
+        miss = lv == -2
+        if miss.any():
+            todo = np.unique(code[miss])
+            dense[todo] = self.vector(todo // k, todo % k)
+            lv = dense[code]
+        return lv
 
     def _call_codes(self, codes: IntArray) -> IntArray:
         k = self.k
