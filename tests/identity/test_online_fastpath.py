@@ -186,3 +186,25 @@ def test_a_comparator_left_out_of_a_mask_says_null() -> None:
                     checked += 1
                     assert level == NULL
     assert checked
+
+
+def test_replay_identical_while_the_order_is_relearned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-ordering the comparators often (every few pairs) changes nothing a replay returns."""
+    from typing import Any
+
+    from omnilink.identity import Resolver
+    from omnilink.identity._graph import _ScoreBound
+
+    from .test_perf_online import _contacts, _replay
+
+    rows = _contacts(3000, seed=17)
+    resolver = Resolver(id_field="id", region="US", region_field="country").fit(rows)
+    monkeypatch.setattr(_ScoreBound, "_SAMPLE", 2)
+    monkeypatch.setattr(_ScoreBound, "_RELEARN", 8)
+    relearned = _replay(resolver, rows)
+
+    def full(self: _ScoreBound, va: list[Any], vb: list[Any]) -> tuple[int, ...]:
+        return self._engine.pattern(va, vb)
+
+    monkeypatch.setattr(_ScoreBound, "levels", full)
+    assert relearned == _replay(resolver, rows)
