@@ -230,6 +230,31 @@ def test_em_with_arrays_equals_em_pattern_by_pattern(monkeypatch: pytest.MonkeyP
         assert got == pytest.approx(want, rel=1e-9)
 
 
+def test_m_from_pairs_that_share_another_strong_identifier() -> None:
+    from omnilink.identity._comparators import EmailComparator, PhoneComparator
+    from omnilink.identity._model import MIN_ANCHOR_PAIRS, anchored_m
+
+    comps = [_Two("name"), EmailComparator(set()), PhoneComparator(set())]
+    counts: Counter[tuple[int, ...]] = Counter()
+    # Pairs sharing an email: the name agrees 90% of the time, the phone (when both have one) 80%.
+    counts[(0, 0, 0)] = 720
+    counts[(0, 0, 4)] = 180
+    counts[(1, 0, -1)] = 100
+    # Namesakes from a big name block: the name agrees, nothing else does. They say nothing of m.
+    counts[(0, 4, 4)] = 50_000
+    m = anchored_m(counts, comps, prior_pairs=0.0)
+    assert m is not None
+    assert m[0][0] == pytest.approx(0.9, abs=1e-3)
+    assert m[2][0] == pytest.approx(0.8, abs=1e-3)
+    # The email's own m comes from pairs anchored on the phone (all of which share the email).
+    assert m[1][0] == pytest.approx(1.0, abs=1e-3)
+    # Too few anchored pairs: EM decides.
+    few = Counter({pat: k for pat, k in counts.items() if pat[1] != 0})
+    few[(0, 0, 0)] = MIN_ANCHOR_PAIRS - 1
+    assert anchored_m(few, comps) is None
+    assert anchored_m(counts, [_Two("a"), _Two("b"), _Two("c")]) is None
+
+
 class _Two(Comparator):
     levels = ("agree", "disagree")
     default_m = (0.5, 0.5)

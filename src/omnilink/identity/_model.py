@@ -35,7 +35,7 @@ from omnilink.identity._comparators import (
     PhoneComparator,
 )
 
-__all__ = ["FSModel", "em", "estimate_u"]
+__all__ = ["FSModel", "anchored_m", "em", "estimate_u", "match_share"]
 
 logger = logging.getLogger(__name__)
 
@@ -456,6 +456,49 @@ def _expectation_arrays(items: list[tuple[Pattern, int]], n_levels: list[int]) -
     return expect
 
 
+MIN_ANCHOR_PAIRS = 1000
+"""Candidate pairs that share a strong identifier needed before m is read from them instead of EM."""
+
+
+def anchored_m(
+    patterns: Counter[Pattern], comparators: Sequence[Comparator], *, prior_pairs: float = 10.0
+) -> list[list[float]] | None:
+    """m read from *anchor* pairs: pairs that agree exactly on another strong identifier.
+
+    Two records with one personal email or phone (not a shared one: shared values agree at the
+    weaker "exact-guarded" level) are one person, so how they agree on everything else is m.
+    Each comparator's m comes from the pairs anchored on a strong identifier other than its own
+    (the phone's m from pairs sharing an email or a handle). Returns None when fewer than
+    :data:`MIN_ANCHOR_PAIRS` pairs are anchored (data without emails, phones or handles).
+
+    Why not EM alone: on contact data EM has a second solution, where the "match" class takes
+    the namesakes that large name blocks bring in (same first and last name, every other
+    field different). It lands there or not depending on which pairs blocking produced; at
+    200,000 contacts it did (precision 0.89; 0.99 with the anchored m).
+    """
+    strong = [c for c, comp in enumerate(comparators) if isinstance(comp, _STRONG)]
+    if not strong:
+        return None
+    n_levels = [len(c.levels) for c in comparators]
+    counts = [[0.0] * n for n in n_levels]
+    anchored = 0
+    for pat, k in patterns.items():
+        anchors = [s for s in strong if pat[s] == 0]
+        if not anchors:
+            continue
+        anchored += k
+        for c, level in enumerate(pat):
+            if level != NULL and (c not in anchors or len(anchors) > 1):
+                counts[c][level] += k
+    if anchored < MIN_ANCHOR_PAIRS:
+        return None
+    m0 = [_default(c, "default_m") for c in comparators]
+    return [
+        _normalise([x + prior_pairs * d for x, d in zip(row, m0[c], strict=True)])
+        for c, row in enumerate(counts)
+    ]
+
+
 def _match_share(
     items: list[tuple[Pattern, int]], m: list[list[float]], u: list[list[float]], lam: float
 ) -> float:
@@ -475,6 +518,13 @@ def _match_share(
             return new
         lam = new
     return lam
+
+
+def match_share(
+    patterns: Counter[Pattern], m: list[list[float]], u: list[list[float]], start: float = 0.3
+) -> float:
+    """The share of matches among the candidate pairs, with m and u held fixed."""
+    return _match_share(list(patterns.items()), m, u, start)
 
 
 def _normalise(row: list[float]) -> list[float]:

@@ -18,7 +18,7 @@ from omnilink.identity._comparators import NULL
 from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._fields import FieldType, resolve_field_map
 from omnilink.identity._frames import frame_rows, is_frame
-from omnilink.identity._model import FSModel, em, estimate_u, term_frequencies
+from omnilink.identity._model import FSModel, anchored_m, em, estimate_u, match_share, term_frequencies
 from omnilink.identity._normalize import NormRecord
 from omnilink.identity._pairs import available as _numpy_available
 from omnilink.identity._pairs import default_workers, intern_values, pair_patterns, rule_pair_arrays
@@ -239,7 +239,11 @@ class Resolver:
             stratum_comparator=region_ci,
             interned=prep.interned,
         )
-        m, _u_cand, lam, iters, converged = em(patterns, comps, u_start=u, max_iter=cfg.em_iterations)
+        anchored = anchored_m(patterns, comps)
+        if anchored is not None:
+            m, lam, iters, converged = anchored, match_share(patterns, anchored, u), 0, True
+        else:
+            m, _u_cand, lam, iters, converged = em(patterns, comps, u_start=u, max_iter=cfg.em_iterations)
         total_pairs = max(n * (n - 1) // 2, 1)
         matches = max(lam * n_pairs, 1.0)
         lam_all = min(matches / total_pairs, 0.5)
