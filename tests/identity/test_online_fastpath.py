@@ -7,6 +7,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import phonenumbers
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -188,10 +191,26 @@ def test_a_comparator_left_out_of_a_mask_says_null() -> None:
     assert checked
 
 
+def _full_scan(self: Any, cands: Iterable[int], vals: list[Any], vb: list[Any]) -> list[tuple[int, Any]]:
+    """Every candidate compared in full, nothing pruned: the reference for the score bound."""
+    return [(i, self._engine.pattern(vals[i], vb)) for i in cands]
+
+
+def test_replay_identical_with_and_without_the_score_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from omnilink.identity import Resolver
+    from omnilink.identity._graph import _ScoreBound
+
+    from .test_perf_online import _contacts, _replay
+
+    rows = _contacts(3000, seed=13)
+    resolver = Resolver(id_field="id", region="US", region_field="country").fit(rows)
+    fast = _replay(resolver, rows)
+    monkeypatch.setattr(_ScoreBound, "scan", _full_scan)
+    assert fast == _replay(resolver, rows)
+
+
 def test_replay_identical_while_the_order_is_relearned(monkeypatch: pytest.MonkeyPatch) -> None:
     """Re-ordering the comparators often (every few pairs) changes nothing a replay returns."""
-    from typing import Any
-
     from omnilink.identity import Resolver
     from omnilink.identity._graph import _ScoreBound
 
@@ -202,9 +221,5 @@ def test_replay_identical_while_the_order_is_relearned(monkeypatch: pytest.Monke
     monkeypatch.setattr(_ScoreBound, "_SAMPLE", 2)
     monkeypatch.setattr(_ScoreBound, "_RELEARN", 8)
     relearned = _replay(resolver, rows)
-
-    def full(self: _ScoreBound, va: list[Any], vb: list[Any]) -> tuple[int, ...]:
-        return self._engine.pattern(va, vb)
-
-    monkeypatch.setattr(_ScoreBound, "levels", full)
+    monkeypatch.setattr(_ScoreBound, "scan", _full_scan)
     assert relearned == _replay(resolver, rows)

@@ -117,7 +117,7 @@ class _ScoreBound:
         self._reach = [b - min([0.0, *lv]) for lv, b in zip(upper, best, strict=True)]
         self._drop = [0.0] * len(comps)
         self._seen = [0] * len(comps)
-        self._pairs = 0
+        self._countdown = self._SAMPLE
         self._sampled = 0
         self._order = sorted(range(len(upper)), key=lambda c: -self._reach[c] / self._cost[c])
         self._compare = [c.compare for c in comps]
@@ -194,23 +194,48 @@ class _ScoreBound:
         """
         a = va if type(va) is _Vals else self.prepare(va)
         b = vb if type(vb) is _Vals else self.prepare(vb)
-        self._pairs += 1
-        if self._pairs % self._SAMPLE == 0:
-            return self._levels_sampled(va, vb, a.mask & b.mask, a.d0)
-        bound, steps = self._plan(a.mask & b.mask)
+        found = self.scan((0,), [a], b)
+        return found[0][1] if found else None
+
+    def scan(self, cands: Iterable[int], vals: list[_Vals], vb: _Vals) -> list[tuple[int, tuple[int, ...]]]:
+        """:meth:`levels` of every candidate ``vals[i]`` (the earlier record) with ``vb``: the
+        candidates that may link, with their patterns. One loop for all of a record's candidates,
+        so what a pair costs beyond its comparisons is a few local operations."""
+        found: list[tuple[int, tuple[int, ...]]] = []
         floor = self._floor
-        if bound < floor:
-            return None
-        d0 = a.d0
-        try:
-            for c, compare, delta in steps:
-                level = compare(va[c], vb[c])
-                bound += delta[level] if level else d0[c]
-                if bound < floor:
-                    return None
-        except Exception:  # a failing comparator: the full, safe comparison decides
-            return self._engine.pattern(va, vb)
-        return self._engine.pattern(va, vb)  # may link: compared in full
+        plans = self._plans
+        pattern = self._engine.pattern
+        bmask = vb.mask
+        countdown = self._countdown
+        for i in cands:
+            va = vals[i]
+            countdown -= 1
+            if not countdown:
+                countdown = self._SAMPLE
+                pat = self._levels_sampled(va, vb, va.mask & bmask, va.d0)
+                if pat is not None:
+                    found.append((i, pat))
+                continue
+            mask = va.mask & bmask
+            plan = plans.get(mask)
+            if plan is None:
+                plan = self._plan(mask)
+            bound, steps = plan
+            if bound < floor:
+                continue
+            d0 = va.d0
+            try:
+                for c, compare, delta in steps:
+                    level = compare(va[c], vb[c])
+                    bound += delta[level] if level else d0[c]
+                    if bound < floor:
+                        break
+                else:  # may link: compared in full
+                    found.append((i, pattern(va, vb)))
+            except Exception:  # a failing comparator: the full, safe comparison decides
+                found.append((i, pattern(va, vb)))
+        self._countdown = countdown
+        return found
 
     def _levels_sampled(
         self, va: list[Any], vb: list[Any], mask: int, d0: list[float]
@@ -377,12 +402,9 @@ class IdentityGraph:
         found: list[tuple[int, float, int, str]] = []
         threshold = model.threshold
         all_vals = self._vals
-        levels = self._bound.levels
-        for i in cands:
+        # Only candidates that may reach the threshold come back (see _ScoreBound).
+        for i, pat in self._bound.scan(cands, all_vals, vals):
             vi = all_vals[i]
-            pat = levels(vi, vals)
-            if pat is None:
-                continue  # cannot reach the threshold whatever the remaining comparators say
             w = model.prior + model.pattern_weight(pat)
             if self._tf:
                 w += model.tf_correction(pat, vi)
