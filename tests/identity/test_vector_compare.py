@@ -202,6 +202,10 @@ def test_email_name_forms() -> None:
             ("rsmith2747@b.org", "robert", "smith"),
             ("coolguy@a.com", "finn", "schneider"),
             ("coolguy@b.org", "finn", None),
+            ("@a.com", None, None),  # empty local parts: Jaro-Winkler 1
+            ("@b.org", "finn", None),
+            ("c@a.com", None, None),
+            ("c@b.org", None, None),
         ]
     ]
     _check(EmailComparator(set()), values)

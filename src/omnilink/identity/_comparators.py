@@ -831,6 +831,26 @@ class _Strings:
 
         return np.array([bool(test(s)) for s in self.table] + [False], dtype=bool)
 
+    def char_counts(self) -> IntArray:
+        """How often each string holds each of a-z, 0-9 and any other character (one column
+        for all others), then its length; one row per id: what bounds how many characters two
+        strings can match."""
+        import numpy as np
+
+        strings = list(self.table)
+        joined = "".join(strings)
+        row = np.repeat(np.arange(len(strings)), [len(s) for s in strings])
+        code = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        col = np.full(code.size, 36, dtype=np.int64)
+        letter = (code >= ord("a")) & (code <= ord("z"))
+        col[letter] = code[letter] - ord("a")
+        digit = (code >= ord("0")) & (code <= ord("9"))
+        col[digit] = code[digit] - ord("0") + 26
+        out = np.bincount(row * 37 + col, minlength=(len(strings) + 1) * 37).reshape(len(strings) + 1, 37)
+        out = np.concatenate([out, np.array([len(s) for s in strings] + [0])[:, None]], axis=1)
+        # Narrow rows are cheaper to gather; counts are exact either way.
+        return out.astype(np.uint8 if out.max(initial=0) < 256 else np.int64)
+
     def chars(self, max_width: int = 24) -> Any:
         """The strings as a matrix of code points (one row per id, padded with zeros; the
         narrowest unsigned type that holds them), or None when one is longer than ``max_width``
@@ -903,12 +923,16 @@ class _Settle:
         cuts: tuple[float, ...],
         *,
         score_cutoff: float | None = None,
+        counts: IntArray | None = None,
     ) -> FloatArray:
         """Jaro-Winkler scores of ``strings[a[k]], strings[b[k]]`` for the open pairs, NaN for the
-        others (which compares false). One score per distinct pair of strings.
+        others (which compares false), for comparing with ``cuts``. One score per distinct pair
+        of strings.
 
         Scores within ``_NEAR`` of a cut are recomputed as ``compare`` computes them (with
         ``score_cutoff`` if it passes one): only those can land on the other side of the cut.
+        With ``counts`` (:meth:`_Strings.char_counts`), pairs that surely score below the lowest
+        cut (:func:`_jw_below`) are not scored but given 0.
         """
         import numpy as np
         from rapidfuzz.process import cpdist
@@ -919,18 +943,23 @@ class _Settle:
             return out
         k = max(len(strings), 1)
         code, inv = np.unique(a[idx] * k + b[idx], return_inverse=True)
-        xs = strings[code // k]
-        ys = strings[code % k]
+        x = code // k
+        y = code % k
+        scores = np.zeros(code.size)
+        todo = np.flatnonzero(~_jw_below(counts, x, y, min(cuts))) if counts is not None else slice(None)
+        xs = strings[x[todo]]
+        ys = strings[y[todo]]
         # workers=1: the batch already runs one process per core.
-        scores = cpdist(xs, ys, scorer=_jw, dtype=np.float64, workers=1)
-        near = np.zeros(scores.size, dtype=bool)
+        got = cpdist(xs, ys, scorer=_jw, dtype=np.float64, workers=1)
+        near = np.zeros(got.size, dtype=bool)
         for cut in cuts:
-            near |= np.abs(scores - cut) <= _NEAR
+            near |= np.abs(got - cut) <= _NEAR
         for q in np.flatnonzero(near).tolist():
             if score_cutoff is None:
-                scores[q] = _jw(xs[q], ys[q])
+                got[q] = _jw(xs[q], ys[q])
             else:
-                scores[q] = _jw(xs[q], ys[q], score_cutoff=score_cutoff)
+                got[q] = _jw(xs[q], ys[q], score_cutoff=score_cutoff)
+        scores[todo] = got
         out[idx] = scores[inv.ravel()]
         return out
 
@@ -978,12 +1007,13 @@ class _Settle:
                 out[idx] = d <= 1
         return out
 
-    def member(self, codes: IntArray, query: IntArray) -> BoolArray:
-        """Whether each open pair's ``query`` code is in the sorted ``codes`` (false for the others)."""
+    def member(self, codes: IntArray, query: IntArray, where: BoolArray) -> BoolArray:
+        """Whether the ``query`` code of each open pair of ``where`` is in the sorted ``codes``
+        (false for the others)."""
         import numpy as np
 
         out = np.zeros(query.size, dtype=bool)
-        idx = np.flatnonzero(self.open)
+        idx = np.flatnonzero(self.open & where)
         if idx.size and codes.size:
             q = query[idx]
             pos = np.minimum(np.searchsorted(codes, q), codes.size - 1)
@@ -1001,6 +1031,30 @@ class _Settle:
         if idx.size:
             out[idx] = cpdist(strings[a[idx]], strings[b[idx]], scorer=scorer, workers=1)
         return out
+
+
+def _jw_below(counts: IntArray, a: IntArray, b: IntArray, cut: float) -> BoolArray:
+    """Pairs whose Jaro-Winkler score is surely below ``cut``.
+
+    Jaro is ``(m / |x| + m / |y| + (m - t) / m) / 3`` with ``m`` matching characters, at most
+    ``c``, the characters the two strings share (counted per kind, :meth:`_Strings.char_counts`,
+    whose last column is the length), and the Winkler boost adds at most ``0.4 * (1 - jaro)``:
+    a bound that needs no alignment. A margin keeps rounding on the safe side.
+    """
+    import numpy as np
+
+    out = np.zeros(a.size, dtype=bool)
+    step = 1 << 18  # bounded temporaries
+    for s in range(0, a.size, step):
+        ca = counts[a[s : s + step]]
+        cb = counts[b[s : s + step]]
+        lx = ca[:, -1].astype(np.float64)
+        ly = cb[:, -1].astype(np.float64)
+        c = np.minimum(ca[:, :-1], cb[:, :-1]).sum(axis=1, dtype=np.int64)
+        jaro = (c / np.maximum(lx, 1) + c / np.maximum(ly, 1) + 1.0) / 3.0
+        # Two empty strings score 1.
+        out[s : s + step] = (jaro + 0.4 * (1.0 - jaro) < cut - 1e-6) & ((lx > 0) | (ly > 0))
+    return out
 
 
 def _one_apart(ca: Any, cb: Any) -> BoolArray:
@@ -1049,20 +1103,21 @@ def _own_compare(comp: Comparator, cls: type[Comparator]) -> bool:
     return type(comp).compare is cls.compare
 
 
-def _missing_and_odd(values: list[Any], good: Callable[[Any], bool]) -> tuple[BoolArray, BoolArray]:
-    """Per value: falsy (``compare`` gives NULL), and present but not of the usual shape (left to
-    ``compare``, whatever it makes of it)."""
-    missing = _flags(values, lambda v: not v)
-    odd = _flags(values, lambda v: bool(v) and not good(v))
-    return missing, odd
+def _missing_and_odd(values: list[Any], good: Callable[[Any], bool]) -> tuple[IntArray, BoolArray]:
+    """Per value: 1 when falsy (``compare`` gives NULL), 2 when present but not of the usual
+    shape (left to ``compare``, whatever it makes of it), else 0; and the 0s, as a mask."""
+    import numpy as np
+
+    flag = np.array([(2 if not good(v) else 0) if v else 1 for v in values], dtype=np.int8)
+    return flag, flag == 0
 
 
-def _start(
-    comp: Comparator, values: list[Any], missing: BoolArray, odd: BoolArray, xs: IntArray, ys: IntArray
-) -> _Settle:
+def _start(comp: Comparator, values: list[Any], flag: IntArray, xs: IntArray, ys: IntArray) -> _Settle:
     st = _Settle(comp, values, xs, ys)
-    st.rule(missing[xs] | missing[ys], NULL)
-    st.rule(odd[xs] | odd[ys], _SCALAR)
+    f = flag[xs] | flag[ys]
+    if f.any():
+        st.rule((f & 1).astype(bool), NULL)  # missing on either side first, as compare tests it
+        st.rule(f != 0, _SCALAR)
     return st
 
 
@@ -1080,28 +1135,31 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
             and (v[1] is None or _is_str(v[1]))
         )
 
-    missing, odd = _missing_and_odd(values, good)
+    flag, good_mask = _missing_and_odd(values, good)
     strs = _Strings()
-    ok = [bool(v) and good(v) for v in values]
+    ok = good_mask.tolist()
     key = strs.ids([v[0] if g else None for v, g in zip(values, ok, strict=True)])
     # The swapped test reads the other name only when it is not empty.
     other = strs.ids([(v[1] or None) if g else None for v, g in zip(values, ok, strict=True)])
     names = strs.objects()
     if first:
         nick_pairs = _nickname_pairs(strs, key)
+        n_names = len(names)
+        in_pairs = np.zeros(n_names, dtype=bool)
+        in_pairs[nick_pairs // n_names] = True  # (both orders are listed)
         lengths = strs.lengths()
         initial = np.array([ord(s[0]) if s else -1 for s in names], dtype=np.int64)
     else:
         words = strs.flags(lambda s: " " in s or "-" in s)
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
-        st = _start(comp, values, missing, odd, xs, ys)
+        st = _start(comp, values, flag, xs, ys)
         a = key[xs]
         b = key[ys]
         st.rule(a == b, 0)
         swapped = (other[ys] == a) | (other[xs] == b)  # -1 (no other name) equals no name
         if first:
-            st.rule(st.member(nick_pairs, a * len(names) + b), 1)
+            st.rule(st.member(nick_pairs, a * n_names + b, in_pairs[a] & in_pairs[b]), 1)
             # _short_form: the same initial, and the shorter name one letter long, or at least
             # three and a prefix of the other.
             short = lengths[a]
@@ -1164,9 +1222,9 @@ def _vec_email(comp: EmailComparator, values: list[Any]) -> VectorFn:
             return _single_str(v) and len(v.locals_) == 1
         return type(v) is tuple and _single_str(v)
 
-    missing, odd = _missing_and_odd(values, good)
+    flag, good_mask = _missing_and_odd(values, good)
     weak = comp.weak
-    ok = [bool(v) and good(v) for v in values]
+    ok = good_mask.tolist()
     addr = [v[0] if g else None for v, g in zip(values, ok, strict=True)]
     local = [
         (v.locals_[0] if isinstance(v, EmailSet) else v[0].rpartition("@")[0]) if g else None
@@ -1178,6 +1236,7 @@ def _vec_email(comp: EmailComparator, values: list[Any]) -> VectorFn:
     lid = lstrs.ids(local)
     long = _flags(local, lambda x: x is not None and len(x) >= 4)
     locals_ = lstrs.objects()
+    counts = lstrs.char_counts()
     # For _name_made: the digits of each local part (an id; -1 when none), the local part folded
     # (an id), and per distinct name the forms it makes (ids of folded local parts, -1 for the
     # others; computed for the names that need them, a row of -2 meaning not yet).
@@ -1209,7 +1268,7 @@ def _vec_email(comp: EmailComparator, values: list[Any]) -> VectorFn:
         return got
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
-        st = _start(comp, values, missing, odd, xs, ys)
+        st = _start(comp, values, flag, xs, ys)
         eq = aid[xs] == aid[ys]
         st.rule(eq & is_weak[xs], 1)
         st.rule(eq, 0)
@@ -1243,7 +1302,7 @@ def _vec_email(comp: EmailComparator, values: list[Any]) -> VectorFn:
         st.rule(both_own(same), NULL)
         st.rule(same & no_more, 2)
         st.rule(same, _SCALAR)
-        s = st.jw(locals_, la, lb, (0.88,), score_cutoff=0.88)
+        s = st.jw(locals_, la, lb, (0.88,), score_cutoff=0.88, counts=counts)
         similar = s >= 0.88
         st.rule(similar & agree, 3)
         st.rule(both_own(similar), NULL)
@@ -1260,9 +1319,9 @@ def _vec_phone(comp: PhoneComparator, values: list[Any]) -> VectorFn:
     def good(v: Any) -> bool:
         return type(v) is tuple and _single_str(v)
 
-    missing, odd = _missing_and_odd(values, good)
+    flag, good_mask = _missing_and_odd(values, good)
     weak = comp.weak
-    ok = [bool(v) and good(v) for v in values]
+    ok = good_mask.tolist()
     num = [v[0] if g else None for v, g in zip(values, ok, strict=True)]
     strs = _Strings()
     pid = strs.ids(num)
@@ -1273,7 +1332,7 @@ def _vec_phone(comp: PhoneComparator, values: list[Any]) -> VectorFn:
     last7 = _Strings().ids([x[-7:] if x is not None and len(x) >= 8 else None for x in num])
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
-        st = _start(comp, values, missing, odd, xs, ys)
+        st = _start(comp, values, flag, xs, ys)
         a = pid[xs]
         b = pid[ys]
         eq = a == b
@@ -1290,16 +1349,16 @@ def _vec_handle(comp: HandleComparator, values: list[Any]) -> VectorFn:
     def good(v: Any) -> bool:
         return type(v) is tuple and _single_str(v)
 
-    missing, odd = _missing_and_odd(values, good)
+    flag, good_mask = _missing_and_odd(values, good)
     weak = comp.weak
-    ok = [bool(v) and good(v) for v in values]
+    ok = good_mask.tolist()
     h = [v[0] if g else None for v, g in zip(values, ok, strict=True)]
     hid = _Strings().ids(h)
     bare = _Strings().ids([None if x is None else (x.partition(":")[2] or x) for x in h])
     is_weak = _flags(h, lambda x: x is not None and x in weak)
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
-        st = _start(comp, values, missing, odd, xs, ys)
+        st = _start(comp, values, flag, xs, ys)
         eq = hid[xs] == hid[ys]
         st.rule(eq & is_weak[xs], 1)
         st.rule(eq, 0)
@@ -1316,13 +1375,13 @@ def _vec_email_name(comp: EmailNameComparator, values: list[Any]) -> VectorFn:
     def good(v: Any) -> bool:
         return type(v) is tuple and len(v) == 3 and type(v[0]) is tuple and _is_str(v[1]) and _is_str(v[2])
 
-    missing, odd = _missing_and_odd(values, good)
-    ok = [bool(v) and good(v) for v in values]
+    flag, good_mask = _missing_and_odd(values, good)
+    ok = good_mask.tolist()
     has_email = _flags([v[0] if g else () for v, g in zip(values, ok, strict=True)], bool)
     full = _flags([bool(v[1] and v[2]) if g else False for v, g in zip(values, ok, strict=True)], bool)
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
-        st = _start(comp, values, missing, odd, xs, ys)
+        st = _start(comp, values, flag, xs, ys)
         ea, eb = has_email[xs], has_email[ys]
         fa, fb = full[xs], full[ys]
         st.rule((ea & ~eb & fb & ~fa) | (eb & ~ea & fa & ~fb), _SCALAR)
@@ -1331,22 +1390,22 @@ def _vec_email_name(comp: EmailNameComparator, values: list[Any]) -> VectorFn:
     return levels
 
 
-def _str_column(values: list[Any]) -> tuple[BoolArray, BoolArray, _Strings, IntArray]:
-    missing, odd = _missing_and_odd(values, _is_str)
+def _str_column(values: list[Any]) -> tuple[IntArray, _Strings, IntArray]:
+    flag, good = _missing_and_odd(values, _is_str)
     strs = _Strings()
-    sid = strs.ids([v if v and _is_str(v) else None for v in values])
-    return missing, odd, strs, sid
+    sid = strs.ids([v if g else None for v, g in zip(values, good.tolist(), strict=True)])
+    return flag, strs, sid
 
 
 def _vec_edits(comp: Comparator, values: list[Any], *, min_len: int) -> VectorFn:
     """exact / one_digit_apart or one edit (both at least ``min_len`` long) / different."""
-    missing, odd, strs, sid = _str_column(values)
+    flag, strs, sid = _str_column(values)
     texts = strs.objects()
     lengths = strs.lengths()
     chars = strs.chars()
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
-        st = _start(comp, values, missing, odd, xs, ys)
+        st = _start(comp, values, flag, xs, ys)
         a = sid[xs]
         b = sid[ys]
         st.rule(a == b, 0)
@@ -1373,9 +1432,9 @@ def _vec_date(comp: DateComparator, values: list[Any]) -> VectorFn:
             v[:4].isdigit() == plain_digits(v[:4]) and v[6:].isdigit() == plain_digits(v[6:])
         )
 
-    missing, odd = _missing_and_odd(values, good)
+    flag, good_mask = _missing_and_odd(values, good)
     strs = _Strings()
-    dates = [v if v and good(v) else None for v in values]
+    dates = [v if g else None for v, g in zip(values, good_mask.tolist(), strict=True)]
     sid = strs.ids(dates)
     eight = [d if d is not None and len(d) == 8 else None for d in dates]
     swapped = strs.ids([None if d is None else d[:4] + d[6:8] + d[4:6] for d in eight])
@@ -1388,7 +1447,7 @@ def _vec_date(comp: DateComparator, values: list[Any]) -> VectorFn:
     day = np.array([int(d[6:]) if d is not None and d[6:].isdigit() else -9 for d in eight], dtype=np.int64)
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
-        st = _start(comp, values, missing, odd, xs, ys)
+        st = _start(comp, values, flag, xs, ys)
         a = sid[xs]
         b = sid[ys]
         st.rule(a == b, 0)
@@ -1413,15 +1472,15 @@ def _vec_city(comp: CityComparator, values: list[Any]) -> VectorFn:
     def good(v: Any) -> bool:
         return type(v) is tuple and len(v) == 2 and _is_str(v[0]) and type(v[1]) is bool
 
-    missing, odd = _missing_and_odd(values, good)
-    ok = [bool(v) and good(v) for v in values]
+    flag, good_mask = _missing_and_odd(values, good)
+    ok = good_mask.tolist()
     strs = _Strings()
     cid = strs.ids([v[0] if g else None for v, g in zip(values, ok, strict=True)])
     cities = strs.objects()
     postcode = _flags([g and v[1] for v, g in zip(values, ok, strict=True)], bool)
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
-        st = _start(comp, values, missing, odd, xs, ys)
+        st = _start(comp, values, flag, xs, ys)
         st.rule(postcode[xs] & postcode[ys], NULL)
         a = cid[xs]
         b = cid[ys]
@@ -1434,12 +1493,12 @@ def _vec_city(comp: CityComparator, values: list[Any]) -> VectorFn:
 
 
 def _vec_fuzzy(comp: _Fuzzy, values: list[Any]) -> VectorFn:
-    missing, odd, strs, sid = _str_column(values)
+    flag, strs, sid = _str_column(values)
     texts = strs.objects()
     hi, lo = comp.hi, comp.lo
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
-        st = _start(comp, values, missing, odd, xs, ys)
+        st = _start(comp, values, flag, xs, ys)
         a = sid[xs]
         b = sid[ys]
         st.rule(a == b, 0)
