@@ -323,8 +323,6 @@ class Resolver:
         del rows
         recs = prep.records
         t1 = time.perf_counter()
-        vals = prep.values
-        pattern = engine.pattern
         links_by_j: dict[int, list[tuple[int, float, int, str]]] = {}
         if _numpy_available():
             model, n_pairs, n_patterns, bstats, (t2, t3, t4) = self._fuzzy_links(
@@ -338,26 +336,7 @@ class Resolver:
             del keys
 
         # Deterministic links: to the first compatible earlier record holding the same strong id.
-        n_det = 0
-        if cfg.deterministic:
-            holders: dict[str, list[int]] = {}
-            for j, rec in enumerate(recs):
-                for reason, key in engine.strong_values(rec):
-                    members = holders.get(key)
-                    if members is None:
-                        holders[key] = [j]
-                        continue
-                    for i in members:
-                        if engine.deterministic_ok(reason, recs[i], rec):
-                            pat = pattern(vals[i], vals[j])
-                            if engine.contradicted(model, pat):
-                                continue
-                            w = engine.score(model, pat, vals[i])
-                            links_by_j.setdefault(j, []).append((i, w, 0, reason))
-                            n_det += 1
-                            break
-                    if len(members) < cfg.max_block:
-                        members.append(j)
+        n_det = self._deterministic_links(engine, prep, model, links_by_j) if cfg.deterministic else 0
         t5 = time.perf_counter()
 
         engine.bind(model)  # cluster-level checks use the trained weights (Engine.bind; as the graph)
@@ -418,6 +397,74 @@ class Resolver:
             merges=tuple(MergeEvent(s, a, None) for s, a in merges),
             stats=stats,
         )
+
+    @staticmethod
+    def _deterministic_links(
+        engine: Engine,
+        prep: _Prepared,
+        model: FSModel,
+        links_by_j: dict[int, list[tuple[int, float, int, str]]],
+    ) -> int:
+        """Link each record to the first earlier holder of one of its strong identifiers that
+        passes the name guard and is not contradicted by the rest (:meth:`Engine.contradicted`).
+
+        The guard is checked for every earlier holder first and the patterns of those pairs are
+        then compared all at once (numpy), instead of one Python comparison per pair: the same
+        links, without ~10 comparator calls per link (150,000 links at 200,000 contacts).
+        """
+        recs = prep.records
+        vals = prep.values
+        cfg = engine.config
+        holders: dict[str, list[int]] = {}
+        # One attempt per (record, strong value) that has earlier holders; its candidates, in order.
+        cand_i: list[int] = []
+        cand_j: list[int] = []
+        cand_attempt: list[int] = []
+        reasons: list[str] = []
+        for j, rec in enumerate(recs):
+            for reason, key in engine.strong_values(rec):
+                members = holders.get(key)
+                if members is None:
+                    holders[key] = [j]
+                    continue
+                attempt = len(reasons)
+                reasons.append(reason)
+                for i in members:
+                    if engine.deterministic_ok(reason, recs[i], rec):
+                        cand_i.append(i)
+                        cand_j.append(j)
+                        cand_attempt.append(attempt)
+                if len(members) < cfg.max_block:
+                    members.append(j)
+        if not cand_i:
+            return 0
+        if prep.interned is not None:
+            import numpy as np
+
+            pats, pat_of, _counts = pair_patterns(
+                engine.comparators,
+                prep.columns,
+                np.array(cand_i, dtype=np.int32),
+                np.array(cand_j, dtype=np.int32),
+                interned=prep.interned,
+            )
+            blocked = [engine.contradicted(model, p) for p in pats]
+            pattern_of: list[tuple[int, ...]] = [pats[p] for p in pat_of.tolist()]
+            refused = [blocked[p] for p in pat_of.tolist()]
+        else:  # pragma: no cover - numpy is optional
+            pattern_of = [engine.pattern(vals[i], vals[j]) for i, j in zip(cand_i, cand_j, strict=True)]
+            refused = [engine.contradicted(model, p) for p in pattern_of]
+        n_det = 0
+        linked = -1  # the last attempt that found its link
+        for k, attempt in enumerate(cand_attempt):
+            if attempt == linked or refused[k]:
+                continue
+            i, j = cand_i[k], cand_j[k]
+            w = engine.score(model, pattern_of[k], vals[i])
+            links_by_j.setdefault(j, []).append((i, w, 0, reasons[attempt]))
+            n_det += 1
+            linked = attempt
+        return n_det
 
     def _n_workers(self) -> int:
         return default_workers() if self._workers is None else self._workers
