@@ -935,7 +935,6 @@ class _Settle:
         cut (:func:`_jw_below`) are not scored but given 0.
         """
         import numpy as np
-        from rapidfuzz.process import cpdist
 
         out = np.full(a.size, np.nan)
         idx = np.flatnonzero(self.open)
@@ -947,19 +946,7 @@ class _Settle:
         y = code % k
         scores = np.zeros(code.size)
         todo = np.flatnonzero(~_jw_below(counts, x, y, min(cuts))) if counts is not None else slice(None)
-        xs = strings[x[todo]]
-        ys = strings[y[todo]]
-        # workers=1: the batch already runs one process per core.
-        got = cpdist(xs, ys, scorer=_jw, dtype=np.float64, workers=1)
-        near = np.zeros(got.size, dtype=bool)
-        for cut in cuts:
-            near |= np.abs(got - cut) <= _NEAR
-        for q in np.flatnonzero(near).tolist():
-            if score_cutoff is None:
-                got[q] = _jw(xs[q], ys[q])
-            else:
-                got[q] = _jw(xs[q], ys[q], score_cutoff=score_cutoff)
-        scores[todo] = got
+        scores[todo] = _jw_scores(strings, x[todo], y[todo], cuts, score_cutoff)
         out[idx] = scores[inv.ravel()]
         return out
 
@@ -1007,30 +994,29 @@ class _Settle:
                 out[idx] = d <= 1
         return out
 
-    def member(self, codes: IntArray, query: IntArray, where: BoolArray) -> BoolArray:
-        """Whether the ``query`` code of each open pair of ``where`` is in the sorted ``codes``
-        (false for the others)."""
-        import numpy as np
 
-        out = np.zeros(query.size, dtype=bool)
-        idx = np.flatnonzero(self.open & where)
-        if idx.size and codes.size:
-            q = query[idx]
-            pos = np.minimum(np.searchsorted(codes, q), codes.size - 1)
-            out[idx] = codes[pos] == q
-        return out
+def _jw_scores(
+    strings: Any, x: IntArray, y: IntArray, cuts: tuple[float, ...], score_cutoff: float | None
+) -> FloatArray:
+    """Jaro-Winkler scores of ``strings[x[k]], strings[y[k]]``, exact near the ``cuts``: the batch
+    scorer sums in another order than the scalar one, so scores within ``_NEAR`` of a cut are
+    recomputed as ``compare`` computes them (with ``score_cutoff`` if it passes one)."""
+    import numpy as np
+    from rapidfuzz.process import cpdist
 
-    def scores(self, strings: Any, a: IntArray, b: IntArray, where: BoolArray, scorer: Any) -> IntArray:
-        """``scorer(strings[a[k]], strings[b[k]])`` (an integer score) for the open pairs of
-        ``where``; -1 for the others."""
-        import numpy as np
-        from rapidfuzz.process import cpdist
-
-        out = np.full(a.size, -1, dtype=np.int64)
-        idx = np.flatnonzero(self.open & where)
-        if idx.size:
-            out[idx] = cpdist(strings[a[idx]], strings[b[idx]], scorer=scorer, workers=1)
-        return out
+    xs = strings[x]
+    ys = strings[y]
+    # workers=1: the batch already runs one process per core.
+    got: FloatArray = cpdist(xs, ys, scorer=_jw, dtype=np.float64, workers=1)
+    near = np.zeros(got.size, dtype=bool)
+    for cut in cuts:
+        near |= np.abs(got - cut) <= _NEAR
+    for q in np.flatnonzero(near).tolist():
+        if score_cutoff is None:
+            got[q] = _jw(xs[q], ys[q])
+        else:
+            got[q] = _jw(xs[q], ys[q], score_cutoff=score_cutoff)
+    return got
 
 
 def _jw_below(counts: IntArray, a: IntArray, b: IntArray, cut: float) -> BoolArray:
@@ -1124,6 +1110,7 @@ def _start(comp: Comparator, values: list[Any], flag: IntArray, xs: IntArray, ys
 def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
     """First or last names: values ``(name, other name)``; ``first`` selects the level order."""
     import numpy as np
+    from rapidfuzz.process import cpdist
 
     def good(v: Any) -> bool:
         # An empty name would make _short_form fail: compare settles it.
@@ -1144,41 +1131,71 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
     names = strs.objects()
     if first:
         nick_pairs = _nickname_pairs(strs, key)
-        n_names = len(names)
-        in_pairs = np.zeros(n_names, dtype=bool)
-        in_pairs[nick_pairs // n_names] = True  # (both orders are listed)
+        in_pairs = np.zeros(len(names), dtype=bool)
+        in_pairs[nick_pairs // len(names)] = True  # (both orders are listed)
         lengths = strs.lengths()
         initial = np.array([ord(s[0]) if s else -1 for s in names], dtype=np.int64)
     else:
         words = strs.flags(lambda s: " " in s or "-" in s)
+
+    n_names = len(names)
+
+    def name_levels(x: IntArray, y: IntArray) -> IntArray:
+        """The level of distinct pairs of different names, leaving out the swapped test."""
+        if first:
+            # Nicknames; _short_form: the same initial, and the shorter name one letter long,
+            # or at least three and a prefix of the other.
+            code = x * n_names + y
+            one = np.zeros(x.size, dtype=bool)
+            sel = np.flatnonzero(in_pairs[x] & in_pairs[y])
+            if sel.size and nick_pairs.size:
+                pos = np.minimum(np.searchsorted(nick_pairs, code[sel]), nick_pairs.size - 1)
+                one[sel] = nick_pairs[pos] == code[sel]
+            short = np.minimum(lengths[x], lengths[y])
+            same_initial = initial[x] == initial[y]
+            one |= same_initial & (short == 1)
+            sel = np.flatnonzero(same_initial & (short >= 3) & ~one)
+            if sel.size:
+                prefix = cpdist(names[x[sel]], names[y[sel]], scorer=Prefix.similarity, workers=1)
+                one[sel] = prefix == short[sel]
+            g = np.full(x.size, 5, dtype=np.int8)
+            g[one] = 1
+            rest = np.flatnonzero(~one)
+            s = _jw_scores(names, x[rest], y[rest], (0.92, 0.80), None)
+            g[rest[s >= 0.80]] = 4
+            g[rest[s >= 0.92]] = 2
+            return g
+        s = _jw_scores(names, x, y, (0.92, 0.80), None)
+        g = np.full(x.size, 4, dtype=np.int8)
+        g[s >= 0.80] = 3
+        g[s >= 0.92] = 1
+        # Double-barrelled names below 0.80: compare looks for a shared word.
+        g[(g == 4) & (words[x] | words[y])] = _SCALAR
+        return g
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
         st = _start(comp, values, flag, xs, ys)
         a = key[xs]
         b = key[ys]
         st.rule(a == b, 0)
-        swapped = (other[ys] == a) | (other[xs] == b)  # -1 (no other name) equals no name
-        if first:
-            st.rule(st.member(nick_pairs, a * n_names + b, in_pairs[a] & in_pairs[b]), 1)
-            # _short_form: the same initial, and the shorter name one letter long, or at least
-            # three and a prefix of the other.
-            short = lengths[a]
-            short = np.minimum(short, lengths[b], out=short)
-            same_initial = initial[a] == initial[b]
-            st.rule(same_initial & (short == 1), 1)
-            prefix = st.scores(names, a, b, same_initial & (short >= 3), Prefix.similarity)
-            st.rule(prefix == short, 1)
-            s = st.jw(names, a, b, (0.92, 0.80))
-            st.rule(s >= 0.92, 2)
-            st.rule(swapped, 3)
-            st.rule(s >= 0.80, 4)
-            return st.rest(5)
-        s = st.jw(names, a, b, (0.92, 0.80))
-        st.rule(s >= 0.92, 1)
-        st.rule(swapped, 2)
-        st.rule(s >= 0.80, 3)
-        st.rule(words[a] | words[b], _SCALAR)  # double-barrelled: compare looks for a shared word
-        return st.rest(4)
+        # The other levels depend on the two names only (but for the swapped test): one
+        # computation per distinct pair of names.
+        idx = np.flatnonzero(st.open)
+        if idx.size:
+            pa = a[idx]
+            pb = b[idx]
+            code, inv = np.unique(pa * n_names + pb, return_inverse=True)
+            lv = name_levels(code // n_names, code % n_names)[inv.ravel()]
+            # Swapped with the other name comes before the 0.80 band (first names), before the
+            # 0.80 band and the shared word (last names). -1 (no other name) equals no name.
+            swapped = (other[ys[idx]] == pa) | (other[xs[idx]] == pb)
+            if first:
+                lv[swapped & (lv >= 4)] = 3
+            else:
+                lv[swapped & (lv != 1)] = 2
+            st.out[idx] = lv
+            st.open[idx] = False
+        return st.done()
 
     return levels
 
