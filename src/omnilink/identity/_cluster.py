@@ -103,16 +103,44 @@ class Constraints:
         return not self.exclusive and not self.capped and not self.members
 
 
-class ConstrainedUnionFind:
-    """Union-find whose unions respect :class:`Constraints` (refused unions return False)."""
+_UNSET: Any = object()
 
-    def __init__(self, constraints: Sequence[Constraints | None], caps: Mapping[str, int]) -> None:
-        n = len(constraints)
+
+class ConstrainedUnionFind:
+    """Union-find whose unions respect :class:`Constraints` (refused unions return False).
+
+    ``constraints`` is a list (one per element) or a function of the element's index, called
+    the first time the element takes part in a union: most records of a large run are never
+    linked, and building their constraints was a tenth of a million-record run's clustering.
+    """
+
+    def __init__(
+        self,
+        constraints: Sequence[Constraints | None] | Callable[[int], Constraints | None],
+        caps: Mapping[str, int],
+        *,
+        n: int | None = None,
+    ) -> None:
+        if callable(constraints):
+            if n is None:
+                raise TypeError("n is required when constraints is a function")
+            self._make: Callable[[int], Constraints | None] | None = constraints
+            self.cons: list[Constraints | None] = [_UNSET] * n
+        else:
+            n = len(constraints)
+            self._make = None
+            self.cons = list(constraints)
         self.parent = list(range(n))
         self.size = [1] * n
-        self.cons: list[Constraints | None] = list(constraints)
         self.caps = dict(caps)
         self.refused = 0
+
+    def _cons(self, root: int) -> Constraints | None:
+        c = self.cons[root]
+        if c is _UNSET:
+            assert self._make is not None
+            c = self.cons[root] = self._make(root)
+        return c
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -127,14 +155,14 @@ class ConstrainedUnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        ca, cb = self.cons[ra], self.cons[rb]
+        ca, cb = self._cons(ra), self._cons(rb)
         return ca is None or cb is None or ca.compatible(cb, self.caps)
 
     def union(self, a: int, b: int) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        ca, cb = self.cons[ra], self.cons[rb]
+        ca, cb = self._cons(ra), self._cons(rb)
         if ca is not None and cb is not None and not ca.compatible(cb, self.caps):
             self.refused += 1
             return False

@@ -340,7 +340,7 @@ class Resolver:
         t5 = time.perf_counter()
 
         engine.bind(model)  # cluster-level checks use the trained weights (Engine.bind; as the graph)
-        uf = ConstrainedUnionFind([engine.constraints(r) for r in recs], engine.caps)
+        uf = ConstrainedUnionFind(lambda k: engine.constraints(recs[k]), engine.caps, n=len(recs))
         links: list[Link] = []
         for j in sorted(links_by_j):
             cand = links_by_j[j]
