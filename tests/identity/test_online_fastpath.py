@@ -223,3 +223,61 @@ def test_replay_identical_while_the_order_is_relearned(monkeypatch: pytest.Monke
     relearned = _replay(resolver, rows)
     monkeypatch.setattr(_ScoreBound, "scan", _full_scan)
     assert relearned == _replay(resolver, rows)
+
+
+# --- normalize's inline fast path -----------------------------------------------------------------
+
+
+class _Text(str):
+    """A str that is not exactly ``str``: normalize reads it the general way (``_as_text``)."""
+
+
+def _general(value: Any) -> Any:
+    if isinstance(value, str):
+        return _Text(value)
+    if isinstance(value, list):
+        return [_general(v) for v in value]
+    return value
+
+
+_CELL = st.one_of(
+    st.none(),
+    st.text(alphabet=" \t\x00abcXYZ@.+-019()áß", max_size=12),
+    st.sampled_from(
+        ["  ann  ", "\x00", " \x00 ", "+1 415 555 2671", "a@b.com", "1990-01-02", "x" * 40, "n/a"]
+    ),
+    st.integers(-5, 10**12),
+    st.lists(st.sampled_from(["a@b.com", " c@d.org ", "", "n/a", "\x00"]), max_size=3),
+    st.binary(max_size=4),
+)
+_COLUMNS = ("first_name", "last_name", "email", "phone", "dob", "city", "country")
+
+
+@MANY
+@given(st.fixed_dictionaries(dict.fromkeys(_COLUMNS, _CELL)))
+def test_normalize_reads_plain_str_as_the_general_path_does(row: dict[str, Any]) -> None:
+    from omnilink.identity._fields import FieldType
+    from omnilink.identity._normalize import Normalizer
+
+    fields = {
+        "first_name": FieldType.FIRST_NAME,
+        "last_name": FieldType.LAST_NAME,
+        "email": FieldType.EMAIL,
+        "phone": FieldType.PHONE,
+        "dob": FieldType.DATE,
+        "city": FieldType.CITY,
+    }
+    kwargs: dict[str, Any] = {
+        "id_field": "id",
+        "fields": fields,
+        "region": "US",
+        "region_field": "country",
+        "max_field_length": 30,
+    }
+    fast, general = Normalizer(**kwargs), Normalizer(**kwargs)
+    for _ in range(2):  # the second time from the cache
+        assert fast.normalize({"id": "1", **row}) == general.normalize(
+            {"id": "1", **{c: _general(v) for c, v in row.items()}}
+        )
+    assert fast.rejects == general.rejects
+    assert fast.weak == general.weak

@@ -269,6 +269,9 @@ _DIGIT_RUNS = tuple("0123456789"[k : k + 7] for k in range(4)) + tuple(
 )
 
 
+_MISS: Any = object()  # a cache miss (None is a cached value: "nothing usable")
+
+
 def _is_placeholder_phone(e164: str) -> bool:
     digits = e164.lstrip("+")
     national = digits[-10:] if len(digits) >= 10 else digits
@@ -494,16 +497,39 @@ class Normalizer:
         lasts: list[str] = []
         addresses: list[str] = []
         any_value = False
+        cache = self._cache
+        max_length = self.max_field_length
         for column, ftype in self.fields.items():
             raw = mapping.get(column)
             if raw is None:
                 continue
-            items = raw if isinstance(raw, list | tuple | set | frozenset) else (raw,)
+            if type(raw) is str:
+                items: Iterable[Any] = (raw,)
+            else:
+                items = raw if isinstance(raw, list | tuple | set | frozenset) else (raw,)
             for item in items:
-                text = self._as_text(rid, index, column, item)
-                if text is None:
-                    continue
-                canon = self._canon(ftype, text, column, region)
+                if type(item) is str and len(item) <= max_length:
+                    # What _as_text does with a str of allowed length, without the call: most
+                    # values are one, and this loop runs for every value of every row.
+                    text = item.strip()
+                    if "\x00" in text:
+                        text = text.replace("\x00", "")
+                    if not text:
+                        continue
+                else:
+                    as_text = self._as_text(rid, index, column, item)
+                    if as_text is None:
+                        continue
+                    text = as_text
+                # The cache lookup of _canon, inline; a miss goes through _canon.
+                key = (
+                    (ftype, text)
+                    if ftype is not FieldType.PHONE or region is None
+                    else (ftype, f"{region}\x00{text}")
+                )
+                canon = cache.get(key, _MISS)
+                if canon is _MISS:
+                    canon = self._canon(ftype, text, column, region)
                 if isinstance(canon, InvalidIdentifierError):
                     self.rejects.append(Reject(rid, index, column, item, canon.reason or str(canon)))
                     any_value = True
