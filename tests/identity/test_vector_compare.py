@@ -389,3 +389,20 @@ def test_pair_patterns_same_with_and_without_vectors(
     assert pats == pats0
     assert of_pair.tolist() == of_pair0.tolist()
     assert counts.tolist() == counts0.tolist()
+
+
+def test_pair_patterns_even_chunks_for_two_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes share an even number of equal chunks: the same result as one process."""
+    monkeypatch.setattr(_pairs, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(_pairs, "CHUNK_PAIRS", 3001)  # an odd number of chunks before rounding
+    rows = _contacts(2000, seed=5)
+    resolver = Resolver(id_field="id", region="US", region_field="country")
+    engine = Engine(resolver._config(rows))
+    prep = _Prepared(engine, rows)
+    keys = [record_keys(engine.rules, r) for r in prep.records]
+    i_arr, j_arr, _ = _pairs.candidate_pair_arrays(keys, max_block=100)
+    one = _pairs.pair_patterns(engine.comparators, prep.columns, i_arr, j_arr, workers=1)
+    two = _pairs.pair_patterns(engine.comparators, prep.columns, i_arr, j_arr, workers=2)
+    assert one[0] == two[0]
+    assert one[1].tolist() == two[1].tolist()
+    assert one[2].tolist() == two[2].tolist()

@@ -783,15 +783,17 @@ ComparatorFactory = Callable[[str], Comparator]
 # offer ``vectorized(values)``: built once per batch over the column's distinct values, it returns
 # a function mapping two arrays of indexes into ``values`` to the levels ``compare`` gives, as an
 # ``int8`` array. ``compare`` stays the specification: a vectorized function settles with array
-# operations only the pairs whose level it can tell for certain (equal interned strings, a
-# Jaro-Winkler score clearly on one side of a threshold, a Hamming distance) and hands every other
-# pair (nicknames, transpositions, near-threshold scores, multi-value sets...) to ``compare``.
+# operations the pairs whose level it can tell for certain (equal interned strings, Jaro-Winkler
+# scores from the batch scorer, exact near a threshold; edit distances; nickname pairs listed
+# per column) and hands the others (sets of several values, values of an unusual shape, emails
+# whose local parts may only spell the names, double-barrelled surnames) to ``compare`` itself.
+# tests/identity/test_vector_compare.py holds each of them to ``compare``.
 
 _OPEN = -3  # not settled yet
 _SCALAR = -2  # settled by ``compare`` itself
 _NEAR = 1e-9
-"""A Jaro-Winkler score this close to a threshold is recomputed by ``compare``: the batch scorer
-sums in another order than the scalar one and may differ in the last bits."""
+"""A Jaro-Winkler score this close to a threshold is recomputed as ``compare`` computes it: the
+batch scorer may sum in another order, and a ``score_cutoff`` changes the scalar result."""
 
 
 class _Strings:

@@ -628,6 +628,12 @@ def pair_patterns(
     if interned is None:
         interned = [intern_values(columns[k])[1:] for k in range(n_comp)]
     cols = [_Column(c, *interned[k]) for k, c in enumerate(comparators)]
+    if chunk is None and workers >= 2 and n_pairs >= PARALLEL_MIN_PAIRS:
+        # An even number of chunks of one size: the two processes get equal shares (a batch
+        # under CHUNK_PAIRS pairs is two chunks, not one process's work).
+        n_chunks = -(-n_pairs // size)
+        n_chunks += n_chunks % 2
+        size = -(-n_pairs // n_chunks)
     starts = list(range(0, n_pairs, size))
     use_fork = workers >= 2 and n_comp >= 1 and n_pairs >= PARALLEL_MIN_PAIRS and len(starts) >= 2
     itemsize = np.dtype(code_type).itemsize
