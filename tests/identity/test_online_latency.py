@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omnilink.identity import Resolver
 from omnilink.identity._comparators import one_digit_apart
-from omnilink.identity._graph import _ScoreBound
 
-from .test_perf_online import _contacts, _replay
-
-
-def test_replay_identical_with_and_without_the_levels_shortcut(monkeypatch: pytest.MonkeyPatch) -> None:
-    rows = _contacts(3000, seed=13)
-    resolver = Resolver(id_field="id", region="US", region_field="country").fit(rows)
-    fast = _replay(resolver, rows)
-
-    def full(self: _ScoreBound, va: list[Any], vb: list[Any]) -> tuple[int, ...]:
-        return self._engine.pattern(va, vb)  # every pair compared in full, nothing pruned
-
-    monkeypatch.setattr(_ScoreBound, "levels", full)
-    assert fast == _replay(resolver, rows)
+from .test_perf_online import _contacts
 
 
 def test_levels_are_the_engine_pattern_when_not_pruned() -> None:
