@@ -97,6 +97,11 @@ class Resolver:
     customer numbers are two people, whatever else agrees). ``threshold`` is the match
     probability at or above which a scored pair links.
 
+    ``max_block`` is how many records of one block (records sharing a blocking key) are paired
+    with each other, the first ones in input order. 25 keeps most of what 100 finds: on 1,000,000
+    synthetic contacts it makes 25 million candidate pairs instead of 89 million for a cluster
+    F1 of 0.969 instead of 0.970 (at 50,000, 0.982 either way; FEBRL unchanged).
+
     ``resolve`` trains the match weights on the records it is given unless :meth:`fit` was
     called first; after ``fit`` the weights are frozen and shared with :meth:`graph`.
     """
@@ -110,7 +115,7 @@ class Resolver:
         region_field: str | None = None,
         exclusive: Sequence[str] = (),
         threshold: float = 0.99,
-        max_block: int = 100,
+        max_block: int = 25,
         max_field_length: int = 10_000,
         shared_after: int = 2,
         max_per_profile: int = 10,
