@@ -1332,22 +1332,28 @@ def _vec_email(comp: EmailComparator, values: list[Any]) -> VectorFn:
     return levels
 
 
-def _vec_phone(comp: PhoneComparator, values: list[Any]) -> VectorFn:
-    """One number on each side settled with arrays; sets of several go to ``compare``."""
+def _single_values(comp: _StrongSet, values: list[Any]) -> tuple[IntArray, list[str | None], BoolArray]:
+    """For a set comparator: (missing/odd flags, each value's one element or None when it holds
+    none or several, whether that element is weak)."""
 
     def good(v: Any) -> bool:
         return type(v) is tuple and _single_str(v)
 
     flag, good_mask = _missing_and_odd(values, good)
     weak = comp.weak
-    ok = good_mask.tolist()
-    num = [v[0] if g else None for v, g in zip(values, ok, strict=True)]
+    firsts = [v[0] if g else None for v, g in zip(values, good_mask.tolist(), strict=True)]
+    return flag, firsts, _flags(firsts, lambda x: x is not None and x in weak)
+
+
+def _vec_phone(comp: PhoneComparator, values: list[Any]) -> VectorFn:
+    """One number on each side settled with arrays; sets of several go to ``compare``."""
+
+    flag, num, is_weak = _single_values(comp, values)
     strs = _Strings()
     pid = strs.ids(num)
     nums = strs.objects()
     lengths = strs.lengths()
     chars = strs.chars()
-    is_weak = _flags(num, lambda x: x is not None and x in weak)
     last7 = _Strings().ids([x[-7:] if x is not None and len(x) >= 8 else None for x in num])
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
@@ -1365,16 +1371,9 @@ def _vec_phone(comp: PhoneComparator, values: list[Any]) -> VectorFn:
 
 
 def _vec_handle(comp: HandleComparator, values: list[Any]) -> VectorFn:
-    def good(v: Any) -> bool:
-        return type(v) is tuple and _single_str(v)
-
-    flag, good_mask = _missing_and_odd(values, good)
-    weak = comp.weak
-    ok = good_mask.tolist()
-    h = [v[0] if g else None for v, g in zip(values, ok, strict=True)]
+    flag, h, is_weak = _single_values(comp, values)
     hid = _Strings().ids(h)
     bare = _Strings().ids([None if x is None else (x.partition(":")[2] or x) for x in h])
-    is_weak = _flags(h, lambda x: x is not None and x in weak)
 
     def levels(xs: IntArray, ys: IntArray) -> IntArray:
         st = _start(comp, values, flag, xs, ys)
