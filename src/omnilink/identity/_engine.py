@@ -70,7 +70,8 @@ class Config:
 
 
 def names_compatible(a: str | None, b: str | None) -> bool:
-    """First names that could belong to one person: missing, equal, nickname, initial or a typo away."""
+    """First names that could belong to one person: missing, equal, nickname, initial, a typo away,
+    or a typo away from a nickname (ncik ~ nicholas)."""
     if not a or not b or a == b:
         return True
     if (len(a) == 1 or len(b) == 1) and a[0] == b[0]:
