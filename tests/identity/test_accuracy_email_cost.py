@@ -129,3 +129,16 @@ def test_email_levels_equal_the_reference_on_near_names() -> None:
     for ea, fa, la, eb, fb, lb in cases:
         a, b = EmailSet.of(ea, fa, la), EmailSet.of(eb, fb, lb)
         assert comp.compare(a, b) == reference(set(), a, b)
+
+
+def test_a_local_part_that_only_spells_the_name_is_recognized_across_the_fold() -> None:
+    # jamessmith@ folds to "jamesmith" (ss -> s); the name forms fold the same way, so the two
+    # inboxes of two James Smiths are no evidence either way, like james.smith@ and j.smith@.
+    comp = EmailComparator(set())
+    a = EmailSet.of(("james.smith@gmail.com",), "james", "smith")
+    b = EmailSet.of(("jamessmith@yahoo.com",), "james", "smith")
+    assert comp.compare(a, b) == NULL
+    # Folding the joined name: "hans" + "schmidt" makes "hanschmidt", as hansschmidt@ does.
+    c = EmailSet.of(("hansschmidt@web.de",), "hans", "schmidt")
+    d = EmailSet.of(("hans.schmidt@gmx.de",), "hans", "schmidt")
+    assert comp.compare(c, d) == NULL

@@ -368,8 +368,17 @@ def _as_email_set(value: Any) -> EmailSet:
 
 def _fold(text: str) -> str:
     """Letters only, with the transliterations people use in addresses folded (ue -> u, ss -> s)."""
-    t = "".join(ch for ch in text if "a" <= ch <= "z")
+    return _fold_pairs("".join(ch for ch in text if "a" <= ch <= "z"))
+
+
+def _fold_pairs(t: str) -> str:
     return t.replace("ae", "a").replace("oe", "o").replace("ue", "u").replace("ss", "s")
+
+
+def _joins(f: str, la: str) -> tuple[str, ...]:
+    """The local parts a first and a last name make, folded as a whole the way a local part is
+    (james + smith: "jamesmith", which is what jamessmith@ folds to)."""
+    return tuple(_fold_pairs(x) for x in (f + la, la + f, f[0] + la, la + f[0], f + la[0]))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -382,7 +391,7 @@ def _forms_of(fa: str, la: str, fb: str, lb: str) -> frozenset[str]:
     forms = firsts | lasts
     for f in firsts:
         for la_ in lasts:
-            forms.update((f + la_, la_ + f, f[0] + la_, la_ + f[0], f + la_[0]))
+            forms.update(_joins(f, la_))
     return frozenset(forms)
 
 
@@ -395,7 +404,7 @@ def _name_forms(names: list[tuple[str | None, str | None]]) -> set[str]:
     forms = firsts | lasts
     for f in firsts:
         for la in lasts:
-            forms.update((f + la, la + f, f[0] + la, la + f[0], f + la[0]))
+            forms.update(_joins(f, la))
     return forms
 
 
