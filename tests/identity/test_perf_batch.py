@@ -53,16 +53,17 @@ def test_levels_equal_engine_pattern(workers: int, monkeypatch: pytest.MonkeyPat
     keys = [record_keys(engine.rules, r) for r in prep.records]
     i_arr, j_arr, _ = _pairs.candidate_pair_arrays(keys, max_block=100)
     assert i_arr.size > 5_000
-    levels = _pairs.compare_pairs(engine.comparators, prep.columns, i_arr, j_arr, workers=workers)
+    pats, pat_of_pair, counts = _pairs.pair_patterns(
+        engine.comparators, prep.columns, i_arr, j_arr, workers=workers
+    )
     vals = prep.values
     expected = [engine.pattern(vals[i], vals[j]) for i, j in zip(i_arr.tolist(), j_arr.tolist(), strict=True)]
-    got = [tuple(col) for col in levels.levels.T.tolist()]
+    got = [pats[p] for p in pat_of_pair.tolist()]
     assert got == expected
-    pats, pat_of_pair, counts = levels.pattern_codes()
-    assert [pats[p] for p in pat_of_pair.tolist()] == expected
     from collections import Counter
 
-    assert list(levels.counter().items()) == list(Counter(expected).items())
+    # Distinct patterns in order of first occurrence, with their counts.
+    assert list(zip(pats, counts.tolist(), strict=True)) == list(Counter(expected).items())
     assert sum(counts.tolist()) == len(expected)
 
 
@@ -86,8 +87,8 @@ def test_a_raising_comparator_counts_as_missing() -> None:
     column = ["x", "x", "bad", "y", ["unhashable"]]
     i_arr = np.array([0, 0, 1, 2, 0], dtype=np.int32)
     j_arr = np.array([1, 2, 3, 3, 4], dtype=np.int32)
-    levels = _pairs.compare_pairs([Boom()], [column], i_arr, j_arr)  # type: ignore[list-item]
-    assert levels.levels[0].tolist() == [0, -1, 1, -1, 1]
+    pats, pat_of_pair, _ = _pairs.pair_patterns([Boom()], [column], i_arr, j_arr)  # type: ignore[list-item]
+    assert [pats[p][0] for p in pat_of_pair.tolist()] == [0, -1, 1, -1, 1]
 
 
 @pytest.mark.parametrize("fit", [False, True])

@@ -8,8 +8,9 @@ Same results as the plain loops in :mod:`omnilink.identity._blocking` and
 * each comparator is called once per *distinct pair of values* (a household's shared city, the
   same two first names met in a hundred blocks...), not once per record pair, and once per
   distinct value for pairs whose two values are equal;
-* the comparators are split between this process and a forked worker (``workers=2``), which
-  writes its levels into shared memory; the result does not depend on who computed what;
+* the chunks of pairs are split between this process and a forked worker (``workers=2``),
+  which writes its pattern codes into shared memory; the result does not depend on who
+  computed what;
 * agreement patterns are integer codes: the model is trained on their counts and scored with
   one weight per distinct pattern.
 
@@ -18,13 +19,11 @@ numpy is optional: without it :func:`available` is false and the resolver uses t
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import mmap
 import multiprocessing
 import os
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,10 +38,8 @@ else:
     IntArray = Any
 
 __all__ = [
-    "PairLevels",
     "available",
     "candidate_pair_arrays",
-    "compare_pairs",
     "default_workers",
     "intern_values",
     "pair_patterns",
@@ -84,12 +81,10 @@ def candidate_pair_arrays(
     """
     import array
 
-    import numpy as np
-
     n = 0
     block_of: dict[str, int] = {}
-    bids = array.array("q")
-    recs = array.array("q")
+    bids = array.array("i")
+    recs = array.array("i")
     for j, keys in enumerate(keys_per_record):
         for key in keys:
             bids.append(block_of.setdefault(key, len(block_of)))
@@ -97,40 +92,23 @@ def candidate_pair_arrays(
         n = j + 1
     n_blocks = len(block_of)
     del block_of
-    b = np.frombuffer(bids, dtype=np.int64)
-    r = np.frombuffer(recs, dtype=np.int64)
-    order = np.argsort(b, kind="stable")  # members of a block stay in input order
-    b = b[order]
-    r = r[order]
-    del order, bids, recs
-    sizes = np.bincount(b, minlength=n_blocks)
-    starts = np.zeros(n_blocks, dtype=np.int64)
-    np.cumsum(sizes[:-1], out=starts[1:])
-    capped = int(np.count_nonzero(sizes > max_block))
-    kept = np.minimum(sizes, max_block)
-    codes: list[IntArray] = []
-    for s in range(2, int(kept.max(initial=0)) + 1):
-        blocks = np.flatnonzero(kept == s)
-        if blocks.size == 0:
-            continue
-        members = r[starts[blocks][:, None] + np.arange(s)]  # (blocks, s), ascending per row
-        lo, hi = np.triu_indices(s, 1)
-        codes.append((members[:, hi] * n + members[:, lo]).ravel())
-    if codes:
-        code = np.concatenate(codes)
-        del codes
-        code.sort()
-        if code.size:
-            keep = np.empty(code.size, dtype=bool)
-            keep[0] = True
-            np.not_equal(code[1:], code[:-1], out=keep[1:])
-            code = code[keep]
-    else:
-        code = np.zeros(0, dtype=np.int64)
-    j_arr = (code // max(n, 1)).astype(np.int32)
-    i_arr = (code % max(n, 1)).astype(np.int32)
-    stats = {"blocks": n_blocks, "capped_blocks": capped, "pairs": int(code.size)}
-    return i_arr, j_arr, stats
+    code, _nb, capped = _block_codes(bids, recs, max(n, 1), max_block)
+    i_arr, j_arr = _split_codes(code, n)
+    return i_arr, j_arr, {"blocks": n_blocks, "capped_blocks": capped, "pairs": int(code.size)}
+
+
+def _split_codes(code: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """Pair codes ``j * n + i`` back into ``int32`` arrays ``(i, j)``, in bounded steps."""
+    import numpy as np
+
+    i_arr = np.empty(code.size, dtype=np.int32)
+    j_arr = np.empty(code.size, dtype=np.int32)
+    step = 1 << 22
+    for s in range(0, code.size, step):
+        c = code[s : s + step]
+        j_arr[s : s + step] = c // max(n, 1)
+        i_arr[s : s + step] = c % max(n, 1)
+    return i_arr, j_arr
 
 
 def _block_codes(bids: Any, recs: Any, n: int, max_block: int) -> tuple[IntArray, int, int]:
@@ -258,190 +236,9 @@ def rule_pair_arrays(
         pos += part.size
         del part
     code = _sorted_distinct(code)
-    i_arr = np.empty(code.size, dtype=np.int32)
-    j_arr = np.empty(code.size, dtype=np.int32)
-    step = 1 << 22
-    for s in range(0, code.size, step):
-        c = code[s : s + step]
-        j_arr[s : s + step] = c // max(n, 1)
-        i_arr[s : s + step] = c % max(n, 1)
+    i_arr, j_arr = _split_codes(code, n)
     stats = {"blocks": n_blocks, "capped_blocks": capped, "pairs": int(code.size)}
     return i_arr, j_arr, stats
-
-
-def _factorize(x: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """(distinct values ascending, index of each element's value, first position, counts).
-
-    ``np.unique`` with a sort (numpy's hash-based unique is slower on these sizes).
-    """
-    import numpy as np
-
-    order = np.argsort(x, kind="stable")
-    xs = x[order]
-    new = np.empty(xs.size, dtype=bool)
-    if xs.size:
-        new[0] = True
-        np.not_equal(xs[1:], xs[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    group = np.cumsum(new) - 1
-    inv = np.empty(x.size, dtype=np.int64)
-    inv[order] = group
-    counts = np.diff(np.append(starts, xs.size))
-    return xs[starts], inv, order[starts], counts
-
-
-def _intern(column: Sequence[Any]) -> tuple[IntArray, list[Any]]:
-    """Integer ids of the values of a column (equal values, equal ids) and the distinct values."""
-    import numpy as np
-
-    table: dict[Any, int] = {}
-    try:
-        ids = [table.setdefault(v, len(table)) for v in column]
-    except TypeError:  # an unhashable value: no sharing, one id per record
-        return np.arange(len(column), dtype=np.int64), list(column)
-    return np.array(ids, dtype=np.int64), list(table)
-
-
-def _levels(comp: Comparator, column: Sequence[Any], i_arr: IntArray, j_arr: IntArray) -> IntArray:
-    """``comp.compare(column[i], column[j])`` for every pair, as ``int8``; one call per distinct pair."""
-    import numpy as np
-
-    ids, uniq = _intern(column)
-    a = ids[i_arr]
-    b = ids[j_arr]
-    out = np.empty(a.size, dtype=np.int8)
-    f = comp.compare
-    same = a == b
-    # Equal values: one call per distinct value.
-    sa = a[same]
-    if sa.size:
-        vals, inv, _, _ = _factorize(sa)
-        lv = _call(comp, f, [(uniq[v], uniq[v]) for v in vals.tolist()])
-        out[same] = lv[inv]
-    diff = ~same
-    if diff.any():
-        k = len(uniq)
-        code = a[diff] * k + b[diff]
-        del a, b
-        vals, inv, _, _ = _factorize(code)
-        del code
-        xs = (vals // k).tolist()
-        ys = (vals % k).tolist()
-        lv = _call(comp, f, [(uniq[x], uniq[y]) for x, y in zip(xs, ys, strict=True)])
-        out[diff] = lv[inv]
-    return out
-
-
-def _call(comp: Comparator, f: Any, pairs: list[tuple[Any, Any]]) -> IntArray:
-    import numpy as np
-
-    try:
-        res = [f(x, y) for x, y in pairs]
-    except Exception:  # a comparator must never stop a run: one at a time, failures are NULL
-        res = [comp.safe_compare(x, y) for x, y in pairs]
-    return np.array(res, dtype=np.int8)
-
-
-class PairLevels:
-    """Agreement levels of every candidate pair, one ``int8`` column per comparator."""
-
-    def __init__(self, levels: Any, radices: list[int]) -> None:
-        self.levels = levels  # shape (n_comparators, n_pairs)
-        self.radices = radices
-
-    @property
-    def n_pairs(self) -> int:
-        return int(self.levels.shape[1])
-
-    def pattern_codes(self) -> tuple[list[tuple[int, ...]], IntArray, IntArray]:
-        """(distinct patterns in order of first occurrence, pattern index of every pair, counts)."""
-        import numpy as np
-
-        n_comp, n_pairs = self.levels.shape
-        code = np.zeros(n_pairs, dtype=np.int64)
-        mult = 1
-        for c in range(n_comp):
-            code += (self.levels[c].astype(np.int64) + 1) * mult
-            mult *= self.radices[c]
-        uniq, inv, first, counts = _factorize(code)
-        del code
-        order = np.argsort(first, kind="stable")  # patterns in order of first occurrence
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.size)
-        pats: list[tuple[int, ...]] = []
-        for u in uniq[order].tolist():
-            pat = []
-            for c in range(n_comp):
-                pat.append(u % self.radices[c] - 1)
-                u //= self.radices[c]
-            pats.append(tuple(pat))
-        return pats, rank[inv], counts[order]
-
-    def counter(self) -> Counter[tuple[int, ...]]:
-        """The patterns and their counts, as ``Counter(patterns in pair order)`` would give."""
-        pats, _inv, counts = self.pattern_codes()
-        return Counter(dict(zip(pats, counts.tolist(), strict=True)))
-
-
-def compare_pairs(
-    comparators: Sequence[Comparator],
-    columns: Sequence[Sequence[Any]],
-    i_arr: IntArray,
-    j_arr: IntArray,
-    *,
-    workers: int = 1,
-) -> PairLevels:
-    """The level of every comparator for every pair ``(i_arr[k], j_arr[k])``."""
-    import numpy as np
-
-    n_comp = len(comparators)
-    n_pairs = int(i_arr.size)
-    radices = [len(c.levels) + 1 for c in comparators]
-    if any(len(c.levels) > 126 for c in comparators):  # pragma: no cover - int8 levels
-        raise ValueError("a comparator with more than 126 levels")
-    size = max(n_comp * n_pairs, 1)
-    use_fork = workers >= 2 and n_comp >= 2 and n_pairs >= PARALLEL_MIN_PAIRS
-    buf: Any = mmap.mmap(-1, size) if use_fork else bytearray(size)
-    levels = np.frombuffer(buf, dtype=np.int8, count=n_comp * n_pairs).reshape(n_comp, n_pairs)
-    mine = list(range(n_comp))
-    theirs: list[int] = []
-    proc = None
-    if use_fork:
-        # Balance by a rough cost: the fuzzy name and string comparators first, alternating.
-        weights = [_cost(c, columns[k]) for k, c in enumerate(comparators)]
-        ordered = sorted(range(n_comp), key=lambda k: -weights[k])
-        load = [0.0, 0.0]
-        mine, theirs = [], []
-        for k in ordered:
-            side = 0 if load[0] <= load[1] else 1
-            (mine if side == 0 else theirs).append(k)
-            load[side] += weights[k]
-
-        def child() -> None:
-            for k in theirs:
-                levels[k] = _levels(comparators[k], columns[k], i_arr, j_arr)
-
-        ctx = multiprocessing.get_context("fork")
-        proc = ctx.Process(target=child, daemon=True)
-        try:
-            proc.start()
-        except OSError:  # pragma: no cover - no fork today
-            proc = None
-            mine = list(range(n_comp))
-            theirs = []
-    for k in mine:
-        levels[k] = _levels(comparators[k], columns[k], i_arr, j_arr)
-    if proc is not None:
-        proc.join()
-        if proc.exitcode != 0:  # pragma: no cover - the worker died: do its share here
-            logger.warning("comparison worker failed (exit code %s); finishing in-process", proc.exitcode)
-            for k in theirs:
-                levels[k] = _levels(comparators[k], columns[k], i_arr, j_arr)
-    out = np.array(levels)  # a private copy: the shared mapping can go
-    if isinstance(buf, mmap.mmap):
-        with contextlib.suppress(BufferError):
-            buf.close()
-    return PairLevels(out, radices)
 
 
 # Candidate pairs compared per chunk by :func:`pair_patterns`: bounds the temporaries.
@@ -576,8 +373,11 @@ class _Column:
 
 def _vectorized(comp: Comparator, uniq: list[Any]) -> Any:
     """``comp.vectorized(uniq)``, or None when the comparator has none (or fails to build it)."""
+    build = getattr(comp, "vectorized", None)  # duck-typed comparators may not have one
+    if build is None:
+        return None
     try:
-        return comp.vectorized(uniq)
+        return build(uniq)
     except Exception:  # pragma: no cover - a bug: the pairs one by one are still right
         logger.exception("building the vectorized %r failed; comparing pair by pair", comp)
         return None
@@ -708,9 +508,3 @@ def pair_patterns(
             code //= radices[c]
         pats.append(tuple(pat))
     return pats, pat_of_pair, counts
-
-
-def _cost(comp: Comparator, column: Sequence[Any]) -> float:
-    """A rough relative cost of a comparator: how many records have a value."""
-    present = sum(1 for v in column if v)
-    return float(present) * (2.0 if comp.levels and len(comp.levels) > 3 else 1.0) + 1.0
