@@ -42,6 +42,7 @@ __all__ = [
     "PostcodeComparator",
     "TextComparator",
     "nickname_equivalent",
+    "nickname_forms",
     "one_digit_apart",
     "date_swapped",
 ]
@@ -89,6 +90,18 @@ def nickname_equivalent(a: str, b: str) -> bool:
     return any(len(c) > longest for c in ca & cb)
 
 
+@functools.lru_cache(maxsize=8192)
+def nickname_forms(name: str) -> tuple[str, ...]:
+    """Every name :func:`nickname_equivalent` to ``name`` (itself excluded), sorted: its
+    nicknames, the names it is a nickname of, and their other nicknames."""
+    nicks, canon = _nick_tables()
+    near = set(nicks.get(name, ()))
+    for c in canon.get(name, ()):
+        near.add(c)
+        near.update(nicks.get(c, ()))
+    return tuple(sorted(x for x in near if x != name and nickname_equivalent(name, x)))
+
+
 def one_digit_apart(a: str, b: str) -> bool:
     """Same length and one substituted character, or two adjacent characters transposed."""
     if len(a) != len(b) or a == b:
@@ -99,15 +112,9 @@ def one_digit_apart(a: str, b: str) -> bool:
         return True
     if d != 2:
         return False
+    # Two differences: a transposition of neighbours counts as one typo.
     diffs = [i for i in range(len(a)) if a[i] != b[i]]
-    if len(diffs) == 1:
-        return True
-    return (
-        len(diffs) == 2
-        and diffs[1] == diffs[0] + 1
-        and a[diffs[0]] == b[diffs[1]]
-        and a[diffs[1]] == b[diffs[0]]
-    )
+    return diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
 
 
 def date_swapped(a: str, b: str) -> bool:
@@ -381,24 +388,9 @@ def _joins(f: str, la: str) -> tuple[str, ...]:
     return tuple(_fold_pairs(x) for x in (f + la, la + f, f[0] + la, la + f[0], f + la[0]))
 
 
-@functools.lru_cache(maxsize=8192)
-def _forms_of(fa: str, la: str, fb: str, lb: str) -> frozenset[str]:
-    """:func:`_name_forms` of two records' names, already folded ("" when missing)."""
-    firsts = {fa, fb}
-    lasts = {la, lb}
-    firsts.discard("")
-    lasts.discard("")
-    forms = firsts | lasts
-    for f in firsts:
-        for la_ in lasts:
-            forms.update(_joins(f, la_))
-    return frozenset(forms)
-
-
-def _name_forms(names: list[tuple[str | None, str | None]]) -> set[str]:
-    """The local parts a person's name makes: first.last, firstlast, flast, lastf, first, last..."""
-    firsts = {_fold(f) for f, _ in names if f}
-    lasts = {_fold(la) for _, la in names if la}
+def _forms(firsts: set[str], lasts: set[str]) -> set[str]:
+    """The local parts folded first and last names make: first, last, firstlast, lastfirst,
+    flast, lastf, firstl ("" names left out)."""
     firsts.discard("")
     lasts.discard("")
     forms = firsts | lasts
@@ -406,6 +398,17 @@ def _name_forms(names: list[tuple[str | None, str | None]]) -> set[str]:
         for la in lasts:
             forms.update(_joins(f, la))
     return forms
+
+
+@functools.lru_cache(maxsize=8192)
+def _forms_of(fa: str, la: str, fb: str, lb: str) -> frozenset[str]:
+    """:func:`_forms` of two records' names, already folded ("" when missing)."""
+    return frozenset(_forms({fa, fb}, {la, lb}))
+
+
+def _name_forms(names: list[tuple[str | None, str | None]]) -> set[str]:
+    """The local parts a person's name makes, from names not yet folded."""
+    return _forms({_fold(f) for f, _ in names if f}, {_fold(la) for _, la in names if la})
 
 
 def _digits(text: str) -> str:
@@ -1220,19 +1223,14 @@ def _nickname_pairs(strs: _Strings, key: IntArray) -> IntArray:
     """
     import numpy as np
 
-    nicks, canon = _nick_tables()
     n = len(strs.table) + 1
     names = list(strs.table)
     id_of = {names[i]: i for i in set(key.tolist()) if i >= 0}
     codes = []
     for name, i in id_of.items():
-        near = set(nicks.get(name, ()))
-        for c in canon.get(name, ()):
-            near.add(c)
-            near.update(nicks.get(c, ()))
-        for other in near:
+        for other in nickname_forms(name):
             j = id_of.get(other)
-            if j is not None and j != i and nickname_equivalent(name, other):
+            if j is not None:
                 codes.append(i * n + j)
     return np.array(sorted(codes), dtype=np.int64)
 

@@ -34,6 +34,7 @@ from omnilink.identity._comparators import (
     TextComparator,
     _nick_tables,
     nickname_equivalent,
+    nickname_forms,
 )
 from omnilink.identity._fields import FieldType
 from omnilink.identity._model import FSModel
@@ -92,17 +93,7 @@ def _typo_of_a_nickname(a: str, b: str) -> bool:
     (ben is one letter from len, a Leon)."""
     if len(a) < 4:
         return False
-    return any(OSA.distance(a, x, score_cutoff=1) <= 1 for x in _nickname_forms(b))
-
-
-@functools.lru_cache(maxsize=4096)
-def _nickname_forms(name: str) -> tuple[str, ...]:
-    """The names :func:`nickname_equivalent` to ``name`` (four letters or more, itself excluded)."""
-    nicks, canon = _nick_tables()
-    pool = set(nicks.get(name, ())) | set(canon.get(name, ()))
-    for c in canon.get(name, ()):
-        pool.update(nicks.get(c, ()))
-    return tuple(sorted(x for x in pool if len(x) >= 4 and x != name and nickname_equivalent(x, name)))
+    return any(len(x) >= 4 and OSA.distance(a, x, score_cutoff=1) <= 1 for x in nickname_forms(b))
 
 
 def build_comparators(
