@@ -328,11 +328,8 @@ def em(
     """EM over distinct agreement patterns: returns (m, u_candidates, match share, iterations, converged)."""
     n_comp = len(comparators)
     n_levels = [len(c.levels) for c in comparators]
-    m = [
-        list(c.default_m) if len(c.default_m) == n_levels[i] else [1.0 / n_levels[i]] * n_levels[i]
-        for i, c in enumerate(comparators)
-    ]
-    m0 = [list(row) for row in m]
+    m0 = [_default(c, "default_m") for c in comparators]
+    m = [list(row) for row in m0]
     u = [list(row) for row in u_start]
     lam = match_share
     items = list(patterns.items())
@@ -340,7 +337,6 @@ def em(
         return m, u, lam, 0, True
     if sum(k for _, k in items) < MIN_TRAIN_PAIRS:
         # Too few pairs to learn m: keep the defaults and fit only the share of matches.
-        m = [_default(c, "default_m") for c in comparators]
         return m, u, _match_share(items, m, u, lam), 0, True
     converged = False
     it = 0
@@ -355,12 +351,7 @@ def em(
             mc, uc, lm, total = expect(log_lam, log_nlam, logm, logu)
         else:
             mc, uc, lm, total = _expectation(items, n_levels, log_lam, log_nlam, logm, logu)
-        # A weak prior (``prior_pairs`` pseudo-pairs spread as the comparator's default m) keeps
-        # small data sets from producing extreme estimates; with real volumes it vanishes.
-        new_m = [
-            _normalise([x + prior_pairs * d for x, d in zip(row, m0[c], strict=True)])
-            for c, row in enumerate(mc)
-        ]
+        new_m = _smoothed_m(mc, m0, prior_pairs)
         new_u = [_normalise(row) for row in uc]
         new_lam = lm / total if total else lam
         delta = max(
@@ -492,7 +483,13 @@ def anchored_m(
                 counts[c][level] += k
     if anchored < MIN_ANCHOR_PAIRS:
         return None
-    m0 = [_default(c, "default_m") for c in comparators]
+    return _smoothed_m(counts, [_default(c, "default_m") for c in comparators], prior_pairs)
+
+
+def _smoothed_m(counts: list[list[float]], m0: list[list[float]], prior_pairs: float) -> list[list[float]]:
+    """m from expected match counts per level, with a weak prior: ``prior_pairs`` pseudo-pairs
+    spread as the comparator's default m keep small data from producing extreme estimates
+    (with real volumes they vanish)."""
     return [
         _normalise([x + prior_pairs * d for x, d in zip(row, m0[c], strict=True)])
         for c, row in enumerate(counts)
