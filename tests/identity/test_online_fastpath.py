@@ -173,7 +173,7 @@ def test_a_comparator_left_out_of_a_mask_says_null() -> None:
     from omnilink.identity import Resolver
     from omnilink.identity._comparators import NULL
 
-    from .test_perf_online import _contacts
+    from ._data import contacts as _contacts
 
     rows = _contacts(1500, seed=11)
     graph = Resolver(id_field="id", region="US", region_field="country").fit(rows).graph()
@@ -200,7 +200,8 @@ def test_replay_identical_with_and_without_the_score_bound(monkeypatch: pytest.M
     from omnilink.identity import Resolver
     from omnilink.identity._graph import _ScoreBound
 
-    from .test_perf_online import _contacts, _replay
+    from ._data import contacts as _contacts
+    from .test_perf_online import _replay
 
     rows = _contacts(3000, seed=13)
     resolver = Resolver(id_field="id", region="US", region_field="country").fit(rows)
@@ -214,7 +215,8 @@ def test_replay_identical_while_the_order_is_relearned(monkeypatch: pytest.Monke
     from omnilink.identity import Resolver
     from omnilink.identity._graph import _ScoreBound
 
-    from .test_perf_online import _contacts, _replay
+    from ._data import contacts as _contacts
+    from .test_perf_online import _replay
 
     rows = _contacts(3000, seed=17)
     resolver = Resolver(id_field="id", region="US", region_field="country").fit(rows)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from omnilink.identity import Resolver
 from omnilink.identity._comparators import one_digit_apart
 
-from .test_perf_online import _contacts
+from ._data import contacts as _contacts
 
 
 def test_levels_are_the_engine_pattern_when_not_pruned() -> None:

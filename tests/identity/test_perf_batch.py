@@ -6,20 +6,13 @@ import random
 from typing import Any
 
 import pytest
-from benchmarks.contactgen import generate, iter_records
 
 import omnilink.identity._resolver as resolver_mod
 from omnilink.identity import Resolver, _pairs
-from omnilink.identity._blocking import candidate_pairs, record_keys
-from omnilink.identity._engine import Engine
-from omnilink.identity._resolver import _Prepared
+from omnilink.identity._blocking import candidate_pairs
 
-
-def _contacts(n: int, seed: int) -> list[dict[str, Any]]:
-    data = generate(n, seed=seed)
-    del data["entity_id"]
-    data["id"] = [str(i) for i in data["id"]]
-    return list(iter_records(data))
+from ._data import candidate_arrays
+from ._data import contacts as _contacts
 
 
 @pytest.mark.parametrize("max_block", [2, 3, 5, 100])
@@ -47,11 +40,7 @@ def test_pair_arrays_empty() -> None:
 def test_levels_equal_engine_pattern(workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_pairs, "PARALLEL_MIN_PAIRS", 0)  # exercise the forked worker too
     rows = _contacts(3000, seed=7)
-    resolver = Resolver(id_field="id", region="US", region_field="country")
-    engine = Engine(resolver._config(rows))
-    prep = _Prepared(engine, rows)
-    keys = [record_keys(engine.rules, r) for r in prep.records]
-    i_arr, j_arr, _ = _pairs.candidate_pair_arrays(keys, max_block=100)
+    engine, prep, i_arr, j_arr = candidate_arrays(rows)
     assert i_arr.size > 5_000
     pats, pat_of_pair, counts = _pairs.pair_patterns(
         engine.comparators, prep.columns, i_arr, j_arr, workers=workers

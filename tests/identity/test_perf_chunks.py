@@ -6,7 +6,6 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from benchmarks.contactgen import generate, iter_records
 
 from omnilink.identity import Resolver, _pairs
 from omnilink.identity._blocking import record_keys
@@ -14,12 +13,8 @@ from omnilink.identity._comparators import NULL
 from omnilink.identity._engine import Engine
 from omnilink.identity._resolver import _Prepared
 
-
-def _contacts(n: int, seed: int) -> list[dict[str, Any]]:
-    data = generate(n, seed=seed)
-    del data["entity_id"]
-    data["id"] = [str(i) for i in data["id"]]
-    return list(iter_records(data))
+from ._data import candidate_arrays
+from ._data import contacts as _contacts
 
 
 @pytest.mark.parametrize(("workers", "chunk"), [(1, 1 << 21), (1, 997), (2, 1500)])
@@ -29,11 +24,7 @@ def test_pair_patterns_equal_engine_pattern(
     monkeypatch.setattr(_pairs, "PARALLEL_MIN_PAIRS", 0)
     monkeypatch.setattr(_pairs, "_DENSE_MAX", 64)  # small columns use the dense cache, others not
     rows = _contacts(3000, seed=11)
-    resolver = Resolver(id_field="id", region="US", region_field="country")
-    engine = Engine(resolver._config(rows))
-    prep = _Prepared(engine, rows)
-    keys = [record_keys(engine.rules, r) for r in prep.records]
-    i_arr, j_arr, _ = _pairs.candidate_pair_arrays(keys, max_block=100)
+    engine, prep, i_arr, j_arr = candidate_arrays(rows)
     assert i_arr.size > 5_000
     pats, pat_of_pair, counts = _pairs.pair_patterns(
         engine.comparators, prep.columns, i_arr, j_arr, workers=workers, chunk=chunk

@@ -1,27 +1,20 @@
 """The online graph's score bound never prunes a pair that links.
 
 (That replaying with and without the shortcut gives identical results is tested in
-test_online_latency.py, against ``_ScoreBound.levels``, the method ``add`` calls.)
+test_online_fastpath.py, against ``_ScoreBound.scan``, the method ``add`` calls.)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.contactgen import generate, iter_records
-
 from omnilink.identity import Resolver
 
-
-def _contacts(n: int, seed: int) -> list[dict[str, Any]]:
-    data = generate(n, seed=seed)
-    del data["entity_id"]
-    data["id"] = [str(i) for i in data["id"]]
-    return list(iter_records(data))
+from ._data import contacts as _contacts
 
 
 def _replay(resolver: Resolver, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """Everything ``add`` returns for each row, in order (shared with test_online_latency.py)."""
+    """Everything ``add`` returns for each row, in order (shared with test_online_fastpath.py)."""
     graph = resolver.graph()
     out = []
     for row in rows:

@@ -13,12 +13,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from benchmarks.contactgen import generate, iter_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from omnilink.identity import Resolver, _pairs
-from omnilink.identity._blocking import record_keys
+from omnilink.identity import _pairs
 from omnilink.identity._comparators import (
     CityComparator,
     Comparator,
@@ -34,8 +32,9 @@ from omnilink.identity._comparators import (
     PostcodeComparator,
     TextComparator,
 )
-from omnilink.identity._engine import Engine
-from omnilink.identity._resolver import _Prepared
+
+from ._data import candidate_arrays
+from ._data import contacts as _contacts
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -349,24 +348,13 @@ def test_a_redefined_compare_has_no_vectorized_path() -> None:
     assert FirstNameComparator().vectorized([("bob", None)]) is not None
 
 
-def _contacts(n: int, seed: int) -> list[dict[str, Any]]:
-    data = generate(n, seed=seed)
-    del data["entity_id"]
-    data["id"] = [str(i) for i in data["id"]]
-    return list(iter_records(data))
-
-
 @pytest.mark.parametrize(("workers", "chunk", "seed"), [(1, 1 << 21, 3), (2, 2500, 7)])
 def test_pair_patterns_same_with_and_without_vectors(
     workers: int, chunk: int, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_pairs, "PARALLEL_MIN_PAIRS", 0)
     rows = _contacts(3000, seed=seed)
-    resolver = Resolver(id_field="id", region="US", region_field="country")
-    engine = Engine(resolver._config(rows))
-    prep = _Prepared(engine, rows)
-    keys = [record_keys(engine.rules, r) for r in prep.records]
-    i_arr, j_arr, _ = _pairs.candidate_pair_arrays(keys, max_block=100)
+    engine, prep, i_arr, j_arr = candidate_arrays(rows)
     assert i_arr.size > 5_000
     assert prep.interned is not None
     # Every comparator of the contact data has a vectorized path: the comparison is not vacuous.
@@ -396,11 +384,7 @@ def test_pair_patterns_even_chunks_for_two_processes(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(_pairs, "PARALLEL_MIN_PAIRS", 0)
     monkeypatch.setattr(_pairs, "CHUNK_PAIRS", 3001)  # an odd number of chunks before rounding
     rows = _contacts(2000, seed=5)
-    resolver = Resolver(id_field="id", region="US", region_field="country")
-    engine = Engine(resolver._config(rows))
-    prep = _Prepared(engine, rows)
-    keys = [record_keys(engine.rules, r) for r in prep.records]
-    i_arr, j_arr, _ = _pairs.candidate_pair_arrays(keys, max_block=100)
+    engine, prep, i_arr, j_arr = candidate_arrays(rows)
     one = _pairs.pair_patterns(engine.comparators, prep.columns, i_arr, j_arr, workers=1)
     two = _pairs.pair_patterns(engine.comparators, prep.columns, i_arr, j_arr, workers=2)
     assert one[0] == two[0]
