@@ -6,7 +6,9 @@ import pytest
 
 from omnilink.identity import Resolver
 from omnilink.identity._engine import Engine, SharedTracker, names_compatible
-from omnilink.identity._normalize import NormRecord
+from omnilink.identity._normalize import NormRecord, first_from_email
+
+from ._data import contacts
 
 FIELDS = {
     "first_name": "first_name",
@@ -40,6 +42,7 @@ def _shared(firsts: list[str]) -> bool:
         ("wiolly", "william"),
         ("gbariel", "gabe"),
         ("bkll", "william"),
+        ("aav", "ava"),  # two letters swapped: one typo, as for longer names
     ],
 )
 def test_a_typo_of_a_nickname_is_the_same_first_name(a: str, b: str) -> None:
@@ -102,10 +105,15 @@ def test_a_shared_phone_against_two_disagreements_does_not_link_alone() -> None:
     result = Resolver(id_field="id", fields=FIELDS, region="FR").resolve(rows)
     assert result.profile_of["w1"] == result.profile_of["w2"]
     assert result.profile_of["h1"] != result.profile_of["w1"]
-    # One disagreement is not enough to refuse: the same phone and birth date, another inbox.
-    rows[2] = {**rows[2], "dob": "2004-07-19"}
+    # One disagreement is not enough to refuse: the same phone and birth date, another inbox
+    # (one that does not name anybody).
+    rows[2] = {**rows[2], "dob": "2004-07-19", "email": "guerin24@orange.fr"}
     result = Resolver(id_field="id", fields=FIELDS, region="FR").resolve(rows)
     assert result.profile_of["h1"] == result.profile_of["w1"]
+    # The same record with an inbox of S. Guerin: the initial is not Celine's.
+    rows[2] = {**rows[2], "email": "guerin.s24@orange.fr"}
+    result = Resolver(id_field="id", fields=FIELDS, region="FR").resolve(rows)
+    assert result.profile_of["h1"] != result.profile_of["w1"]
 
 
 def test_a_record_without_a_first_name_speaks_through_its_inbox() -> None:
@@ -127,10 +135,93 @@ def test_a_record_without_a_first_name_speaks_through_its_inbox() -> None:
     assert weak == {"+442079460000"}
     result = Resolver(id_field="id", fields=FIELDS, region="GB").resolve(rows)
     assert result.profile_of["w1"] != result.profile_of["n1"]
-    # An inbox that does not open with a name says nothing: no first name to compare.
-    rows[1] = {**rows[1], "email": "n.anderson@outlook.com"}
+    # An inbox that names nobody says nothing: no first name to compare.
+    rows[1] = {**rows[1], "email": "anderson77@outlook.com"}
     weak.clear()
     tracker = SharedTracker(weak, shared_after=2)
     for rec in _records(rows):
         tracker.see(rec)
     assert weak == set()
+    # An initial next to the record's own surname is a first name to compare: N. is not William.
+    rows[1] = {**rows[1], "email": "n.anderson@outlook.com"}
+    weak.clear()
+    tracker = SharedTracker(weak, shared_after=2)
+    for rec in _records(rows):
+        tracker.see(rec)
+    assert weak == {"+442079460000"}
+
+
+@pytest.mark.parametrize(
+    ("email", "last", "first"),
+    [
+        ("lschmidt@gmx.de", "schmidt", "l"),
+        ("schmidt.l@gmx.de", "schmidt", "l"),
+        ("lucas.richot@orange.fr", "richot", "lucas"),  # a known first name is kept whole
+        ("jurgenfuchs@web.de", "fuchs", "j"),  # an unknown one as its initial
+        ("smithd9408@gmail.com", "smith", "d"),
+        ("van.dijk.m@ziggo.nl", "van dijk", "m"),
+        ("anderson77@outlook.com", "anderson", None),  # nothing next to the surname
+        ("thesmiths@aol.com", "smiths", None),  # not a first name
+        ("jsmith@aol.com", "jones", None),  # not the record's surname
+        ("li.w@qq.com", "li", None),  # too short a surname to anchor on
+    ],
+)
+def test_a_first_name_is_read_next_to_the_surname_in_the_inbox(
+    email: str, last: str, first: str | None
+) -> None:
+    assert first_from_email([email], last) == first
+
+
+def test_a_record_with_a_first_name_keeps_it() -> None:
+    rec = _records([{"id": "1", "first_name": "Anna", "last_name": "Schmidt", "email": "lschmidt@gmx.de"}])[0]
+    assert rec.first == "anna"
+    rec = _records([{"id": "1", "last_name": "Schmidt", "email": "lschmidt@gmx.de"}])[0]
+    assert rec.first == "l"
+
+
+PHONE = "+16178638161"
+
+
+def _household() -> list[dict[str, str]]:
+    # A family phone: Anthony and Maria Young both give it; Anthony gives it twice.
+    rows = [
+        {"id": "a1", "first_name": "Anthony", "last_name": "Young", "phone": PHONE, "dob": "1972-08-27"},
+        {"id": "m1", "first_name": "Maria", "last_name": "Young", "phone": PHONE, "dob": "1975-03-02"},
+        {"id": "m2", "first_name": "Maria", "last_name": "Young", "email": "maria.young@gmail.com"},
+        {"id": "a2", "first_name": "Anthony", "last_name": "Young", "phone": PHONE},
+    ]  # fmt: skip
+    return [{**r, "country": "US"} for r in rows]
+
+
+@pytest.fixture(scope="module")
+def trained() -> Resolver:
+    """A resolver whose weights were trained on generated contacts, as in a real run."""
+    return Resolver(id_field="id", region="US", region_field="country").fit(contacts(3000, seed=5))
+
+
+def test_a_shared_phone_is_personal_again_between_records_of_one_first_name(trained: Resolver) -> None:
+    result = trained.resolve(_household())
+    assert result.profile_of["a1"] == result.profile_of["a2"]
+    assert result.profile_of["a1"] != result.profile_of["m1"]
+    ex = trained.explain("a1", "a2")
+    assert ex.guards  # the phone is still shared...
+    phone = next(e for e in ex.evidence if e.comparator == "phone")
+    assert phone.level == "exact-guarded"
+    assert phone.weight > 1.0  # ...but between two Anthonys it weighs more than guarded_max
+    assert ex.total == pytest.approx(ex.prior + sum(e.weight for e in ex.evidence))
+    other = next(e for e in trained.explain("a1", "m1").evidence if e.comparator == "phone")
+    assert other.level == "exact-guarded"
+    assert other.weight <= 1.0  # between Anthony and Maria it stays capped
+
+
+def test_the_graph_links_what_the_batch_links_through_a_shared_phone(trained: Resolver) -> None:
+    rows = _household()
+    batch = trained.resolve(rows)
+    graph = trained.graph()
+    for row in rows:
+        graph.add(row)
+    ids = [r["id"] for r in rows]
+    for x in ids:
+        for y in ids:
+            same_batch = batch.profile_of[x] == batch.profile_of[y]
+            assert (graph.profile_of(x) == graph.profile_of(y)) == same_batch

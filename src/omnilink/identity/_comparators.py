@@ -15,6 +15,7 @@ from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein, Prefix
 from rapidfuzz.fuzz import token_set_ratio
 
 from omnilink.identity._normalize import NormRecord
+from omnilink.identity._normalize import nick_tables as _nick_tables
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -52,20 +53,6 @@ NULL = -1
 _jw = JaroWinkler.normalized_similarity
 _lev = Levenshtein.distance
 _ham = Hamming.distance
-
-
-@functools.cache
-def _nick_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
-    """(canonical -> nicknames, nickname -> canonicals), read-only once built."""
-    from nicknames import NickNamer
-
-    namer = NickNamer()
-    nicks = {k: frozenset(v) for k, v in namer.nickname_lookup.items()}
-    canon: dict[str, set[str]] = {}
-    for c, ns in nicks.items():
-        for n in ns:
-            canon.setdefault(n, set()).add(c)
-    return nicks, {k: frozenset(v) for k, v in canon.items()}
 
 
 def nickname_equivalent(a: str, b: str) -> bool:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from omnilink.identity._blocking import BlockingRule, default_rules
 from omnilink.identity._cluster import Constraints
@@ -32,18 +32,17 @@ from omnilink.identity._comparators import (
     PhoneComparator,
     PostcodeComparator,
     TextComparator,
-    _nick_tables,
     nickname_equivalent,
     nickname_forms,
 )
 from omnilink.identity._fields import FieldType
 from omnilink.identity._model import FSModel
 from omnilink.identity._normalize import Normalizer, NormRecord
+from omnilink.identity._normalize import nick_tables as _nick_tables
 
 __all__ = ["Config", "Engine", "names_compatible"]
 
 _jw = JaroWinkler.normalized_similarity
-_lev = Levenshtein.distance
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -80,7 +79,7 @@ def names_compatible(a: str | None, b: str | None) -> bool:
     return (
         nickname_equivalent(a, b)
         or _jw(a, b) >= 0.88
-        or _lev(a, b, score_cutoff=1) <= 1
+        or OSA.distance(a, b, score_cutoff=1) <= 1
         or _typo_of_a_nickname(a, b)
         or _typo_of_a_nickname(b, a)
     )
@@ -179,7 +178,7 @@ def first_name_hint(rec: NormRecord) -> str | None:
         return rec.first
     for email in rec.emails:
         hint = _name_in_local_part(email.partition("@")[0])
-        if hint:
+        if hint and hint != rec.last:  # anderson77@ is Mr Anderson, not a man named Anderson
             return hint
     return None
 

@@ -107,6 +107,9 @@ class _ScoreBound:
             lv = list(weights)
             if tf_adjustment and model.tf[ci] is not None and lv:
                 lv[0] += boost
+            extra = model.same_name_extra.get(ci)
+            if extra is not None:  # a guarded level may weigh more (the first names agree)
+                lv[extra[0]] += extra[1]
             upper.append(lv)
         best = [max([0.0, *lv]) for lv in upper]
         comps = engine.comparators

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import importlib
 import itertools
 import logging
@@ -253,6 +254,48 @@ def norm_date(value: object) -> str | None:
     digits = _DIGITS.sub("", head)
     if digits:
         return digits
+    return None
+
+
+@functools.cache
+def nick_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """(canonical -> nicknames, nickname -> canonicals), read-only once built."""
+    from nicknames import NickNamer
+
+    namer = NickNamer()
+    nicks = {k: frozenset(v) for k, v in namer.nickname_lookup.items()}
+    canon: dict[str, set[str]] = {}
+    for c, ns in nicks.items():
+        for n in ns:
+            canon.setdefault(n, set()).add(c)
+    return nicks, {k: frozenset(v) for k, v in canon.items()}
+
+
+# What may stand next to a surname in a mailbox without being its owner's first name.
+_NOT_FIRST = _TITLES | frozenset({"the", "family", "fam", "home", "house", "team", "info", "mail", "contact"})
+
+
+def first_from_email(emails: Iterable[str], last: str) -> str | None:
+    """The first name (or initial) a record's own mailbox spells next to its surname, for a
+    record that has no first name: ``lschmidt@`` or ``schmidt.l@`` with surname Schmidt is an
+    L., ``lucasrichot@`` with surname Richot a Lucas. A known first name is kept whole, anything
+    else as its initial. Without it, a household partner's nameless record sharing the phone
+    and surname looked like the other partner; with it the first names disagree."""
+    surname = last.replace(" ", "")
+    if len(surname) < 3:
+        return None
+    nicks, canon = nick_tables()
+    for email in emails:
+        letters = "".join(ch for ch in email.partition("@")[0] if ch.isalpha())
+        if letters.startswith(surname):
+            rest = letters[len(surname) :]
+        elif letters.endswith(surname):
+            rest = letters[: -len(surname)]
+        else:
+            continue
+        if not rest or len(rest) > 15 or rest in _NOT_FIRST:
+            continue
+        return rest if len(rest) > 1 and (rest in nicks or rest in canon) else rest[0]
     return None
 
 
@@ -566,6 +609,8 @@ class Normalizer:
         rec.externals = tuple(dict.fromkeys(externals))
         rec.first = firsts[0] if firsts else None
         rec.last = lasts[0] if lasts else None
+        if rec.first is None and rec.last is not None and rec.emails:
+            rec.first = first_from_email(rec.emails, rec.last)
         if not any_value:
             rec.empty = True
             self.rejects.append(Reject(rid, index, None, None, "empty row: no usable value"))

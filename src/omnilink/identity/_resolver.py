@@ -590,6 +590,7 @@ class Resolver:
         for c, comp in enumerate(engine.comparators):
             level = pat[c]
             w = model.level_weight(c, level, va[c] if cfg.tf_adjustment else None)
+            w += model.extra_weight(pat, c)  # a guarded level between two records of one first name
             label = "missing" if level == NULL else comp.levels[level]
             evidence.append(Evidence(comp.name, label, comp.display(va[c]), comp.display(vb[c]), w))
         total = model.prior + sum(e.weight for e in evidence)
