@@ -6,9 +6,11 @@ city, a first name, a household phone) is canonicalized once.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import importlib
+import itertools
 import logging
 import math
 import multiprocessing
@@ -504,14 +506,6 @@ class Normalizer:
         """Canonicalize one row. Never raises: problems become :class:`Reject` entries."""
         index = self._index
         self._index += 1
-        mapping, rid = self._identify(row, index)
-        if mapping is None:
-            return NormRecord(index=index, rid=rid, empty=True)
-        return self._canonical(mapping, rid, index)
-
-    def _identify(self, row: object, index: int) -> tuple[Mapping[str, Any] | None, str]:
-        """The row as a mapping (None: not a row) and its record id, unique in this run; the
-        id's problems (missing, duplicate...) become rejects."""
         mapping = self._as_mapping(row)
         if mapping is None:
             rid = f"#{index}"
@@ -519,7 +513,7 @@ class Normalizer:
                 rid += "'"
             self._seen_ids.add(rid)
             self.rejects.append(Reject(rid, index, None, row, f"wrong row type: {type(row).__name__}"))
-            return None, rid
+            return NormRecord(index=index, rid=rid, empty=True)
         rid, problem = self._record_id(mapping.get(self.id_field), index)
         if problem is not None:
             self.rejects.append(Reject(rid, index, self.id_field, mapping.get(self.id_field), problem))
@@ -532,10 +526,6 @@ class Normalizer:
             )
             rid = new
         self._seen_ids.add(rid)
-        return mapping, rid
-
-    def _canonical(self, mapping: Mapping[str, Any], rid: str, index: int) -> NormRecord:
-        """The record of an identified row: every value canonicalized, bad values rejected."""
         rec = NormRecord(index=index, rid=rid)
         region = self.region
         if self.region_field is not None:
@@ -627,127 +617,171 @@ class Normalizer:
         return rec
 
     def normalize_all(self, rows: Iterable[object]) -> list[NormRecord]:
-        """:meth:`normalize` every row. With ``workers >= 2`` (and ``fork``), a forked process
-        canonicalizes the second half of the rows while this one does the first: the same
-        records, rejects (in row order) and weak values as one row at a time.
-
-        Record ids are assigned here first, for every row, because a duplicate id depends on
-        all the rows before it; canonical values depend on nothing but the row.
-        """
-        if not isinstance(rows, list):
-            rows = list(rows)
-        if (
-            self.workers < 2
-            or len(rows) < _SPLIT_MIN
-            or "fork" not in multiprocessing.get_all_start_methods()
-        ):
+        """:meth:`normalize` every row. With ``workers >= 2`` (and ``fork``), a forked helper
+        canonicalizes the next batch's distinct new emails and phones (the costly parsing)
+        while this process turns the current batch into records: the same records, rejects
+        and weak values as one row at a time."""
+        if self.workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return [self.normalize(row) for row in rows]
-        start = self._index
-        ids = [self._identify(row, start + k) for k, row in enumerate(rows)]
-        self._index += len(rows)
-        half = len(ids) // 2
-        child = _Half(self, ids, start, half, len(ids))
-        out = self._canonical_range(ids, start, 0, half)
-        tail, rejects, weak = child.result()
-        out += tail
-        self.weak |= weak
-        if rejects:
-            self.rejects += rejects
-            self.rejects.sort(key=_reject_index)  # stable: a row's id rejects stay first
+        it = iter(rows)
+        batch = list(itertools.islice(it, _BATCH))
+        if len(batch) < _BATCH:
+            return [self.normalize(row) for row in batch]
+        helper = _CanonHelper(self)
+        out: list[NormRecord] = []
+        try:
+            helper.request(self._pending(batch))
+            while batch:
+                results = helper.result()
+                nxt = list(itertools.islice(it, _BATCH))
+                self._apply(results)
+                if nxt:
+                    helper.request(self._pending(nxt))
+                out.extend([self.normalize(row) for row in batch])
+                batch = nxt
+        finally:
+            helper.close()
         return out
 
-    def _canonical_range(
-        self, ids: list[tuple[Mapping[str, Any] | None, str]], start: int, lo: int, hi: int
-    ) -> list[NormRecord]:
-        out = []
-        for k in range(lo, hi):
-            mapping, rid = ids[k]
-            if mapping is None:
-                out.append(NormRecord(index=start + k, rid=rid, empty=True))
-            else:
-                out.append(self._canonical(mapping, rid, start + k))
-        return out
+    # -- the helper process ---------------------------------------------------------------------
+
+    def _pending(self, batch: list[object]) -> list[tuple[FieldType, str, str | None, tuple[FieldType, str]]]:
+        """The distinct email and phone texts of ``batch`` not in the cache, with their cache keys."""
+        cols = [(c, t) for c, t in self.fields.items() if t is FieldType.EMAIL or t is FieldType.PHONE]
+        if not cols:
+            return []
+        cache = self._cache
+        todo: dict[tuple[FieldType, str], tuple[FieldType, str, str | None, tuple[FieldType, str]]] = {}
+        limit = self.max_field_length
+        for row in batch:
+            if not isinstance(row, Mapping):
+                continue
+            region = self.region
+            if self.region_field is not None:
+                rv = row.get(self.region_field)
+                if isinstance(rv, str) and len(rv.strip()) == 2 and rv.strip().isalpha():
+                    region = rv.strip().upper()
+            for column, ftype in cols:
+                raw = row.get(column)
+                if raw is None:
+                    continue
+                items = raw if isinstance(raw, list | tuple | set | frozenset) else (raw,)
+                for item in items:
+                    if not isinstance(item, str) or len(item) > limit:
+                        continue
+                    text = item.strip()
+                    if "\x00" in text:
+                        text = text.replace("\x00", "")
+                    if not text:
+                        continue
+                    key = (
+                        (ftype, text)
+                        if ftype is not FieldType.PHONE or region is None
+                        else (ftype, f"{region}\x00{text}")
+                    )
+                    if key not in cache and key not in todo:
+                        todo[key] = (ftype, text, region, key)
+        return list(todo.values())
+
+    def _apply(self, results: list[tuple[tuple[FieldType, str], Any]]) -> None:
+        """Store the helper's results in the cache, marking weak values as the parent would."""
+        cache = self._cache
+        for key, res in results:
+            if key in cache:
+                continue
+            if isinstance(res, tuple):
+                message, kind, value, reason = res
+                cache[key] = InvalidIdentifierError(message, kind=kind, value=value, reason=reason)
+                continue
+            if res is not None:
+                if key[0] is FieldType.EMAIL:
+                    if self._is_role(res) or _role_local(res) or is_placeholder_email(res):
+                        self.weak.add(res)
+                elif _is_placeholder_phone(res):
+                    self.weak.add(res)
+            cache[key] = res
 
 
-_SPLIT_MIN = 20_000
-"""Fewer rows than this are canonicalized in one process (a fork costs more than it saves)."""
+_BATCH = 16_384
 
 
-def _reject_index(reject: Reject) -> int:
-    return reject.index
-
-
-def _pack(rec: NormRecord) -> tuple[Any, ...]:
-    # Tuples pickle at a third of the cost of the dataclass.
-    return (
-        rec.index,
-        rec.rid,
-        rec.emails,
-        rec.phones,
-        rec.handles,
-        rec.externals,
-        rec.first,
-        rec.last,
-        rec.values,
-        rec.empty,
-    )
-
-
-def _half_main(
-    norm: Normalizer, ids: list[tuple[Mapping[str, Any] | None, str]], start: int, lo: int, hi: int, conn: Any
-) -> None:
-    n_rejects, weak = len(norm.rejects), set(norm.weak)
-    recs = norm._canonical_range(ids, start, lo, hi)
+def _helper_canon(norm: Normalizer, ftype: FieldType, text: str, region: str | None) -> Any:
+    """What :meth:`Normalizer._canon` caches for an email or phone text, without side effects:
+    the canonical value, None, or an error as ``(message, kind, value, reason)``."""
     try:
-        conn.send(([_pack(r) for r in recs], norm.rejects[n_rejects:], norm.weak - weak))
-    except Exception:  # a rejected value that does not pickle: the parent redoes this half
-        conn.send(None)
-    conn.close()
+        if text.lower() in _MISSING_TEXT:
+            return None
+        if ftype is FieldType.EMAIL:
+            return norm._canon_email(text)
+        return norm._canon_phone(text, region=region)
+    except InvalidIdentifierError as exc:
+        return (str(exc), exc.kind, exc.value, exc.reason)
+    except ValueError as exc:  # defensive, as in Normalizer._canon
+        return (str(exc), ftype.value, text, str(exc))
 
 
-class _Half:
-    """A forked process canonicalizing rows ``lo:hi`` of a :meth:`Normalizer.normalize_all` run.
+def _helper_main(norm: Normalizer, conn: Any) -> None:
+    while True:
+        todo = conn.recv()
+        if todo is None:
+            break
+        conn.send([(key, _helper_canon(norm, ftype, text, region)) for ftype, text, region, key in todo])
 
-    If the process cannot start or fails, the rows are canonicalized here instead.
+
+class _CanonHelper:
+    """A forked process canonicalizing batches of emails and phones for a :class:`Normalizer`.
+
+    One request is in flight at a time; if the process fails, the texts are canonicalized here.
     """
 
-    def __init__(
-        self, norm: Normalizer, ids: list[tuple[Mapping[str, Any] | None, str]], start: int, lo: int, hi: int
-    ) -> None:
-        self.norm, self.ids, self.start, self.lo, self.hi = norm, ids, start, lo, hi
+    def __init__(self, norm: Normalizer) -> None:
+        self.norm = norm
         self.proc: Any = None
         self.conn: Any = None
+        self.todo: list[tuple[FieldType, str, str | None, tuple[FieldType, str]]] = []
         ctx = multiprocessing.get_context("fork")
-        parent, child = ctx.Pipe(duplex=False)
+        parent, child = ctx.Pipe()
         try:
-            proc = ctx.Process(target=_half_main, args=(norm, ids, start, lo, hi, child), daemon=True)
+            proc = ctx.Process(target=_helper_main, args=(norm, child), daemon=True)
             proc.start()
         except OSError:  # pragma: no cover - no fork today
             return
         child.close()
         self.proc, self.conn = proc, parent
 
-    def result(self) -> tuple[list[NormRecord], list[Reject], set[str]]:
-        got: Any = None
+    def request(self, todo: list[tuple[FieldType, str, str | None, tuple[FieldType, str]]]) -> None:
+        self.todo = todo
         if self.conn is not None:
             try:
-                got = self.conn.recv()
-            except (OSError, EOFError):  # pragma: no cover - the process died: do its share here
-                logger.warning("canonicalization process failed; finishing in-process")
-            finally:
-                self.conn.close()
-                self.proc.join(timeout=10)
-                if self.proc.is_alive():  # pragma: no cover - stuck
-                    self.proc.terminate()
-        if got is None:
-            norm = self.norm
-            n_rejects, weak = len(norm.rejects), set(norm.weak)
-            recs = norm._canonical_range(self.ids, self.start, self.lo, self.hi)
-            rejects = norm.rejects[n_rejects:]
-            del norm.rejects[n_rejects:]
-            return recs, rejects, norm.weak - weak
-        packed, rejects, weak = got
-        return [NormRecord(*t) for t in packed], rejects, weak
+                self.conn.send(todo)
+            except (OSError, ValueError):  # pragma: no cover - the helper is gone
+                self._lost()
+
+    def result(self) -> list[tuple[tuple[FieldType, str], Any]]:
+        if self.conn is not None:
+            try:
+                out: list[tuple[tuple[FieldType, str], Any]] = self.conn.recv()
+                return out
+            except (OSError, EOFError):  # pragma: no cover - the helper died: do its share here
+                self._lost()
+        norm = self.norm
+        return [(key, _helper_canon(norm, ftype, text, region)) for ftype, text, region, key in self.todo]
+
+    def _lost(self) -> None:  # pragma: no cover - the helper died
+        logger.warning("canonicalization helper failed; finishing in-process")
+        self.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self.conn.send(None)
+            self.conn.close()
+            self.conn = None
+        if self.proc is not None:
+            self.proc.join(timeout=10)
+            if self.proc.is_alive():  # pragma: no cover - stuck
+                self.proc.terminate()
+            self.proc = None
 
 
 _PLATFORM_COLUMNS = frozenset({"twitter", "instagram", "telegram", "facebook", "x", "tiktok", "linkedin"})
