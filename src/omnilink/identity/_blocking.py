@@ -141,13 +141,12 @@ def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
                     if c in postcodes:
                         if rec.first:
                             yield f"pj:{c}:{v}:{rec.first}"
-                            yield f"pi:{c}:{v}:{rec.first[:1]}"
                         if rec.last:
                             yield f"pk:{c}:{v}:{rec.last}"
                     elif not (rec.first and rec.last):
                         yield f"pn:{c}:{v}:{rec.first or ''}|{rec.last or ''}"
 
-        rules.append(BlockingRule("place-and-name", place_keys, ("pf:", "pl:", "pj:", "pi:", "pk:", "pn:")))
+        rules.append(BlockingRule("place-and-name", place_keys, ("pf:", "pl:", "pj:", "pk:", "pn:")))
     if exacts:
 
         def code_keys(rec: NormRecord) -> Iterable[str]:
