@@ -737,8 +737,10 @@ _MOBILE: dict[str, tuple[tuple[str, ...], int]] = {
     "FR": (("61", "62", "64", "65", "66", "67", "68", "75", "76", "77", "78"), 9),
     "ES": (("6", "6", "6", "71", "72", "73", "74"), 9),
 }
-_US_AREA = ("212", "415", "312", "617", "206", "303", "512", "305", "404", "702", "213", "646")
-_US_AREA += ("718", "214", "602", "215")
+_US_AREA = (
+    *("212", "415", "312", "617", "206", "303", "512", "305", "404", "702", "213", "646"),
+    *("718", "214", "602", "215"),
+)
 
 
 def _ascii(s: str) -> str:
@@ -912,7 +914,7 @@ def _unique(values: ObjArray, rng: np.random.Generator) -> ObjArray:
     ``robertsmith@gmail.com`` (one mailbox) or ``RobertSmith`` and ``robertsmith``.
     """
     seen: set[str] = set()
-    out = values.copy()
+    out: ObjArray = values.copy()
     extra = rng.integers(1, 10_000, size=len(values))
     for i, v in enumerate(values.tolist()):
         cand = v
@@ -1203,8 +1205,8 @@ def generate(n: int, seed: int = 1, noise: Noise = NOISE) -> dict[str, list[Any]
     ph[:] = [
         _format_phone(r, s, st) for r, s, st in zip(rc.tolist(), ph_nsn.tolist(), style.tolist(), strict=True)
     ]
-    bad = rand() < noise.invalid_phone
-    ph[bad] = _pick(rng, _INVALID_PHONES, int(bad.sum()))
+    bad_phone = rand() < noise.invalid_phone
+    ph[bad_phone] = _pick(rng, _INVALID_PHONES, int(bad_phone.sum()))
     ph[rand() < noise.missing_phone] = None
 
     # handle
