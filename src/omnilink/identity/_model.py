@@ -163,15 +163,14 @@ class FSModel:
         return w
 
     def pattern_weight(self, pattern: Pattern) -> float:
-        """Sum of the level weights, prior excluded, without term-frequency adjustment."""
+        """Sum of the level weights and their :meth:`extra_weight`, prior excluded, without
+        term-frequency adjustment."""
         total = 0.0
         for ci, level in enumerate(pattern):
             if level != NULL:
                 total += self.weights[ci][level]
-        if self.same_name_extra and pattern[self._name_ci] in self._same_name_levels:
-            for ci, (li, extra) in self.same_name_extra.items():
-                if pattern[ci] == li:
-                    total += extra
+        for ci in self.same_name_extra:
+            total += self.extra_weight(pattern, ci)
         return total
 
     def extra_weight(self, pattern: Pattern, ci: int) -> float:
