@@ -186,3 +186,47 @@ def test_comparator_properties(comp: Comparator, strategy: Any) -> None:
 
     check()
     assert len(comp.levels) == len(comp.default_m)
+
+
+def _every_comparator() -> list[Comparator]:
+    from omnilink.identity._engine import build_comparators
+    from omnilink.identity._fields import FieldType
+
+    fields = {
+        "first_name": FieldType.FIRST_NAME,
+        "last_name": FieldType.LAST_NAME,
+        "email": FieldType.EMAIL,
+        "phone": FieldType.PHONE,
+        "handle": FieldType.HANDLE,
+        "crm_id": FieldType.EXTERNAL_ID,
+        "dob": FieldType.DATE,
+        "address": FieldType.ADDRESS,
+        "city": FieldType.CITY,
+        "postcode": FieldType.POSTCODE,
+        "gender": FieldType.EXACT,
+        "notes": FieldType.TEXT,
+    }
+    return build_comparators(fields, set())
+
+
+@pytest.mark.parametrize("comp", _every_comparator(), ids=repr)
+@given(other=st.one_of(st.none(), st.text(max_size=5), st.tuples(st.text(max_size=3), st.text(max_size=3))))
+@settings(max_examples=50)
+def test_a_comparator_keeps_its_promise_about_missing_values(comp: Comparator, other: Any) -> None:
+    # The online score bound skips comparators on this promise (Comparator.missing).
+    missing = [None] if comp.missing == 2 else [None, "", ()] if comp.missing == 1 else []
+    for m in missing:
+        assert comp.safe_compare(m, other) == NULL
+        assert comp.safe_compare(other, m) == NULL
+
+
+def test_every_built_in_comparator_makes_a_promise_and_a_new_compare_drops_it() -> None:
+    comps = _every_comparator()
+    assert len({type(c) for c in comps}) >= 12
+    assert all(c.missing in (1, 2) for c in comps)
+
+    class Custom(type(comps[0])):  # type: ignore[misc]
+        def compare(self, a: Any, b: Any) -> int:
+            return 0
+
+    assert Custom().missing == 0

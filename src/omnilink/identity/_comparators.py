@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein, Prefix
 from rapidfuzz.fuzz import token_set_ratio
@@ -130,6 +130,17 @@ class Comparator:
     estimate them: typical of contact data (a first name shared by ~1% of random pairs, an email
     or phone by ~0.03%), measured on synthetic contacts and FEBRL and rounded to the cautious side."""
 
+    missing: ClassVar[int] = 0
+    """What ``compare`` promises for a missing value: 1, NULL when either value is falsy; 2,
+    NULL when either is None; 0, nothing (the pair is always compared). The online graph's
+    score bound skips a comparator whose value is missing on either side on this promise. A
+    subclass that redefines ``compare`` without restating it promises nothing."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "compare" in cls.__dict__ and "missing" not in cls.__dict__:
+            cls.missing = 0
+
     def value(self, rec: NormRecord) -> Any:
         raise NotImplementedError
 
@@ -175,6 +186,8 @@ class _Fuzzy(Comparator):
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_fuzzy(self, values) if _own_compare(self, _Fuzzy) else None
 
+    missing = 1
+
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
@@ -208,6 +221,8 @@ class FirstNameComparator(Comparator):
 
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_names(self, values, first=True) if _own_compare(self, FirstNameComparator) else None
+
+    missing = 1
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -248,6 +263,8 @@ class LastNameComparator(Comparator):
 
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_names(self, values, first=False) if _own_compare(self, LastNameComparator) else None
+
+    missing = 1
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -424,6 +441,8 @@ class EmailComparator(_StrongSet):
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_email(self, values) if _own_compare(self, EmailComparator) else None
 
+    missing = 1
+
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
@@ -502,6 +521,8 @@ class PhoneComparator(_StrongSet):
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_phone(self, values) if _own_compare(self, PhoneComparator) else None
 
+    missing = 1
+
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
@@ -529,6 +550,8 @@ class HandleComparator(_StrongSet):
 
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_handle(self, values) if _own_compare(self, HandleComparator) else None
+
+    missing = 1
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -580,6 +603,8 @@ class EmailNameComparator(Comparator):
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_email_name(self, values) if _own_compare(self, EmailNameComparator) else None
 
+    missing = 1
+
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
@@ -609,6 +634,8 @@ class ExternalIdComparator(Comparator):
                 return v
         return None
 
+    missing = 2
+
     def compare(self, a: Any, b: Any) -> int:
         if a is None or b is None:
             return NULL
@@ -635,6 +662,8 @@ class ExactComparator(_Column):
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_edits(self, values, min_len=5) if _own_compare(self, ExactComparator) else None
 
+    missing = 1
+
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
@@ -653,6 +682,8 @@ class PostcodeComparator(_Column):
 
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_edits(self, values, min_len=0) if _own_compare(self, PostcodeComparator) else None
+
+    missing = 1
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -694,6 +725,8 @@ class CityComparator(_Column):
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_city(self, values) if _own_compare(self, CityComparator) else None
 
+    missing = 1
+
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
@@ -714,6 +747,8 @@ class DateComparator(_Column):
 
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_date(self, values) if _own_compare(self, DateComparator) else None
+
+    missing = 1
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
@@ -754,6 +789,8 @@ class AddressComparator(_Column):
     levels = ("exact", "sim>=0.92", "sim>=0.80", "different")
     default_m = (0.75, 0.12, 0.06, 0.07)
     default_u = (0.0005, 0.0005, 0.004, 0.995)
+
+    missing = 1
 
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:

@@ -9,21 +9,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from omnilink.exceptions import ConfigurationError
 from omnilink.identity._blocking import record_keys
 from omnilink.identity._cluster import Constraints, profile_id
-from omnilink.identity._comparators import (
-    AddressComparator,
-    CityComparator,
-    DateComparator,
-    EmailComparator,
-    EmailNameComparator,
-    ExactComparator,
-    ExternalIdComparator,
-    FirstNameComparator,
-    HandleComparator,
-    LastNameComparator,
-    PhoneComparator,
-    PostcodeComparator,
-    TextComparator,
-)
 from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._model import FSModel
 from omnilink.identity._normalize import Normalizer, NormRecord
@@ -60,24 +45,6 @@ class _Vals(list[Any]):
     d0: list[float]
     """Per comparator, the weight of its exact level for this record as the earlier of a pair
     (term-frequency adjusted where the score adjusts it) minus the comparator's largest weight."""
-
-
-# Comparators whose ``compare`` returns NULL when either value is falsy (their first line),
-# and the one that does so only for None. Any other comparator is always compared.
-_NULL_WHEN_FALSY = (
-    FirstNameComparator,
-    LastNameComparator,
-    EmailComparator,
-    PhoneComparator,
-    HandleComparator,
-    EmailNameComparator,
-    ExactComparator,
-    PostcodeComparator,
-    CityComparator,
-    DateComparator,
-    AddressComparator,
-    TextComparator,
-)
 
 
 class _ScoreBound:
@@ -132,10 +99,8 @@ class _ScoreBound:
         self._engine = engine
         self._model = model
         self._tf = [tf_adjustment and model.tf[c] is not None for c in range(len(comps))]
-        # Presence test per comparator: 1 truthy value, 2 not None, 0 always compared.
-        self._presence = [
-            1 if type(c) in _NULL_WHEN_FALSY else 2 if type(c) is ExternalIdComparator else 0 for c in comps
-        ]
+        # Presence test per comparator (Comparator.missing): 1 truthy value, 2 not None, 0 always compared.
+        self._presence = [c.missing for c in comps]
         self._plans: dict[int, tuple[float, list[tuple[int, Any, list[float]]]]] = {}
 
     # Rough relative cost of one comparison of two present values (measured on contact data
