@@ -7,7 +7,6 @@ guards, comparison and scoring, so they cannot drift apart.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -37,8 +36,7 @@ from omnilink.identity._comparators import (
 )
 from omnilink.identity._fields import FieldType
 from omnilink.identity._model import FSModel
-from omnilink.identity._normalize import Normalizer, NormRecord
-from omnilink.identity._normalize import nick_tables as _nick_tables
+from omnilink.identity._normalize import Normalizer, NormRecord, leading_first_name
 
 __all__ = ["Config", "Engine", "names_compatible"]
 
@@ -171,28 +169,16 @@ class SharedTracker:
 
 def first_name_hint(rec: NormRecord) -> str | None:
     """The record's first name, or when it has none, a known first name that opens the local
-    part of its e-mail address (natalie.anderson@ -> natalie): a household partner's
-    record without a name otherwise looks compatible with everyone at the shared phone. Only a
-    whole first token counts: a name run into a surname (thomasg@) is too often the surname."""
+    part of its e-mail address (:func:`leading_first_name`, natalie.anderson@ -> natalie): a
+    household partner's record without a name otherwise looks compatible with everyone at the
+    shared phone. (A record *with* a surname already took a first name from its inbox when it
+    could: :func:`first_from_email`.)"""
     if rec.first:
         return rec.first
     for email in rec.emails:
-        hint = _name_in_local_part(email.partition("@")[0])
+        hint = leading_first_name(email.partition("@")[0])
         if hint and hint != rec.last:  # anderson77@ is Mr Anderson, not a man named Anderson
             return hint
-    return None
-
-
-@functools.lru_cache(maxsize=65536)
-def _name_in_local_part(local: str) -> str | None:
-    token = ""
-    for ch in local:
-        if not ch.isalpha():
-            break
-        token += ch
-    nicks, canon = _nick_tables()
-    if len(token) >= 3 and (token in nicks or token in canon):
-        return token
     return None
 
 

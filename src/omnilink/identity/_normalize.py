@@ -275,6 +275,25 @@ def nick_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]
 _NOT_FIRST = _TITLES | frozenset({"the", "family", "fam", "home", "house", "team", "info", "mail", "contact"})
 
 
+def known_first_name(token: str) -> bool:
+    """Whether ``token`` is a first name or nickname the nickname tables know."""
+    nicks, canon = nick_tables()
+    return token in nicks or token in canon
+
+
+@functools.lru_cache(maxsize=65536)
+def leading_first_name(local: str) -> str | None:
+    """The known first name that opens an e-mail local part as a whole token
+    (``natalie.anderson`` -> natalie), else None: a name run into a surname (``thomasg``) is
+    too often the surname."""
+    token = ""
+    for ch in local:
+        if not ch.isalpha():
+            break
+        token += ch
+    return token if len(token) >= 3 and known_first_name(token) else None
+
+
 def first_from_email(emails: Iterable[str], last: str) -> str | None:
     """The first name (or initial) a record's own mailbox spells next to its surname, for a
     record that has no first name: ``lschmidt@`` or ``schmidt.l@`` with surname Schmidt is an
@@ -284,7 +303,6 @@ def first_from_email(emails: Iterable[str], last: str) -> str | None:
     surname = last.replace(" ", "")
     if len(surname) < 3:
         return None
-    nicks, canon = nick_tables()
     for email in emails:
         letters = "".join(ch for ch in email.partition("@")[0] if ch.isalpha())
         if letters.startswith(surname):
@@ -295,7 +313,7 @@ def first_from_email(emails: Iterable[str], last: str) -> str | None:
             continue
         if not rest or len(rest) > 15 or rest in _NOT_FIRST:
             continue
-        return rest if len(rest) > 1 and (rest in nicks or rest in canon) else rest[0]
+        return rest if len(rest) > 1 and known_first_name(rest) else rest[0]
     return None
 
 
@@ -313,6 +331,12 @@ _DIGIT_RUNS = tuple("0123456789"[k : k + 7] for k in range(4)) + tuple(
 
 
 _MISS: Any = object()  # a cache miss (None is a cached value: "nothing usable")
+
+
+def _cache_key(ftype: FieldType, text: str, region: str | None) -> tuple[FieldType, str]:
+    """A value's key in :attr:`Normalizer._cache`: a phone's canonical form depends on the
+    region it is read in, every other value's on its text alone."""
+    return (ftype, text) if ftype is not FieldType.PHONE or region is None else (ftype, f"{region}\x00{text}")
 
 
 def _is_placeholder_phone(e164: str) -> bool:
@@ -405,16 +429,10 @@ class Normalizer:
         return text or None
 
     def _canon(
-        self, ftype: FieldType, text: str, column: str, region: str | None
+        self, ftype: FieldType, text: str, column: str, region: str | None, key: tuple[FieldType, str]
     ) -> str | InvalidIdentifierError | None:
-        key = (
-            (ftype, text)
-            if ftype is not FieldType.PHONE or region is None
-            else (ftype, f"{region}\x00{text}")
-        )
-        hit = self._cache.get(key, self)
-        if hit is not self:
-            return hit  # type: ignore[return-value]
+        """Canonicalize a value the cache does not hold (``key``: its :func:`_cache_key`) and
+        cache the result: the canonical value, None, or the error."""
         result: str | InvalidIdentifierError | None
         try:
             result = self._canon_uncached(ftype, text, column, region)
@@ -564,7 +582,7 @@ class Normalizer:
                     if as_text is None:
                         continue
                     text = as_text
-                # The cache lookup of _canon, inline; a miss goes through _canon.
+                # _cache_key, inline: this runs for every value of every row.
                 key = (
                     (ftype, text)
                     if ftype is not FieldType.PHONE or region is None
@@ -572,7 +590,7 @@ class Normalizer:
                 )
                 canon = cache.get(key, _MISS)
                 if canon is _MISS:
-                    canon = self._canon(ftype, text, column, region)
+                    canon = self._canon(ftype, text, column, region, key)
                 if isinstance(canon, InvalidIdentifierError):
                     self.rejects.append(Reject(rid, index, column, item, canon.reason or str(canon)))
                     any_value = True
@@ -674,11 +692,7 @@ class Normalizer:
                         text = text.replace("\x00", "")
                     if not text:
                         continue
-                    key = (
-                        (ftype, text)
-                        if ftype is not FieldType.PHONE or region is None
-                        else (ftype, f"{region}\x00{text}")
-                    )
+                    key = _cache_key(ftype, text, region)
                     if key not in cache and key not in todo:
                         todo[key] = (ftype, text, region, key)
         return list(todo.values())
