@@ -10,6 +10,7 @@ from omnilink.exceptions import ConfigurationError
 from omnilink.identity._blocking import record_keys
 from omnilink.identity._cluster import Constraints, profile_id
 from omnilink.identity._engine import Config, Engine, SharedTracker
+from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel
 from omnilink.identity._normalize import Normalizer, NormRecord
 from omnilink.identity._types import Link, MergeEvent, Profile, Reject
@@ -428,7 +429,10 @@ class IdentityGraph:
         return AddResult(rec.rid, final, created, tuple(links), merge, tuple(norm.rejects[n_rejects:]))
 
     def add_many(self, records: Iterable[object]) -> list[AddResult]:
-        return [self.add(r) for r in records]
+        """:meth:`add` every record, in order (loading a graph: the cyclic garbage collector is
+        paused meanwhile, as in ``Resolver.resolve``)."""
+        with gc_paused():
+            return [self.add(r) for r in records]
 
     # -- undoing -------------------------------------------------------------------------------
 

@@ -361,6 +361,25 @@ def _role_local(email: str) -> bool:
     return local in _ROLE_LOCALS
 
 
+def _without_tracebacks(exc: InvalidIdentifierError) -> InvalidIdentifierError:
+    """``exc`` and the errors it was raised from, without their tracebacks.
+
+    A cached error would otherwise keep the frames that raised it alive, and through them the
+    normalizer whose cache holds it: a reference cycle, so the whole cache outlived the run
+    until the cyclic collector found it (and the collector is paused during a run).
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        err = todo.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        err.__traceback__ = None
+        todo += (err.__cause__, err.__context__)
+    return exc
+
+
 class Normalizer:
     """Turns raw rows into :class:`NormRecord`; collects rejects; caches canonical values per run."""
 
@@ -437,7 +456,7 @@ class Normalizer:
         try:
             result = self._canon_uncached(ftype, text, column, region)
         except InvalidIdentifierError as exc:
-            result = exc
+            result = _without_tracebacks(exc)
         except ValueError as exc:  # defensive: a canonicalizer that raised a plain ValueError
             result = InvalidIdentifierError(str(exc), kind=ftype.value, value=text, reason=str(exc))
         self._cache[key] = result

@@ -19,7 +19,6 @@ numpy is optional: without it :func:`available` is false and the resolver uses t
 
 from __future__ import annotations
 
-import gc
 import logging
 import mmap
 import multiprocessing
@@ -28,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from omnilink.identity._comparators import Comparator
+from omnilink.identity._gcpause import gc_paused
 
 if TYPE_CHECKING:
     import numpy as np
@@ -459,31 +459,25 @@ def pair_patterns(
     mine = starts
     theirs: list[int] = []
     proc = None
-    frozen = False
-    if use_fork:
-        mine, theirs = starts[0::2], starts[1::2]
-        ctx = multiprocessing.get_context("fork")
-        proc = ctx.Process(target=run, args=(theirs, cols, codes), daemon=True)
-        # The cyclic GC writes into the header of every object it visits: a full collection in
-        # either process would copy every page of the shared heap. Frozen objects are never
-        # visited; they stay frozen until the worker is gone.
-        gc.freeze()
-        frozen = True
-        try:
-            proc.start()
-        except OSError:  # pragma: no cover - no fork today
-            proc = None
-            mine, theirs = starts, []
-    try:
+    # The cyclic GC writes into the header of every object it visits: a full collection in
+    # either process would copy every page of the shared heap. With the collector paused
+    # (the forked worker inherits the pause) no page is copied for it.
+    with gc_paused():
+        if use_fork:
+            mine, theirs = starts[0::2], starts[1::2]
+            ctx = multiprocessing.get_context("fork")
+            proc = ctx.Process(target=run, args=(theirs, cols, codes), daemon=True)
+            try:
+                proc.start()
+            except OSError:  # pragma: no cover - no fork today
+                proc = None
+                mine, theirs = starts, []
         run(mine, cols, codes)
         if proc is not None:
             proc.join()
             if proc.exitcode != 0:  # pragma: no cover - the worker died: do its share here
                 logger.warning("comparison worker failed (exit code %s); finishing in-process", proc.exitcode)
                 run(theirs, cols, codes)
-    finally:
-        if frozen:
-            gc.unfreeze()
     del cols
     # Distinct patterns in order of first occurrence, chunk by chunk; each chunk's codes are
     # replaced by the pattern indexes in place (the buffer lives on as the result).

@@ -18,6 +18,7 @@ from omnilink.identity._comparators import NULL
 from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._fields import FieldType, resolve_field_map
 from omnilink.identity._frames import frame_rows, is_frame
+from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel, anchored_m, em, estimate_u, match_share, term_frequencies
 from omnilink.identity._normalize import NormRecord
 from omnilink.identity._pairs import available as _numpy_available
@@ -269,6 +270,10 @@ class Resolver:
 
     def fit(self, records: Iterable[object]) -> Resolver:
         """Train the match weights on ``records`` and freeze them (for later runs and the graph)."""
+        with gc_paused():
+            return self._fit(records)
+
+    def _fit(self, records: Iterable[object]) -> Resolver:
         head, rows = self._rows(records)
         cfg = self._config(head)
         del head
@@ -311,8 +316,15 @@ class Resolver:
         ``previous`` (an earlier result, or record id -> profile id) keeps profile ids stable
         across runs: a profile keeps its id, merges keep the surviving id and list the absorbed ones.
         Bad rows and values never stop the run: they are listed in ``rejects`` and every row,
-        rejected or not, gets a profile.
+        rejected or not, gets a profile. Python's cyclic garbage collector is paused while it
+        runs (see ``_gcpause``); reference counting frees memory as usual.
         """
+        with gc_paused():
+            return self._resolve(records, previous=previous)
+
+    def _resolve(
+        self, records: Iterable[object], *, previous: ResolveResult | Mapping[str, str] | None
+    ) -> ResolveResult:
         t0 = time.perf_counter()
         head, rows = self._rows(records)
         if self._fitted is not None:
