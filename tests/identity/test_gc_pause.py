@@ -115,3 +115,15 @@ def test_resolve_leaves_no_cycles_of_its_own(collector_on: None) -> None:
         gc.garbage.clear()
         gc.collect()
     assert ours == []
+
+
+def test_a_run_leaves_its_survivors_in_the_old_generation(collector_on: None) -> None:
+    """Left young, a loaded graph was walked whole by the first collection after the load
+    (the first add() after loading 60,000 records took 0.9 s)."""
+    rows = contacts(400, seed=5)
+    resolver = Resolver(id_field="id", region="US", region_field="country").fit(rows)
+    graph = resolver.graph()
+    graph.add_many(rows)
+    young = len(gc.get_objects(0)) + len(gc.get_objects(1))
+    assert young < 200, young
+    assert graph.record_count == len(rows)
