@@ -907,11 +907,13 @@ def _key(value: str) -> str:
     return v
 
 
-def _unique(values: ObjArray, rng: np.random.Generator) -> ObjArray:
+def _unique(values: ObjArray, rng: np.random.Generator, *, max_len: int | None = None) -> ObjArray:
     """Make values unique by appending digits to repeats (before the ``@`` of an address).
 
     Uniqueness is on :func:`_key`, so two people never get ``robert.smith@gmail.com`` and
-    ``robertsmith@gmail.com`` (one mailbox) or ``RobertSmith`` and ``robertsmith``.
+    ``robertsmith@gmail.com`` (one mailbox) or ``RobertSmith`` and ``robertsmith``. With
+    ``max_len``, a value without ``@`` is shortened so that it stays within it with its digits
+    (handles: X allows 15 characters).
     """
     seen: set[str] = set()
     out: ObjArray = values.copy()
@@ -924,7 +926,8 @@ def _unique(values: ObjArray, rng: np.random.Generator) -> ObjArray:
                 user, _, host = v.partition("@")
                 cand = f"{user}{k}@{host}"
             else:
-                cand = f"{v}{k}"
+                base = v if max_len is None else v[: max_len - len(str(k))]
+                cand = f"{base}{k}"
             k += 7
         seen.add(_key(cand))
         out[i] = cand
@@ -1092,7 +1095,7 @@ def generate(n: int, seed: int = 1, noise: Noise = NOISE) -> dict[str, list[Any]
                 f"{f[0]}{la_}{y:02d}",
                 f"{f.capitalize()}{la_.capitalize()}",
                 f"the_{f}",
-                f"{la_}.{f}",
+                f"{la_}_{f}",
             )[p][:15]
             if h
             else None
@@ -1100,7 +1103,9 @@ def generate(n: int, seed: int = 1, noise: Noise = NOISE) -> dict[str, list[Any]
         ],
         dtype=object,
     )
-    handle[has_handle] = _unique(handle[has_handle], rng)
+    # Each handle is shown as an X and as an Instagram profile: letters, digits and "_" within
+    # 15 characters are valid on both (dotted or longer handles were 10% invalid on X).
+    handle[has_handle] = _unique(handle[has_handle], rng, max_len=15)
 
     # date of birth
     dob_y = rng.integers(1940, 2006, size=E)

@@ -158,6 +158,22 @@ def test_handles_nicknames_typos_missing(data: dict[str, list[object]]) -> None:
     assert sum(len(v) > 1 for v in names.values()) > 20
 
 
+def test_every_handle_is_valid_where_it_is_shown() -> None:
+    """A handle is one person's on X and on Instagram: each form must be valid there (dotted
+    or over-long handles were 10% of them, each one a rejected value in the benchmark)."""
+    from omnilink.identifiers import canonical_handle
+
+    data = generate(30_000, seed=3)  # enough people for the uniqueness suffixes to appear
+    handles = [h for h in data["handle"] if isinstance(h, str)]
+    assert any(re.search(r"\d{3,}$", h.rstrip("/")) for h in handles)
+    for h in handles:
+        if "/" in h:
+            canonical_handle(h)
+        else:
+            canonical_handle(h, platform="x")
+            canonical_handle(h, platform="instagram")
+
+
 def test_write_formats(tmp_path: Path) -> None:
     d = generate(50, seed=2)
     csv_path = write(d, tmp_path / "c.csv")
