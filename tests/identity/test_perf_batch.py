@@ -106,3 +106,15 @@ def test_resolve_same_with_and_without_the_array_path(fit: bool, monkeypatch: py
     assert fast_model is not None
     assert plain_model is not None
     assert fast_model.prior == pytest.approx(plain_model.prior, abs=1e-9)
+
+
+def test_deterministic_link_scores_are_what_explain_says() -> None:
+    """Deterministic links are scored as arrays (pattern weight + term-frequency terms); each
+    score is the total ``explain`` gives for the pair, scored on its own."""
+    rows = _contacts(3000, seed=8)
+    resolver = Resolver(id_field="id", region="US", region_field="country")
+    result = resolver.resolve(rows)
+    det = [link for link in result.links if link.reason != "fuzzy"]
+    assert len(det) > 500
+    for link in det:
+        assert link.score == pytest.approx(resolver.explain(link.a, link.b).total, abs=1e-9), link

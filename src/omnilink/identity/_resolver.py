@@ -458,30 +458,33 @@ class Resolver:
         if prep.interned is not None:
             import numpy as np
 
+            i_arr = np.array(cand_i, dtype=np.int32)
             pats, pat_of, _counts = pair_patterns(
                 engine.comparators,
                 prep.columns,
-                np.array(cand_i, dtype=np.int32),
+                i_arr,
                 np.array(cand_j, dtype=np.int32),
                 interned=prep.interned,
             )
             blocked = [engine.contradicted(model, p) for p in pats]
-            pattern_of: list[tuple[int, ...]] = [pats[p] for p in pat_of.tolist()]
             refused = [blocked[p] for p in pat_of.tolist()]
         else:  # pragma: no cover - numpy is optional
             pattern_of = [engine.pattern(vals[i], vals[j]) for i, j in zip(cand_i, cand_j, strict=True)]
             refused = [engine.contradicted(model, p) for p in pattern_of]
-        n_det = 0
+        kept: list[int] = []  # the candidates that link: each attempt's first one not refused
         linked = -1  # the last attempt that found its link
         for k, attempt in enumerate(cand_attempt):
             if attempt == linked or refused[k]:
                 continue
-            i, j = cand_i[k], cand_j[k]
-            w = engine.score(model, pattern_of[k], vals[i])
-            links_by_j.setdefault(j, []).append((i, w, 0, reasons[attempt]))
-            n_det += 1
+            kept.append(k)
             linked = attempt
-        return n_det
+        if prep.interned is not None:
+            weights = _scores(engine, model, pats, pat_of[kept], i_arr[kept], prep.interned, vals)
+        else:  # pragma: no cover - numpy is optional
+            weights = [engine.score(model, pattern_of[k], vals[cand_i[k]]) for k in kept]
+        for k, w in zip(kept, weights, strict=True):
+            links_by_j.setdefault(cand_j[k], []).append((cand_i[k], w, 0, reasons[cand_attempt[k]]))
+        return len(kept)
 
     def _n_workers(self) -> int:
         return default_workers() if self._workers is None else self._workers
@@ -647,6 +650,33 @@ class Resolver:
         if self._last is not None:
             return self._last[0], self._last[1], self._last[2]
         raise ConfigurationError("the graph needs trained weights: call resolver.fit(records) first")
+
+
+def _scores(
+    engine: Engine,
+    model: FSModel,
+    pats: Sequence[tuple[int, ...]],
+    pk: Any,
+    ik: Any,
+    interned: Sequence[tuple[Any, list[Any]]],
+    vals: Sequence[list[Any]],
+) -> list[float]:
+    """``engine.score`` of the pairs with pattern indexes ``pk`` and first records ``ik``, as
+    arrays: one weight per distinct pattern plus the term-frequency terms (:class:`_TfVector`,
+    checked against ``tf_correction``; pair by pair on any difference)."""
+    import numpy as np
+
+    w_arr = np.array([model.prior + model.pattern_weight(p) for p in pats], dtype=np.float64)[pk]
+    tf_comps = [c for c, t in enumerate(model.tf) if t is not None] if engine.config.tf_adjustment else []
+    if not tf_comps:
+        return list(w_arr.tolist())
+    tf_vec = _TfVector(model, pats, tf_comps, interned)
+    if tf_vec.check(pk, ik, vals):
+        return list((w_arr + tf_vec.corrections(pk, ik)).tolist())
+    return [  # pragma: no cover - a model that corrects differently
+        w + model.tf_correction(pats[p], vals[i])
+        for w, p, i in zip(w_arr.tolist(), pk.tolist(), ik.tolist(), strict=True)
+    ]
 
 
 class _TfVector:
