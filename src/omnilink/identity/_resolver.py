@@ -671,9 +671,9 @@ def _scores(
     if not tf_comps:
         return list(w_arr.tolist())
     tf_vec = _TfVector(model, pats, tf_comps, interned)
-    if tf_vec.check(pk, ik, vals):
+    if tf_vec is not None and tf_vec.check(pk, ik, vals):
         return list((w_arr + tf_vec.corrections(pk, ik)).tolist())
-    return [  # pragma: no cover - a model that corrects differently
+    return [
         w + model.tf_correction(pats[p], vals[i])
         for w, p, i in zip(w_arr.tolist(), pk.tolist(), ik.tolist(), strict=True)
     ]
