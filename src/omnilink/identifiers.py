@@ -395,6 +395,9 @@ def _fast_phone(key: tuple[str, bool, str]) -> tuple[str, str | None] | None:
     "ask :func:`_slow_phone`", which then raises the usual error.
     """
     region, plus, digits = key
+    quick = _quick_e164(region, plus, digits)
+    if quick is not None:
+        return quick, None
     try:
         number = phonenumbers.parse("+" + digits if plus else digits, region or None)
     except phonenumbers.NumberParseException:
@@ -402,6 +405,68 @@ def _fast_phone(key: tuple[str, bool, str]) -> tuple[str, str | None] | None:
     if not _is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), number.extension or None
+
+
+@functools.lru_cache(maxsize=1024)
+def _region_rules(region: str) -> tuple[int, re.Pattern[str] | None, re.Pattern[str] | None, bool] | None:
+    """(country code, international prefix, national prefix for parsing, has a transform
+    rule) of a region, the patterns compiled; None without metadata."""
+    md = PhoneMetadata.metadata_for_region(region, None)
+    if md is None or md.country_code is None:
+        return None
+    idd = re.compile(md.international_prefix) if md.international_prefix else None
+    npp = re.compile(md.national_prefix_for_parsing) if md.national_prefix_for_parsing else None
+    return md.country_code, idd, npp, bool(md.national_prefix_transform_rule)
+
+
+def _calling_code(digits: str) -> int | None:
+    """The calling code a "+" number starts with (calling codes are prefix-free and never
+    start with 0)."""
+    if digits[:1] in ("", "0"):
+        return None
+    for k in (1, 2, 3):
+        cc = int(digits[:k])
+        if cc in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return cc
+    return None
+
+
+def _quick_e164(region: str, plus: bool, digits: str) -> str | None:
+    """The E.164 form of a fast-path key, read without ``phonenumbers.parse`` where the reading
+    is plain, else None (then phonenumbers decides, as before).
+
+    Plain means: a "+" number whose national part does not start with its country's national
+    prefix, or a national number that starts with neither the region's international prefix
+    nor its country code, whose national prefix (if any) carries no carrier code and no
+    transform rule; and in both cases a national number without a leading zero (phonenumbers
+    keeps Italian-style leading zeros apart). That is what ``parse`` does with such digits;
+    the result is kept only when :func:`_is_valid_nsn` accepts it, and property tests compare
+    it with ``phonenumbers.parse`` on every region.
+    """
+    if plus:
+        cc = _calling_code(digits)
+        if cc is None:
+            return None
+        nsn = digits[len(str(cc)) :]
+        rules = _region_rules(phonenumbers.region_code_for_country_code(cc))
+        if rules is None or (rules[2] is not None and rules[2].match(nsn)):
+            return None
+    else:
+        rules = _region_rules(region)
+        if rules is None:
+            return None
+        cc, idd, npp, transform = rules
+        if (idd is not None and idd.match(digits)) or digits.startswith(str(cc)):
+            return None
+        nsn = digits
+        m = npp.match(digits) if npp is not None else None
+        if m is not None:
+            if transform or m.end() == 0 or any(g is not None for g in m.groups()):
+                return None
+            nsn = digits[m.end() :]
+    if not nsn or nsn[0] == "0" or not _is_valid_nsn(cc, nsn):
+        return None
+    return f"+{cc}{nsn}"
 
 
 # Which of a region's number types phonenumbers tries, in _number_type_helper's order; mobile
@@ -459,10 +524,16 @@ def _type_known(nsn: str, region_id: str, country_code: int) -> bool:
 def _is_valid_number(number: phonenumbers.PhoneNumber) -> bool:
     """``phonenumbers.is_valid_number``, step for step, with the type test precompiled."""
     cc = number.country_code
-    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(cc) if cc is not None else None
-    if cc is None or regions is None:
+    if cc is None:
         return False
-    nsn = phonenumbers.national_significant_number(number)
+    return _is_valid_nsn(cc, phonenumbers.national_significant_number(number))
+
+
+def _is_valid_nsn(cc: int, nsn: str) -> bool:
+    """:func:`_is_valid_number` of the number ``+<cc><nsn>``."""
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(cc)
+    if regions is None:
+        return False
     region: str | None = None
     if len(regions) == 1:
         region = regions[0]

@@ -87,3 +87,75 @@ def test_fast_path_cache_is_keyed_by_region_plus_and_digits() -> None:
 def test_odd_regions_take_the_slow_path() -> None:
     assert _outcome(_phone, "415 555 2671", "us") == _outcome(_slow_phone, "415 555 2671", "us")
     assert _outcome(_phone, "415 555 2671", ["US"]) == _outcome(_slow_phone, "415 555 2671", ["US"])  # type: ignore[arg-type]
+
+
+def _reference(region: str, plus: bool, digits: str) -> str | None:
+    """What phonenumbers itself makes of the digits: the E.164 form of a valid number, else None."""
+    try:
+        number = phonenumbers.parse("+" + digits if plus else digits, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _every_region_keys() -> list[tuple[str, bool, str]]:
+    """Every type's example number of every region, in national and international digits,
+    with and without a national prefix, and with a digit dropped, added or changed."""
+    keys: list[tuple[str, bool, str]] = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for t in phonenumbers.PhoneNumberType.values():
+            ex = phonenumbers.example_number_for_type(region, t)
+            if ex is None:
+                continue
+            nsn = phonenumbers.national_significant_number(ex)
+            shown = phonenumbers.format_number(ex, phonenumbers.PhoneNumberFormat.NATIONAL)
+            national = "".join(ch for ch in shown if ch.isdigit())
+            cc = str(ex.country_code)
+            for digits in {nsn, national, "0" + nsn, nsn[:-1], nsn + "7", nsn[:-1] + "9", "1" + nsn}:
+                if digits:
+                    keys.append((region, False, digits))
+                    keys.append((region, True, cc + digits))
+    return keys
+
+
+def test_quick_reading_equals_phonenumbers_in_every_region() -> None:
+    from omnilink.identifiers import _quick_e164
+
+    keys = _every_region_keys()
+    served = 0
+    for key in keys:
+        quick = _quick_e164(*key)
+        if quick is not None:
+            served += 1
+            assert quick == _reference(*key), key
+    assert served > len(keys) // 4  # the quick reading serves a real share, not a corner
+
+
+def test_quick_reading_serves_common_renderings() -> None:
+    from omnilink.identifiers import _quick_e164
+
+    assert _quick_e164("US", False, "4155552671") == "+14155552671"
+    assert _quick_e164("US", True, "14155552671") == "+14155552671"
+    assert _quick_e164("GB", False, "07476287095") == "+447476287095"
+    assert _quick_e164("DE", False, "015243769252") == "+4915243769252"
+    assert _quick_e164("FR", True, "33612345678") == "+33612345678"
+    # left to phonenumbers: a leading country code, an international prefix, Italian zeros
+    assert _quick_e164("US", False, "14155552671") is None
+    assert _quick_e164("GB", False, "00447476287095") is None
+    assert _quick_e164("IT", False, "0212345678") is None
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)),
+    st.booleans(),
+    st.text(alphabet="0123456789", min_size=1, max_size=17),
+)
+def test_quick_reading_equals_phonenumbers_on_random_digits(region: str, plus: bool, digits: str) -> None:
+    from omnilink.identifiers import _quick_e164
+
+    quick = _quick_e164(region, plus, digits)
+    if quick is not None:
+        assert quick == _reference(region, plus, digits)
