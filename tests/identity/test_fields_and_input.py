@@ -126,3 +126,28 @@ def test_pydantic_models_and_dataclasses_are_rows() -> None:
     res = Resolver().resolve([Contact(id="a", email="zed.q@gmail.com"), Row(id="b", email="ZED.Q@gmail.com")])
     assert res.profile_of["a"] == res.profile_of["b"]
     assert res.links[0].reason == "email"
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_one_handle_text_in_columns_of_different_platforms(order: tuple[int, int, int]) -> None:
+    """The same text is a different handle in a ``twitter``, an ``instagram`` and a generic
+    column: the canonical-value cache once keyed it by text alone, so whichever column came
+    first decided for all (``jdoe`` in the instagram column came out as ``x:jdoe``)."""
+    rows = [
+        {"id": "1", "twitter": "jdoe", "instagram": "jdoe"},
+        {"id": "2", "handle": "jdoe"},
+        {"id": "3", "instagram": "@JDoe"},
+    ]
+    fields = {"twitter": "handle", "instagram": "handle", "handle": "handle"}
+    resolver = Resolver(id_field="id", fields=fields)
+    resolver.resolve([rows[k] for k in order])
+    handles = {rid: rec.handles for rid, rec in resolver._last[3].items()}  # type: ignore[index]
+    assert handles == {
+        "1": ("x:jdoe", "instagram:jdoe"),
+        "2": ("any:jdoe",),
+        "3": ("instagram:jdoe",),
+    }
+    graph = resolver.graph()
+    for k in order:
+        graph.add(rows[k])
+    assert graph._recs[graph._index["1"]].handles == ("x:jdoe", "instagram:jdoe")

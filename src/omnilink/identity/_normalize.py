@@ -333,10 +333,20 @@ _DIGIT_RUNS = tuple("0123456789"[k : k + 7] for k in range(4)) + tuple(
 _MISS: Any = object()  # a cache miss (None is a cached value: "nothing usable")
 
 
-def _cache_key(ftype: FieldType, text: str, region: str | None) -> tuple[FieldType, str]:
+def _cache_key(
+    ftype: FieldType, text: str, region: str | None, platform: str | None = None
+) -> tuple[FieldType, str]:
     """A value's key in :attr:`Normalizer._cache`: a phone's canonical form depends on the
-    region it is read in, every other value's on its text alone."""
-    return (ftype, text) if ftype is not FieldType.PHONE or region is None else (ftype, f"{region}\x00{text}")
+    region it is read in, a handle's on the platform its column names (``_column_platform``),
+    every other value's on its text alone."""
+    context = region if ftype is FieldType.PHONE else platform if ftype is FieldType.HANDLE else None
+    return (ftype, text) if context is None else (ftype, f"{context}\x00{text}")
+
+
+def _column_platform(column: str) -> str | None:
+    """The platform a handle column's name gives (``twitter``, ``instagram``...), else None."""
+    low = column.lower()
+    return low if low in _PLATFORM_COLUMNS else None
 
 
 def _is_placeholder_phone(e164: str) -> bool:
@@ -394,6 +404,9 @@ class Normalizer:
     ) -> None:
         self.id_field = id_field
         self.fields = dict(fields)
+        self._columns = [
+            (c, t, _column_platform(c) if t is FieldType.HANDLE else None) for c, t in self.fields.items()
+        ]
         self.region = region
         self.region_field = region_field
         self.max_field_length = max_field_length
@@ -480,9 +493,8 @@ class Normalizer:
         if ftype is FieldType.HANDLE:
             if text.lower() in _MISSING_TEXT:
                 return None
-            platform = column.lower() if column.lower() in _PLATFORM_COLUMNS else None
             try:
-                return self._canon_handle(text, platform=platform)
+                return self._canon_handle(text, platform=_column_platform(column))
             except InvalidIdentifierError as exc:
                 if exc.reason != "no_platform":
                     raise
@@ -579,7 +591,7 @@ class Normalizer:
         any_value = False
         cache = self._cache
         max_length = self.max_field_length
-        for column, ftype in self.fields.items():
+        for column, ftype, platform in self._columns:
             raw = mapping.get(column)
             if raw is None:
                 continue
@@ -601,12 +613,10 @@ class Normalizer:
                     if as_text is None:
                         continue
                     text = as_text
-                # _cache_key, inline: this runs for every value of every row.
-                key = (
-                    (ftype, text)
-                    if ftype is not FieldType.PHONE or region is None
-                    else (ftype, f"{region}\x00{text}")
-                )
+                # _cache_key, inline: this runs for every value of every row (``platform`` is
+                # None but for a handle column named after its platform).
+                context = region if ftype is FieldType.PHONE else platform
+                key = (ftype, text) if context is None else (ftype, f"{context}\x00{text}")
                 canon = cache.get(key, _MISS)
                 if canon is _MISS:
                     canon = self._canon(ftype, text, column, region, key)
