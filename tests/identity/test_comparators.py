@@ -230,3 +230,13 @@ def test_every_built_in_comparator_makes_a_promise_and_a_new_compare_drops_it() 
             return 0
 
     assert Custom().missing == 0
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet="abcxyz019._-+²٣ßü", max_size=30)))
+def test_fold_and_digits_are_the_character_loops(text: str) -> None:
+    """The regex forms keep exactly what the character loops kept."""
+    from omnilink.identity._comparators import _digits, _fold, _fold_pairs
+
+    assert _fold(text) == _fold_pairs("".join(ch for ch in text if "a" <= ch <= "z"))
+    assert _digits(text) == "".join(ch for ch in text if ch.isdigit())

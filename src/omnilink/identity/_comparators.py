@@ -8,6 +8,7 @@ missing on either side, which is no evidence at all (weight 0).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -377,9 +378,13 @@ def _as_email_set(value: Any) -> EmailSet:
     return out
 
 
+_NOT_A_TO_Z = re.compile("[^a-z]+")
+_NOT_0_TO_9 = re.compile("[^0-9]+")
+
+
 def _fold(text: str) -> str:
     """Letters only, with the transliterations people use in addresses folded (ue -> u, ss -> s)."""
-    return _fold_pairs("".join(ch for ch in text if "a" <= ch <= "z"))
+    return _fold_pairs(_NOT_A_TO_Z.sub("", text))
 
 
 def _fold_pairs(t: str) -> str:
@@ -416,6 +421,9 @@ def _name_forms(names: list[tuple[str | None, str | None]]) -> set[str]:
 
 
 def _digits(text: str) -> str:
+    """The digits of ``text`` (any script's, as ``str.isdigit`` says)."""
+    if text.isascii():  # one regex pass; the same as the loop below for ASCII text
+        return _NOT_0_TO_9.sub("", text)
     return "".join(ch for ch in text if ch.isdigit())
 
 
