@@ -151,3 +151,39 @@ def test_one_handle_text_in_columns_of_different_platforms(order: tuple[int, int
     for k in order:
         graph.add(rows[k])
     assert graph._recs[graph._index["1"]].handles == ("x:jdoe", "instagram:jdoe")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_value_cache_is_bounded_and_changes_nothing(
+    workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An online graph meets new values for as long as it runs: the canonical-value cache
+    starts over when full, and the records come out the same."""
+    from omnilink.identity import _normalize
+    from omnilink.identity._engine import Engine
+
+    from ._data import contacts
+
+    monkeypatch.setattr(_normalize, "_BATCH", 500)  # several helper batches
+    rows = contacts(3000, seed=12)
+    config = Resolver(id_field="id", region="US", region_field="country")._config(rows)
+
+    def run(cache_max: int) -> tuple[list[Any], list[Any], set[str], int]:
+        norm = Engine(config).normalizer()  # an engine each: its weak-value set is the normalizer's
+        norm.workers = workers
+        norm.cache_max = cache_max
+        sizes: list[int] = []
+        records = []
+        for start in range(0, len(rows), 500):
+            records += norm.normalize_all(rows[start : start + 500])
+            sizes.append(len(norm._cache))
+        return records, list(norm.rejects), set(norm.weak), max(sizes)
+
+    free, free_rejects, free_weak, free_peak = run(10**9)
+    small, small_rejects, small_weak, small_peak = run(700)
+    assert free_peak > 5000
+    assert small_peak <= 700
+    assert small == free
+    assert small_rejects == free_rejects
+    assert small_weak == free_weak
+    assert free_weak  # placeholders and role mailboxes were met

@@ -412,6 +412,9 @@ class Normalizer:
         self.max_field_length = max_field_length
         self._canon_email, self._is_role, self._canon_phone, self._canon_handle = _load_identifiers()
         self._cache: dict[tuple[FieldType, str], str | InvalidIdentifierError | None] = {}
+        self.cache_max = _CACHE_MAX
+        """Canonical values kept at most; the cache starts over when full (an online graph
+        meets new values for as long as it runs: its memory must not grow with them)."""
         self.weak: set[str] = set()
         """Canonical email/phone values that are placeholders or role mailboxes: evidence, never proof."""
         self.rejects: list[Reject] = []
@@ -472,6 +475,8 @@ class Normalizer:
             result = _without_tracebacks(exc)
         except ValueError as exc:  # defensive: a canonicalizer that raised a plain ValueError
             result = InvalidIdentifierError(str(exc), kind=ftype.value, value=text, reason=str(exc))
+        if len(self._cache) >= self.cache_max:
+            self._cache.clear()
         self._cache[key] = result
         return result
 
@@ -729,6 +734,8 @@ class Normalizer:
     def _apply(self, results: list[tuple[tuple[FieldType, str], Any]]) -> None:
         """Store the helper's results in the cache, marking weak values as the parent would."""
         cache = self._cache
+        if len(cache) + len(results) > self.cache_max:
+            cache.clear()
         for key, res in results:
             if key in cache:
                 continue
@@ -746,6 +753,9 @@ class Normalizer:
 
 
 _BATCH = 16_384
+
+# About 1M canonical values (~250 MB): a few distinct values per record of a million-row run.
+_CACHE_MAX = 1 << 20
 
 
 def _helper_canon(norm: Normalizer, ftype: FieldType, text: str, region: str | None) -> Any:
