@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from omnilink.identity import Resolver
+from omnilink.identity import Resolver, _gcpause
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._normalize import Normalizer, NormRecord
 
@@ -117,9 +117,12 @@ def test_resolve_leaves_no_cycles_of_its_own(collector_on: None) -> None:
     assert ours == []
 
 
-def test_a_run_leaves_its_survivors_in_the_old_generation(collector_on: None) -> None:
+def test_a_run_leaves_its_survivors_in_the_old_generation(
+    collector_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Left young, a loaded graph was walked whole by the first collection after the load
     (the first add() after loading 60,000 records took 0.9 s)."""
+    monkeypatch.setattr(_gcpause, "YOUNG_COLLECT_MIN", 1000)  # 400 rows make fewer than 50,000
     rows = contacts(400, seed=5)
     resolver = Resolver(id_field="id", region="US", region_field="country").fit(rows)
     graph = resolver.graph()
@@ -127,3 +130,15 @@ def test_a_run_leaves_its_survivors_in_the_old_generation(collector_on: None) ->
     young = len(gc.get_objects(0)) + len(gc.get_objects(1))
     assert young < 200, young
     assert graph.record_count == len(rows)
+
+
+def test_a_small_run_does_not_collect_the_whole_heap(collector_on: None) -> None:
+    """A full collection walks the caller's whole heap: a run of a few rows must not make one."""
+    rows = contacts(400, seed=6)
+    resolver = Resolver(id_field="id", region="US", region_field="country").fit(rows)
+    graph = resolver.graph()
+    gc.collect()
+    full = gc.get_stats()[2]["collections"]
+    graph.add_many(rows[:5])
+    resolver.resolve(rows[:5])
+    assert gc.get_stats()[2]["collections"] == full

@@ -251,8 +251,11 @@ class IdentityGraph:
         self._resolver = resolver
         self._recs: list[NormRecord] = []
         self._vals: list[_Vals] = []
-        self._blocks: dict[str, list[int]] = {}
-        self._holders: dict[str, list[int]] = {}
+        # Blocking key / strong value -> the record holding it, or the list of the first
+        # max_block records once there are two (a lone int is not tracked by the cyclic GC,
+        # which walks every list of a loaded graph).
+        self._blocks: dict[str, int | list[int]] = {}
+        self._holders: dict[str, int | list[int]] = {}
         self._pid: list[str] = []
         self._members: dict[str, list[int]] = {}
         self._cons: dict[str, Constraints | None] = {}
@@ -364,7 +367,11 @@ class IdentityGraph:
         for key in record_keys(engine.rules, rec):
             members = blocks.get(key)
             if members is None:
-                blocks[key] = [j]
+                blocks[key] = j  # most keys never get a second record: no list for them
+            elif isinstance(members, int):
+                if cap > 1:
+                    cands.add(members)
+                    blocks[key] = [members, j]
             elif len(members) < cap:
                 cands.update(members)
                 members.append(j)
@@ -380,10 +387,17 @@ class IdentityGraph:
             if w >= threshold:
                 found.append((i, w, 1, "fuzzy"))
         for reason, key in engine.strong_values(rec):
-            holders = self._holders.get(key)
-            if holders is None:
-                self._holders[key] = [j]
+            held = self._holders.get(key)
+            if held is None:
+                self._holders[key] = j  # as for blocks: a list once a second record holds it
                 continue
+            holders: list[int]
+            if isinstance(held, int):
+                holders = [held]
+                if cap > 1:
+                    self._holders[key] = holders
+            else:
+                holders = held
             for i in holders:
                 if engine.deterministic_ok(reason, self._recs[i], rec):
                     pat = engine.pattern(all_vals[i], vals)
