@@ -43,7 +43,7 @@ class _Vals(list[Any]):
 
     mask: int
     """Bit ``c`` set when comparator ``c`` has a value to compare (else it says NULL)."""
-    d0: list[float]
+    d0: tuple[float, ...]
     """Per comparator, the weight of its exact level for this record as the earlier of a pair
     (term-frequency adjusted where the score adjusts it) minus the comparator's largest weight."""
 
@@ -139,7 +139,7 @@ class _ScoreBound:
         for c, weights in enumerate(model.weights):
             w = model.level_weight(c, 0, values[c]) if self._tf[c] else weights[0] if weights else 0.0
             d0.append(w - self._best[c])
-        out.d0 = d0
+        out.d0 = tuple(d0)  # floats only: the cyclic GC stops tracking it
         return out
 
     def _plan(self, mask: int) -> tuple[float, list[tuple[int, Any, list[float]]]]:
@@ -207,7 +207,7 @@ class _ScoreBound:
         return found
 
     def _levels_sampled(
-        self, va: list[Any], vb: list[Any], mask: int, d0: list[float]
+        self, va: list[Any], vb: list[Any], mask: int, d0: tuple[float, ...]
     ) -> tuple[int, ...] | None:
         """:meth:`levels` without the early exit, noting how much each comparator lowered the bound."""
         bound, steps = self._plan(mask)
