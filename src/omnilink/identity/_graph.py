@@ -259,6 +259,7 @@ class IdentityGraph:
         self._pid: list[str] = []
         self._members: dict[str, list[int]] = {}
         self._cons: dict[str, Constraints | None] = {}
+        """Constraints of the profiles of two or more records, or separated ones (_cons_of)."""
         self._tags: dict[int, dict[str, str]] = {}
         self._index: dict[str, int] = {}
         self._taken: set[str] = set()
@@ -411,8 +412,7 @@ class IdentityGraph:
         # A profile of its own first, then the links strongest first, as the batch clustering does.
         pid = self._new_id(rec.rid)
         self._pid.append(pid)
-        self._members[pid] = [j]
-        self._cons[pid] = engine.constraints(rec)
+        self._members[pid] = [j]  # its constraints are its record's: made when needed (_cons_of)
         found.sort(key=lambda t: (t[2], -t[1], t[0]))
         links: list[Link] = []
         joined: list[str] = []
@@ -504,8 +504,18 @@ class IdentityGraph:
         self._taken.add(pid)
         return pid
 
+    def _cons_of(self, pid: str) -> Constraints | None:
+        """The constraints of a profile. A profile of one record that was never separated has
+        no entry: its constraints are its record's, made when asked for, so the graph does not
+        hold ~6 objects per lone record for them (most profiles are one record)."""
+        try:
+            return self._cons[pid]
+        except KeyError:
+            (only,) = self._members[pid]
+            return self._engine.constraints(self._recs[only])
+
     def _compatible(self, a: str, b: str) -> bool:
-        ca, cb = self._cons[a], self._cons[b]
+        ca, cb = self._cons_of(a), self._cons_of(b)
         return ca is None or cb is None or ca.compatible(cb, self._engine.caps)
 
     def _merge(self, a: str, b: str, *, fresh: str) -> str:
@@ -513,15 +523,17 @@ class IdentityGraph:
         ma, mb = self._members[a], self._members[b]
         if (len(ma), -min(ma)) < (len(mb), -min(mb)):
             a, b, ma, mb = b, a, mb, ma
+        ca, cb = self._cons_of(a), self._cons_of(b)  # before the members change
+        self._cons.pop(b, None)
         for i in mb:
             self._pid[i] = a
         ma.extend(mb)
-        ca, cb = self._cons[a], self._cons.pop(b)
         if cb is not None:
             if ca is None:
-                self._cons[a] = cb
+                ca = cb
             else:
                 ca.absorb(cb)
+        self._cons[a] = ca
         del self._members[b]
         if b != fresh:
             self._absorbed[b] = (a, frozenset(mb))
