@@ -68,6 +68,10 @@ def _info(result: Any) -> dict[str, Any]:
     for k, v in stats.items():
         if isinstance(v, int | float | str | bool):
             info[f"stats.{k}"] = v
+        elif isinstance(v, dict):  # the phases' seconds: where the time went, in the JSON
+            for sub, x in v.items():
+                if isinstance(x, int | float):
+                    info[f"stats.{k}.{sub}"] = x
     return info
 
 

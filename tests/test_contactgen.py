@@ -318,3 +318,20 @@ def test_identifiers_unique_per_person_up_to_canonical_form() -> None:
             owners[_key(user.split("+")[0] + "@" + host)].add(e)
     role = {"info", "sales", "contact", "office", "hello", "admin", "support"}
     assert all(len(v) == 1 for k, v in owners.items() if k.split("@")[0] not in role)
+
+
+def test_omnilink_info_carries_the_phase_seconds() -> None:
+    """The benchmark JSON says where a run's time went (ResolveResult.stats["seconds"])."""
+    from benchmarks.omni import _info
+
+    from omnilink.identity import Resolver
+
+    data = generate(300, seed=2)
+    del data["entity_id"]
+    data["id"] = [str(i) for i in data["id"]]
+    result = Resolver(id_field="id", region="US", region_field="country").resolve(iter_records(data))
+    info = _info(result)
+    assert info["stats.records"] == 300
+    phases = {k.rpartition(".")[2]: v for k, v in info.items() if k.startswith("stats.seconds.")}
+    assert set(phases) >= {"normalize", "block", "compare", "score", "cluster", "total"}
+    assert 0 < phases["normalize"] <= phases["total"]
