@@ -25,7 +25,9 @@ class _Pause:
     """The count of runs inside :func:`gc_paused` and what the collector was before the first."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        # Re-entrant: a collection made while it is held may run finalizers, and one of them
+        # could start a run of its own in this thread.
+        self.lock = threading.RLock()
         self.depth = 0
         self.was_enabled = False
         self.old = 0
