@@ -100,6 +100,8 @@ def test_canonical_email(raw: str, expected: str) -> None:
         ("a@b@example.com", "syntax", "invalid characters"),
         ("Jane <jane@example.com", "syntax", "angle bracket"),
         ("+tag@gmail.com", "syntax", "nothing is left"),
+        ("0.+@OUTLOOK.COM", "syntax", "a period cannot end it"),  # found by hypothesis
+        ("jane.+news@icloud.com", "syntax", "'jane.' is left"),
         ("a" * 250 + "@example.com", "too_long", "at most 254"),
         ("a" * (MAX_INPUT_LENGTH + 1), "too_long", "too long"),
     ],

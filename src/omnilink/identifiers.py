@@ -263,6 +263,16 @@ def _apply_provider(local: str, domain: str, value: object) -> tuple[str, str]:
             f"invalid email address {_show(value)}: nothing is left before the @-sign once the "
             f"{domain} '+tag' is removed. Fix the address or drop the row.",
         )
+    if local.endswith("."):
+        # "jane.+news@outlook.com" is valid, but the mailbox it delivers to ("jane.@") is not
+        # an address: canonicalizing to it would give a value that is not one.
+        raise _fail(
+            "email",
+            value,
+            "syntax",
+            f"invalid email address {_show(value)}: {local!r} is left before the @-sign once the "
+            f"{domain} '+tag' is removed, and a period cannot end it. Fix the address or drop the row.",
+        )
     return local, rule.domain
 
 
