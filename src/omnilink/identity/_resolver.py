@@ -479,7 +479,8 @@ class Resolver:
             kept.append(k)
             linked = attempt
         if prep.interned is not None:
-            weights = _scores(engine, model, pats, pat_of[kept], i_arr[kept], prep.interned, vals)
+            scorer = _Scorer(engine, model, pats, prep.interned)
+            weights = scorer.scores(pat_of[kept], i_arr[kept], vals).tolist()
         else:  # pragma: no cover - numpy is optional
             weights = [engine.score(model, pattern_of[k], vals[cand_i[k]]) for k in kept]
         for k, w in zip(kept, weights, strict=True):
@@ -510,36 +511,22 @@ class Resolver:
         if model is None:
             model = self._train(engine, prep, Counter(dict(zip(pats, counts.tolist(), strict=True))), n_pairs)
         t4 = time.perf_counter()
-        # Scores: one weight per distinct pattern, plus term-frequency corrections per pair.
-        tf_comps = [c for c, t in enumerate(model.tf) if t is not None] if cfg.tf_adjustment else []
+        # Scores: one weight per distinct pattern, plus term-frequency corrections per pair;
+        # only patterns that could reach the threshold with the largest boost are scored.
+        scorer = _Scorer(engine, model, pats, prep.interned)
         threshold = model.threshold
-        max_boost = model.tf_max_boost * len(tf_comps)
-        pw = [model.prior + model.pattern_weight(p) for p in pats]
-        hopeful = np.array([w + max_boost >= threshold for w in pw], dtype=bool)
+        max_boost = model.tf_max_boost * len(scorer.tf_comps)
+        hopeful = np.array([w + max_boost >= threshold for w in scorer.pw], dtype=bool)
         vals = prep.values
-        tf_vec = _TfVector(model, pats, tf_comps, prep.interned) if tf_comps and prep.interned else None
-        pw_arr = np.array(pw, dtype=np.float64)
         step = 1 << 22  # pairs per chunk: bounded temporaries
         for s in range(0, n_pairs, step):
             ks = np.flatnonzero(hopeful[pat_of_pair[s : s + step]])
             ks += s
-            pk = pat_of_pair[ks]
             ik = i_arr[ks]
-            if tf_vec is not None and tf_vec.check(pk, ik, vals):
-                # The same sums as tf_correction, as arrays (checked on the first pairs).
-                w_arr = pw_arr[pk] + tf_vec.corrections(pk, ik)
-                sel = np.flatnonzero(w_arr >= threshold)
-                for i, w, j in zip(
-                    ik[sel].tolist(), w_arr[sel].tolist(), j_arr[ks[sel]].tolist(), strict=True
-                ):
-                    links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
-                continue
-            for p, i, j in zip(pk.tolist(), ik.tolist(), j_arr[ks].tolist(), strict=True):
-                w = pw[p]
-                if tf_comps:
-                    w += model.tf_correction(pats[p], vals[i])
-                if w >= threshold:
-                    links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
+            w_arr = scorer.scores(pat_of_pair[ks], ik, vals)
+            sel = np.flatnonzero(w_arr >= threshold)
+            for i, w, j in zip(ik[sel].tolist(), w_arr[sel].tolist(), j_arr[ks[sel]].tolist(), strict=True):
+                links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
         return model, n_pairs, len(pats), bstats, (t2, t3, t4)
 
     def _fuzzy_links_plain(
@@ -652,31 +639,42 @@ class Resolver:
         raise ConfigurationError("the graph needs trained weights: call resolver.fit(records) first")
 
 
-def _scores(
-    engine: Engine,
-    model: FSModel,
-    pats: Sequence[tuple[int, ...]],
-    pk: Any,
-    ik: Any,
-    interned: Sequence[tuple[Any, list[Any]]],
-    vals: Sequence[list[Any]],
-) -> list[float]:
-    """``engine.score`` of the pairs with pattern indexes ``pk`` and first records ``ik``, as
-    arrays: one weight per distinct pattern plus the term-frequency terms (:class:`_TfVector`,
-    checked against ``tf_correction``; pair by pair on any difference)."""
-    import numpy as np
+class _Scorer:
+    """``engine.score`` of many pairs at once: one weight per distinct pattern (prior
+    included) plus the term-frequency terms, as arrays (:class:`_TfVector`, checked against
+    ``tf_correction`` on the first pairs; pair by pair on any difference). Shared by the
+    fuzzy and the deterministic links."""
 
-    w_arr = np.array([model.prior + model.pattern_weight(p) for p in pats], dtype=np.float64)[pk]
-    tf_comps = [c for c, t in enumerate(model.tf) if t is not None] if engine.config.tf_adjustment else []
-    if not tf_comps:
-        return list(w_arr.tolist())
-    tf_vec = _TfVector(model, pats, tf_comps, interned)
-    if tf_vec is not None and tf_vec.check(pk, ik, vals):
-        return list((w_arr + tf_vec.corrections(pk, ik)).tolist())
-    return [
-        w + model.tf_correction(pats[p], vals[i])
-        for w, p, i in zip(w_arr.tolist(), pk.tolist(), ik.tolist(), strict=True)
-    ]
+    def __init__(
+        self,
+        engine: Engine,
+        model: FSModel,
+        pats: Sequence[tuple[int, ...]],
+        interned: Sequence[tuple[Any, list[Any]]] | None,
+    ) -> None:
+        import numpy as np
+
+        self.model = model
+        self.pats = pats
+        self.pw = [model.prior + model.pattern_weight(p) for p in pats]
+        self.pw_arr = np.array(self.pw, dtype=np.float64)
+        adjust = engine.config.tf_adjustment
+        self.tf_comps = [c for c, t in enumerate(model.tf) if t is not None] if adjust else []
+        self.tf_vec = _TfVector(model, pats, self.tf_comps, interned) if self.tf_comps and interned else None
+
+    def scores(self, pk: Any, ik: Any, vals: Sequence[list[Any]]) -> Any:
+        """The scores of the pairs with pattern indexes ``pk`` and earlier records ``ik``."""
+        import numpy as np
+
+        if not self.tf_comps:
+            return self.pw_arr[pk]
+        if self.tf_vec is not None and self.tf_vec.check(pk, ik, vals):
+            return self.pw_arr[pk] + self.tf_vec.corrections(pk, ik)
+        tfc, pats, pw = self.model.tf_correction, self.pats, self.pw
+        return np.array(
+            [pw[p] + tfc(pats[p], vals[i]) for p, i in zip(pk.tolist(), ik.tolist(), strict=True)],
+            dtype=np.float64,
+        )
 
 
 class _TfVector:
