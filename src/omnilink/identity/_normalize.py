@@ -463,6 +463,11 @@ class Normalizer:
             text = text.replace("\x00", "")
         return text or None
 
+    def _make_room(self, n: int) -> None:
+        """Start the cache over if ``n`` more values would take it past :attr:`cache_max`."""
+        if len(self._cache) + n > self.cache_max:
+            self._cache.clear()
+
     def _canon(
         self, ftype: FieldType, text: str, column: str, region: str | None, key: tuple[FieldType, str]
     ) -> str | InvalidIdentifierError | None:
@@ -475,8 +480,7 @@ class Normalizer:
             result = _without_tracebacks(exc)
         except ValueError as exc:  # defensive: a canonicalizer that raised a plain ValueError
             result = InvalidIdentifierError(str(exc), kind=ftype.value, value=text, reason=str(exc))
-        if len(self._cache) >= self.cache_max:
-            self._cache.clear()
+        self._make_room(1)
         self._cache[key] = result
         return result
 
@@ -733,9 +737,8 @@ class Normalizer:
 
     def _apply(self, results: list[tuple[tuple[FieldType, str], Any]]) -> None:
         """Store the helper's results in the cache, marking weak values as the parent would."""
+        self._make_room(len(results))
         cache = self._cache
-        if len(cache) + len(results) > self.cache_max:
-            cache.clear()
         for key, res in results:
             if key in cache:
                 continue
