@@ -225,3 +225,68 @@ def test_the_graph_links_what_the_batch_links_through_a_shared_phone(trained: Re
         for y in ids:
             same_batch = batch.profile_of[x] == batch.profile_of[y]
             assert (graph.profile_of(x) == graph.profile_of(y)) == same_batch
+
+
+def test_a_shared_phone_is_personal_again_between_records_of_one_birth_date(trained: Resolver) -> None:
+    # "Tam" is a slip for Thomas: the first names differ, and the phone is shared with Maria,
+    # but the birth date is Thomas's. Maria, born another day, stays apart.
+    rows = [
+        {"id": "t1", "first_name": "Thomas", "last_name": "Hartfield", "phone": PHONE, "dob": "1960-04-04"},
+        {"id": "t2", "first_name": "Tam", "last_name": "Hartfield", "phone": PHONE, "dob": "04/04/1960"},
+        {"id": "m1", "first_name": "Maria", "last_name": "Hartfield", "phone": PHONE, "dob": "1963-11-20"},
+    ]  # fmt: skip
+    result = trained.resolve([{**r, "country": "US"} for r in rows])
+    assert result.profile_of["t1"] == result.profile_of["t2"]
+    assert result.profile_of["t1"] != result.profile_of["m1"]
+    ex = trained.explain("t1", "t2")
+    phone = next(e for e in ex.evidence if e.comparator == "phone")
+    assert phone.level == "exact-guarded"
+    assert phone.weight > 1.0
+    assert ex.total == pytest.approx(ex.prior + sum(e.weight for e in ex.evidence))
+
+
+def _johnsons(first_b: str | None) -> list[dict[str, str]]:
+    # One household: a phone and a postcode, two people born on different days. The second
+    # record has no first name, so nothing but the birth date tells them apart.
+    a = {
+        "id": "w",
+        "first_name": "William",
+        "last_name": "Johnson",
+        "phone": "+447973791677",
+        "dob": "1985-07-05",
+        "city": "London",
+        "postcode": "N1 7CY",
+        "country": "GB",
+    }
+    b = {
+        "id": "j",
+        "last_name": "Johnson",
+        "email": "jamestaylor@gmail.com",
+        "phone": "+44 7973 791677",
+        "dob": "1986-07-06",
+        "city": "London",
+        "postcode": "n17cy",
+        "country": "GB",
+    }
+    if first_b:
+        b["first_name"] = first_b
+    return [a, b]  # fmt: skip
+
+
+def test_a_place_adds_little_to_a_shared_phone_between_household_members(trained: Resolver) -> None:
+    result = trained.resolve(_johnsons(None))
+    assert result.profile_of["w"] != result.profile_of["j"]
+    ex = trained.explain("w", "j")
+    postcode = next(e for e in ex.evidence if e.comparator == "postcode")
+    assert postcode.level == "exact"
+    assert postcode.weight <= 1.0  # household_location_max
+    assert ex.total == pytest.approx(ex.prior + sum(e.weight for e in ex.evidence))
+    assert ex.total < ex.threshold
+
+
+def test_a_place_weighs_in_full_between_records_of_one_first_name(trained: Resolver) -> None:
+    ex = trained.explain(*_johnsons("William"))
+    postcode = next(e for e in ex.evidence if e.comparator == "postcode")
+    assert postcode.weight > 5.0
+    assert ex.total == pytest.approx(ex.prior + sum(e.weight for e in ex.evidence))
+    assert ex.total >= ex.threshold

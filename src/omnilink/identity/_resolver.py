@@ -591,8 +591,7 @@ class Resolver:
         evidence = []
         for c, comp in enumerate(engine.comparators):
             level = pat[c]
-            w = model.level_weight(c, level, va[c] if cfg.tf_adjustment else None)
-            w += model.extra_weight(pat, c)  # a guarded level between two records of one first name
+            w = model.comparator_weight(pat, c, va[c] if cfg.tf_adjustment else None)
             label = "missing" if level == NULL else comp.levels[level]
             evidence.append(Evidence(comp.name, label, comp.display(va[c]), comp.display(vb[c]), w))
         total = model.prior + sum(e.weight for e in evidence)
@@ -707,7 +706,7 @@ class _TfVector:
             w0 = model.weights[ci][0]
             terms = [model.level_weight(ci, 0, v) - w0 for v in uniq]
             terms.append(model.level_weight(ci, 0, None) - w0)  # id -1: missing
-            exact = np.array([p[ci] == 0 for p in pats], dtype=bool)
+            exact = np.array([model.tf_applies(p, ci) for p in pats], dtype=bool)
             self.parts.append((exact, np.array(terms, dtype=np.float64), ids))
 
     def corrections(self, pk: Any, ik: Any) -> Any:
