@@ -204,6 +204,10 @@ def test_blocking_keys_survive_a_nickname_a_missing_name_and_another_platform() 
 
     assert shared(andrew, drew)
     assert shared(adam, adam_b)
+    # A nickname meets its formal name in one postcode, though one record has no surname.
+    chuck = NormRecord(8, "i", first="chuck", values={"postcode": "n19ay"})
+    charles = NormRecord(9, "j", first="charles", last="davis", values={"postcode": "n19ay"})
+    assert "pj:postcode:n19ay:charles" in shared(chuck, charles)
     assert shared(emily, emily2)
     # A city is too big a place for a first name alone.
     in_city = NormRecord(6, "g", first="andrew", last="smith", values={"city": "philadelphia"})

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 import jellyfish
 
 from omnilink.identity._fields import FieldType
-from omnilink.identity._normalize import NormRecord
+from omnilink.identity._normalize import NormRecord, nick_tables
 
 __all__ = ["BlockingRule", "candidate_pairs", "default_rules", "record_keys"]
 
@@ -94,6 +94,12 @@ def _phone_tail_keys(rec: NormRecord) -> Iterable[str]:
             yield "pt:" + p[-7:]
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _formal_names(first: str) -> tuple[str, ...]:
+    """The formal names a nickname stands for (chuck -> charles), at most four, in a stable order."""
+    return tuple(sorted(nick_tables()[1].get(first, ())))[:4]
+
+
 def _columns_of(fields: dict[str, FieldType], *types: FieldType) -> list[str]:
     return [c for c, t in fields.items() if t in types]
 
@@ -141,6 +147,10 @@ def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
                     if c in postcodes:
                         if rec.first:
                             yield f"pj:{c}:{v}:{rec.first}"
+                            # A nickname meets its formal name (Chuck and Charles in one
+                            # postcode, one of them without a surname).
+                            for formal in _formal_names(rec.first):
+                                yield f"pj:{c}:{v}:{formal}"
                         if rec.last:
                             yield f"pk:{c}:{v}:{rec.last}"
                     elif not (rec.first and rec.last):
