@@ -187,6 +187,20 @@ def test_blocking_keys_survive_a_typo() -> None:
     assert set(record_keys(rules, a)) & set(record_keys(rules, b))
 
 
+def test_a_date_keys_on_its_own() -> None:
+    from omnilink.identity._fields import FieldType
+    from omnilink.identity._normalize import NormRecord
+
+    rules = default_rules({"dob": FieldType.DATE})
+    a = NormRecord(0, "a", first="ann", last="lee", values={"dob": "19800101"})
+    b = NormRecord(1, "b", first="bob", last="ray", values={"dob": "19800101"})
+    c = NormRecord(2, "c", first="ann", last="lee", values={"dob": "19800102"})
+    assert set(record_keys(rules, a)) & set(record_keys(rules, b)) == {"d:dob:19800101"}
+    # A date with a name part made 30% of the candidate pairs for 4 in 208,000 links (see
+    # date_keys): records whose dates differ meet through their names, not their dates.
+    assert not {k for k in set(record_keys(rules, a)) & set(record_keys(rules, c)) if k.startswith("d")}
+
+
 def test_blocking_keys_survive_a_nickname_a_missing_name_and_another_platform() -> None:
     from omnilink.identity._fields import FieldType
     from omnilink.identity._normalize import NormRecord
