@@ -52,6 +52,24 @@ def _version(dist: str) -> str | None:
         return None
 
 
+def speed_gauge(repeat: int = 3) -> float:
+    """Seconds a fixed pure-Python workload takes on this machine now (best of ``repeat``).
+
+    A shared machine's speed drifts (by up to 1.7x within an hour on the development VM), so
+    each job records the gauge taken just before it: two runs' absolute seconds compare only
+    as far as their gauges agree. Ratios against peers in one run need no gauge.
+    """
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        table: dict[str, int] = {}
+        for i in range(200_000):
+            key = f"k{i % 5000}"
+            table[key] = table.get(key, 0) + i * i % 7
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def machine_info() -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -315,7 +333,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     for job in jobs:
         label = f"{job['dataset']:<9} {job['tool']}"
-        print(f"running {label} ...", end=" ", flush=True)
+        gauge = speed_gauge()
+        print(f"running {label} (gauge {gauge:.3f}s) ...", end=" ", flush=True)
         runs = 1 if job["dataset"] in ("scale", "online") else max(1, args.repeat)
         res = run_job(job, args.timeout)
         if runs > 1 and "error" not in res:
@@ -323,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok = sorted((r for r in tries if "error" not in r), key=lambda r: float(r["wall_s"]))
             res = dict(ok[0])  # best of N: other load on the machine only ever adds time
             res["wall_runs"] = [r.get("wall_s") for r in tries]
+        res["gauge_s"] = gauge
         results.append(res)
         if "error" in res:
             print("ERROR: " + str(res["error"]).splitlines()[0][:200], flush=True)
