@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "Scores",
@@ -31,6 +31,8 @@ __all__ = [
     "pair_scores",
     "scores_from_counts",
 ]
+
+K = TypeVar("K", bound=Hashable)  # record ids: one type across the mappings compared
 
 
 @dataclass(frozen=True)
@@ -111,10 +113,10 @@ def _pairs_within(counter: Counter[Any], cross_source: bool = False) -> int:
 
 
 def cluster_scores(
-    predicted: Mapping[Hashable, Hashable],
-    true: Mapping[Hashable, Hashable],
+    predicted: Mapping[K, Hashable],
+    true: Mapping[K, Hashable],
     *,
-    source: Mapping[Hashable, Hashable] | None = None,
+    source: Mapping[K, Hashable] | None = None,
 ) -> Scores:
     """Pairwise scores of a predicted partition against the true one.
 

@@ -134,7 +134,7 @@ def _splink_febrl3(df: Any) -> Prediction:
     rel = con.from_df(df)
     db_api = DuckDBAPI(connection=con)
     df_sdf = db_api.register(rel)
-    blocking_rules = [
+    blocking_rules: list[Any] = [
         block_on("soc_sec_id"),
         block_on("given_name"),
         block_on("surname"),
@@ -178,7 +178,7 @@ def _splink_febrl4(dfs: Any) -> Prediction:
     _splink_quiet()
     db_api = DuckDBAPI()
     dfs_sdf = [db_api.register(df) for df in dfs]
-    blocking_rules = [
+    blocking_rules: list[Any] = [
         block_on("given_name", "surname"),
         "l.given_name = r.surname and l.surname = r.given_name",
         block_on("date_of_birth"),
@@ -226,7 +226,7 @@ def _splink_contacts(df: Any) -> Prediction:
     _splink_quiet()
     db_api = DuckDBAPI()
     df_sdf = db_api.register(df)
-    blocking_rules = [
+    blocking_rules: list[Any] = [
         block_on("email"),
         block_on("phone"),
         block_on("handle"),
@@ -308,7 +308,7 @@ def _rl_febrl3(df: Any) -> Prediction:
     links, n_cand = _rl_febrl(df, None, -9.5, [2.0, 3.0, 7.0, 6.0, 2.5, 5.0, 5.5])
     pairs = [(str(a), str(b)) for a, b in links.tolist()]
     clusters = clusters_from_pairs([str(i) for i in df.index], pairs)
-    return Prediction(clusters={k: str(v) for k, v in clusters.items()}, info={"candidates": n_cand})
+    return Prediction(clusters={str(k): str(v) for k, v in clusters.items()}, info={"candidates": n_cand})
 
 
 def _rl_febrl4(dfs: Any) -> Prediction:
@@ -347,7 +347,9 @@ def _rl_contacts(df: Any) -> Prediction:
     links = logreg.predict(features)
     pairs = [(str(a), str(b)) for a, b in links.tolist()]
     clusters = clusters_from_pairs([str(i) for i in df.index], pairs)
-    return Prediction(clusters={k: str(v) for k, v in clusters.items()}, info={"candidates": len(candidates)})
+    return Prediction(
+        clusters={str(k): str(v) for k, v in clusters.items()}, info={"candidates": len(candidates)}
+    )
 
 
 Runner = tuple[Callable[[Dataset], Any], Callable[[Any], Prediction]]
