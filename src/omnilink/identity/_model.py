@@ -71,7 +71,7 @@ shared identifier or a full agreement elsewhere still does. It never raises a we
 _STRONG = (EmailComparator, PhoneComparator, HandleComparator)
 SAME_NAME = ("exact", "nickname", "jw>=0.92")
 """First-name levels that say "the same first name" to :attr:`FSModel.guarded_max`'s exception."""
-_LOCATION = (PostcodeComparator, CityComparator, AddressComparator)
+_PLACES = (PostcodeComparator, CityComparator, AddressComparator)
 DEFAULT_PRIOR = -12.0
 """The prior of :meth:`FSModel.default`, as trained on 10,000 contact records."""
 
@@ -149,7 +149,7 @@ class FSModel:
         comps = self.comparators
         self._date_cis = tuple(ci for ci, comp in enumerate(comps) if isinstance(comp, DateComparator))
         self._phone_ci = next((ci for ci, comp in enumerate(comps) if isinstance(comp, PhoneComparator)), -1)
-        self._place_cis = frozenset(ci for ci, comp in enumerate(comps) if isinstance(comp, _LOCATION))
+        self._place_cis = frozenset(ci for ci, comp in enumerate(comps) if isinstance(comp, _PLACES))
         for ci, comp in enumerate(self.comparators):
             for li, label in enumerate(comp.levels):
                 if label.endswith("-guarded"):
@@ -206,9 +206,14 @@ class FSModel:
         phone = self._phone_ci
         if phone < 0 or pattern[phone] not in (0, 1):  # exact or exact-guarded
             return False
+        return not self._one_person(pattern)
+
+    def _one_person(self, pattern: Pattern) -> bool:
+        """Whether the first names (:data:`SAME_NAME`) or a birth date agree: what two members
+        of one household do not share, so what makes a shared value one person's again."""
         if self._name_ci >= 0 and pattern[self._name_ci] in self._same_name_levels:
-            return False
-        return not any(pattern[d] == 0 for d in self._date_cis)
+            return True
+        return any(pattern[d] == 0 for d in self._date_cis)
 
     def household_excess(self, ci: int, level: int) -> float:
         """What a place comparator's level weighs above :attr:`household_location_max`."""
@@ -241,11 +246,9 @@ class FSModel:
         """What comparator ``ci`` weighs in ``pattern`` beyond its level weight: the part of a
         guarded level above :attr:`guarded_max` when the first names or a birth date agree, else 0."""
         hit = self.same_name_extra.get(ci)
-        if hit is None or pattern[ci] != hit[0]:
+        if hit is None or pattern[ci] != hit[0] or not self._one_person(pattern):
             return 0.0
-        if pattern[self._name_ci] in self._same_name_levels or any(pattern[d] == 0 for d in self._date_cis):
-            return hit[1]
-        return 0.0
+        return hit[1]
 
     def tf_correction(self, pattern: Pattern, va: Sequence[Any]) -> float:
         """What term-frequency adjustment adds to :meth:`pattern_weight` for a pair."""
