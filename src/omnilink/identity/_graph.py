@@ -234,6 +234,22 @@ class _ScoreBound:
         self._plans.clear()
 
 
+def _held(table: dict[str, int | list[int]], key: str, j: int, cap: int) -> list[int] | None:
+    """The records ``table`` holds under ``key``, as a list the caller may append to; None when
+    none did, and then ``j`` is stored. Most keys (blocking keys, strong values) never get a second
+    record, so one is stored as a bare int, which the cyclic GC does not track; it becomes a list
+    when a second record comes, if ``cap`` leaves room for one."""
+    held = table.get(key)
+    if held is None:
+        table[key] = j
+        return None
+    if isinstance(held, int):
+        held = [held]
+        if cap > 1:
+            table[key] = held
+    return held
+
+
 class IdentityGraph:
     """Profiles maintained online, with the weights, rules and guards of a trained :class:`Resolver`.
 
@@ -366,14 +382,8 @@ class IdentityGraph:
         blocks = self._blocks
         cap = self._max_block
         for key in record_keys(engine.rules, rec):
-            members = blocks.get(key)
-            if members is None:
-                blocks[key] = j  # most keys never get a second record: no list for them
-            elif isinstance(members, int):
-                if cap > 1:
-                    cands.add(members)
-                    blocks[key] = [members, j]
-            elif len(members) < cap:
+            members = _held(blocks, key, j, cap)
+            if members is not None and len(members) < cap:
                 cands.update(members)
                 members.append(j)
         found: list[tuple[int, float, int, str]] = []
@@ -388,17 +398,9 @@ class IdentityGraph:
             if w >= threshold:
                 found.append((i, w, 1, "fuzzy"))
         for reason, key in engine.strong_values(rec):
-            held = self._holders.get(key)
-            if held is None:
-                self._holders[key] = j  # as for blocks: a list once a second record holds it
+            holders = _held(self._holders, key, j, cap)
+            if holders is None:
                 continue
-            holders: list[int]
-            if isinstance(held, int):
-                holders = [held]
-                if cap > 1:
-                    self._holders[key] = holders
-            else:
-                holders = held
             for i in holders:
                 if engine.deterministic_ok(reason, self._recs[i], rec):
                     pat = engine.pattern(all_vals[i], vals)
