@@ -29,6 +29,8 @@ def reference(weak: set[str], a: Any, b: Any) -> int:
         c = 2 if not common else (1 if all(v in weak for v in common) else 0)
     if c < 2:
         return c
+    if all(x in weak for x in a) or all(y in weak for y in b):
+        return NULL  # a role mailbox or a shared inbox is not evidence against
     names_a = getattr(a, "names", (None, None))
     names_b = getattr(b, "names", (None, None))
     level = 4

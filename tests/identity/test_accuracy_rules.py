@@ -52,7 +52,20 @@ def test_local_part_with_something_of_its_own_still_counts() -> None:
 def test_role_mailboxes_never_agree_on_their_local_part() -> None:
     weak = {"contact@apexpartners.com", "contact@lumenstudio.com"}
     c = EmailComparator(weak)
-    assert level(c, ("contact@apexpartners.com",), ("contact@lumenstudio.com",)) == "different"
+    # Not "same-local-part": two firms' contact@ inboxes are not one person's choice.
+    assert level(c, ("contact@apexpartners.com",), ("contact@lumenstudio.com",)) == "null"
+
+
+def test_a_role_mailbox_is_no_evidence_against_a_personal_address() -> None:
+    # A customer who wrote from office@ at work and from their own inbox at home: the role
+    # mailbox says nothing about which address is theirs, so the pair is not "different".
+    c = EmailComparator({"office@harborlabs.com"})
+    assert level(c, ("office@harborlabs.com",), ("laura_fischer@t-online.de",)) == "null"
+    assert level(c, ("laura_fischer@t-online.de",), ("office@harborlabs.com",)) == "null"
+    # Two personal addresses that differ still count against.
+    assert level(c, ("lf@web.de",), ("laura_fischer@t-online.de",)) == "different"
+    # A record with a role mailbox *and* a personal one is compared on the personal one.
+    assert level(c, ("office@harborlabs.com", "lf@web.de"), ("laura_fischer@t-online.de",)) == "different"
 
 
 def test_birth_dates_a_day_apart_are_a_slip() -> None:

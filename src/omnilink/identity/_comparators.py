@@ -462,7 +462,7 @@ class EmailComparator(_StrongSet):
             if x == y:
                 return 1 if x in weak else 0
             if x in weak or y in weak:
-                return 4
+                return NULL
             if type(a) is not EmailSet:
                 a = _as_email_set(a)
             if type(b) is not EmailSet:
@@ -479,6 +479,8 @@ class EmailComparator(_StrongSet):
         c = self._common(a, b)
         if c < 2:
             return c
+        if all(x in weak for x in a) or all(y in weak for y in b):
+            return NULL
         a = _as_email_set(a)
         b = _as_email_set(b)
         level = 4
@@ -1330,7 +1332,7 @@ def _vec_email(comp: EmailComparator, values: list[Any]) -> VectorFn:
         eq = aid[xs] == aid[ys]
         st.rule(eq & is_weak[xs], 1)
         st.rule(eq, 0)
-        st.rule(is_weak[xs] | is_weak[ys], 4)
+        st.rule(is_weak[xs] | is_weak[ys], NULL)
         la = lid[xs]
         lb = lid[ys]
         # The same (2) or a similar (3) local part, unless both only spell the names: NULL.
