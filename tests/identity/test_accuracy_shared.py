@@ -43,6 +43,9 @@ def _shared(firsts: list[str]) -> bool:
         ("gbariel", "gabe"),
         ("bkll", "william"),
         ("aav", "ava"),  # two letters swapped: one typo, as for longer names
+        ("tmo", "thomas"),  # Tom with its last letters swapped
+        ("mge", "megan"),
+        ("kti", "christopher"),
     ],
 )
 def test_a_typo_of_a_nickname_is_the_same_first_name(a: str, b: str) -> None:
@@ -51,7 +54,17 @@ def test_a_typo_of_a_nickname_is_the_same_first_name(a: str, b: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("a", "b"), [("ben", "leon"), ("john", "jane"), ("natalie", "william"), ("ursula", "anna")]
+    ("a", "b"),
+    [
+        ("ben", "leon"),
+        ("john", "jane"),
+        ("natalie", "william"),
+        ("ursula", "anna"),
+        # Ina swapped is Ian, a John; but Ina is a name of her own, not a slip.
+        ("ina", "john"),
+        # Only a swap that keeps the initial makes a three-letter nickname: "nle" is not Len.
+        ("nle", "leonard"),
+    ],
 )
 def test_different_first_names_stay_different(a: str, b: str) -> None:
     assert not names_compatible(a, b)

@@ -36,7 +36,7 @@ from omnilink.identity._comparators import (
 )
 from omnilink.identity._fields import FieldType
 from omnilink.identity._model import FSModel
-from omnilink.identity._normalize import Normalizer, NormRecord, leading_first_name
+from omnilink.identity._normalize import Normalizer, NormRecord, known_first_name, leading_first_name
 
 __all__ = ["Config", "Engine", "names_compatible"]
 
@@ -88,9 +88,22 @@ def _typo_of_a_nickname(a: str, b: str) -> bool:
     "ncik" and "riiky" are Nick and Ricky typed in a hurry, so Nicholas and Richard. Four
     letters or more on both sides: one edit turns too many three-letter names into others
     (ben is one letter from len, a Leon)."""
+    if len(a) == 3:
+        return _swapped_short_nickname(a, b)
     if len(a) < 4:
         return False
     return any(len(x) >= 4 and OSA.distance(a, x, score_cutoff=1) <= 1 for x in nickname_forms(b))
+
+
+def _swapped_short_nickname(a: str, b: str) -> bool:
+    """``a`` is a three-letter nickname of ``b`` with its last two letters swapped (tmo: Tom,
+    so Thomas; mge: Meg, so Megan) and not a name of its own. Only the swap: a changed letter
+    makes other names of three-letter ones (ben, len), a swap that keeps the initial hardly
+    ever does, and a name the tables know (ina, ian) is that name."""
+    if known_first_name(a):
+        return False
+    swapped = a[0] + a[2] + a[1]
+    return swapped in nickname_forms(b)
 
 
 def build_comparators(
