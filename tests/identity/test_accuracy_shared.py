@@ -303,3 +303,25 @@ def test_a_place_weighs_in_full_between_records_of_one_first_name(trained: Resol
     assert postcode.weight > 5.0
     assert ex.total == pytest.approx(ex.prior + sum(e.weight for e in ex.evidence))
     assert ex.total >= ex.threshold
+
+
+def test_a_couple_sharing_an_inbox_a_phone_and_an_address_stays_two_people(trained: Resolver) -> None:
+    # Two shared values of two kinds in common look like one person with a garbled first name
+    # ("Dn White" at Daniel's inbox and phone), but just as much like a couple who give the
+    # family inbox and the landline: the first names decide, and they differ.
+    family = {
+        "last_name": "Smith",
+        "email": "smithfamily@gmail.com",
+        "phone": "+1 617 555 0142",
+        "city": "Boston",
+        "postcode": "02135",
+        "country": "US",
+    }
+    rows = [{"id": "john", "first_name": "John", **family}, {"id": "mary", "first_name": "Mary", **family}]
+    result = trained.resolve(rows)
+    assert result.profile_of["john"] != result.profile_of["mary"]
+    ex = trained.explain("john", "mary")
+    assert {e.comparator: e.level for e in ex.evidence}["email"] == "exact-guarded"
+    assert ex.total < ex.threshold
+    graph = trained.graph()
+    assert graph.add(rows[0]) != graph.add(rows[1])
