@@ -87,7 +87,8 @@ def _typo_of_a_nickname(a: str, b: str) -> bool:
     """``a`` is one typo (an edit or two letters swapped) away from a nickname of ``b``:
     "ncik" and "riiky" are Nick and Ricky typed in a hurry, so Nicholas and Richard. Four
     letters or more on both sides: one edit turns too many three-letter names into others
-    (ben is one letter from len, a Leon)."""
+    (ben is one letter from len, a Leon); three-letter ones only by a swap
+    (:func:`_swapped_short_nickname`)."""
     if len(a) == 3:
         return _swapped_short_nickname(a, b)
     if len(a) < 4:
