@@ -187,3 +187,53 @@ def test_the_value_cache_is_bounded_and_changes_nothing(
     assert small_rejects == free_rejects
     assert small_weak == free_weak
     assert free_weak  # placeholders and role mailboxes were met
+
+
+def test_every_field_type_lands_where_its_comparators_read_it() -> None:
+    from omnilink.identity._normalize import Normalizer
+
+    fields = {
+        "email": FieldType.EMAIL,
+        "phone": FieldType.PHONE,
+        "handle": FieldType.HANDLE,
+        "given": FieldType.FIRST_NAME,
+        "family": FieldType.LAST_NAME,
+        "name": FieldType.FULL_NAME,
+        "crm_id": FieldType.EXTERNAL_ID,
+        "dob": FieldType.DATE,
+        "street": FieldType.ADDRESS,
+        "town": FieldType.CITY,
+        "zip": FieldType.POSTCODE,
+        "state": FieldType.EXACT,
+        "notes": FieldType.TEXT,
+    }
+    # Every type a column can hold (id and ignore columns never reach normalize): a new type
+    # must be placed here too.
+    assert set(fields.values()) == set(FieldType) - {FieldType.ID, FieldType.IGNORE}
+    norm = Normalizer(id_field="id", fields=fields, region="US", max_field_length=1000)
+    rec = norm.normalize(
+        {
+            "id": "1",
+            "email": ["Ann.Lee@Example.org", "ann.lee@example.org"],
+            "phone": "(415) 555-2671",
+            "handle": "https://x.com/annlee",
+            "given": "ANN",
+            "family": "Lee",
+            "name": "Anna Maria Leigh",
+            "crm_id": "C-17",
+            "dob": "1980-02-29",
+            "street": "1 Main St",
+            "town": "San Francisco",
+            "zip": "94105",
+            "state": "CA",
+            "notes": "VIP",
+        }
+    )
+    assert rec.emails == ("ann.lee@example.org",)
+    assert rec.phones == ("+14155552671",)
+    assert rec.handles == ("x:annlee",)
+    assert (rec.first, rec.last) == ("ann", "lee")  # the own columns come first, the full name after
+    assert rec.externals == (("crm_id", "C-17"),)
+    assert set(rec.values) == {"dob", "street", "town", "zip", "state", "notes"}
+    assert rec.values["dob"] == "19800229"
+    assert not norm.rejects

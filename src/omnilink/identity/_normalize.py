@@ -332,6 +332,21 @@ _DIGIT_RUNS = tuple("0123456789"[k : k + 7] for k in range(4)) + tuple(
 
 _MISS: Any = object()  # a cache miss (None is a cached value: "nothing usable")
 
+# Where :meth:`Normalizer.normalize` puts a column's canonical values: the first five index its
+# lists (emails, phones, handles, first names, last names), the others say what to do.
+_EMAILS, _PHONES, _HANDLES, _FIRSTS, _LASTS, _VALUE, _EXTERNAL, _FULL = range(8)
+_SLOTS = {
+    FieldType.EMAIL: _EMAILS,
+    FieldType.PHONE: _PHONES,
+    FieldType.HANDLE: _HANDLES,
+    FieldType.FIRST_NAME: _FIRSTS,
+    FieldType.LAST_NAME: _LASTS,
+    FieldType.EXTERNAL_ID: _EXTERNAL,
+    FieldType.FULL_NAME: _FULL,
+}
+"""Field types not listed (dates, addresses, cities, postcodes, codes, text) are kept as one value
+per column in :attr:`NormRecord.values` (``_VALUE``)."""
+
 
 def _cache_key(
     ftype: FieldType, text: str, region: str | None, platform: str | None = None
@@ -404,8 +419,18 @@ class Normalizer:
     ) -> None:
         self.id_field = id_field
         self.fields = dict(fields)
+        # Per column: its type, the platform a handle column names, where normalize puts its
+        # values (_SLOTS), and whether the region is part of a value's cache key (phones). Read
+        # once here: an enum member read costs ~0.1 µs, and normalize runs for every row.
         self._columns = [
-            (c, t, _column_platform(c) if t is FieldType.HANDLE else None) for c, t in self.fields.items()
+            (
+                c,
+                t,
+                _column_platform(c) if t is FieldType.HANDLE else None,
+                _SLOTS.get(t, _VALUE),
+                t is FieldType.PHONE,
+            )
+            for c, t in self.fields.items()
         ]
         self.region = region
         self.region_field = region_field
@@ -596,11 +621,12 @@ class Normalizer:
         externals: list[tuple[str, str]] = []
         firsts: list[str] = []
         lasts: list[str] = []
-        addresses: list[str] = []
         any_value = False
         cache = self._cache
         max_length = self.max_field_length
-        for column, ftype, platform in self._columns:
+        values = rec.values
+        lists = (emails, phones, handles, firsts, lasts)
+        for column, ftype, platform, slot, is_phone in self._columns:
             raw = mapping.get(column)
             if raw is None:
                 continue
@@ -624,7 +650,7 @@ class Normalizer:
                     text = as_text
                 # _cache_key, inline: this runs for every value of every row (``platform`` is
                 # None but for a handle column named after its platform).
-                context = region if ftype is FieldType.PHONE else platform
+                context = region if is_phone else platform
                 key = (ftype, text) if context is None else (ftype, f"{context}\x00{text}")
                 canon = cache.get(key, _MISS)
                 if canon is _MISS:
@@ -636,29 +662,20 @@ class Normalizer:
                 if canon is None:
                     continue
                 any_value = True
-                if ftype is FieldType.EMAIL:
-                    emails.append(canon)
-                elif ftype is FieldType.PHONE:
-                    phones.append(canon)
-                elif ftype is FieldType.HANDLE:
-                    handles.append(canon)
-                elif ftype is FieldType.EXTERNAL_ID:
+                # Where the value goes, by the column's slot (_SLOTS): one integer test for
+                # most values instead of a chain of up to nine type comparisons.
+                if slot < _VALUE:
+                    lists[slot].append(canon)
+                elif slot == _VALUE:
+                    values.setdefault(column, canon)
+                elif slot == _EXTERNAL:
                     externals.append((column, canon))
-                elif ftype is FieldType.FIRST_NAME:
-                    firsts.append(canon)
-                elif ftype is FieldType.LAST_NAME:
-                    lasts.append(canon)
-                elif ftype is FieldType.FULL_NAME:
+                else:  # _FULL
                     first, last = split_full_name(canon, text)
                     if first:
                         firsts.append(first)
                     if last:
                         lasts.append(last)
-                elif ftype is FieldType.ADDRESS:
-                    addresses.append(canon)
-                    rec.values.setdefault(column, canon)
-                else:
-                    rec.values.setdefault(column, canon)
         rec.emails = tuple(dict.fromkeys(emails))
         rec.phones = tuple(dict.fromkeys(phones))
         rec.handles = tuple(dict.fromkeys(handles))
@@ -703,7 +720,11 @@ class Normalizer:
 
     def _pending(self, batch: list[object]) -> list[tuple[FieldType, str, str | None, tuple[FieldType, str]]]:
         """The distinct email and phone texts of ``batch`` not in the cache, with their cache keys."""
-        cols = [(c, t) for c, t in self.fields.items() if t is FieldType.EMAIL or t is FieldType.PHONE]
+        cols = [
+            (c, t, t is FieldType.PHONE)
+            for c, t in self.fields.items()
+            if t is FieldType.EMAIL or t is FieldType.PHONE
+        ]
         if not cols:
             return []
         cache = self._cache
@@ -717,7 +738,7 @@ class Normalizer:
                 rv = row.get(self.region_field)
                 if isinstance(rv, str) and len(rv.strip()) == 2 and rv.strip().isalpha():
                     region = rv.strip().upper()
-            for column, ftype in cols:
+            for column, ftype, is_phone in cols:
                 raw = row.get(column)
                 if raw is None:
                     continue
@@ -730,7 +751,8 @@ class Normalizer:
                         text = text.replace("\x00", "")
                     if not text:
                         continue
-                    key = _cache_key(ftype, text, region)
+                    # _cache_key, inline (an enum member read costs ~0.1 µs in CPython 3.11).
+                    key = (ftype, f"{region}\x00{text}") if is_phone and region is not None else (ftype, text)
                     if key not in cache and key not in todo:
                         todo[key] = (ftype, text, region, key)
         return list(todo.values())
