@@ -164,6 +164,54 @@ def test_a_record_without_a_first_name_speaks_through_its_inbox() -> None:
     assert weak == {"+442079460000"}
 
 
+def _weak_after(rows: list[dict[str, str]]) -> set[str]:
+    weak: set[str] = set()
+    tracker = SharedTracker(weak, shared_after=2)
+    for rec in _records(rows):
+        tracker.see(rec)
+    return weak
+
+
+def test_an_inbox_that_spells_a_name_joins_the_names_it_fits() -> None:
+    # Henry and Harold are different names, but both are a Harry: harry.anderson@ is one
+    # person's inbox. Jem and Jimmie are two nicknames of James, which james.smith54@ spells.
+    for firsts, email in (
+        (["Henry", "Harold"], "harry.anderson@outlook.com"),
+        (["Jem", "Jimmie"], "james.smith54@yahoo.com"),
+        (["Jimmie", "Jem", "James"], "jamessmith@gmail.com"),  # run into the surname
+    ):
+        rows = [{"id": str(k), "first_name": f, "email": email} for k, f in enumerate(firsts)]
+        assert _weak_after(rows) == set(), (firsts, email)
+    # The same two names at an address that names nobody, or somebody else, are two people.
+    for email in ("h.anderson@outlook.com", "susan.anderson@outlook.com"):
+        rows = [{"id": str(k), "first_name": f, "email": email} for k, f in enumerate(["Henry", "Harold"])]
+        assert _weak_after(rows) == {email}
+    # A name the address fits joins only the names that fit it: Jem and Mary are two people.
+    email = "james.smith54@yahoo.com"
+    rows = [{"id": str(k), "first_name": f, "email": email} for k, f in enumerate(["Jem", "Mary"])]
+    assert _weak_after(rows) == {email}
+
+
+def test_a_first_name_run_into_the_surname_speaks_for_a_record_without_one() -> None:
+    # Daniel Smith and a record with only the surname share a phone; the second one's inbox
+    # is Isabella Patel's (with a stray dot), so the phone is shared and does not link them.
+    rows = [
+        {"id": "d1", "first_name": "Daniel", "last_name": "Smith", "phone": "+12133596077"},
+        {"id": "i1", "last_name": "Smith", "email": "is.abellapatel@gmail.com", "phone": "+12133596077"},
+    ]
+    assert _weak_after(rows) == {"+12133596077"}
+    result = Resolver(id_field="id", fields=FIELDS, region="US").resolve(rows)
+    assert result.profile_of["d1"] != result.profile_of["i1"]
+    # Too short a name, too few letters after it, or the record's own surname: no first name.
+    for email, last in (
+        ("thomasg@gmail.com", "Green"),
+        ("jameson77@gmail.com", "Smith"),
+        ("jamesonfamily@gmail.com", "Jameson"),  # the Jamesons, not a James
+    ):
+        rows[1] = {**rows[1], "last_name": last, "email": email}
+        assert _weak_after(rows) == set(), email
+
+
 @pytest.mark.parametrize(
     ("email", "last", "first"),
     [

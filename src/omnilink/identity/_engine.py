@@ -36,7 +36,13 @@ from omnilink.identity._comparators import (
 )
 from omnilink.identity._fields import FieldType
 from omnilink.identity._model import FSModel
-from omnilink.identity._normalize import Normalizer, NormRecord, known_first_name, leading_first_name
+from omnilink.identity._normalize import (
+    Normalizer,
+    NormRecord,
+    known_first_name,
+    leading_first_name,
+    run_in_first_name,
+)
 
 __all__ = ["Config", "Engine", "names_compatible"]
 
@@ -152,6 +158,10 @@ class SharedTracker:
     added to the weak set, so they stop linking on their own and agree at the weaker
     "exact-guarded" level. Comparing each new name only with one representative per group
     made a person's own inbox "shared" as soon as a typo and a nickname of one name met.
+
+    An address that spells a first name (harry.anderson@) joins the names it is compatible
+    with into one group: Henry and Harold are both a Harry, and two nicknames of one name
+    (Jem, Jimmie) are not each other's, so without it the owner's own inbox looked shared.
     """
 
     MAX_SPELLINGS = 12
@@ -176,7 +186,8 @@ class SharedTracker:
             if first in names:
                 continue
             names.append(first)
-            if len(names) > self.MAX_SPELLINGS or _name_groups(names) >= self.shared_after:
+            owner = mailbox_first_name(v) if "@" in v else None
+            if len(names) > self.MAX_SPELLINGS or _name_groups(names, owner) >= self.shared_after:
                 self.weak.add(v)
                 del self._names[v]
 
@@ -190,14 +201,29 @@ def first_name_hint(rec: NormRecord) -> str | None:
     if rec.first:
         return rec.first
     for email in rec.emails:
-        hint = leading_first_name(email.partition("@")[0])
-        if hint and hint != rec.last:  # anderson77@ is Mr Anderson, not a man named Anderson
+        hint = mailbox_first_name(email, rec.last)
+        if hint:
             return hint
     return None
 
 
-def _name_groups(names: list[str]) -> int:
-    """How many groups the names form when compatible names are one group (transitively)."""
+def mailbox_first_name(email: str, last: str | None = None) -> str | None:
+    """The first name an address spells, for an owner with surname ``last`` (if known): a known
+    name opening its local part as a token (natalie.anderson@), else run into the rest
+    (isabellapatel@: a household partner's own inbox, whose record has only the surname)."""
+    local = email.partition("@")[0]
+    hint = leading_first_name(local)
+    if hint and hint != last:  # anderson77@ is Mr Anderson, not a man named Anderson
+        return hint
+    hint = run_in_first_name(local)
+    if hint and not (last and last.startswith(hint)):  # jamesonfamily@ is the Jamesons
+        return hint
+    return None
+
+
+def _name_groups(names: list[str], owner: str | None = None) -> int:
+    """How many groups the names form when compatible names are one group (transitively), and
+    the names compatible with ``owner`` (the name the address spells) are one group too."""
     parent = list(range(len(names)))
 
     def find(x: int) -> int:
@@ -211,6 +237,13 @@ def _name_groups(names: list[str]) -> int:
         for j in range(i):
             ri, rj = find(i), find(j)
             if ri != rj and names_compatible(names[i], names[j]):
+                parent[ri] = rj
+                groups -= 1
+    if owner:
+        same = [i for i, name in enumerate(names) if names_compatible(owner, name)]
+        for i in same[1:]:
+            ri, rj = find(i), find(same[0])
+            if ri != rj:
                 parent[ri] = rj
                 groups -= 1
     return groups

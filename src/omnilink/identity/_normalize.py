@@ -294,6 +294,19 @@ def leading_first_name(local: str) -> str | None:
     return token if len(token) >= 3 and known_first_name(token) else None
 
 
+@functools.lru_cache(maxsize=65536)
+def run_in_first_name(local: str) -> str | None:
+    """The longest known first name of five letters or more that opens the letters of an
+    e-mail local part with three letters or more after it (``is.abellapatel`` -> isabella),
+    else None. Shorter names, or fewer letters after, are too often the start of a surname
+    (``thomasg``, ``jameson``)."""
+    letters = "".join(ch for ch in local if ch.isalpha())
+    for k in range(len(letters) - 3, 4, -1):
+        if known_first_name(letters[:k]):
+            return letters[:k]
+    return None
+
+
 def first_from_email(emails: Iterable[str], last: str) -> str | None:
     """The first name (or initial) a record's own mailbox spells next to its surname, for a
     record that has no first name: ``lschmidt@`` or ``schmidt.l@`` with surname Schmidt is an
