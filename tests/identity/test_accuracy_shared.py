@@ -46,6 +46,8 @@ def _shared(firsts: list[str]) -> bool:
         ("tmo", "thomas"),  # Tom with its last letters swapped
         ("mge", "megan"),
         ("kti", "christopher"),
+        ("hjob", "robert"),  # Hob with a letter slipped in
+        ("jimx", "james"),
     ],
 )
 def test_a_typo_of_a_nickname_is_the_same_first_name(a: str, b: str) -> None:
@@ -64,6 +66,10 @@ def test_a_typo_of_a_nickname_is_the_same_first_name(a: str, b: str) -> None:
         ("ina", "john"),
         # Only a swap that keeps the initial makes a three-letter nickname: "nle" is not Len.
         ("nle", "leonard"),
+        # A letter slipped into a three-letter nickname keeps its initial: "xjim" is not Jim.
+        ("xjim", "james"),
+        # ...and makes no name of its own: Abel is not an Abe (Abraham) with an extra letter.
+        ("abel", "abraham"),
     ],
 )
 def test_different_first_names_stay_different(a: str, b: str) -> None:

@@ -99,7 +99,20 @@ def _typo_of_a_nickname(a: str, b: str) -> bool:
         return _swapped_short_nickname(a, b)
     if len(a) < 4:
         return False
+    if len(a) == 4 and _padded_short_nickname(a, b):
+        return True
     return any(len(x) >= 4 and OSA.distance(a, x, score_cutoff=1) <= 1 for x in nickname_forms(b))
+
+
+def _padded_short_nickname(a: str, b: str) -> bool:
+    """``a`` is a three-letter nickname of ``b`` with a letter slipped in after its initial
+    (hjob: Hob, so Robert; bilk: Bil) and not a name of its own. Only an added letter, for
+    the reason of :func:`_swapped_short_nickname`: an added letter that keeps the initial and
+    makes no known name hardly ever turns one name into another."""
+    if known_first_name(a):
+        return False
+    forms = nickname_forms(b)
+    return any(len(x) == 3 and x[0] == a[0] and OSA.distance(a, x, score_cutoff=1) == 1 for x in forms)
 
 
 def _swapped_short_nickname(a: str, b: str) -> bool:
