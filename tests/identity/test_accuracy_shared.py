@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from omnilink.identity import Resolver
-from omnilink.identity._engine import Engine, SharedTracker, names_compatible
+from omnilink.identity._engine import Engine, SharedTracker, _name_groups, names_compatible
 from omnilink.identity._normalize import NormRecord, first_from_email
 
 from ._data import contacts
@@ -379,3 +383,50 @@ def test_a_couple_sharing_an_inbox_a_phone_and_an_address_stays_two_people(train
     assert ex.total < ex.threshold
     graph = trained.graph()
     assert graph.add(rows[0]) != graph.add(rows[1])
+
+
+# -- properties of the name rules ------------------------------------------------------------
+
+_POOL = sorted(
+    {"robert", "bob", "hob", "rob", "william", "bill", "will", "james", "jem", "jim", "jimmie", "abe", "abel"}
+    | {"abraham", "harry", "henry", "harold", "thomas", "tom", "megan", "meg", "ben", "len", "leon", "anna"}
+)
+
+
+@st.composite
+def _first_names(draw: st.DrawFn) -> str:
+    """A name from the pool, sometimes garbled the way the data garbles them."""
+    name = draw(st.sampled_from(_POOL))
+    edit = draw(st.sampled_from(["none", "insert", "delete", "swap"]))
+    i = draw(st.integers(min_value=1, max_value=max(1, len(name) - 1)))
+    if edit == "insert":
+        return name[:i] + draw(st.sampled_from("aejkoxz")) + name[i:]
+    if edit == "delete" and len(name) > 2:
+        return name[:i] + name[i + 1 :]
+    if edit == "swap" and i < len(name) - 1:
+        return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
+    return name
+
+
+@given(_first_names(), _first_names())
+@settings(max_examples=300, deadline=None)
+def test_first_name_compatibility_is_symmetric(a: str, b: str) -> None:
+    assert names_compatible(a, b) == names_compatible(b, a)
+    assert names_compatible(a, a)
+
+
+@given(
+    st.lists(_first_names(), min_size=1, max_size=6, unique=True),
+    st.sampled_from([None, *_POOL]),
+    st.randoms(),
+)
+@settings(max_examples=200, deadline=None)
+def test_name_groups_do_not_depend_on_the_order_of_the_names(
+    names: list[str], owner: str | None, rnd: Any
+) -> None:
+    shuffled = list(names)
+    rnd.shuffle(shuffled)
+    groups = _name_groups(names, owner)
+    assert groups == _name_groups(shuffled, owner)
+    # The owner's name only ever joins groups: never more than without it, never fewer than one.
+    assert 1 <= groups <= _name_groups(names)
