@@ -106,7 +106,7 @@ def _typo_of_a_nickname(a: str, b: str) -> bool:
 
 def _padded_short_nickname(a: str, b: str) -> bool:
     """``a`` is a three-letter nickname of ``b`` with a letter slipped in after its initial
-    (hjob: Hob, so Robert; bilk: Bil) and not a name of its own. Only an added letter, for
+    (hjob: Hob, so Robert; jiim: Jim, so James) and not a name of its own. Only an added letter, for
     the reason of :func:`_swapped_short_nickname`: an added letter that keeps the initial and
     makes no known name hardly ever turns one name into another."""
     if known_first_name(a):
