@@ -93,37 +93,30 @@ def _typo_of_a_nickname(a: str, b: str) -> bool:
     """``a`` is one typo (an edit or two letters swapped) away from a nickname of ``b``:
     "ncik" and "riiky" are Nick and Ricky typed in a hurry, so Nicholas and Richard. Four
     letters or more on both sides: one edit turns too many three-letter names into others
-    (ben is one letter from len, a Leon); three-letter ones only by a swap
-    (:func:`_swapped_short_nickname`)."""
-    if len(a) == 3:
-        return _swapped_short_nickname(a, b)
-    if len(a) < 4:
+    (ben is one letter from len, a Leon); three-letter ones only by the slips of
+    :func:`_slipped_short_nickname`."""
+    if len(a) < 3:
         return False
-    if len(a) == 4 and _padded_short_nickname(a, b):
+    if len(a) <= 4 and _slipped_short_nickname(a, b):
         return True
+    if len(a) == 3:
+        return False
     return any(len(x) >= 4 and OSA.distance(a, x, score_cutoff=1) <= 1 for x in nickname_forms(b))
 
 
-def _padded_short_nickname(a: str, b: str) -> bool:
-    """``a`` is a three-letter nickname of ``b`` with a letter slipped in after its initial
-    (hjob: Hob, so Robert; jiim: Jim, so James) and not a name of its own. Only an added letter, for
-    the reason of :func:`_swapped_short_nickname`: an added letter that keeps the initial and
-    makes no known name hardly ever turns one name into another."""
+def _slipped_short_nickname(a: str, b: str) -> bool:
+    """``a`` is a three-letter nickname of ``b`` with its last two letters swapped (tmo: Tom,
+    so Thomas; mge: Meg, so Megan) or with a letter slipped in after its initial (hjob: Hob,
+    so Robert; jiim: Jim, so James), and not a name of its own. Only these slips: a changed
+    letter makes other names of three-letter ones (ben, len), while a swap or an added letter
+    that keeps the initial hardly ever does, and a name the tables know (ina, ian; abel, abe)
+    is that name."""
     if known_first_name(a):
         return False
     forms = nickname_forms(b)
+    if len(a) == 3:
+        return a[0] + a[2] + a[1] in forms
     return any(len(x) == 3 and x[0] == a[0] and OSA.distance(a, x, score_cutoff=1) == 1 for x in forms)
-
-
-def _swapped_short_nickname(a: str, b: str) -> bool:
-    """``a`` is a three-letter nickname of ``b`` with its last two letters swapped (tmo: Tom,
-    so Thomas; mge: Meg, so Megan) and not a name of its own. Only the swap: a changed letter
-    makes other names of three-letter ones (ben, len), a swap that keeps the initial hardly
-    ever does, and a name the tables know (ina, ian) is that name."""
-    if known_first_name(a):
-        return False
-    swapped = a[0] + a[2] + a[1]
-    return swapped in nickname_forms(b)
 
 
 def build_comparators(
