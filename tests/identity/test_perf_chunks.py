@@ -64,8 +64,14 @@ def test_pair_patterns_empty() -> None:
 
 @pytest.mark.parametrize("max_block", [3, 100])
 @pytest.mark.parametrize("extra_rule", [False, True])
-def test_rule_pair_arrays_equal_candidate_pair_arrays(max_block: int, extra_rule: bool) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rule_pair_arrays_equal_candidate_pair_arrays(
+    max_block: int, extra_rule: bool, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rule by rule, and with a forked process making the second half's keys: the same pairs."""
     from omnilink.identity._blocking import BlockingRule, _soundex
+
+    monkeypatch.setattr(_pairs, "PARALLEL_MIN_RECORDS", 0)
 
     rows = _contacts(3000, seed=5)
     resolver = Resolver(id_field="id", region="US", region_field="country")
@@ -76,7 +82,7 @@ def test_rule_pair_arrays_equal_candidate_pair_arrays(max_block: int, extra_rule
         rules.append(BlockingRule("odd", lambda r: [f"sl:{_soundex(r.last)}"] if r.last else []))
     keys = [record_keys(rules, r) for r in prep.records]
     i_exp, j_exp, stats_exp = _pairs.candidate_pair_arrays(keys, max_block=max_block)
-    i_arr, j_arr, stats = _pairs.rule_pair_arrays(rules, prep.records, max_block=max_block)
+    i_arr, j_arr, stats = _pairs.rule_pair_arrays(rules, prep.records, max_block=max_block, workers=workers)
     assert i_arr.tolist() == i_exp.tolist()
     assert j_arr.tolist() == j_exp.tolist()
     assert stats == stats_exp

@@ -23,10 +23,11 @@ import logging
 import mmap
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from omnilink.identity._comparators import Comparator
+from omnilink.identity._fork import ForkedItems
 from omnilink.identity._gcpause import gc_paused
 
 if TYPE_CHECKING:
@@ -114,17 +115,32 @@ def _split_codes(code: IntArray, n: int) -> tuple[IntArray, IntArray]:
 def _block_codes(bids: Any, recs: Any, n: int, max_block: int) -> tuple[IntArray, int, int]:
     """Pair codes ``j * n + i`` (sorted, distinct) of the blocks given as (block id, record) rows.
 
-    Rows come in record order; returns the codes, the number of blocks and of capped blocks.
+    Rows come in record order (``array`` or ``int32`` arrays); returns the codes, the number
+    of blocks and of capped blocks.
     """
     import numpy as np
 
     b = np.frombuffer(bids, dtype=np.int32) if len(bids) else np.zeros(0, dtype=np.int32)
     r = np.frombuffer(recs, dtype=np.int32) if len(recs) else np.zeros(0, dtype=np.int32)
     n_blocks = int(b.max(initial=-1)) + 1
-    order = np.argsort(b, kind="stable")  # members of a block stay in input order
-    b = b[order]
-    r = r[order]
-    del order
+    # Rows by block, members of a block in input order. Sorting one int64 (block, record)
+    # key is ~10x faster than a stable argsort of the block ids (18 million rows at 1,000,000
+    # contacts: 0.3 s instead of 3.5 s).
+    rbits = max(n - 1, 1).bit_length()
+    if rbits + max(n_blocks - 1, 1).bit_length() <= 63:
+        key = b.astype(np.int64)
+        key <<= rbits
+        key |= r
+        key.sort()
+        b = (key >> rbits).astype(np.int32)
+        key &= (1 << rbits) - 1
+        r = key.astype(np.int32)
+        del key
+    else:  # pragma: no cover - over 2**31 rows
+        order = np.argsort(b, kind="stable")
+        b = b[order]
+        r = r[order]
+        del order
     sizes = np.bincount(b, minlength=n_blocks)
     del b
     starts = np.zeros(n_blocks, dtype=np.int64)
@@ -174,8 +190,58 @@ def _sorted_distinct(code: IntArray) -> IntArray:
     return code[:pos]
 
 
+# Below this many records blocking keys are made in this process only: a second process
+# costs more than it saves.
+PARALLEL_MIN_RECORDS = 50_000
+
+
+def _rule_groups(rules: Sequence[Any]) -> list[list[Any]]:
+    """The rules in groups that never share a block (disjoint ``BlockingRule.prefixes``);
+    one group of all rules if a rule does not declare its prefixes."""
+    groups: list[list[Any]] = []
+    seen: set[str] = set()
+    for rule in rules:
+        pre = getattr(rule, "prefixes", None)
+        if pre and all(p.endswith(":") and p.count(":") == 1 for p in pre) and not seen & set(pre):
+            seen.update(pre)
+            groups.append([rule])
+        else:  # a rule's keys unknown: they may fall into any other rule's blocks
+            return [list(rules)]
+    return groups
+
+
+def _group_rows(
+    group: Sequence[Any], records: Sequence[Any], lo: int, hi: int
+) -> tuple[dict[str, int], Any, Any]:
+    """One rule group's keys of ``records[lo:hi]``: (block id of each distinct key, numbered
+    in order of first appearance; the block id and the record of every key, as ``int32``
+    arrays in record order). A record's repeated key counts once."""
+    import array
+
+    block_of: dict[str, int] = {}
+    bids = array.array("i")
+    recs = array.array("i")
+    fns = [rule.keys for rule in group]
+    one = fns[0] if len(fns) == 1 else None
+    for j in range(lo, hi):
+        rec = records[j]
+        if rec.empty:
+            continue
+        if one is not None:
+            keys = dict.fromkeys(one(rec))
+        else:
+            keys = {}
+            for f in fns:
+                keys.update(dict.fromkeys(f(rec)))
+        if keys:
+            for key in keys:
+                bids.append(block_of.setdefault(key, len(block_of)))
+            recs.extend([j] * len(keys))
+    return block_of, bids, recs
+
+
 def rule_pair_arrays(
-    rules: Sequence[Any], records: Sequence[Any], *, max_block: int
+    rules: Sequence[Any], records: Sequence[Any], *, max_block: int, workers: int = 1
 ) -> tuple[IntArray, IntArray, dict[str, int]]:
     """:func:`candidate_pair_arrays` of ``record_keys(rules, rec)`` for every record, built rule by rule.
 
@@ -183,51 +249,46 @@ def rule_pair_arrays(
     so each one's blocks are built, paired and forgotten before the next: only one rule's key
     table is held at a time (one table for all, if a rule does not declare its prefixes). The same pairs,
     order and statistics as :func:`candidate_pair_arrays`.
-    """
-    import array
 
+    With ``workers >= 2`` (and at least :data:`PARALLEL_MIN_RECORDS` records) a forked process
+    makes the keys of the second half of the records (:class:`~omnilink.identity._fork.ForkedItems`)
+    and sends back its distinct keys and ``int32`` rows; they are numbered into this process's
+    table, so the blocks, and the pairs, are exactly the same.
+    """
     import numpy as np
 
     n = len(records)
-    groups: list[list[Any]] = []
-    seen: set[str] = set()
-    shared: list[Any] = []
-    for rule in rules:
-        pre = getattr(rule, "prefixes", None)
-        if pre and all(p.endswith(":") and p.count(":") == 1 for p in pre) and not seen & set(pre):
-            seen.update(pre)
-            groups.append([rule])
-        else:
-            shared.append(rule)
-    if shared:  # a rule's keys unknown: they may fall into any other rule's blocks
-        groups = [list(rules)]
+    groups = _rule_groups(rules)
+    half = n // 2 if workers >= 2 and n >= PARALLEL_MIN_RECORDS else n
+
+    def theirs() -> Iterator[tuple[list[str], bytes, bytes]]:
+        for group in groups:
+            block_of, bids, recs = _group_rows(group, records, half, n)
+            yield list(block_of), bids.tobytes(), recs.tobytes()
+
     parts: list[IntArray] = []
     n_blocks = capped = 0
-    for group in groups:
-        block_of: dict[str, int] = {}
-        bids = array.array("i")
-        recs = array.array("i")
-        fns = [rule.keys for rule in group]
-        for j, rec in enumerate(records):
-            if rec.empty:
-                continue
-            if len(fns) == 1:
-                keys = dict.fromkeys(fns[0](rec))
-            else:
-                keys = {}
-                for f in fns:
-                    keys.update(dict.fromkeys(f(rec)))
-            if keys:
-                for key in keys:
-                    bids.append(block_of.setdefault(key, len(block_of)))
-                recs.extend([j] * len(keys))
-        nb = len(block_of)
-        del block_of
-        code, _nb, cap = _block_codes(bids, recs, max(n, 1), max_block)
-        del bids, recs
-        n_blocks += nb
-        capped += cap
-        parts.append(code)
+    # The cyclic GC writes into every object it visits: paused, no shared page is copied for it.
+    with gc_paused(), ForkedItems(theirs, fork=half < n) as forked:
+        received = iter(forked)
+        for group in groups:
+            block_of, bids, recs = _group_rows(group, records, 0, half)
+            # Only now: waiting for the child's share first would leave this process idle.
+            their_keys, their_bids, their_recs = next(received)
+            b = np.frombuffer(bids, dtype=np.int32) if len(bids) else np.zeros(0, dtype=np.int32)
+            r = np.frombuffer(recs, dtype=np.int32) if len(recs) else np.zeros(0, dtype=np.int32)
+            if their_keys:
+                number = block_of.setdefault
+                ids = np.fromiter((number(k, len(block_of)) for k in their_keys), np.int32, len(their_keys))
+                b = np.concatenate((b, ids[np.frombuffer(their_bids, dtype=np.int32)]))
+                r = np.concatenate((r, np.frombuffer(their_recs, dtype=np.int32)))
+            nb = len(block_of)
+            del block_of, bids, recs, their_keys, their_bids, their_recs
+            code, _nb, cap = _block_codes(b, r, max(n, 1), max_block)
+            del b, r
+            n_blocks += nb
+            capped += cap
+            parts.append(code)
     code = np.empty(sum(int(p.size) for p in parts), dtype=np.int64)
     pos = 0
     while parts:  # each rule's codes are freed as soon as they are copied

@@ -501,7 +501,9 @@ class Resolver:
         import numpy as np
 
         cfg = engine.config
-        i_arr, j_arr, bstats = rule_pair_arrays(engine.rules, prep.records, max_block=cfg.max_block)
+        i_arr, j_arr, bstats = rule_pair_arrays(
+            engine.rules, prep.records, max_block=cfg.max_block, workers=self._n_workers()
+        )
         t2 = time.perf_counter()
         pats, pat_of_pair, counts = pair_patterns(
             engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers(), interned=prep.interned
