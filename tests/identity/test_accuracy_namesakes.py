@@ -13,7 +13,7 @@ from omnilink.identity._comparators import (
     PostcodeComparator,
 )
 from omnilink.identity._model import STRONG_DIFFERENT_MAX, FSModel, estimate_u
-from omnilink.identity._pairs import intern_values
+from omnilink.identity._pairs import Interned, intern_values
 
 
 def test_namesakes_with_different_phones_do_not_link() -> None:
@@ -54,7 +54,7 @@ def test_u_within_one_country(arrays: bool) -> None:
     country = ["A" if k % 2 else "B" for k in range(400)]
     city = [f"{country[k]}{k % 4 // 2}" for k in range(400)]
     cols = [country, city]
-    interned = [intern_values(c)[1:] for c in cols] if arrays else None
+    interned = [Interned(*intern_values(c)[1:]) for c in cols] if arrays else None
     plain = estimate_u(comps, cols, n_records=400, max_pairs=20_000, seed=1, interned=interned)
     within = estimate_u(
         comps,

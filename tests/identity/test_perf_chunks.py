@@ -145,3 +145,21 @@ def test_sorted_distinct_is_unique(n: int) -> None:
 
     x = np.random.default_rng(n).integers(0, max(n // 3, 1), n).astype(np.int64)
     assert _pairs._sorted_distinct(x.copy()).tolist() == np.unique(x).tolist()
+
+
+def test_a_run_builds_each_comparators_column_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """u from random pairs, the candidate pairs and the deterministic links share one vectorized
+    column per comparator (built over all its distinct values), and the run lets it go after."""
+    built: list[str] = []
+    init = _pairs._Column.__init__
+
+    def spy(self: Any, comp: Any, *args: Any) -> None:
+        built.append(comp.name)
+        init(self, comp, *args)
+
+    monkeypatch.setattr(_pairs._Column, "__init__", spy)
+    rows = _contacts(3000, seed=4)
+    resolver = Resolver(id_field="id", region="US", region_field="country")
+    result = resolver.resolve(rows)
+    assert result.stats["deterministic_links"] > 0
+    assert sorted(built) == sorted(c.name for c in Engine(resolver._config(rows)).comparators)

@@ -358,7 +358,7 @@ def test_pair_patterns_same_with_and_without_vectors(
     assert i_arr.size > 5_000
     assert prep.interned is not None
     # Every comparator of the contact data has a vectorized path: the comparison is not vacuous.
-    assert all(c.vectorized(prep.interned[k][1]) is not None for k, c in enumerate(engine.comparators))
+    assert all(c.vectorized(prep.interned[k].uniq) is not None for k, c in enumerate(engine.comparators))
 
     def run() -> tuple[Any, ...]:
         return _pairs.pair_patterns(

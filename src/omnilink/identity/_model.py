@@ -25,7 +25,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omnilink.identity._comparators import (
     NULL,
@@ -39,6 +39,9 @@ from omnilink.identity._comparators import (
     PhoneComparator,
     PostcodeComparator,
 )
+
+if TYPE_CHECKING:
+    from omnilink.identity._pairs import Interned
 
 __all__ = ["FSModel", "anchored_m", "em", "estimate_u", "match_share"]
 
@@ -306,7 +309,7 @@ def estimate_u(
     seed: int,
     strata: Sequence[Hashable | None] | None = None,
     stratum_comparator: int | None = None,
-    interned: Sequence[tuple[Any, list[Any]]] | None = None,
+    interned: Sequence[Interned] | None = None,
 ) -> list[list[float]]:
     """u probabilities from random record pairs (nearly all non-matches), Laplace-smoothed.
 
@@ -379,7 +382,7 @@ def _random_pairs(rng: random.Random, members: Sequence[int], k: int) -> list[tu
 def _count_arrays(
     comparators: Sequence[Comparator],
     columns: Sequence[Sequence[Any]],
-    interned: Sequence[tuple[Any, list[Any]]],
+    interned: Sequence[Interned],
     counts: list[list[float]],
     which: Sequence[int],
     pairs: list[tuple[int, int]],

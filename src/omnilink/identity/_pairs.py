@@ -41,6 +41,7 @@ else:
 __all__ = [
     "available",
     "candidate_pair_arrays",
+    "Interned",
     "default_workers",
     "intern_values",
     "pair_patterns",
@@ -338,6 +339,34 @@ def intern_values(values: Iterable[Any]) -> tuple[list[Any], IntArray, list[Any]
     return shared, arr, uniq
 
 
+class Interned:
+    """One column of a run, interned (:func:`intern_values`): an ``int32`` id per record and the
+    distinct values; and, once a comparison asks for it, the comparator's :class:`_Column`.
+
+    A run compares its columns several times (u from random pairs, the candidate pairs, the
+    deterministic links); the column's vectorized form is built over all its distinct values
+    (every email of a million records), so it is built once and shared by those calls.
+    """
+
+    __slots__ = ("_col", "ids", "uniq")
+
+    def __init__(self, ids: IntArray, uniq: list[Any]) -> None:
+        self.ids = ids
+        self.uniq = uniq
+        self._col: _Column | None = None
+
+    def column(self, comp: Comparator) -> _Column:
+        """The :class:`_Column` of ``comp`` over these values (built on first use)."""
+        col = self._col
+        if col is None or col.comp is not comp:
+            col = self._col = _Column(comp, self.ids, self.uniq)
+        return col
+
+    def release(self) -> None:
+        """Forget the built column (its arrays), once the run's comparisons are done."""
+        self._col = None
+
+
 class _Column:
     """One comparator's column, interned: an ``int32`` value id per record and the distinct values.
 
@@ -463,7 +492,7 @@ def pair_patterns(
     *,
     workers: int = 1,
     chunk: int | None = None,
-    interned: Sequence[tuple[IntArray, list[Any]]] | None = None,
+    interned: Sequence[Interned] | None = None,
 ) -> tuple[list[tuple[int, ...]], IntArray, IntArray]:
     """The agreement pattern of every pair ``(i_arr[k], j_arr[k])``, chunk by chunk.
 
@@ -487,8 +516,8 @@ def pair_patterns(
         total *= r
     code_type = np.int32 if total < 2**31 else np.int64
     if interned is None:
-        interned = [intern_values(columns[k])[1:] for k in range(n_comp)]
-    cols = [_Column(c, *interned[k]) for k, c in enumerate(comparators)]
+        interned = [Interned(*intern_values(columns[k])[1:]) for k in range(n_comp)]
+    cols = [interned[k].column(c) for k, c in enumerate(comparators)]
     if chunk is None and workers >= 2 and n_pairs >= PARALLEL_MIN_PAIRS:
         # An even number of chunks of one size: the two processes get equal shares (a batch
         # under CHUNK_PAIRS pairs is two chunks, not one process's work).

@@ -21,8 +21,14 @@ from omnilink.identity._frames import frame_rows, is_frame
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel, anchored_m, em, estimate_u, match_share, term_frequencies
 from omnilink.identity._normalize import NormRecord
+from omnilink.identity._pairs import (
+    Interned,
+    default_workers,
+    intern_values,
+    pair_patterns,
+    rule_pair_arrays,
+)
 from omnilink.identity._pairs import available as _numpy_available
-from omnilink.identity._pairs import default_workers, intern_values, pair_patterns, rule_pair_arrays
 from omnilink.identity._types import Evidence, Explanation, Link, MergeEvent, Profile, ResolveResult
 
 if TYPE_CHECKING:
@@ -54,13 +60,13 @@ class _Prepared:
             tracker.see(rec)
         # One list per comparator, equal values one shared object (with numpy: their int32 ids).
         self.columns: list[list[Any]] = []
-        self.interned: list[tuple[Any, list[Any]]] | None = [] if _numpy_available() else None
+        self.interned: list[Interned] | None = [] if _numpy_available() else None
         for comp in engine.comparators:
             value = comp.value
             col = [value(r) for r in self.records]
             if self.interned is not None:
                 col, ids, uniq = intern_values(col)
-                self.interned.append((ids, uniq))
+                self.interned.append(Interned(ids, uniq))
             self.columns.append(col)
         self.values: Sequence[list[Any]] = _Rows(self.columns, len(self.records))
         self.by_id = {r.rid: r for r in self.records}
@@ -354,6 +360,8 @@ class Resolver:
 
         # Deterministic links: to the first compatible earlier record holding the same strong id.
         n_det = self._deterministic_links(engine, prep, model, links_by_j) if cfg.deterministic else 0
+        for column in prep.interned or ():  # the comparisons are done: their arrays can go
+            column.release()
         t5 = time.perf_counter()
 
         engine.bind(model)  # cluster-level checks use the trained weights (Engine.bind; as the graph)
@@ -651,7 +659,7 @@ class _Scorer:
         engine: Engine,
         model: FSModel,
         pats: Sequence[tuple[int, ...]],
-        interned: Sequence[tuple[Any, list[Any]]] | None,
+        interned: Sequence[Interned] | None,
     ) -> None:
         import numpy as np
 
@@ -695,7 +703,7 @@ class _TfVector:
         model: FSModel,
         pats: Sequence[tuple[int, ...]],
         tf_comps: Sequence[int],
-        interned: Sequence[tuple[Any, list[Any]]],
+        interned: Sequence[Interned],
     ) -> None:
         import numpy as np
 
@@ -704,7 +712,7 @@ class _TfVector:
         self.parts: list[tuple[Any, Any, Any]] = []
         self.ok: bool | None = None
         for ci in tf_comps:
-            ids, uniq = interned[ci]
+            ids, uniq = interned[ci].ids, interned[ci].uniq
             w0 = model.weights[ci][0]
             terms = [model.level_weight(ci, 0, v) - w0 for v in uniq]
             terms.append(model.level_weight(ci, 0, None) - w0)  # id -1: missing
