@@ -739,11 +739,7 @@ class Normalizer:
     def _pending(self, batch: list[object]) -> list[_Todo]:
         """The distinct texts of ``batch`` the helper canonicalizes (:data:`_HELPED` types) and
         the cache does not hold, with their cache keys."""
-        cols = [
-            (c, t, _column_platform(c) if t is FieldType.HANDLE else None)
-            for c, t in self.fields.items()
-            if t in _HELPED
-        ]
+        cols = [(c, t, platform) for c, t, platform, _slot, _phone in self._columns if t in _HELPED]
         if not cols:
             return []
         cache = self._cache

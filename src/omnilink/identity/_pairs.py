@@ -113,6 +113,13 @@ def _split_codes(code: IntArray, n: int) -> tuple[IntArray, IntArray]:
     return i_arr, j_arr
 
 
+def _int32(buf: Any) -> IntArray:
+    """An ``int32`` array over ``buf`` (an ``array("i")``, bytes or an array), without copying."""
+    import numpy as np
+
+    return np.frombuffer(buf, dtype=np.int32) if len(buf) else np.zeros(0, dtype=np.int32)
+
+
 def _block_codes(bids: Any, recs: Any, n: int, max_block: int) -> tuple[IntArray, int, int]:
     """Pair codes ``j * n + i`` (sorted, distinct) of the blocks given as (block id, record) rows.
 
@@ -121,8 +128,8 @@ def _block_codes(bids: Any, recs: Any, n: int, max_block: int) -> tuple[IntArray
     """
     import numpy as np
 
-    b = np.frombuffer(bids, dtype=np.int32) if len(bids) else np.zeros(0, dtype=np.int32)
-    r = np.frombuffer(recs, dtype=np.int32) if len(recs) else np.zeros(0, dtype=np.int32)
+    b = _int32(bids)
+    r = _int32(recs)
     n_blocks = int(b.max(initial=-1)) + 1
     # Rows by block, members of a block in input order. Sorting one int64 (block, record)
     # key is ~10x faster than a stable argsort of the block ids (18 million rows at 1,000,000
@@ -276,13 +283,12 @@ def rule_pair_arrays(
             block_of, bids, recs = _group_rows(group, records, 0, half)
             # Only now: waiting for the child's share first would leave this process idle.
             their_keys, their_bids, their_recs = next(received)
-            b = np.frombuffer(bids, dtype=np.int32) if len(bids) else np.zeros(0, dtype=np.int32)
-            r = np.frombuffer(recs, dtype=np.int32) if len(recs) else np.zeros(0, dtype=np.int32)
+            b, r = _int32(bids), _int32(recs)
             if their_keys:
                 number = block_of.setdefault
                 ids = np.fromiter((number(k, len(block_of)) for k in their_keys), np.int32, len(their_keys))
-                b = np.concatenate((b, ids[np.frombuffer(their_bids, dtype=np.int32)]))
-                r = np.concatenate((r, np.frombuffer(their_recs, dtype=np.int32)))
+                b = np.concatenate((b, ids[_int32(their_bids)]))
+                r = np.concatenate((r, _int32(their_recs)))
             nb = len(block_of)
             del block_of, bids, recs, their_keys, their_bids, their_recs
             code, _nb, cap = _block_codes(b, r, max(n, 1), max_block)

@@ -288,7 +288,9 @@ class Resolver:
         del rows
         patterns: Counter[tuple[int, ...]] = Counter()
         if _numpy_available():
-            i_arr, j_arr, _ = rule_pair_arrays(engine.rules, prep.records, max_block=cfg.max_block)
+            i_arr, j_arr, _ = rule_pair_arrays(
+                engine.rules, prep.records, max_block=cfg.max_block, workers=self._n_workers()
+            )
             pats, _of_pair, counts = pair_patterns(
                 engine.comparators,
                 prep.columns,
