@@ -12,7 +12,7 @@ from omnilink.identity._comparators import (
     PhoneComparator,
     PostcodeComparator,
 )
-from omnilink.identity._model import STRONG_DIFFERENT_MAX, FSModel, estimate_u
+from omnilink.identity._model import STRONG_DIFFERENT_MAX, FSModel, estimate_u, term_frequencies
 from omnilink.identity._pairs import Interned, intern_values
 
 
@@ -69,6 +69,46 @@ def test_u_within_one_country(arrays: bool) -> None:
     assert abs(plain[1][0] - 0.25) < 0.02
     assert abs(within[1][0] - 0.5) < 0.02
     assert abs(within[0][0] - plain[0][0]) < 0.02  # the country's own u stays global
+
+
+def test_term_frequencies_within_one_country() -> None:
+    # 900 records in country A, 100 in B; "garcia" is a tenth of B. A random record of B holds
+    # it one time in ten, but one in a hundred worldwide: the global share made the name ten
+    # times rarer than it is where its holders live, on top of the country's own agreement.
+    country = ["A"] * 900 + ["B"] * 100
+    last = [f"a{k % 300}" for k in range(900)] + ["garcia"] * 10 + [f"b{k}" for k in range(90)]
+    comps = [ExactComparator("country"), ExactComparator("last")]
+    plain = term_frequencies(comps, [country, last])
+    within = term_frequencies(comps, [country, last], strata=country, stratum_comparator=0)
+    assert plain[1] is not None
+    assert within[1] is not None
+    assert within[0] is not None
+    assert plain[1]["garcia"] == pytest.approx(0.01)
+    assert within[1]["garcia"] == pytest.approx(0.1)
+    assert within[1]["a7"] == pytest.approx(3 / 900)
+    assert within[0] == plain[0]  # the country's own frequency stays global
+    # A value held in two countries: the average of its share in each, weighted by its holders.
+    both = term_frequencies(comps, [country, ["x"] * 1000], strata=country, stratum_comparator=0)
+    assert both[1] is not None
+    assert both[1]["x"] == pytest.approx(1.0)
+    # One stratum: the global share.
+    one = term_frequencies(comps, [country, last], strata=["A"] * 1000, stratum_comparator=0)
+    assert one[1] == pytest.approx(plain[1])
+
+
+def test_a_resolver_with_countries_weighs_names_within_their_country() -> None:
+    from omnilink.identity import Resolver
+
+    rows = [
+        {"id": str(k), "country": "ES" if k < 100 else "US", "last_name": "garcia" if k < 10 else f"n{k}"}
+        for k in range(1000)
+    ]
+    model = Resolver(id_field="id", region_field="country").fit(rows).model
+    assert model is not None
+    last = next(c for c, comp in enumerate(model.comparators) if comp.name == "last_name")
+    table = model.tf[last]
+    assert table is not None
+    assert table["garcia"] == pytest.approx(0.1)
 
 
 def test_rebinding_keeps_every_model_setting() -> None:

@@ -25,6 +25,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Hashable, Sequence
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from omnilink.identity._comparators import (
@@ -642,24 +643,56 @@ def _normalise(row: list[float]) -> list[float]:
 
 
 def term_frequencies(
-    comparators: Sequence[Comparator], columns: Sequence[Sequence[Any]]
+    comparators: Sequence[Comparator],
+    columns: Sequence[Sequence[Any]],
+    *,
+    strata: Sequence[Hashable | None] | None = None,
+    stratum_comparator: int | None = None,
 ) -> list[dict[Hashable, float] | None]:
-    """value -> share of records with that value, for comparators with term-frequency adjustment."""
+    """value -> how often a random record shares it with a record that has it, for comparators
+    with term-frequency adjustment: the value's share of the records.
+
+    With ``strata`` (each record's country, as :func:`estimate_u` takes them), the random record
+    is drawn from the first record's stratum, for every comparator but ``stratum_comparator``:
+    u is estimated within the strata, and the country comparator already counts the agreement on
+    the country. A global share counted it again in every adjusted comparator (Carlos García at
+    one Spanish postcode weighed the rarity of Spain among the countries three times over), and
+    namesakes of small countries linked. The share of ``v`` is then the average over the records
+    holding it of ``v``'s share of their stratum: sum over strata of ``n(s, v)**2 / n(s)``,
+    divided by ``n(v)``; with one stratum, ``n(v) / n``, the global share.
+    """
     out: list[dict[Hashable, float] | None] = []
     for c, comp in enumerate(comparators):
         if not comp.tf:
             out.append(None)
             continue
+        within = strata is not None and c != stratum_comparator
         counter: Counter[Hashable] = Counter()
-        for v in columns[c]:
+        by_stratum: Counter[tuple[Hashable | None, Hashable]] = Counter()
+        column = columns[c]
+        labels = strata if within and strata is not None else repeat(None, len(column))
+        for v, s in zip(column, labels, strict=True):
             if v is not None:
                 key = comp.tf_key(v)
                 if key is not None:
                     counter[key] += 1
+                    if within:
+                        by_stratum[(s, key)] += 1
         total = sum(counter.values())
         # Four records make every name look common: lean on the default u of the exact level
         # in proportion to how few values there are (not at all from MIN_TF_VALUES values on).
         k = max(0, MIN_TF_VALUES - total)
         du = _default(comp, "default_u")[0] * k
-        out.append({key: (n + du) / (total + k) for key, n in counter.items()} if total else {})
+        if within:
+            size: Counter[Hashable | None] = Counter()
+            for (s, _key), n in by_stratum.items():
+                size[s] += n
+            squares: dict[Hashable, float] = {}
+            for (s, key), n in by_stratum.items():
+                squares[key] = squares.get(key, 0.0) + n * n / size[s]
+            # In the form below, the global share of the other branch: total * share = n(v).
+            seen = {key: total * squares[key] / n for key, n in counter.items()}
+        else:
+            seen = {key: float(n) for key, n in counter.items()}
+        out.append({key: (n + du) / (total + k) for key, n in seen.items()} if total else {})
     return out

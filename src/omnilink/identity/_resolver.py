@@ -121,7 +121,7 @@ class Resolver:
         region: str | None = None,
         region_field: str | None = None,
         exclusive: Sequence[str] = (),
-        threshold: float = 0.99,
+        threshold: float = 0.95,
         max_block: int = 25,
         max_field_length: int = 10_000,
         shared_after: int = 2,
@@ -260,7 +260,12 @@ class Resolver:
         matches = max(lam * n_pairs, 1.0)
         lam_all = min(matches / total_pairs, 0.5)
         prior = math.log2(lam_all / (1 - lam_all))
-        tf = term_frequencies(comps, prep.columns)
+        tf = term_frequencies(
+            comps,
+            prep.columns,
+            strata=None if region_ci is None else prep.columns[region_ci],
+            stratum_comparator=region_ci,
+        )
         model = FSModel(
             comparators=comps,
             m=m,
