@@ -667,17 +667,16 @@ def term_frequencies(
             out.append(None)
             continue
         within = strata is not None and c != stratum_comparator
+        tf_key = comp.tf_key
+        keys = [None if v is None else tf_key(v) for v in columns[c]]
+        labels = strata if within and strata is not None else repeat(None, len(keys))
+        # Counted by Counter's C loop over (stratum, key); the other sums run over distinct ones.
+        by_stratum = Counter(zip(labels, keys, strict=True))
+        del keys
         counter: Counter[Hashable] = Counter()
-        by_stratum: Counter[tuple[Hashable | None, Hashable]] = Counter()
-        column = columns[c]
-        labels = strata if within and strata is not None else repeat(None, len(column))
-        for v, s in zip(column, labels, strict=True):
-            if v is not None:
-                key = comp.tf_key(v)
-                if key is not None:
-                    counter[key] += 1
-                    if within:
-                        by_stratum[(s, key)] += 1
+        for (_s, key), n in by_stratum.items():
+            if key is not None:
+                counter[key] += n
         total = sum(counter.values())
         # Four records make every name look common: lean on the default u of the exact level
         # in proportion to how few values there are (not at all from MIN_TF_VALUES values on).
@@ -685,11 +684,13 @@ def term_frequencies(
         du = _default(comp, "default_u")[0] * k
         if within:
             size: Counter[Hashable | None] = Counter()
-            for (s, _key), n in by_stratum.items():
-                size[s] += n
+            for (s, key), n in by_stratum.items():
+                if key is not None:
+                    size[s] += n
             squares: dict[Hashable, float] = {}
             for (s, key), n in by_stratum.items():
-                squares[key] = squares.get(key, 0.0) + n * n / size[s]
+                if key is not None:
+                    squares[key] = squares.get(key, 0.0) + n * n / size[s]
             # In the form below, the global share of the other branch: total * share = n(v).
             seen = {key: total * squares[key] / n for key, n in counter.items()}
         else:
