@@ -603,6 +603,18 @@ class Normalizer:
             return f"#{index}", "empty or oversized id"
         return rid, None
 
+    def _row_region(self, mapping: Mapping[str, Any]) -> str | None:
+        """The phone region of a row: its region column when that holds a two-letter code, else
+        the default (one rule for :meth:`normalize` and the helper's :meth:`_pending`, which must
+        agree on a phone's cache key)."""
+        if self.region_field is not None:
+            rv = mapping.get(self.region_field)
+            if isinstance(rv, str):
+                rv = rv.strip()
+                if len(rv) == 2 and rv.isalpha():
+                    return rv.upper()
+        return self.region
+
     def normalize(self, row: object) -> NormRecord:
         """Canonicalize one row. Never raises: problems become :class:`Reject` entries."""
         index = self._index
@@ -628,11 +640,7 @@ class Normalizer:
             rid = new
         self._seen_ids.add(rid)
         rec = NormRecord(index=index, rid=rid)
-        region = self.region
-        if self.region_field is not None:
-            rv = mapping.get(self.region_field)
-            if isinstance(rv, str) and len(rv.strip()) == 2 and rv.strip().isalpha():
-                region = rv.strip().upper()
+        region = self._row_region(mapping)
         emails: list[str] = []
         phones: list[str] = []
         handles: list[str] = []
@@ -748,11 +756,7 @@ class Normalizer:
         for row in batch:
             if not isinstance(row, Mapping):
                 continue
-            region = self.region
-            if self.region_field is not None:
-                rv = row.get(self.region_field)
-                if isinstance(rv, str) and len(rv.strip()) == 2 and rv.strip().isalpha():
-                    region = rv.strip().upper()
+            region = self._row_region(row)
             for column, ftype, platform in cols:
                 raw = row.get(column)
                 if raw is None:
