@@ -28,6 +28,7 @@ from omnilink.identity._comparators import (
     nickname_equivalent,
     one_digit_apart,
 )
+from omnilink.identity._normalize import NormRecord
 
 
 def level(comp: Comparator, a: Any, b: Any) -> str:
@@ -240,3 +241,37 @@ def test_fold_and_digits_are_the_character_loops(text: str) -> None:
 
     assert _fold(text) == _fold_pairs("".join(ch for ch in text if "a" <= ch <= "z"))
     assert _digits(text) == "".join(ch for ch in text if ch.isdigit())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet="abcXYZ019._-+²٣ßüé", max_size=30)))
+def test_letters_is_the_character_loop(text: str) -> None:
+    """The regex pass for ASCII text keeps exactly the letters ``str.isalpha`` keeps."""
+    from omnilink.identity._normalize import letters
+
+    assert letters(text) == "".join(ch for ch in text if ch.isalpha())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    locals_=st.lists(st.text(alphabet="abcsuez019._-+ß", min_size=1, max_size=12), min_size=1, max_size=3),
+    first=st.one_of(st.none(), st.text(alphabet="aeosu ", max_size=8)),
+    last=st.one_of(st.none(), st.text(alphabet="aeosu ", max_size=8)),
+)
+def test_an_email_value_is_split_and_folded_per_address(
+    locals_: list[str], first: str | None, last: str | None
+) -> None:
+    """One address or several, every part of an e-mail value is its address's own (the one-address
+    shortcut and the folded-name cache change nothing)."""
+    from omnilink.identity._comparators import EmailSet, _digits, _fold
+
+    emails = tuple(f"{lp}@example.com" for lp in locals_)
+    value = EmailSet.of(emails, first, last)
+    assert value.locals_ == tuple(locals_)
+    assert value.folded == tuple(_fold(lp) for lp in locals_)
+    assert value.digits == tuple(_digits(lp) for lp in locals_)
+    assert value.name_parts == (_fold(first) if first else "", _fold(last) if last else "")
+    record = NormRecord(0, "r", first=first, last=last, emails=emails)
+    assert EmailNameComparator().value(record)[0] == tuple(
+        "".join(ch for ch in lp if ch.isalpha()) for lp in locals_
+    )

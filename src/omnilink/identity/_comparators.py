@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein, Prefix
 from rapidfuzz.fuzz import token_set_ratio
 
-from omnilink.identity._normalize import NormRecord
+from omnilink.identity._normalize import NormRecord, letters
 from omnilink.identity._normalize import nick_tables as _nick_tables
 
 if TYPE_CHECKING:
@@ -362,11 +362,19 @@ class EmailSet(tuple[str, ...]):
         return out
 
     def _prepare(self) -> None:
-        self.locals_ = tuple(e.rpartition("@")[0] for e in self)
-        self.folded = tuple(_fold(lp) for lp in self.locals_)
-        self.digits = tuple(_digits(lp) for lp in self.locals_)
+        # Built for every record with an e-mail (a million in a large batch): one e-mail, by far
+        # the most common, skips the generators, and names repeat, so their folding is cached.
+        if len(self) == 1:
+            lp = self[0].rpartition("@")[0]
+            self.locals_ = (lp,)
+            self.folded = (_fold(lp),)
+            self.digits = (_digits(lp),)
+        else:
+            self.locals_ = tuple(e.rpartition("@")[0] for e in self)
+            self.folded = tuple(_fold(lp) for lp in self.locals_)
+            self.digits = tuple(_digits(lp) for lp in self.locals_)
         first, last = self.names
-        self.name_parts = (_fold(first) if first else "", _fold(last) if last else "")
+        self.name_parts = (_fold_name(first) if first else "", _fold_name(last) if last else "")
 
 
 def _as_email_set(value: Any) -> EmailSet:
@@ -385,6 +393,12 @@ _NOT_0_TO_9 = re.compile("[^0-9]+")
 def _fold(text: str) -> str:
     """Letters only, with the transliterations people use in addresses folded (ue -> u, ss -> s)."""
     return _fold_pairs(_NOT_A_TO_Z.sub("", text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_name(name: str) -> str:
+    """:func:`_fold` of a first or last name; a name recurs across a data set's records."""
+    return _fold(name)
 
 
 def _fold_pairs(t: str) -> str:
@@ -588,7 +602,11 @@ class EmailNameComparator(Comparator):
     default_u = (0.001, 0.015, 0.984)
 
     def value(self, rec: NormRecord) -> Any:
-        locals_ = tuple("".join(ch for ch in e.rpartition("@")[0] if ch.isalpha()) for e in rec.emails)
+        emails = rec.emails
+        if len(emails) == 1:
+            locals_: tuple[str, ...] = (letters(emails[0].rpartition("@")[0]),)
+        else:
+            locals_ = tuple(letters(e.rpartition("@")[0]) for e in emails)
         return (locals_, (rec.first or "").replace(" ", ""), (rec.last or "").replace(" ", ""))
 
     def display(self, value: Any) -> Any:

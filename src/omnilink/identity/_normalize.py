@@ -281,6 +281,17 @@ def known_first_name(token: str) -> bool:
     return token in nicks or token in canon
 
 
+_NOT_ASCII_LETTERS = re.compile("[^A-Za-z]+")
+
+
+def letters(text: str) -> str:
+    """The letters of ``text`` (``str.isalpha``), in order: one regex pass for ASCII text,
+    which is nearly every e-mail local part (a character generator costs ~3x as much)."""
+    if text.isascii():
+        return _NOT_ASCII_LETTERS.sub("", text)
+    return "".join(ch for ch in text if ch.isalpha())
+
+
 @functools.lru_cache(maxsize=65536)
 def leading_first_name(local: str) -> str | None:
     """The known first name that opens an e-mail local part as a whole token
@@ -300,10 +311,10 @@ def run_in_first_name(local: str) -> str | None:
     e-mail local part with three letters or more after it (``is.abellapatel`` -> isabella),
     else None. Shorter names, or fewer letters after, are too often the start of a surname
     (``thomasg``, ``jameson``)."""
-    letters = "".join(ch for ch in local if ch.isalpha())
-    for k in range(len(letters) - 3, 4, -1):
-        if known_first_name(letters[:k]):
-            return letters[:k]
+    run = letters(local)
+    for k in range(len(run) - 3, 4, -1):
+        if known_first_name(run[:k]):
+            return run[:k]
     return None
 
 
@@ -317,11 +328,11 @@ def first_from_email(emails: Iterable[str], last: str) -> str | None:
     if len(surname) < 3:
         return None
     for email in emails:
-        letters = "".join(ch for ch in email.partition("@")[0] if ch.isalpha())
-        if letters.startswith(surname):
-            rest = letters[len(surname) :]
-        elif letters.endswith(surname):
-            rest = letters[: -len(surname)]
+        run = letters(email.partition("@")[0])
+        if run.startswith(surname):
+            rest = run[len(surname) :]
+        elif run.endswith(surname):
+            rest = run[: -len(surname)]
         else:
             continue
         if not rest or len(rest) > 15 or rest in _NOT_FIRST:
