@@ -88,6 +88,35 @@ def test_rule_pair_arrays_equal_candidate_pair_arrays(
     assert stats == stats_exp
 
 
+def test_shared_identifiers_found_in_a_forked_child_equal_those_found_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tracker runs in a child while the columns are built: the same weak set, not a
+    smaller one (a household phone the child found must weaken the parent's comparisons)."""
+    from omnilink.identity import _resolver
+
+    rows = _contacts(3000, seed=5)
+    rows += [  # one phone, three different people: shared
+        {
+            "id": f"h{k}",
+            "first_name": name,
+            "last_name": "Okafor",
+            "phone": "+1 617 555 0148",
+            "country": "US",
+        }
+        for k, name in enumerate(("Amara", "Chidi", "Ngozi"))
+    ]
+    cfg = Resolver(id_field="id", region="US", region_field="country")._config(rows)
+    here = Engine(cfg)
+    _Prepared(here, rows, workers=1)
+    monkeypatch.setattr(_resolver, "PARALLEL_MIN_RECORDS", 0)
+    forked = Engine(cfg)
+    prep = _Prepared(forked, rows, workers=2)
+    assert "+16175550148" in here.weak
+    assert forked.weak == here.weak
+    assert len(prep.columns) == len(forked.comparators)
+
+
 def test_normalize_all_with_the_helper_equals_one_row_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     from omnilink.identity import _normalize
 
