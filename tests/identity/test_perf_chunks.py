@@ -117,6 +117,32 @@ def test_shared_identifiers_found_in_a_forked_child_equal_those_found_here(
     assert len(prep.columns) == len(forked.comparators)
 
 
+def test_deterministic_candidates_found_in_a_forked_child_give_the_same_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The deterministic links' candidates are searched by a child while this process trains
+    and scores: the same links (reasons, scores) and profiles as one process searching them."""
+    from omnilink.identity import _resolver
+
+    rows = _contacts(3000, seed=7)
+    one = Resolver(id_field="id", region="US", region_field="country", workers=1).resolve(rows)
+    monkeypatch.setattr(_resolver, "PARALLEL_MIN_RECORDS", 0)
+    forked = []
+    real = _resolver.ForkedItems
+
+    def spy(make: Any, *, fork: bool = True) -> Any:
+        forked.append(fork)
+        return real(make, fork=fork)
+
+    monkeypatch.setattr(_resolver, "ForkedItems", spy)
+    two = Resolver(id_field="id", region="US", region_field="country", workers=2).resolve(rows)
+    assert forked == [True, True]  # the tracker's child, then this one
+    assert one.stats["deterministic_links"] > 500
+    assert two.stats["deterministic_links"] == one.stats["deterministic_links"]
+    assert two.links == one.links
+    assert two.profile_of == one.profile_of
+
+
 def test_normalize_all_with_the_helper_equals_one_row_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     from omnilink.identity import _normalize
 

@@ -87,6 +87,39 @@ class _Prepared:
         self.by_id = {r.rid: r for r in self.records}
 
 
+_DetCandidates = tuple[list[int], list[int], list[int], list[str]]
+"""The deterministic links' candidate pairs (earlier record, record, attempt) and each
+attempt's reason (:func:`_det_candidates`)."""
+
+
+def _det_candidates(engine: Engine, recs: Sequence[NormRecord]) -> _DetCandidates:
+    """For each record, in order, each strong identifier that earlier records hold: one
+    *attempt*, whose candidates are those earlier holders that pass the name guard
+    (:meth:`Engine.deterministic_ok`), in order (at most ``max_block`` holders per value)."""
+    holders: dict[str, list[int]] = {}
+    cand_i: list[int] = []
+    cand_j: list[int] = []
+    cand_attempt: list[int] = []
+    reasons: list[str] = []
+    cap = engine.config.max_block
+    for j, rec in enumerate(recs):
+        for reason, key in engine.strong_values(rec):
+            members = holders.get(key)
+            if members is None:
+                holders[key] = [j]
+                continue
+            attempt = len(reasons)
+            reasons.append(reason)
+            for i in members:
+                if engine.deterministic_ok(reason, recs[i], rec):
+                    cand_i.append(i)
+                    cand_j.append(j)
+                    cand_attempt.append(attempt)
+            if len(members) < cap:
+                members.append(j)
+    return cand_i, cand_j, cand_attempt, reasons
+
+
 class _Rows(Sequence[list[Any]]):
     """The comparator values of each record, read from the columns (no list per record held)."""
 
@@ -369,8 +402,9 @@ class Resolver:
         recs = prep.records
         t1 = time.perf_counter()
         links_by_j: dict[int, list[tuple[int, float, int, str]]] = {}
+        det: _DetCandidates | None = None
         if _numpy_available():
-            model, n_pairs, n_patterns, bstats, (t2, t3, t4) = self._fuzzy_links(
+            model, n_pairs, n_patterns, bstats, (t2, t3, t4), det = self._fuzzy_links(
                 engine, prep, model, links_by_j
             )
         else:  # pragma: no cover - numpy is optional
@@ -381,7 +415,12 @@ class Resolver:
             del keys
 
         # Deterministic links: to the first compatible earlier record holding the same strong id.
-        n_det = self._deterministic_links(engine, prep, model, links_by_j) if cfg.deterministic else 0
+        n_det = 0
+        if cfg.deterministic:
+            if det is None:
+                det = _det_candidates(engine, recs)
+            n_det = self._deterministic_links(engine, prep, model, links_by_j, det)
+        del det
         for column in prep.interned or ():  # the comparisons are done: their arrays can go
             column.release()
         t5 = time.perf_counter()
@@ -451,38 +490,18 @@ class Resolver:
         prep: _Prepared,
         model: FSModel,
         links_by_j: dict[int, list[tuple[int, float, int, str]]],
+        det: _DetCandidates,
     ) -> int:
         """Link each record to the first earlier holder of one of its strong identifiers that
-        passes the name guard and is not contradicted by the rest (:meth:`Engine.contradicted`).
+        passes the name guard (``det``, :func:`_det_candidates`) and is not contradicted by the
+        rest (:meth:`Engine.contradicted`).
 
-        The guard is checked for every earlier holder first and the patterns of those pairs are
-        then compared all at once (numpy), instead of one Python comparison per pair: the same
-        links, without ~10 comparator calls per link (150,000 links at 200,000 contacts).
+        The patterns of the guarded pairs are compared all at once (numpy), instead of one
+        Python comparison per pair: the same links, without ~10 comparator calls per link
+        (150,000 links at 200,000 contacts).
         """
-        recs = prep.records
         vals = prep.values
-        cfg = engine.config
-        holders: dict[str, list[int]] = {}
-        # One attempt per (record, strong value) that has earlier holders; its candidates, in order.
-        cand_i: list[int] = []
-        cand_j: list[int] = []
-        cand_attempt: list[int] = []
-        reasons: list[str] = []
-        for j, rec in enumerate(recs):
-            for reason, key in engine.strong_values(rec):
-                members = holders.get(key)
-                if members is None:
-                    holders[key] = [j]
-                    continue
-                attempt = len(reasons)
-                reasons.append(reason)
-                for i in members:
-                    if engine.deterministic_ok(reason, recs[i], rec):
-                        cand_i.append(i)
-                        cand_j.append(j)
-                        cand_attempt.append(attempt)
-                if len(members) < cfg.max_block:
-                    members.append(j)
+        cand_i, cand_j, cand_attempt, reasons = det
         if not cand_i:
             return 0
         if prep.interned is not None:
@@ -526,8 +545,9 @@ class Resolver:
         prep: _Prepared,
         model: FSModel | None,
         links_by_j: dict[int, list[tuple[int, float, int, str]]],
-    ) -> tuple[FSModel, int, int, dict[str, int], tuple[float, float, float]]:
-        """Block, compare, train (unless fitted) and score with arrays (see :mod:`._pairs`)."""
+    ) -> tuple[FSModel, int, int, dict[str, int], tuple[float, float, float], _DetCandidates | None]:
+        """Block, compare, train (unless fitted) and score with arrays (see :mod:`._pairs`); and
+        the deterministic links' candidates (None without deterministic links)."""
         import numpy as np
 
         cfg = engine.config
@@ -540,26 +560,41 @@ class Resolver:
         )
         n_pairs = int(i_arr.size)
         t3 = time.perf_counter()
-        if model is None:
-            model = self._train(engine, prep, Counter(dict(zip(pats, counts.tolist(), strict=True))), n_pairs)
-        t4 = time.perf_counter()
-        # Scores: one weight per distinct pattern, plus term-frequency corrections per pair;
-        # only patterns that could reach the threshold with the largest boost are scored.
-        scorer = _Scorer(engine, model, pats, prep.interned)
-        threshold = model.threshold
-        max_boost = model.tf_max_boost * len(scorer.tf_comps)
-        hopeful = np.array([w + max_boost >= threshold for w in scorer.pw], dtype=bool)
-        vals = prep.values
-        step = 1 << 22  # pairs per chunk: bounded temporaries
-        for s in range(0, n_pairs, step):
-            ks = np.flatnonzero(hopeful[pat_of_pair[s : s + step]])
-            ks += s
-            ik = i_arr[ks]
-            w_arr = scorer.scores(pat_of_pair[ks], ik, vals)
-            sel = np.flatnonzero(w_arr >= threshold)
-            for i, w, j in zip(ik[sel].tolist(), w_arr[sel].tolist(), j_arr[ks[sel]].tolist(), strict=True):
-                links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
-        return model, n_pairs, len(pats), bstats, (t2, t3, t4)
+        recs = prep.records
+
+        def det_candidates() -> Iterator[_DetCandidates]:
+            if cfg.deterministic:
+                yield _det_candidates(engine, recs)
+
+        # The deterministic links' candidates (a Python loop over every record's strong values,
+        # ~6 s at 1,000,000 contacts) need neither the model nor the fuzzy links: a forked child
+        # finds them while this process trains and scores, which takes about as long.
+        fork = self._n_workers() >= 2 and len(recs) >= PARALLEL_MIN_RECORDS and cfg.deterministic
+        with gc_paused(), ForkedItems(det_candidates, fork=fork) as found:
+            if model is None:
+                counted = Counter(dict(zip(pats, counts.tolist(), strict=True)))
+                model = self._train(engine, prep, counted, n_pairs)
+            t4 = time.perf_counter()
+            # Scores: one weight per distinct pattern, plus term-frequency corrections per pair;
+            # only patterns that could reach the threshold with the largest boost are scored.
+            scorer = _Scorer(engine, model, pats, prep.interned)
+            threshold = model.threshold
+            max_boost = model.tf_max_boost * len(scorer.tf_comps)
+            hopeful = np.array([w + max_boost >= threshold for w in scorer.pw], dtype=bool)
+            vals = prep.values
+            step = 1 << 22  # pairs per chunk: bounded temporaries
+            for s in range(0, n_pairs, step):
+                ks = np.flatnonzero(hopeful[pat_of_pair[s : s + step]])
+                ks += s
+                ik = i_arr[ks]
+                w_arr = scorer.scores(pat_of_pair[ks], ik, vals)
+                sel = np.flatnonzero(w_arr >= threshold)
+                for i, w, j in zip(
+                    ik[sel].tolist(), w_arr[sel].tolist(), j_arr[ks[sel]].tolist(), strict=True
+                ):
+                    links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
+            items = list(found)  # read to the end: the child is reaped, not stopped
+        return model, n_pairs, len(pats), bstats, (t2, t3, t4), items[0] if items else None
 
     def _fuzzy_links_plain(
         self,
