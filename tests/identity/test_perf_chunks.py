@@ -218,3 +218,33 @@ def test_a_run_builds_each_comparators_column_once(monkeypatch: pytest.MonkeyPat
     result = resolver.resolve(rows)
     assert result.stats["deterministic_links"] > 0
     assert sorted(built) == sorted(c.name for c in Engine(resolver._config(rows)).comparators)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_1_never_forks(workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``workers=1`` keeps every step in this process (the guide promises it for servers whose
+    threads may hold locks); with 2, and every size threshold lowered, each step forks."""
+    import multiprocessing.context
+
+    from omnilink.identity import _normalize, _resolver
+
+    monkeypatch.setattr(_pairs, "PARALLEL_MIN_RECORDS", 0)
+    monkeypatch.setattr(_pairs, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(_resolver, "PARALLEL_MIN_RECORDS", 0)
+    monkeypatch.setattr(_normalize, "_BATCH", 500)
+    started: list[str] = []
+    real_start = multiprocessing.context.ForkProcess.start
+
+    def start(self: Any) -> None:
+        started.append(getattr(self._target, "__name__", "?"))
+        real_start(self)
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", start)
+    rows = _contacts(2000, seed=3)
+    result = Resolver(id_field="id", region="US", region_field="country", workers=workers).resolve(rows)
+    assert result.stats["links"] > 0
+    if workers == 1:
+        assert started == []
+    else:  # the canonicalization helper; the tracker; the blocking keys; the comparisons; the
+        # deterministic candidates
+        assert started == ["_helper_main", "_child", "_child", "run", "_child"]
