@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from omnilink.identity import Resolver, _pairs
+from omnilink.identity import Resolver, _fork, _pairs
 from omnilink.identity._blocking import record_keys
 from omnilink.identity._comparators import NULL
 from omnilink.identity._engine import Engine
@@ -71,7 +71,7 @@ def test_rule_pair_arrays_equal_candidate_pair_arrays(
     """Rule by rule, and with a forked process making the second half's keys: the same pairs."""
     from omnilink.identity._blocking import BlockingRule, _soundex
 
-    monkeypatch.setattr(_pairs, "PARALLEL_MIN_RECORDS", 0)
+    monkeypatch.setattr(_fork, "PARALLEL_MIN_RECORDS", 0)
 
     rows = _contacts(3000, seed=5)
     resolver = Resolver(id_field="id", region="US", region_field="country")
@@ -93,7 +93,6 @@ def test_shared_identifiers_found_in_a_forked_child_equal_those_found_here(
 ) -> None:
     """The tracker runs in a child while the columns are built: the same weak set, not a
     smaller one (a household phone the child found must weaken the parent's comparisons)."""
-    from omnilink.identity import _resolver
 
     rows = _contacts(3000, seed=5)
     rows += [  # one phone, three different people: shared
@@ -109,7 +108,7 @@ def test_shared_identifiers_found_in_a_forked_child_equal_those_found_here(
     cfg = Resolver(id_field="id", region="US", region_field="country")._config(rows)
     here = Engine(cfg)
     _Prepared(here, rows, workers=1)
-    monkeypatch.setattr(_resolver, "PARALLEL_MIN_RECORDS", 0)
+    monkeypatch.setattr(_fork, "PARALLEL_MIN_RECORDS", 0)
     forked = Engine(cfg)
     prep = _Prepared(forked, rows, workers=2)
     assert "+16175550148" in here.weak
@@ -126,7 +125,7 @@ def test_deterministic_candidates_found_in_a_forked_child_give_the_same_run(
 
     rows = _contacts(3000, seed=7)
     one = Resolver(id_field="id", region="US", region_field="country", workers=1).resolve(rows)
-    monkeypatch.setattr(_resolver, "PARALLEL_MIN_RECORDS", 0)
+    monkeypatch.setattr(_fork, "PARALLEL_MIN_RECORDS", 0)
     forked = []
     real = _resolver.ForkedItems
 
@@ -226,11 +225,10 @@ def test_workers_1_never_forks(workers: int, monkeypatch: pytest.MonkeyPatch) ->
     threads may hold locks); with 2, and every size threshold lowered, each step forks."""
     import multiprocessing.context
 
-    from omnilink.identity import _normalize, _resolver
+    from omnilink.identity import _normalize
 
-    monkeypatch.setattr(_pairs, "PARALLEL_MIN_RECORDS", 0)
+    monkeypatch.setattr(_fork, "PARALLEL_MIN_RECORDS", 0)
     monkeypatch.setattr(_pairs, "PARALLEL_MIN_PAIRS", 0)
-    monkeypatch.setattr(_resolver, "PARALLEL_MIN_RECORDS", 0)
     monkeypatch.setattr(_normalize, "_BATCH", 500)
     started: list[str] = []
     real_start = multiprocessing.context.ForkProcess.start

@@ -16,11 +16,21 @@ from itertools import islice
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-__all__ = ["ForkedItems"]
+__all__ = ["PARALLEL_MIN_RECORDS", "ForkedItems", "worth_forking"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+PARALLEL_MIN_RECORDS = 50_000
+"""Below this many records a batch step stays in this process: a second one costs more than
+it saves."""
+
+
+def worth_forking(workers: int, n_records: int) -> bool:
+    """Whether a batch step over ``n_records`` records hands a share to a forked child (the one
+    rule for every :class:`ForkedItems` user)."""
+    return workers >= 2 and n_records >= PARALLEL_MIN_RECORDS
 
 
 def _child(make: Callable[[], Iterable[Any]], conn: Any) -> None:

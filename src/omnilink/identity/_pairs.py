@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from omnilink.identity._comparators import Comparator
-from omnilink.identity._fork import ForkedItems
+from omnilink.identity._fork import ForkedItems, worth_forking
 from omnilink.identity._gcpause import gc_paused
 
 if TYPE_CHECKING:
@@ -198,11 +198,6 @@ def _sorted_distinct(code: IntArray) -> IntArray:
     return code[:pos]
 
 
-# Below this many records blocking keys are made in this process only: a second process
-# costs more than it saves.
-PARALLEL_MIN_RECORDS = 50_000
-
-
 def _rule_groups(rules: Sequence[Any]) -> list[list[Any]]:
     """The rules in groups that never share a block (disjoint ``BlockingRule.prefixes``);
     one group of all rules if a rule does not declare its prefixes."""
@@ -258,16 +253,17 @@ def rule_pair_arrays(
     table is held at a time (one table for all, if a rule does not declare its prefixes). The same pairs,
     order and statistics as :func:`candidate_pair_arrays`.
 
-    With ``workers >= 2`` (and at least :data:`PARALLEL_MIN_RECORDS` records) a forked process
-    makes the keys of the second half of the records (:class:`~omnilink.identity._fork.ForkedItems`)
-    and sends back its distinct keys and ``int32`` rows; they are numbered into this process's
-    table, so the blocks, and the pairs, are exactly the same.
+    When :func:`~omnilink.identity._fork.worth_forking` (two workers, enough records), a forked
+    process makes the keys of the second half of the records
+    (:class:`~omnilink.identity._fork.ForkedItems`) and sends back its distinct keys and ``int32``
+    rows; they are numbered into this process's table, so the blocks, and the pairs, are exactly
+    the same.
     """
     import numpy as np
 
     n = len(records)
     groups = _rule_groups(rules)
-    half = n // 2 if workers >= 2 and n >= PARALLEL_MIN_RECORDS else n
+    half = n // 2 if worth_forking(workers, n) else n
 
     def theirs() -> Iterator[tuple[list[str], bytes, bytes]]:
         for group in groups:

@@ -17,13 +17,12 @@ from omnilink.identity._cluster import ConstrainedUnionFind, assign_profile_ids
 from omnilink.identity._comparators import NULL
 from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._fields import FieldType, resolve_field_map
-from omnilink.identity._fork import ForkedItems
+from omnilink.identity._fork import ForkedItems, worth_forking
 from omnilink.identity._frames import frame_rows, is_frame
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel, anchored_m, em, estimate_u, match_share, term_frequencies
 from omnilink.identity._normalize import NormRecord
 from omnilink.identity._pairs import (
-    PARALLEL_MIN_RECORDS,
     Interned,
     default_workers,
     intern_values,
@@ -69,8 +68,7 @@ class _Prepared:
         # The shared identifiers (household phones, shared inboxes) are found by a forked child
         # while this process builds the comparator columns, which do not depend on them (only
         # comparisons and blocking do): 1,000,000 contacts spend ~5 s in the tracker.
-        fork = workers >= 2 and len(records) >= PARALLEL_MIN_RECORDS
-        with gc_paused(), ForkedItems(shared, fork=fork) as found:
+        with gc_paused(), ForkedItems(shared, fork=worth_forking(workers, len(records))) as found:
             # One list per comparator, equal values one shared object (with numpy: their int32 ids).
             self.columns: list[list[Any]] = []
             self.interned: list[Interned] | None = [] if _numpy_available() else None
@@ -569,7 +567,7 @@ class Resolver:
         # The deterministic links' candidates (a Python loop over every record's strong values,
         # ~6 s at 1,000,000 contacts) need neither the model nor the fuzzy links: a forked child
         # finds them while this process trains and scores, which takes about as long.
-        fork = self._n_workers() >= 2 and len(recs) >= PARALLEL_MIN_RECORDS and cfg.deterministic
+        fork = cfg.deterministic and worth_forking(self._n_workers(), len(recs))
         with gc_paused(), ForkedItems(det_candidates, fork=fork) as found:
             if model is None:
                 counted = Counter(dict(zip(pats, counts.tolist(), strict=True)))
