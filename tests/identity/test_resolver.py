@@ -229,6 +229,27 @@ def test_blocking_keys_survive_a_nickname_a_missing_name_and_another_platform() 
     assert not shared(in_city, other)
 
 
+def test_a_city_blocks_with_name_prefixes_only_when_the_data_has_no_postcode() -> None:
+    from omnilink.identity._fields import FieldType
+    from omnilink.identity._normalize import NormRecord
+
+    # Jim and James Smith in one city: no name key agrees (metaphone JM / JMS, prefixes jim /
+    # jam), so only the city with the surname's prefix and the first initial brings them together.
+    jim = NormRecord(0, "a", first="jim", last="smith", values={"city": "leeds"})
+    james = NormRecord(1, "b", first="james", last="smith", values={"city": "leeds"})
+    city_only = default_rules({"city": FieldType.CITY})
+    assert "pl:city:leeds:smij" in set(record_keys(city_only, jim)) & set(record_keys(city_only, james))
+    # With a postcode column, the postcode's finer keys (postcode and surname) do that work and
+    # a city's far larger blocks only add pairs.
+    with_postcode = default_rules({"city": FieldType.CITY, "postcode": FieldType.POSTCODE})
+    assert not set(record_keys(with_postcode, jim)) & set(record_keys(with_postcode, james))
+    jim_pc = NormRecord(0, "a", first="jim", last="smith", values={"city": "leeds", "postcode": "ls1"})
+    james_pc = NormRecord(1, "b", first="james", last="smith", values={"city": "leeds", "postcode": "ls1"})
+    assert "pk:postcode:ls1:smith" in set(record_keys(with_postcode, jim_pc)) & set(
+        record_keys(with_postcode, james_pc)
+    )
+
+
 def test_em_with_arrays_equals_em_pattern_by_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
     import random
 
