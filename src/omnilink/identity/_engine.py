@@ -176,7 +176,9 @@ class SharedTracker:
     def __init__(self, weak: set[str], shared_after: int) -> None:
         self.weak = weak
         self.shared_after = shared_after
-        self._names: dict[str, list[str]] = {}
+        # Value -> the first names seen with it: one name as a bare str, which the cyclic GC
+        # does not track (most values are seen once; an online graph holds one entry per value).
+        self._names: dict[str, str | list[str]] = {}
 
     def see(self, rec: NormRecord) -> None:
         first = first_name_hint(rec)
@@ -187,11 +189,16 @@ class SharedTracker:
                 continue
             names = self._names.get(v)
             if names is None:
-                self._names[v] = [first]
+                self._names[v] = first
                 continue
-            if first in names:
+            if isinstance(names, str):
+                if names == first:
+                    continue
+                names = self._names[v] = [names, first]
+            elif first in names:
                 continue
-            names.append(first)
+            else:
+                names.append(first)
             owner = mailbox_first_name(v) if "@" in v else None
             if len(names) > self.MAX_SPELLINGS or _name_groups(names, owner) >= self.shared_after:
                 self.weak.add(v)

@@ -273,7 +273,9 @@ class IdentityGraph:
         self._blocks: dict[str, int | list[int]] = {}
         self._holders: dict[str, int | list[int]] = {}
         self._pid: list[str] = []
-        self._members: dict[str, list[int]] = {}
+        # Profile -> its records; a one-record profile (most of them) as a bare int, which the
+        # cyclic GC does not track (_members_of reads either form).
+        self._members: dict[str, int | list[int]] = {}
         self._cons: dict[str, Constraints | None] = {}
         """Constraints of the profiles of two or more records, or separated ones (_cons_of)."""
         self._tags: dict[int, dict[str, str]] = {}
@@ -336,7 +338,7 @@ class IdentityGraph:
         return self._pid[self._index[record_id]]
 
     def profile(self, profile_id: str) -> Profile:
-        members = self._members[profile_id]
+        members = self._members_of(profile_id)
         absorbed = tuple(a for a, (s, _) in self._absorbed.items() if s == profile_id)
         return Profile(profile_id, tuple(self._recs[i].rid for i in sorted(members)), absorbed)
 
@@ -346,7 +348,7 @@ class IdentityGraph:
 
     @property
     def clusters(self) -> list[frozenset[str]]:
-        return [frozenset(self._recs[i].rid for i in m) for m in self._members.values()]
+        return [frozenset(self._recs[i].rid for i in self._members_of(pid)) for pid in self._members]
 
     @property
     def rejects(self) -> tuple[Reject, ...]:
@@ -414,7 +416,7 @@ class IdentityGraph:
         # A profile of its own first, then the links strongest first, as the batch clustering does.
         pid = self._new_id(rec.rid)
         self._pid.append(pid)
-        self._members[pid] = [j]  # its constraints are its record's: made when needed (_cons_of)
+        self._members[pid] = j  # its constraints are its record's: made when needed (_cons_of)
         found.sort(key=lambda t: (t[2], -t[1], t[0]))
         links: list[Link] = []
         joined: list[str] = []
@@ -487,7 +489,7 @@ class IdentityGraph:
             if self._pid[i] != profile_id:
                 raise ConfigurationError(f"record {rid!r} is not in profile {profile_id!r}")
             idxs.append(i)
-        if not idxs or len(idxs) == len(self._members[profile_id]):
+        if not idxs or len(idxs) == len(self._members_of(profile_id)):
             raise ConfigurationError("split needs a non-empty, proper subset of the profile's records")
         seed = min(self._recs[i].rid for i in idxs)
         new = self._new_id(seed)
@@ -496,6 +498,12 @@ class IdentityGraph:
         return new
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _members_of(self, pid: str) -> list[int]:
+        """The records of a profile, as a list the caller may keep or change (``KeyError`` for an
+        unknown profile)."""
+        members = self._members[pid]
+        return [members] if isinstance(members, int) else members
 
     def _new_id(self, seed: str) -> str:
         pid = profile_id(seed)
@@ -513,7 +521,7 @@ class IdentityGraph:
         try:
             return self._cons[pid]
         except KeyError:
-            (only,) = self._members[pid]
+            (only,) = self._members_of(pid)
             return self._engine.constraints(self._recs[only])
 
     def _compatible(self, a: str, b: str) -> bool:
@@ -522,7 +530,7 @@ class IdentityGraph:
 
     def _merge(self, a: str, b: str, *, fresh: str) -> str:
         """Merge profiles ``a`` and ``b``: the larger (then the older) keeps its id."""
-        ma, mb = self._members[a], self._members[b]
+        ma, mb = self._members_of(a), self._members_of(b)
         if (len(ma), -min(ma)) < (len(mb), -min(mb)):
             a, b, ma, mb = b, a, mb, ma
         ca, cb = self._cons_of(a), self._cons_of(b)  # before the members change
@@ -530,6 +538,7 @@ class IdentityGraph:
         for i in mb:
             self._pid[i] = a
         ma.extend(mb)
+        self._members[a] = ma
         if cb is not None:
             if ca is None:
                 ca = cb
@@ -555,12 +564,12 @@ class IdentityGraph:
             self._members[pid] = sorted(group)
             self._taken.add(pid)
             self._absorbed.pop(pid, None)
-        rest = [i for i in self._members[source] if i not in moved]
+        rest = [i for i in self._members_of(source) if i not in moved]
         for i in rest:
             self._tags.setdefault(i, {})[tag] = "0"
         self._members[source] = rest
         for pid in (source, *ids):
-            self._cons[pid] = self._constraints_of(self._members[pid])
+            self._cons[pid] = self._constraints_of(self._members_of(pid))
 
     def _constraints_of(self, members: list[int]) -> Constraints | None:
         out: Constraints | None = None

@@ -379,12 +379,14 @@ _HANDLE = FieldType.HANDLE
 
 def _cache_key(
     ftype: FieldType, text: str, region: str | None, platform: str | None = None
-) -> tuple[FieldType, str]:
+) -> tuple[str, str]:
     """A value's key in :attr:`Normalizer._cache`: a phone's canonical form depends on the
     region it is read in, a handle's on the platform its column names (``_column_platform``),
-    every other value's on its text alone."""
+    every other value's on its text alone. The type is keyed by its string value, not the enum
+    member: a tuple of two strings is not tracked by the cyclic GC, and an online graph keeps
+    up to :data:`_CACHE_MAX` of these keys."""
     context = region if ftype is _PHONE else platform if ftype is _HANDLE else None
-    return (ftype, text) if context is None else (ftype, f"{context}\x00{text}")
+    return (ftype.value, text) if context is None else (ftype.value, f"{context}\x00{text}")
 
 
 def _column_platform(column: str) -> str | None:
@@ -458,6 +460,7 @@ class Normalizer:
                 _column_platform(c) if t is FieldType.HANDLE else None,
                 _SLOTS.get(t, _VALUE),
                 t is FieldType.PHONE,
+                t.value,  # the type's part of a cache key (_cache_key)
             )
             for c, t in self.fields.items()
         ]
@@ -465,7 +468,7 @@ class Normalizer:
         self.region_field = region_field
         self.max_field_length = max_field_length
         self._canon_email, self._is_role, self._canon_phone, self._canon_handle = _load_identifiers()
-        self._cache: dict[tuple[FieldType, str], str | InvalidIdentifierError | None] = {}
+        self._cache: dict[tuple[str, str], str | InvalidIdentifierError | None] = {}
         self.cache_max = _CACHE_MAX
         """Canonical values kept at most; the cache starts over when full (an online graph
         meets new values for as long as it runs: its memory must not grow with them)."""
@@ -523,7 +526,7 @@ class Normalizer:
             self._cache.clear()
 
     def _canon(
-        self, ftype: FieldType, text: str, column: str, region: str | None, key: tuple[FieldType, str]
+        self, ftype: FieldType, text: str, column: str, region: str | None, key: tuple[str, str]
     ) -> str | InvalidIdentifierError | None:
         """Canonicalize a value the cache does not hold (``key``: its :func:`_cache_key`) and
         cache the result: the canonical value, None, or the error."""
@@ -663,7 +666,7 @@ class Normalizer:
         max_length = self.max_field_length
         values = rec.values
         lists = (emails, phones, handles, firsts, lasts)
-        for column, ftype, platform, slot, is_phone in self._columns:
+        for column, ftype, platform, slot, is_phone, tag in self._columns:
             raw = mapping.get(column)
             if raw is None:
                 continue
@@ -688,7 +691,7 @@ class Normalizer:
                 # _cache_key, inline: this runs for every value of every row (``platform`` is
                 # None but for a handle column named after its platform).
                 context = region if is_phone else platform
-                key = (ftype, text) if context is None else (ftype, f"{context}\x00{text}")
+                key = (tag, text) if context is None else (tag, f"{context}\x00{text}")
                 canon = cache.get(key, _MISS)
                 if canon is _MISS:
                     canon = self._canon(ftype, text, column, region, key)
@@ -758,11 +761,11 @@ class Normalizer:
     def _pending(self, batch: list[object]) -> list[_Todo]:
         """The distinct texts of ``batch`` the helper canonicalizes (:data:`_HELPED` types) and
         the cache does not hold, with their cache keys."""
-        cols = [(c, t, platform) for c, t, platform, _slot, _phone in self._columns if t in _HELPED]
+        cols = [(c, t, platform) for c, t, platform, _slot, _phone, _tag in self._columns if t in _HELPED]
         if not cols:
             return []
         cache = self._cache
-        todo: dict[tuple[FieldType, str], _Todo] = {}
+        todo: dict[tuple[str, str], _Todo] = {}
         limit = self.max_field_length
         for row in batch:
             if not isinstance(row, Mapping):
@@ -786,7 +789,7 @@ class Normalizer:
                         todo[key] = (ftype, text, column, region, key)
         return list(todo.values())
 
-    def _apply(self, results: list[tuple[tuple[FieldType, str], Any, bool]]) -> None:
+    def _apply(self, results: list[tuple[tuple[str, str], Any, bool]]) -> None:
         """Store the helper's results in the cache and its weak values (placeholders, role
         mailboxes) in :attr:`weak`, as canonicalizing them here would have."""
         self._make_room(len(results))
@@ -809,7 +812,7 @@ class Normalizer:
 _HELPED = frozenset({FieldType.EMAIL, FieldType.PHONE})
 
 # What the helper is asked: (type, text, column, region, cache key).
-_Todo = tuple[FieldType, str, str, str | None, tuple[FieldType, str]]
+_Todo = tuple[FieldType, str, str, str | None, tuple[str, str]]
 
 _BATCH = 16_384
 
@@ -829,7 +832,7 @@ def _helper_canon(norm: Normalizer, ftype: FieldType, text: str, column: str, re
     return value, value is not None and value in norm.weak
 
 
-def _helper_batch(norm: Normalizer, todo: list[_Todo]) -> list[tuple[tuple[FieldType, str], Any, bool]]:
+def _helper_batch(norm: Normalizer, todo: list[_Todo]) -> list[tuple[tuple[str, str], Any, bool]]:
     """The helper's answer to one request: (cache key, result, weak) per text."""
     out = []
     for ftype, text, column, region, key in todo:
@@ -875,10 +878,10 @@ class _CanonHelper:
             except (OSError, ValueError):  # pragma: no cover - the helper is gone
                 self._lost()
 
-    def result(self) -> list[tuple[tuple[FieldType, str], Any, bool]]:
+    def result(self) -> list[tuple[tuple[str, str], Any, bool]]:
         if self.conn is not None:
             try:
-                out: list[tuple[tuple[FieldType, str], Any, bool]] = self.conn.recv()
+                out: list[tuple[tuple[str, str], Any, bool]] = self.conn.recv()
                 return out
             except (OSError, EOFError):  # pragma: no cover - the helper died: do its share here
                 self._lost()
