@@ -371,22 +371,14 @@ _SLOTS = {
 """Field types not listed (dates, addresses, cities, postcodes, codes, text) are kept as one value
 per column in :attr:`NormRecord.values` (``_VALUE``)."""
 
-# Enum members read once: reading ``FieldType.PHONE`` costs ~0.1 µs in CPython 3.11, and
-# _cache_key runs for every email and phone of every row.
-_PHONE = FieldType.PHONE
-_HANDLE = FieldType.HANDLE
 
-
-def _cache_key(
-    ftype: FieldType, text: str, region: str | None, platform: str | None = None
-) -> tuple[str, str]:
-    """A value's key in :attr:`Normalizer._cache`: a phone's canonical form depends on the
-    region it is read in, a handle's on the platform its column names (``_column_platform``),
-    every other value's on its text alone. The type is keyed by its string value, not the enum
-    member: a tuple of two strings is not tracked by the cyclic GC, and an online graph keeps
-    up to :data:`_CACHE_MAX` of these keys."""
-    context = region if ftype is _PHONE else platform if ftype is _HANDLE else None
-    return (ftype.value, text) if context is None else (ftype.value, f"{context}\x00{text}")
+def _cache_key(tag: str, text: str, context: str | None) -> tuple[str, str]:
+    """A value's key in :attr:`Normalizer._cache`. ``tag`` is the field type's string value
+    (not the enum member: a tuple of two strings is not tracked by the cyclic GC, and an online
+    graph keeps up to :data:`_CACHE_MAX` of these keys). ``context`` is what else the canonical
+    form depends on: a phone's region, or the platform a handle column names
+    (``_column_platform``); None for every other value, which depends on its text alone."""
+    return (tag, text) if context is None else (tag, f"{context}\x00{text}")
 
 
 def _column_platform(column: str) -> str | None:
@@ -761,7 +753,7 @@ class Normalizer:
     def _pending(self, batch: list[object]) -> list[_Todo]:
         """The distinct texts of ``batch`` the helper canonicalizes (:data:`_HELPED` types) and
         the cache does not hold, with their cache keys."""
-        cols = [(c, t, platform) for c, t, platform, _slot, _phone, _tag in self._columns if t in _HELPED]
+        cols = [(c, t, pf, phone, tag) for c, t, pf, _slot, phone, tag in self._columns if t in _HELPED]
         if not cols:
             return []
         cache = self._cache
@@ -771,7 +763,7 @@ class Normalizer:
             if not isinstance(row, Mapping):
                 continue
             region = self._row_region(row)
-            for column, ftype, platform in cols:
+            for column, ftype, platform, is_phone, tag in cols:
                 raw = row.get(column)
                 if raw is None:
                     continue
@@ -784,7 +776,7 @@ class Normalizer:
                         text = text.replace("\x00", "")
                     if not text:
                         continue
-                    key = _cache_key(ftype, text, region, platform)
+                    key = _cache_key(tag, text, region if is_phone else platform)
                     if key not in cache and key not in todo:
                         todo[key] = (ftype, text, column, region, key)
         return list(todo.values())
