@@ -8,21 +8,39 @@ Blocks are capped: only the first ``max_block`` records of a block (in input ord
 within it, so one huge block (a placeholder email, a very common surname code) cannot
 explode into millions of pairs, and so the online graph, which sees records in the same
 order, builds exactly the same pairs. All pairs are never built.
+
+Each rule has two forms: ``keys(record)``, the key strings of one record (the online graph,
+and the definition), and ``arrays(table)``, the same blocks for a whole batch at once from a
+:class:`~omnilink.identity._table.RecordTable`: a key is a pair of integers (the value's id,
+the id of the name part), and what a key computes from a value runs once per distinct value.
+The tests hold every array form to its string form.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import jellyfish
 
 from omnilink.identity._fields import FieldType
 from omnilink.identity._normalize import NormRecord, nick_tables
 
+if TYPE_CHECKING:
+    from omnilink.identity._table import IntArray, RecordTable
+
 __all__ = ["BlockingRule", "candidate_pairs", "default_rules", "record_keys"]
 
 KeyFn = Callable[[NormRecord], Iterable[str]]
+
+Part = tuple["IntArray", "IntArray"]
+"""Rows of one key space: (a key per row, as any ``int64`` where equal keys are equal strings;
+the row's record)."""
+
+ArrayFn = Callable[["RecordTable"], "list[Part] | None"]
+"""A rule's blocks for a whole batch: its key spaces (strings of one prefix and column each, so
+two spaces never share a key), or None when the table cannot tell (the string form decides)."""
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -38,15 +56,83 @@ def _metaphone(text: str) -> str:
 class BlockingRule:
     """A named key function; records with an equal key are compared."""
 
-    def __init__(self, name: str, keys: KeyFn, prefixes: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self, name: str, keys: KeyFn, prefixes: tuple[str, ...] | None = None, arrays: ArrayFn | None = None
+    ) -> None:
         self.name = name
         self.keys = keys
         self.prefixes = prefixes
         """Every key of the rule starts with one of these (up to its first ``:``), when known:
         rules with disjoint prefixes never share a block, so their blocks can be built apart."""
+        self.arrays = arrays
+        """The same keys for a whole batch (:data:`ArrayFn`), when the rule has that form."""
 
     def __repr__(self) -> str:
         return f"BlockingRule({self.name!r})"
+
+
+# --- array forms: shared pieces ---------------------------------------------------------------
+
+
+def _keyed(values: Sequence[Any], ids: IntArray, recs: IntArray, key: Callable[[Any], str | None]) -> Part:
+    """The rows ``(key, record)`` of rows holding ``values[ids[k]]`` (``-1``: none), where a
+    value's key is ``key(value)`` (None: no key), computed once per distinct value."""
+    import numpy as np
+
+    table: dict[str, int] = {}
+    put = table.setdefault
+    per_value = np.array(
+        [-1 if (k := key(v)) is None else put(k, len(table)) for v in values] + [-1], dtype=np.int64
+    )
+    kid = per_value[ids]  # an id of -1 reads the last slot: no key
+    keep = kid >= 0
+    return kid[keep], recs[keep]
+
+
+def _present(ids: IntArray) -> Part:
+    """Rows of the records with a value: the value's id is the key (one string per value)."""
+    import numpy as np
+
+    rows = np.flatnonzero(ids >= 0)
+    return ids[rows], rows
+
+
+def _listed(values: Sequence[Any], ids: IntArray, keys: Callable[[Any], Iterable[str]]) -> Part:
+    """Rows ``(key, record)`` for every key string ``keys(value)`` of each record's value
+    (``ids``, one per record, ``-1``: none), computed once per distinct value."""
+    import numpy as np
+
+    from omnilink.identity._table import expand
+
+    table: dict[str, int] = {}
+    put = table.setdefault
+    per_value = [[put(k, len(table)) for k in keys(v)] for v in values]
+    counts = np.array([len(x) for x in per_value], dtype=np.int64)
+    flat = np.array([k for x in per_value for k in x], dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    rows = np.flatnonzero(ids >= 0)
+    got, at = expand(ids[rows], starts, counts, flat)
+    return got, rows[at]
+
+
+def _colon_free(columns: Iterable[str]) -> bool:
+    """Whether no column name holds a ``:``: keys of one prefix and two columns, ``x:{col}:{v}``,
+    could otherwise spell the same string (the array forms keep them apart, the strings not)."""
+    return not any(":" in c for c in columns)
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+
+def _bare(handle: str) -> str | None:
+    """A handle without its platform, when long enough to stand for one person on any platform."""
+    bare = handle.partition(":")[2]
+    return bare if len(bare) >= 6 else None
+
+
+def _external(pair: tuple[str, str]) -> str:
+    col, v = pair
+    return f"{col}:{v}"
 
 
 def _strong_keys(rec: NormRecord) -> Iterable[str]:
@@ -57,15 +143,31 @@ def _strong_keys(rec: NormRecord) -> Iterable[str]:
     for h in rec.handles:
         yield "h:" + h
         # The same name on another platform (x:emilymoore, instagram:emilymoore).
-        bare = h.partition(":")[2]
-        if len(bare) >= 6:
+        bare = _bare(h)
+        if bare is not None:
             yield "hb:" + bare
-    for col, v in rec.externals:
-        yield f"x:{col}:{v}"
+    for pair in rec.externals:
+        yield "x:" + _external(pair)
+
+
+def _strong_arrays(t: RecordTable) -> list[Part]:
+    e, p, h, x = t.emails, t.phones, t.handles, t.externals
+    return [
+        (e.ids, e.recs),
+        (p.ids, p.recs),
+        (h.ids, h.recs),
+        _keyed(h.values, h.ids, h.recs, _bare),
+        _keyed(x.values, x.ids, x.recs, _external),
+    ]
 
 
 def _name_keys(rec: NormRecord) -> Iterable[str]:
     return _name_keys_of(rec.first, rec.last)
+
+
+def _name_arrays(t: RecordTable) -> list[Part]:
+    names = t.names
+    return [_listed(names.values, names.ids, lambda fl: _name_keys_of(*fl))]
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -89,17 +191,32 @@ def _name_keys_of(first: str | None, last: str | None) -> tuple[str, ...]:
     return ()
 
 
-def _email_local_keys(rec: NormRecord) -> Iterable[str]:
-    for e in rec.emails:
-        local = e.rpartition("@")[0]
-        if len(local) >= 5:
-            yield "el:" + local
+def _local_part(email: str) -> str | None:
+    """An e-mail's local part, when long enough to be somebody's own (5 characters or more)."""
+    local = email.rpartition("@")[0]
+    return local if len(local) >= 5 else None
 
 
-def _phone_tail_keys(rec: NormRecord) -> Iterable[str]:
-    for p in rec.phones:
-        if len(p) >= 9:
-            yield "pt:" + p[-7:]
+def _phone_tail(phone: str) -> str | None:
+    """A phone's last 7 digits (numbers of 9 characters or more)."""
+    return phone[-7:] if len(phone) >= 9 else None
+
+
+def _derived_rule(name: str, prefix: str, field: str, derive: Callable[[str], str | None]) -> BlockingRule:
+    """A rule keyed by ``derive`` of each value of a record's ``field`` (``emails``,
+    ``phones``): an e-mail's local part, a phone's last digits."""
+
+    def keys(rec: NormRecord) -> Iterable[str]:
+        for value in getattr(rec, field):
+            key = derive(value)
+            if key is not None:
+                yield prefix + key
+
+    def arrays(t: RecordTable) -> list[Part]:
+        m = getattr(t, field)
+        return [_keyed(m.values, m.ids, m.recs, derive)]
+
+    return BlockingRule(name, keys, (prefix,), arrays)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -112,13 +229,115 @@ def _columns_of(fields: dict[str, FieldType], *types: FieldType) -> list[str]:
     return [c for c, t in fields.items() if t in types]
 
 
+def _long_code(code: str) -> str | None:
+    # Long codes only (national ids): a state or a gender says nothing on its own.
+    return code if len(code) >= 5 else None
+
+
+def _address_keys_of(parts: tuple[str | None, ...], first: str | None, last: str | None) -> tuple[str, ...]:
+    text = " ".join(p for p in parts if p)
+    if not text:
+        return ()
+    words = [w for w in text.split(" ") if not w.isdigit()]
+    out = []
+    if words and first:
+        out.append(f"a:{_metaphone(words[0])}:{first[:1]}")
+    if words and last:
+        out.append(f"al:{_soundex(words[0])}:{last[:1]}")
+    return tuple(out)
+
+
+def _place_rule(postcodes: list[str], cities: list[str]) -> BlockingRule:
+    places = postcodes + cities
+    # Name prefixes with a city only when the data has no postcode: with one, a city's
+    # blocks (tens of times larger) added 9% of the candidate pairs at 20,000 contacts and
+    # no link the postcode's keys missed. Decided once here, not per record.
+    prefixed = frozenset(postcodes or cities)
+
+    def place_keys(rec: NormRecord) -> Iterable[str]:
+        for c in places:
+            v = rec.values.get(c)
+            if v:
+                if rec.first and rec.last and c in prefixed:
+                    yield f"pf:{c}:{v}:{rec.first[:3]}{rec.last[:1]}"
+                    yield f"pl:{c}:{v}:{rec.last[:3]}{rec.first[:1]}"
+                # One whole name and the postcode: a nickname with another initial
+                # (Drew/Andrew, Hob/Robert) or a record that lacks the other name. Not
+                # with a city: a city and a first name make blocks of thousands.
+                if c in postcodes:
+                    if rec.first:
+                        yield f"pj:{c}:{v}:{rec.first}"
+                        # A nickname meets its formal name (Chuck and Charles in one
+                        # postcode, one of them without a surname).
+                        for formal in _formal_names(rec.first):
+                            yield f"pj:{c}:{v}:{formal}"
+                    if rec.last:
+                        yield f"pk:{c}:{v}:{rec.last}"
+                elif not (rec.first and rec.last):
+                    yield f"pn:{c}:{v}:{rec.first or ''}|{rec.last or ''}"
+
+    def place_arrays(t: RecordTable) -> list[Part] | None:
+        """``pf:{c}:{v}:{s}`` is the pair (id of ``v``, id of ``s``), as long as no value and
+        no name holds a ``:`` (canonical places and names do not; None leaves a table that
+        has one to the strings)."""
+        import numpy as np
+
+        from omnilink.identity._table import expand, pack
+
+        first, last, names = t.first, t.last, t.names
+        # First names and the formal names of nicknames share one vocabulary (pj keys).
+        given = {name: k for k, name in enumerate(first.values)}
+        formal = [[given.setdefault(f, len(given)) for f in _formal_names(name)] for name in first.values]
+        spans = [list(first.values), list(given), last.values]
+        places_of = {c: t.truthy(c) for c in places}
+        if any(":" in s for vocab in (*spans, *(v.values for v in places_of.values())) for s in vocab):
+            return None
+        f_counts = np.array([len(x) for x in formal], dtype=np.int64)
+        f_flat = np.array([k for x in formal for k in x], dtype=np.int64)
+        f_starts = np.cumsum(f_counts) - f_counts
+        s1 = names.map(lambda fl: fl[0][:3] + fl[1][:1] if fl[0] and fl[1] else None)
+        s2 = names.map(lambda fl: fl[1][:3] + fl[0][:1] if fl[0] and fl[1] else None)
+        pn = names.map(lambda fl: f"{fl[0] or ''}|{fl[1] or ''}")
+        pn_ids = np.where(names.ids >= 0, pn.ids, len(pn.values))  # neither name: "|"
+        has_first, has_last = first.ids >= 0, last.ids >= 0
+        both = has_first & has_last
+        parts: list[Part] = []
+        for c in places:
+            v = places_of[c]
+            at_v = v.ids >= 0
+            nv = len(v.values)
+            if c in prefixed:
+                rows = np.flatnonzero(at_v & both)
+                for s in (s1, s2):
+                    parts.append((pack((v.ids[rows], nv), (s.ids[rows], len(s.values))), rows))
+            if c in postcodes:
+                rows = np.flatnonzero(at_v & has_first)
+                named, at = expand(first.ids[rows], f_starts, f_counts, f_flat)
+                keys = np.concatenate((first.ids[rows], named))
+                rows = np.concatenate((rows, rows[at]))
+                parts.append((pack((v.ids[rows], nv), (keys, len(given))), rows))
+                rows = np.flatnonzero(at_v & has_last)
+                parts.append((pack((v.ids[rows], nv), (last.ids[rows], len(last.values))), rows))
+            else:
+                rows = np.flatnonzero(at_v & ~both)
+                parts.append((pack((v.ids[rows], nv), (pn_ids[rows], len(pn.values) + 1)), rows))
+        return parts
+
+    return BlockingRule(
+        "place-and-name",
+        place_keys,
+        ("pf:", "pl:", "pj:", "pk:", "pn:"),
+        place_arrays if _colon_free(places) else None,
+    )
+
+
 def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
     """Blocking rules for the columns present."""
     rules = [
-        BlockingRule("strong-identifier", _strong_keys, ("e:", "p:", "h:", "hb:", "x:")),
-        BlockingRule("name-phonetic", _name_keys, ("sl:", "mf:", "fl2:", "sw:")),
-        BlockingRule("email-local-part", _email_local_keys, ("el:",)),
-        BlockingRule("phone-last-7", _phone_tail_keys, ("pt:",)),
+        BlockingRule("strong-identifier", _strong_keys, ("e:", "p:", "h:", "hb:", "x:"), _strong_arrays),
+        BlockingRule("name-phonetic", _name_keys, ("sl:", "mf:", "fl2:", "sw:"), _name_arrays),
+        _derived_rule("email-local-part", "el:", "emails", _local_part),
+        _derived_rule("phone-last-7", "pt:", "phones", _phone_tail),
     ]
     dates = _columns_of(fields, FieldType.DATE)
     postcodes = _columns_of(fields, FieldType.POSTCODE)
@@ -137,61 +356,41 @@ def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
                 if d:
                     yield f"d:{c}:{d}"
 
-        rules.append(BlockingRule("date", date_keys, ("d:",)))
+        def date_arrays(t: RecordTable) -> list[Part]:
+            return [_present(t.truthy(c).ids) for c in dates]
+
+        rules.append(BlockingRule("date", date_keys, ("d:",), date_arrays if _colon_free(dates) else None))
     if postcodes or cities:
-        places = postcodes + cities
-        # Name prefixes with a city only when the data has no postcode: with one, a city's
-        # blocks (tens of times larger) added 9% of the candidate pairs at 20,000 contacts and
-        # no link the postcode's keys missed. Decided once here, not per record.
-        prefixed = frozenset(postcodes or cities)
-
-        def place_keys(rec: NormRecord) -> Iterable[str]:
-            for c in places:
-                v = rec.values.get(c)
-                if v:
-                    if rec.first and rec.last and c in prefixed:
-                        yield f"pf:{c}:{v}:{rec.first[:3]}{rec.last[:1]}"
-                        yield f"pl:{c}:{v}:{rec.last[:3]}{rec.first[:1]}"
-                    # One whole name and the postcode: a nickname with another initial
-                    # (Drew/Andrew, Hob/Robert) or a record that lacks the other name. Not
-                    # with a city: a city and a first name make blocks of thousands.
-                    if c in postcodes:
-                        if rec.first:
-                            yield f"pj:{c}:{v}:{rec.first}"
-                            # A nickname meets its formal name (Chuck and Charles in one
-                            # postcode, one of them without a surname).
-                            for formal in _formal_names(rec.first):
-                                yield f"pj:{c}:{v}:{formal}"
-                        if rec.last:
-                            yield f"pk:{c}:{v}:{rec.last}"
-                    elif not (rec.first and rec.last):
-                        yield f"pn:{c}:{v}:{rec.first or ''}|{rec.last or ''}"
-
-        rules.append(BlockingRule("place-and-name", place_keys, ("pf:", "pl:", "pj:", "pk:", "pn:")))
+        rules.append(_place_rule(postcodes, cities))
     if exacts:
 
         def code_keys(rec: NormRecord) -> Iterable[str]:
             for c in exacts:
                 v = rec.values.get(c)
-                # Long codes only (national ids): a state or a gender says nothing on its own.
-                if v and len(v) >= 5:
-                    yield f"c:{c}:{v}"
+                code = _long_code(v) if v else None
+                if code is not None:
+                    yield f"c:{c}:{code}"
 
-        rules.append(BlockingRule("code", code_keys, ("c:",)))
+        def code_arrays(t: RecordTable) -> list[Part]:
+            import numpy as np
+
+            cols = [t.value(c) for c in exacts]
+            # (_long_code of an empty value is None: no key, as the strings' ``if v``.)
+            return [_keyed(col.values, col.ids, np.arange(t.n), _long_code) for col in cols]
+
+        rules.append(BlockingRule("code", code_keys, ("c:",), code_arrays if _colon_free(exacts) else None))
     if addresses:
 
         def address_keys(rec: NormRecord) -> Iterable[str]:
-            parts = [rec.values.get(c) for c in addresses]
-            text = " ".join(p for p in parts if p)
-            if not text:
-                return
-            words = [w for w in text.split(" ") if not w.isdigit()]
-            if words and rec.first:
-                yield f"a:{_metaphone(words[0])}:{rec.first[:1]}"
-            if words and rec.last:
-                yield f"al:{_soundex(words[0])}:{rec.last[:1]}"
+            return _address_keys_of(tuple(rec.values.get(c) for c in addresses), rec.first, rec.last)
 
-        rules.append(BlockingRule("address", address_keys, ("a:", "al:")))
+        def address_arrays(t: RecordTable) -> list[Part]:
+            from omnilink.identity._table import Column
+
+            inputs = Column((tuple(r.values.get(c) for c in addresses), r.first, r.last) for r in t.records)
+            return [_listed(inputs.values, inputs.ids, lambda x: _address_keys_of(*x))]
+
+        rules.append(BlockingRule("address", address_keys, ("a:", "al:"), address_arrays))
     return rules
 
 

@@ -21,6 +21,8 @@ from omnilink.identity._normalize import nick_tables as _nick_tables
 if TYPE_CHECKING:
     import numpy.typing as npt
 
+    from omnilink.identity._table import RecordTable
+
     IntArray = npt.NDArray[Any]
     BoolArray = npt.NDArray[Any]
     FloatArray = npt.NDArray[Any]
@@ -141,6 +143,15 @@ class Comparator:
         super().__init_subclass__(**kwargs)
         if "compare" in cls.__dict__ and "missing" not in cls.__dict__:
             cls.missing = 0
+        if "value" in cls.__dict__ and "input_ids" not in cls.__dict__:
+            cls.input_ids = Comparator.input_ids  # type: ignore[method-assign]
+
+    def input_ids(self, table: RecordTable) -> IntArray | None:
+        """For a batch's column: an id per record of what :meth:`value` reads from it (equal ids,
+        equal values; ``-1``: no value), so that ``value`` runs once per distinct input and the
+        column is interned as it is made. None: ``value`` runs for every record. A subclass that
+        redefines ``value`` without restating this reads every record."""
+        return None
 
     def value(self, rec: NormRecord) -> Any:
         raise NotImplementedError
@@ -214,6 +225,11 @@ class FirstNameComparator(Comparator):
     def value(self, rec: NormRecord) -> Any:
         return (rec.first, rec.last) if rec.first else None
 
+    def input_ids(self, table: RecordTable) -> IntArray | None:
+        import numpy as np
+
+        return np.where(table.first.ids >= 0, table.names.ids, -1)
+
     def tf_key(self, value: Any) -> Hashable | None:
         return value[0] if value else None
 
@@ -255,6 +271,11 @@ class LastNameComparator(Comparator):
 
     def value(self, rec: NormRecord) -> Any:
         return (rec.last, rec.first) if rec.last else None
+
+    def input_ids(self, table: RecordTable) -> IntArray | None:
+        import numpy as np
+
+        return np.where(table.last.ids >= 0, table.names.ids, -1)
 
     def tf_key(self, value: Any) -> Hashable | None:
         return value[0] if value else None
@@ -441,6 +462,15 @@ def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
+def _with_names(tuple_ids: IntArray, table: RecordTable) -> IntArray:
+    """Ids of (a record's tuple of values, ``-1`` for none, and its first and last name)."""
+    from omnilink.identity._table import pack
+
+    names = table.names
+    size = int(tuple_ids.max(initial=-1)) + 2
+    return pack((tuple_ids + 1, size), (names.ids + 1, len(names.values) + 1))
+
+
 class EmailComparator(_StrongSet):
     """Emails: the same mailbox / a guarded one / the same local part elsewhere / similar / different.
 
@@ -459,6 +489,12 @@ class EmailComparator(_StrongSet):
 
     def value(self, rec: NormRecord) -> Any:
         return EmailSet.of(rec.emails, rec.first, rec.last) if rec.emails else None
+
+    def input_ids(self, table: RecordTable) -> IntArray | None:
+        import numpy as np
+
+        emails = table.emails.tuple_ids()
+        return np.where(emails >= 0, _with_names(emails, table), -1)
 
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_email(self, values) if _own_compare(self, EmailComparator) else None
@@ -542,6 +578,9 @@ class PhoneComparator(_StrongSet):
     def value(self, rec: NormRecord) -> Any:
         return rec.phones or None
 
+    def input_ids(self, table: RecordTable) -> IntArray | None:
+        return table.phones.tuple_ids()
+
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_phone(self, values) if _own_compare(self, PhoneComparator) else None
 
@@ -571,6 +610,9 @@ class HandleComparator(_StrongSet):
 
     def value(self, rec: NormRecord) -> Any:
         return rec.handles or None
+
+    def input_ids(self, table: RecordTable) -> IntArray | None:
+        return table.handles.tuple_ids()
 
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_handle(self, values) if _own_compare(self, HandleComparator) else None
@@ -608,6 +650,9 @@ class EmailNameComparator(Comparator):
         else:
             locals_ = tuple(letters(e.rpartition("@")[0]) for e in emails)
         return (locals_, (rec.first or "").replace(" ", ""), (rec.last or "").replace(" ", ""))
+
+    def input_ids(self, table: RecordTable) -> IntArray | None:
+        return _with_names(table.emails.tuple_ids(), table)
 
     def display(self, value: Any) -> Any:
         if not value:
@@ -662,6 +707,17 @@ class ExternalIdComparator(Comparator):
                 return v
         return None
 
+    def input_ids(self, table: RecordTable) -> IntArray | None:
+        import numpy as np
+
+        x = table.externals
+        mine = np.array([col == self.column for col, _ in x.values] + [False], dtype=bool)
+        rows = np.flatnonzero(mine[x.ids])
+        recs, first = np.unique(x.recs[rows], return_index=True)  # a record's first such id
+        out = np.full(table.n, -1, dtype=np.int64)
+        out[recs] = x.ids[rows[first]]
+        return out
+
     missing = 2
 
     def compare(self, a: Any, b: Any) -> int:
@@ -677,6 +733,9 @@ class _Column(Comparator):
 
     def value(self, rec: NormRecord) -> Any:
         return rec.values.get(self.column)
+
+    def input_ids(self, table: RecordTable) -> IntArray | None:
+        return table.value(self.column).ids
 
 
 class ExactComparator(_Column):
@@ -743,6 +802,15 @@ class CityComparator(_Column):
         if self.postcode_column is None:
             return (city, False)
         return (city, self.postcode_column in rec.values)
+
+    def input_ids(self, table: RecordTable) -> IntArray | None:
+        import numpy as np
+
+        city = table.value(self.column).ids
+        if self.postcode_column is None:
+            return city
+        has_postcode = table.value(self.postcode_column).ids >= 0
+        return np.where(city >= 0, city * 2 + has_postcode, -1)
 
     def tf_key(self, value: Any) -> Hashable | None:
         return value[0] if value else None

@@ -23,7 +23,7 @@ import logging
 import mmap
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from omnilink.identity._comparators import Comparator
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from omnilink.identity._table import RecordTable
+
     IntArray = npt.NDArray[np.integer[Any]]
 else:
     IntArray = Any
@@ -41,6 +43,7 @@ else:
 __all__ = [
     "available",
     "candidate_pair_arrays",
+    "column_by_inputs",
     "Interned",
     "default_workers",
     "intern_values",
@@ -114,9 +117,11 @@ def _split_codes(code: IntArray, n: int) -> tuple[IntArray, IntArray]:
 
 
 def _int32(buf: Any) -> IntArray:
-    """An ``int32`` array over ``buf`` (an ``array("i")``, bytes or an array), without copying."""
+    """An ``int32`` array over ``buf`` (an ``array("i")`` or bytes, without copying; or an array)."""
     import numpy as np
 
+    if isinstance(buf, np.ndarray):
+        return buf.astype(np.int32, copy=False)
     return np.frombuffer(buf, dtype=np.int32) if len(buf) else np.zeros(0, dtype=np.int32)
 
 
@@ -140,11 +145,17 @@ def _block_codes(bids: Any, recs: Any, n: int, max_block: int) -> tuple[IntArray
         key <<= rbits
         key |= r
         key.sort()
+        # A record listed twice in one block (two keys of one record that are equal, as an
+        # array form may give them) is one member.
+        if key.size > 1:
+            again = key[1:] == key[:-1]
+            if again.any():
+                key = key[np.concatenate(([True], ~again))]
         b = (key >> rbits).astype(np.int32)
         key &= (1 << rbits) - 1
         r = key.astype(np.int32)
         del key
-    else:  # pragma: no cover - over 2**31 rows
+    else:  # pragma: no cover - over 2**31 rows (and no repeated rows: the string forms)
         order = np.argsort(b, kind="stable")
         b = b[order]
         r = r[order]
@@ -243,8 +254,39 @@ def _group_rows(
     return block_of, bids, recs
 
 
+def _table_rows(rule: Any, table: Any) -> tuple[IntArray, IntArray, int] | None:
+    """One rule's (block id, record) rows from its array form (``BlockingRule.arrays``): each
+    key space numbered densely after the ones before it, rows of empty records left out (as
+    ``record_keys`` leaves them). None when the rule has no array form or declines the table."""
+    import numpy as np
+
+    from omnilink.identity._table import dense
+
+    arrays = getattr(rule, "arrays", None)
+    parts = arrays(table) if arrays is not None else None
+    if parts is None:
+        return None
+    bids: list[IntArray] = []
+    recs: list[IntArray] = []
+    offset = 0
+    for keys, rows in parts:
+        keep = ~table.empty[rows]
+        ids, k = dense(keys[keep])
+        bids.append(ids + offset)
+        recs.append(rows[keep])
+        offset += k
+    if not bids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
+    return np.concatenate(bids), np.concatenate(recs), offset
+
+
 def rule_pair_arrays(
-    rules: Sequence[Any], records: Sequence[Any], *, max_block: int, workers: int = 1
+    rules: Sequence[Any],
+    records: Sequence[Any],
+    *,
+    max_block: int,
+    workers: int = 1,
+    table: RecordTable | None = None,
 ) -> tuple[IntArray, IntArray, dict[str, int]]:
     """:func:`candidate_pair_arrays` of ``record_keys(rules, rec)`` for every record, built rule by rule.
 
@@ -253,7 +295,10 @@ def rule_pair_arrays(
     table is held at a time (one table for all, if a rule does not declare its prefixes). The same pairs,
     order and statistics as :func:`candidate_pair_arrays`.
 
-    When :func:`~omnilink.identity._fork.worth_forking` (two workers, enough records), a forked
+    A rule with an array form (``BlockingRule.arrays``) builds its blocks from the records'
+    columns (:class:`~omnilink.identity._table.RecordTable`): no key string is made per record.
+    The others make their keys record by record; when
+    :func:`~omnilink.identity._fork.worth_forking` (two workers, enough records), a forked
     process makes the keys of the second half of the records
     (:class:`~omnilink.identity._fork.ForkedItems`) and sends back its distinct keys and ``int32``
     rows; they are numbered into this process's table, so the blocks, and the pairs, are exactly
@@ -261,13 +306,23 @@ def rule_pair_arrays(
     """
     import numpy as np
 
+    from omnilink.identity._table import RecordTable
+
     n = len(records)
     groups = _rule_groups(rules)
-    half = n // 2 if worth_forking(workers, n) else n
+    if table is None:
+        table = RecordTable(records)
+    by_table: dict[int, tuple[IntArray, IntArray, int]] = {}
+    for g, group in enumerate(groups):
+        rows = _table_rows(group[0], table) if len(group) == 1 else None
+        if rows is not None:
+            by_table[g] = rows
+    by_strings = [g for g in range(len(groups)) if g not in by_table]
+    half = n // 2 if by_strings and worth_forking(workers, n) else n
 
     def theirs() -> Iterator[tuple[list[str], bytes, bytes]]:
-        for group in groups:
-            block_of, bids, recs = _group_rows(group, records, half, n)
+        for g in by_strings:
+            block_of, bids, recs = _group_rows(groups[g], records, half, n)
             yield list(block_of), bids.tobytes(), recs.tobytes()
 
     parts: list[IntArray] = []
@@ -275,18 +330,23 @@ def rule_pair_arrays(
     # The cyclic GC writes into every object it visits: paused, no shared page is copied for it.
     with gc_paused(), ForkedItems(theirs, fork=half < n) as forked:
         received = iter(forked)
-        for group in groups:
-            block_of, bids, recs = _group_rows(group, records, 0, half)
-            # Only now: waiting for the child's share first would leave this process idle.
-            their_keys, their_bids, their_recs = next(received)
-            b, r = _int32(bids), _int32(recs)
-            if their_keys:
-                number = block_of.setdefault
-                ids = np.fromiter((number(k, len(block_of)) for k in their_keys), np.int32, len(their_keys))
-                b = np.concatenate((b, ids[_int32(their_bids)]))
-                r = np.concatenate((r, _int32(their_recs)))
-            nb = len(block_of)
-            del block_of, bids, recs, their_keys, their_bids, their_recs
+        for g in range(len(groups)):
+            if g in by_table:
+                b, r, nb = by_table.pop(g)
+            else:
+                block_of, bids, recs = _group_rows(groups[g], records, 0, half)
+                # Only now: waiting for the child's share first would leave this process idle.
+                their_keys, their_bids, their_recs = next(received)
+                b, r = _int32(bids), _int32(recs)
+                if their_keys:
+                    number = block_of.setdefault
+                    ids = np.fromiter(
+                        (number(k, len(block_of)) for k in their_keys), np.int32, len(their_keys)
+                    )
+                    b = np.concatenate((b, ids[_int32(their_bids)]))
+                    r = np.concatenate((r, _int32(their_recs)))
+                nb = len(block_of)
+                del block_of, bids, recs, their_keys, their_bids, their_recs
             code, _nb, cap = _block_codes(b, r, max(n, 1), max_block)
             del b, r
             n_blocks += nb
@@ -339,6 +399,27 @@ def intern_values(values: Iterable[Any]) -> tuple[list[Any], IntArray, list[Any]
     if none is not None:
         arr[arr == none] = -1
     return shared, arr, uniq
+
+
+def column_by_inputs(
+    value: Callable[[Any], Any], records: Sequence[Any], input_ids: IntArray
+) -> tuple[list[Any], IntArray, list[Any]]:
+    """What :func:`intern_values` gives for ``[value(r) for r in records]``, with ``value`` run
+    once per distinct input (``input_ids``: equal ids, equal values; ``-1``, no value), on the
+    input's first record. Equal values of different inputs keep different ids (comparisons
+    treat them alike, only less cheaply)."""
+    import numpy as np
+
+    present = np.flatnonzero(input_ids >= 0)
+    _uniq, first, inverse = np.unique(input_ids[present], return_index=True, return_inverse=True)
+    uniq = [value(records[k]) for k in present[first].tolist()]
+    ids = np.full(len(records), -1, dtype=np.int32)
+    ids[present] = inverse.ravel()
+    missing = [k for k, v in enumerate(uniq) if v is None]  # a value of None is no value
+    if missing:
+        ids[np.isin(ids, missing)] = -1
+    column = list(map([*uniq, None].__getitem__, ids.tolist()))
+    return column, ids, uniq
 
 
 class Interned:

@@ -24,12 +24,14 @@ from omnilink.identity._model import FSModel, anchored_m, em, estimate_u, match_
 from omnilink.identity._normalize import NormRecord
 from omnilink.identity._pairs import (
     Interned,
+    column_by_inputs,
     default_workers,
     intern_values,
     pair_patterns,
     rule_pair_arrays,
 )
 from omnilink.identity._pairs import available as _numpy_available
+from omnilink.identity._table import RecordTable
 from omnilink.identity._types import Evidence, Explanation, Link, MergeEvent, Profile, ResolveResult
 
 if TYPE_CHECKING:
@@ -69,15 +71,27 @@ class _Prepared:
         # while this process builds the comparator columns, which do not depend on them (only
         # comparisons and blocking do): 1,000,000 contacts spend ~5 s in the tracker.
         with gc_paused(), ForkedItems(shared, fork=worth_forking(workers, len(records))) as found:
-            # One list per comparator, equal values one shared object (with numpy: their int32 ids).
+            # One list per comparator, equal values one shared object (with numpy: their int32
+            # ids). The table gives what each comparator reads of a record as ids, so most
+            # columns are made once per distinct input, already interned.
             self.columns: list[list[Any]] = []
-            self.interned: list[Interned] | None = [] if _numpy_available() else None
+            self.interned: list[Interned] | None = None
+            self.table: RecordTable | None = None
+            if _numpy_available():
+                self.interned = []
+                self.table = RecordTable(records)
             for comp in engine.comparators:
                 value = comp.value
-                col = [value(r) for r in records]
-                if self.interned is not None:
-                    col, ids, uniq = intern_values(col)
-                    self.interned.append(Interned(ids, uniq))
+                if self.table is None or self.interned is None:
+                    self.columns.append([value(r) for r in records])
+                    continue
+                inputs = getattr(comp, "input_ids", None)  # duck-typed comparators may lack it
+                input_ids = inputs(self.table) if inputs is not None else None
+                if input_ids is not None:
+                    col, ids, uniq = column_by_inputs(value, records, input_ids)
+                else:
+                    col, ids, uniq = intern_values([value(r) for r in records])
+                self.interned.append(Interned(ids, uniq))
                 self.columns.append(col)
             for values in found:
                 weak.update(values)
@@ -340,7 +354,11 @@ class Resolver:
         patterns: Counter[tuple[int, ...]] = Counter()
         if _numpy_available():
             i_arr, j_arr, _ = rule_pair_arrays(
-                engine.rules, prep.records, max_block=cfg.max_block, workers=self._n_workers()
+                engine.rules,
+                prep.records,
+                max_block=cfg.max_block,
+                workers=self._n_workers(),
+                table=prep.table,
             )
             pats, _of_pair, counts = pair_patterns(
                 engine.comparators,
@@ -550,7 +568,7 @@ class Resolver:
 
         cfg = engine.config
         i_arr, j_arr, bstats = rule_pair_arrays(
-            engine.rules, prep.records, max_block=cfg.max_block, workers=self._n_workers()
+            engine.rules, prep.records, max_block=cfg.max_block, workers=self._n_workers(), table=prep.table
         )
         t2 = time.perf_counter()
         pats, pat_of_pair, counts = pair_patterns(

@@ -1,0 +1,67 @@
+"""The record table (``_table.RecordTable``) and the comparator columns made from it: each
+comparator's ``input_ids`` says which records' values are equal, so ``value`` runs once per
+distinct input; the column must be ``[value(r) for r in records]`` all the same."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from omnilink.identity._comparators import Comparator, FirstNameComparator
+from omnilink.identity._engine import build_comparators
+from omnilink.identity._normalize import NormRecord
+from omnilink.identity._pairs import column_by_inputs
+from omnilink.identity._table import Multi, RecordTable
+
+from ._data import FIELDS, messy_records
+
+
+@pytest.mark.parametrize("seed", [1, 6])
+def test_every_comparator_column_from_inputs_is_its_value_column(seed: int) -> None:
+    records = messy_records(3000, seed, FIELDS)
+    table = RecordTable(records)
+    comparators = build_comparators(FIELDS, set())
+    assert len(comparators) >= 12
+    for comp in comparators:
+        input_ids = comp.input_ids(table)
+        assert input_ids is not None, comp.name
+        column, ids, uniq = column_by_inputs(comp.value, records, input_ids)
+        want = [comp.value(r) for r in records]
+        assert column == want, comp.name
+        # ids: -1 exactly where there is no value, and one id never stands for two values
+        assert [k < 0 for k in ids.tolist()] == [v is None for v in want], comp.name
+        held: dict[int, Any] = {}
+        for k, v in zip(ids.tolist(), want, strict=True):
+            if k >= 0:
+                assert held.setdefault(k, v) == v, comp.name
+        assert len(uniq) >= 1, comp.name
+
+
+def test_a_subclass_that_reads_records_its_own_way_is_read_record_by_record() -> None:
+    class Reversed(FirstNameComparator):
+        def value(self, rec: NormRecord) -> Any:
+            return (rec.first[::-1], rec.last) if rec.first else None
+
+    class Restated(FirstNameComparator):
+        def value(self, rec: NormRecord) -> Any:
+            return super().value(rec)
+
+        input_ids = FirstNameComparator.input_ids
+
+    table = RecordTable([NormRecord(index=0, rid="a", first="ann")])
+    assert Reversed().input_ids(table) is None
+    assert Restated().input_ids(table) is not None
+    assert Comparator().input_ids(table) is None
+
+
+def test_tuple_ids_are_value_ids_for_one_value_and_shared_by_equal_tuples() -> None:
+    m = Multi([("a",), (), ("b", "a"), ("a",), ("b", "a"), ("a", "b"), ("b",)])
+    assert m.values == ["a", "b"]
+    assert m.recs.tolist() == [0, 2, 2, 3, 4, 4, 5, 5, 6]
+    ids = m.tuple_ids().tolist()
+    assert ids[0] == ids[3] == 0  # ("a",): the id of "a"
+    assert ids[6] == 1
+    assert ids[1] == -1
+    assert ids[2] == ids[4] != ids[5]
+    assert min(ids[2], ids[5]) >= 2
