@@ -445,28 +445,28 @@ def _quick_e164(region: str, plus: bool, digits: str) -> str | None:
     """The E.164 form of a fast-path key, read without ``phonenumbers.parse`` where the reading
     is plain, else None (then phonenumbers decides, as before).
 
-    Plain means: a "+" number whose national part does not start with its country's national
-    prefix, or a national number that starts with neither the region's international prefix
-    nor its country code, whose national prefix (if any) carries no carrier code and no
-    transform rule; and in both cases a national number without a leading zero (phonenumbers
-    keeps Italian-style leading zeros apart). That is what ``parse`` does with such digits;
-    the result is kept only when :func:`_is_valid_nsn` accepts it, and property tests compare
-    it with ``phonenumbers.parse`` on every region.
+    Plain means: a "+" number (or a national one that starts with the region's international
+    prefix and then a digit other than 0, which ``parse`` reads as a "+" number: 0049... in
+    Germany) whose national part does not start with its country's national prefix, or a
+    national number that starts with neither the region's international prefix nor its country
+    code, whose national prefix (if any) carries no carrier code and no transform rule; and in
+    both cases a national number without a leading zero (phonenumbers keeps Italian-style
+    leading zeros apart). That is what ``parse`` does with such digits; the result is kept only
+    when :func:`_is_valid_nsn` accepts it, and property tests compare it with
+    ``phonenumbers.parse`` on every region.
     """
-    if plus:
-        cc = _calling_code(digits)
-        if cc is None:
-            return None
-        nsn = digits[len(str(cc)) :]
-        rules = _region_rules(phonenumbers.region_code_for_country_code(cc))
-        if rules is None or (rules[2] is not None and rules[2].match(nsn)):
-            return None
-    else:
+    if not plus:
         rules = _region_rules(region)
         if rules is None:
             return None
         cc, idd, npp, transform = rules
-        if (idd is not None and idd.match(digits)) or digits.startswith(str(cc)):
+        prefix = idd.match(digits) if idd is not None else None
+        if prefix is not None:
+            rest = digits[prefix.end() :]
+            # After the prefix a country code, which never starts with 0 (parse then keeps the
+            # prefix as part of a national number: left to it).
+            return _quick_international(rest) if rest[:1] not in ("", "0") else None
+        if digits.startswith(str(cc)):
             return None
         nsn = digits
         m = npp.match(digits) if npp is not None else None
@@ -474,9 +474,20 @@ def _quick_e164(region: str, plus: bool, digits: str) -> str | None:
             if transform or m.end() == 0 or any(g is not None for g in m.groups()):
                 return None
             nsn = digits[m.end() :]
-    if not nsn or nsn[0] == "0" or not _is_valid_nsn(cc, nsn):
+        return f"+{cc}{nsn}" if nsn and nsn[0] != "0" and _is_valid_nsn(cc, nsn) else None
+    return _quick_international(digits)
+
+
+def _quick_international(digits: str) -> str | None:
+    """:func:`_quick_e164` of the digits of a "+" number."""
+    cc = _calling_code(digits)
+    if cc is None:
         return None
-    return f"+{cc}{nsn}"
+    nsn = digits[len(str(cc)) :]
+    rules = _region_rules(phonenumbers.region_code_for_country_code(cc))
+    if rules is None or (rules[2] is not None and rules[2].match(nsn)):
+        return None
+    return f"+{cc}{nsn}" if nsn and nsn[0] != "0" and _is_valid_nsn(cc, nsn) else None
 
 
 # Which of a region's number types phonenumbers tries, in _number_type_helper's order; mobile

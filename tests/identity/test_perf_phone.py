@@ -117,6 +117,9 @@ def _every_region_keys() -> list[tuple[str, bool, str]]:
                 if digits:
                     keys.append((region, False, digits))
                     keys.append((region, True, cc + digits))
+                    # dialled from other regions, with their international prefix
+                    for home, idd in (("DE", "00"), ("US", "011"), ("JP", "010"), ("AU", "0011")):
+                        keys.append((home, False, idd + cc + digits))
     return keys
 
 
@@ -141,9 +144,13 @@ def test_quick_reading_serves_common_renderings() -> None:
     assert _quick_e164("GB", False, "07476287095") == "+447476287095"
     assert _quick_e164("DE", False, "015243769252") == "+4915243769252"
     assert _quick_e164("FR", True, "33612345678") == "+33612345678"
-    # left to phonenumbers: a leading country code, an international prefix, Italian zeros
+    # the region's international prefix, then a country code: read as a "+" number
+    assert _quick_e164("GB", False, "00447476287095") == "+447476287095"
+    assert _quick_e164("DE", False, "004916268963015") == "+4916268963015"
+    assert _quick_e164("US", False, "01133612345678") == "+33612345678"
+    # left to phonenumbers: a leading country code, a prefix then 0, Italian zeros
     assert _quick_e164("US", False, "14155552671") is None
-    assert _quick_e164("GB", False, "00447476287095") is None
+    assert _quick_e164("GB", False, "000447476287095") is None
     assert _quick_e164("IT", False, "0212345678") is None
 
 
@@ -159,3 +166,22 @@ def test_quick_reading_equals_phonenumbers_on_random_digits(region: str, plus: b
     quick = _quick_e164(region, plus, digits)
     if quick is not None:
         assert quick == _reference(region, plus, digits)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)),
+    st.sampled_from(["00", "011", "0011", "010", "001", "810", "000", "0"]),
+    st.sampled_from(["1", "44", "49", "33", "34", "39", "61", "81", "7", "0", "86", "380"]),
+    st.text(alphabet="0123456789", min_size=0, max_size=13),
+)
+def test_quick_reading_of_an_international_prefix_equals_phonenumbers(
+    region: str, prefix: str, code: str, digits: str
+) -> None:
+    """A number dialled with an international prefix (0049... in Germany, 011... in the US)."""
+    from omnilink.identifiers import _quick_e164
+
+    key = (region, False, prefix + code + digits)
+    quick = _quick_e164(*key)
+    if quick is not None:
+        assert quick == _reference(*key)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
+from itertools import chain, starmap
 from typing import TYPE_CHECKING, Any
 
 import jellyfish
@@ -97,18 +98,17 @@ def _present(ids: IntArray) -> Part:
     return ids[rows], rows
 
 
-def _listed(values: Sequence[Any], ids: IntArray, keys: Callable[[Any], Iterable[str]]) -> Part:
-    """Rows ``(key, record)`` for every key string ``keys(value)`` of each record's value
-    (``ids``, one per record, ``-1``: none), computed once per distinct value."""
+def _listed(per_value: Sequence[Sequence[str]], ids: IntArray) -> Part:
+    """Rows ``(key, record)`` for every key string of each record's value (``ids``, one per
+    record, ``-1``: none; ``per_value``: the key strings of each distinct value, in order)."""
     import numpy as np
 
     from omnilink.identity._table import expand
 
-    table: dict[str, int] = {}
-    put = table.setdefault
-    per_value = [[put(k, len(table)) for k in keys(v)] for v in values]
-    counts = np.array([len(x) for x in per_value], dtype=np.int64)
-    flat = np.array([k for x in per_value for k in x], dtype=np.int64)
+    counts = np.fromiter(map(len, per_value), dtype=np.int64, count=len(per_value))
+    flat_keys = list(chain.from_iterable(per_value))
+    number = {k: i for i, k in enumerate(dict.fromkeys(flat_keys))}
+    flat = np.fromiter(map(number.__getitem__, flat_keys), dtype=np.int64, count=len(flat_keys))
     starts = np.cumsum(counts) - counts
     rows = np.flatnonzero(ids >= 0)
     got, at = expand(ids[rows], starts, counts, flat)
@@ -167,7 +167,7 @@ def _name_keys(rec: NormRecord) -> Iterable[str]:
 
 def _name_arrays(t: RecordTable) -> list[Part]:
     names = t.names
-    return [_listed(names.values, names.ids, lambda fl: _name_keys_of(*fl))]
+    return [_listed(list(starmap(_name_keys_of, names.values)), names.ids)]
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -388,7 +388,7 @@ def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
             from omnilink.identity._table import Column
 
             inputs = Column((tuple(r.values.get(c) for c in addresses), r.first, r.last) for r in t.records)
-            return [_listed(inputs.values, inputs.ids, lambda x: _address_keys_of(*x))]
+            return [_listed(list(starmap(_address_keys_of, inputs.values)), inputs.ids)]
 
         rules.append(BlockingRule("address", address_keys, ("a:", "al:"), address_arrays))
     return rules
