@@ -788,7 +788,7 @@ class Normalizer:
             while len(chunk):
                 nxt = _Chunk(self, list(itertools.islice(it, _BATCH)))
                 if helper is not None:
-                    self._apply(helper.result())
+                    self._apply(helper.todo, helper.result())
                     if len(nxt):
                         helper.request(nxt.pending())
                 out += chunk.records()
@@ -800,21 +800,21 @@ class Normalizer:
 
     # -- the helper process ---------------------------------------------------------------------
 
-    def _apply(self, results: list[tuple[tuple[str, str], Any, bool]]) -> None:
-        """Store the helper's results in the cache and its weak values (placeholders, role
-        mailboxes) in :attr:`weak`, as canonicalizing them here would have."""
+    def _apply(self, todo: list[_Todo], answer: _Answer) -> None:
+        """Store the helper's results for ``todo`` in the cache and its weak values
+        (placeholders, role mailboxes) in :attr:`weak`, as canonicalizing them here would have."""
+        results, weak_at = answer
         self._make_room(len(results))
         cache = self._cache
-        for key, res, weak in results:
+        for (_ftype, _text, _column, _region, key), res in zip(todo, results, strict=True):
             if key in cache:
                 continue
             if isinstance(res, tuple):
                 message, kind, value, reason = res
                 cache[key] = InvalidIdentifierError(message, kind=kind, value=value, reason=reason)
-                continue
-            if weak:
-                self.weak.add(res)
-            cache[key] = res
+            else:
+                cache[key] = res
+        self.weak.update(results[k] for k in weak_at)
 
 
 # The value types the helper canonicalizes: mostly new values (one per person, so the cache
@@ -822,8 +822,13 @@ class Normalizer:
 # of the two processes (200,000 contacts: this process waited 1.2 s for it instead of 0.4 s).
 _HELPED = frozenset({FieldType.EMAIL, FieldType.PHONE})
 
-# What the helper is asked: (type, text, column, region, cache key).
+# What the helper is asked: (type, text, column, region, cache key). The cache key stays here:
+# the helper gets the first four and answers with the results in the same order.
 _Todo = tuple[FieldType, str, str, str | None, tuple[str, str]]
+
+_Answer = tuple[list[Any], list[int]]
+"""The helper's answer: per text, the canonical value (or None), or the error as ``(message,
+kind, value, reason)``; and the positions of the weak values (placeholders, role mailboxes)."""
 
 _BATCH = 16_384
 
@@ -831,25 +836,26 @@ _BATCH = 16_384
 _CACHE_MAX = 1 << 20
 
 
-def _helper_canon(norm: Normalizer, ftype: FieldType, text: str, column: str, region: str | None) -> Any:
-    """What :meth:`Normalizer._canon` caches for a text, and whether the value is weak: the
-    canonical value (or None) and a flag, or the error as ``(message, kind, value, reason)``."""
-    try:
-        value = norm._canon_uncached(ftype, text, column, region)
-    except InvalidIdentifierError as exc:
-        return (str(exc), exc.kind, exc.value, exc.reason), False
-    except ValueError as exc:  # defensive, as in Normalizer._canon
-        return (str(exc), ftype.value, text, str(exc)), False
-    return value, value is not None and value in norm.weak
-
-
-def _helper_batch(norm: Normalizer, todo: list[_Todo]) -> list[tuple[tuple[str, str], Any, bool]]:
-    """The helper's answer to one request: (cache key, result, weak) per text."""
-    out = []
-    for ftype, text, column, region, key in todo:
-        res, weak = _helper_canon(norm, ftype, text, column, region)
-        out.append((key, res, weak))
-    return out
+def _helper_batch(norm: Normalizer, todo: list[tuple[FieldType, str, str, str | None]]) -> _Answer:
+    """The helper's answer to one request (:data:`_Answer`): what :meth:`Normalizer._canon`
+    would cache for each text."""
+    out: list[Any] = []
+    weak_at: list[int] = []
+    weak = norm.weak
+    canon = norm._canon_uncached
+    for k, (ftype, text, column, region) in enumerate(todo):
+        try:
+            value = canon(ftype, text, column, region)
+        except InvalidIdentifierError as exc:
+            out.append((str(exc), exc.kind, exc.value, exc.reason))
+            continue
+        except ValueError as exc:  # defensive, as in Normalizer._canon
+            out.append((str(exc), ftype.value, text, str(exc)))
+            continue
+        if value is not None and value in weak:
+            weak_at.append(k)
+        out.append(value)
+    return out, weak_at
 
 
 def _helper_main(norm: Normalizer, conn: Any) -> None:
@@ -885,18 +891,19 @@ class _CanonHelper:
         self.todo = todo
         if self.conn is not None:
             try:
-                self.conn.send(todo)
+                self.conn.send([t[:4] for t in todo])
             except (OSError, ValueError):  # pragma: no cover - the helper is gone
                 self._lost()
 
-    def result(self) -> list[tuple[tuple[str, str], Any, bool]]:
+    def result(self) -> _Answer:
+        """The answer to the last request (made here if the helper is gone)."""
         if self.conn is not None:
             try:
-                out: list[tuple[tuple[str, str], Any, bool]] = self.conn.recv()
+                out: _Answer = self.conn.recv()
                 return out
             except (OSError, EOFError):  # pragma: no cover - the helper died: do its share here
                 self._lost()
-        return _helper_batch(self.norm, self.todo)
+        return _helper_batch(self.norm, [t[:4] for t in self.todo])
 
     def _lost(self) -> None:  # pragma: no cover - the helper died
         logger.warning("canonicalization helper failed; finishing in-process")
