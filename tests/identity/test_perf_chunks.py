@@ -116,30 +116,28 @@ def test_shared_identifiers_found_in_a_forked_child_equal_those_found_here(
     assert len(prep.columns) == len(forked.comparators)
 
 
-def test_deterministic_candidates_found_in_a_forked_child_give_the_same_run(
+def test_deterministic_candidates_from_arrays_give_the_run_of_record_by_record(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The deterministic links' candidates are searched by a child while this process trains
-    and scores: the same links (reasons, scores) and profiles as one process searching them."""
+    """The deterministic links' candidates from the table's arrays: the same links (reasons,
+    scores) and profiles as the record-by-record search."""
     from omnilink.identity import _resolver
 
     rows = _contacts(3000, seed=7)
-    one = Resolver(id_field="id", region="US", region_field="country", workers=1).resolve(rows)
-    monkeypatch.setattr(_fork, "PARALLEL_MIN_RECORDS", 0)
-    forked = []
-    real = _resolver.ForkedItems
+    arrays = Resolver(id_field="id", region="US", region_field="country").resolve(rows)
+    used: list[bool] = []
 
-    def spy(make: Any, *, fork: bool = True) -> Any:
-        forked.append(fork)
-        return real(make, fork=fork)
+    def by_records(engine: Any, table: Any) -> Any:
+        used.append(True)
+        return _resolver._det_candidates(engine, table.records)
 
-    monkeypatch.setattr(_resolver, "ForkedItems", spy)
-    two = Resolver(id_field="id", region="US", region_field="country", workers=2).resolve(rows)
-    assert forked == [True, True]  # the tracker's child, then this one
-    assert one.stats["deterministic_links"] > 500
-    assert two.stats["deterministic_links"] == one.stats["deterministic_links"]
-    assert two.links == one.links
-    assert two.profile_of == one.profile_of
+    monkeypatch.setattr(_resolver, "_det_candidate_arrays", by_records)
+    records = Resolver(id_field="id", region="US", region_field="country").resolve(rows)
+    assert used == [True]
+    assert arrays.stats["deterministic_links"] > 500
+    assert records.stats["deterministic_links"] == arrays.stats["deterministic_links"]
+    assert records.links == arrays.links
+    assert records.profile_of == arrays.profile_of
 
 
 def test_normalize_all_with_the_helper_equals_one_row_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -243,6 +241,6 @@ def test_workers_1_never_forks(workers: int, monkeypatch: pytest.MonkeyPatch) ->
     assert result.stats["links"] > 0
     if workers == 1:
         assert started == []
-    else:  # the canonicalization helper; the tracker; the comparisons; the deterministic
-        # candidates (the default blocking rules build their blocks from arrays, in this process)
-        assert started == ["_helper_main", "_child", "run", "_child"]
+    else:  # the canonicalization helper; the tracker; the comparisons (blocks and the
+        # deterministic candidates come from arrays, in this process)
+        assert started == ["_helper_main", "_child", "run"]

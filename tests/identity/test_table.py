@@ -65,3 +65,28 @@ def test_tuple_ids_are_value_ids_for_one_value_and_shared_by_equal_tuples() -> N
     assert ids[1] == -1
     assert ids[2] == ids[4] != ids[5]
     assert min(ids[2], ids[5]) >= 2
+
+
+@pytest.mark.parametrize(("seed", "max_block"), [(2, 25), (3, 2)])
+def test_deterministic_candidates_from_arrays_equal_record_by_record(seed: int, max_block: int) -> None:
+    """The strong values' holders, the attempts and the name guard, from the table: the same
+    candidates, in the same order, with the same reasons, as one record at a time."""
+    import dataclasses
+
+    from omnilink.identity import Resolver
+    from omnilink.identity._engine import Engine, SharedTracker
+    from omnilink.identity._resolver import _det_candidate_arrays, _det_candidates
+
+    records = messy_records(4000, seed, FIELDS)
+    config = dataclasses.replace(Resolver()._config([dict.fromkeys(FIELDS)]), max_block=max_block)
+    engine = Engine(config)
+    tracker = SharedTracker(engine.weak, config.shared_after)
+    for rec in records:
+        tracker.see(rec)
+    assert engine.weak  # household phones, role mailboxes: values that must not count
+    want = _det_candidates(engine, records)
+    got = _det_candidate_arrays(engine, RecordTable(records))
+    assert got == want
+    assert len(want[3]) > 100
+    assert {"email", "phone", "handle", "external_id:crm_id"} <= set(want[3])
+    assert len(set(want[2])) < len(want[3])  # some attempts found no candidate past the guard

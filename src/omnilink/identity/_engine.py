@@ -44,7 +44,7 @@ from omnilink.identity._normalize import (
     run_in_first_name,
 )
 
-__all__ = ["Config", "Engine", "names_compatible"]
+__all__ = ["Config", "Engine", "names_compatible", "surnames_differ"]
 
 _jw = JaroWinkler.normalized_similarity
 
@@ -266,6 +266,13 @@ _LAST = LastNameComparator()
 _LAST_DIFFERENT = len(LastNameComparator.levels) - 1
 
 
+def surnames_differ(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:
+    """Whether two records, given as (first name, last name), both have a surname and the
+    surnames are different (the last-name comparator's "different" level): the phone guard."""
+    (fa, la), (fb, lb) = a, b
+    return bool(la and lb) and _LAST.compare((la, fa), (lb, fb)) == _LAST_DIFFERENT
+
+
 def _by_index(rec: NormRecord) -> int:
     return rec.index
 
@@ -431,9 +438,7 @@ class Engine:
             return True
         if not names_compatible(first_name_hint(a), first_name_hint(b)):
             return False
-        if reason == "phone" and a.last and b.last:
-            return _LAST.compare((a.last, a.first), (b.last, b.first)) != _LAST_DIFFERENT
-        return True
+        return not (reason == "phone" and surnames_differ((a.first, a.last), (b.first, b.last)))
 
     def contradicted(self, model: FSModel, pattern: tuple[int, ...]) -> bool:
         """Whether the evidence *against* a pair outweighs any single shared identifier.

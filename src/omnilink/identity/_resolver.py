@@ -132,6 +132,102 @@ def _det_candidates(engine: Engine, recs: Sequence[NormRecord]) -> _DetCandidate
     return cand_i, cand_j, cand_attempt, reasons
 
 
+def _det_candidate_arrays(engine: Engine, table: RecordTable) -> _DetCandidates:
+    """:func:`_det_candidates` from the records' columns: the holders of each strong value are
+    found by sorting ids, and the name guard runs once per distinct pair of first-name hints
+    (and, for phones, of names), not once per candidate pair."""
+    import numpy as np
+
+    from omnilink.identity._engine import first_name_hint, names_compatible, surnames_differ
+    from omnilink.identity._table import expand
+
+    if not engine.config.deterministic:
+        return [], [], [], []
+    weak = engine.weak
+    reasons_of: dict[str, int] = {}
+    kinds: list[tuple[Any, Any, Any]] = []  # per kind, in strong_values order: (keys, records, reasons)
+    x = table.externals
+    key_of: dict[str, int] = {}
+    x_key = np.array([key_of.setdefault(f"{c}:{v}", len(key_of)) for c, v in x.values] + [-1], dtype=np.int64)
+    x_reason = np.array(
+        [reasons_of.setdefault(f"external_id:{c}", len(reasons_of)) for c, _ in x.values] + [-1]
+    )
+    kinds.append((x_key[x.ids], x.recs, x_reason[x.ids]))
+    for why, multi, skip in (
+        ("email", table.emails, lambda v: v in weak),
+        ("phone", table.phones, lambda v: v in weak),
+        ("handle", table.handles, lambda v: v in weak or v.startswith("any:")),
+    ):
+        keep = ~np.array([skip(v) for v in multi.values] + [True], dtype=bool)[multi.ids]
+        code = reasons_of.setdefault(why, len(reasons_of))
+        kinds.append((multi.ids[keep], multi.recs[keep], np.full(int(keep.sum()), code)))
+    offset = 0
+    keys_l, recs_l, reason_l = [], [], []
+    for keys, recs, rs in kinds:
+        keys_l.append(keys + offset)
+        recs_l.append(recs)
+        reason_l.append(rs)
+        offset += int(keys.max(initial=-1)) + 1
+    keys = np.concatenate(keys_l)
+    recs = np.concatenate(recs_l)
+    reason = np.concatenate(reason_l)
+    keep = ~table.empty[recs]
+    keys, recs, reason = keys[keep], recs[keep], reason[keep]
+    # Rows in the order a record-by-record pass meets them: by record, then kind and position.
+    order = np.argsort(recs, kind="stable")
+    keys, recs, reason = keys[order], recs[order], reason[order]
+    # Each row's position among the holders of its value (holders in record order).
+    by_key = np.argsort(keys, kind="stable")
+    sorted_keys = keys[by_key]
+    start = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    group = np.cumsum(np.concatenate(([False], sorted_keys[1:] != sorted_keys[:-1])))
+    pos = np.empty(keys.size, dtype=np.int64)
+    pos[by_key] = np.arange(keys.size) - start[group]
+    first_row = np.empty(keys.size, dtype=np.int64)
+    first_row[by_key] = start[group]
+    attempt_rows = np.flatnonzero(pos >= 1)  # a value some earlier record holds: an attempt
+    n_cand = np.minimum(pos[attempt_rows], engine.config.max_block)
+    member, at = expand(np.arange(attempt_rows.size, dtype=np.int64), first_row[attempt_rows], n_cand, by_key)
+    cand_i = recs[member]
+    cand_j = recs[attempt_rows[at]]
+    cand_reason = reason[attempt_rows[at]]
+    # The name guard (Engine.deterministic_ok), once per distinct pair of what it reads.
+    records = table.records
+    first = table.first  # a record's hint is its first name, when it has one
+    hint_of = {name: k for k, name in enumerate(first.values)}
+    hint_id = first.ids.copy()
+    for k in np.flatnonzero(first.ids < 0).tolist():
+        hint = first_name_hint(records[k])
+        if hint is not None:
+            hint_id[k] = hint_of.setdefault(hint, len(hint_of))
+    hint_list: list[str | None] = [None, *hint_of]  # by id + 1
+    nh = len(hint_list)
+    uniq, inverse = np.unique((hint_id[cand_i] + 1) * nh + hint_id[cand_j] + 1, return_inverse=True)
+    ok = np.array(
+        [names_compatible(hint_list[p // nh], hint_list[p % nh]) for p in uniq.tolist()], dtype=bool
+    )[inverse.ravel()]
+    reason_list = list(reasons_of)
+    external = np.array([r.startswith("external_id:") for r in reason_list], dtype=bool)
+    ok |= external[cand_reason]
+    phone = (cand_reason == reasons_of["phone"]) & ok
+    if phone.any():
+        names = table.names
+        known = [(None, None), *names.values]  # id + 1: a record with neither name is 0
+        ni, nj = names.ids[cand_i[phone]] + 1, names.ids[cand_j[phone]] + 1
+        size = len(known)
+        uniq, inverse = np.unique(ni * size + nj, return_inverse=True)
+        differ = np.array(
+            [surnames_differ(known[p // size], known[p % size]) for p in uniq.tolist()], dtype=bool
+        )[inverse.ravel()]
+        ok[np.flatnonzero(phone)[differ]] = False
+    return (
+        cand_i[ok].tolist(),
+        cand_j[ok].tolist(),
+        at[ok].tolist(),
+        [reason_list[r] for r in reason[attempt_rows].tolist()],
+    )
+
+
 class _Rows(Sequence[list[Any]]):
     """The comparator values of each record, read from the columns (no list per record held)."""
 
@@ -418,9 +514,8 @@ class Resolver:
         recs = prep.records
         t1 = time.perf_counter()
         links_by_j: dict[int, list[tuple[int, float, int, str]]] = {}
-        det: _DetCandidates | None = None
         if _numpy_available():
-            model, n_pairs, n_patterns, bstats, (t2, t3, t4), det = self._fuzzy_links(
+            model, n_pairs, n_patterns, bstats, (t2, t3, t4) = self._fuzzy_links(
                 engine, prep, model, links_by_j
             )
         else:  # pragma: no cover - numpy is optional
@@ -433,10 +528,13 @@ class Resolver:
         # Deterministic links: to the first compatible earlier record holding the same strong id.
         n_det = 0
         if cfg.deterministic:
-            if det is None:
-                det = _det_candidates(engine, recs)
+            det = (
+                _det_candidates(engine, recs)
+                if prep.table is None
+                else _det_candidate_arrays(engine, prep.table)
+            )
             n_det = self._deterministic_links(engine, prep, model, links_by_j, det)
-        del det
+            del det
         for column in prep.interned or ():  # the comparisons are done: their arrays can go
             column.release()
         t5 = time.perf_counter()
@@ -561,9 +659,8 @@ class Resolver:
         prep: _Prepared,
         model: FSModel | None,
         links_by_j: dict[int, list[tuple[int, float, int, str]]],
-    ) -> tuple[FSModel, int, int, dict[str, int], tuple[float, float, float], _DetCandidates | None]:
-        """Block, compare, train (unless fitted) and score with arrays (see :mod:`._pairs`); and
-        the deterministic links' candidates (None without deterministic links)."""
+    ) -> tuple[FSModel, int, int, dict[str, int], tuple[float, float, float]]:
+        """Block, compare, train (unless fitted) and score with arrays (see :mod:`._pairs`)."""
         import numpy as np
 
         cfg = engine.config
@@ -576,41 +673,27 @@ class Resolver:
         )
         n_pairs = int(i_arr.size)
         t3 = time.perf_counter()
-        recs = prep.records
-
-        def det_candidates() -> Iterator[_DetCandidates]:
-            if cfg.deterministic:
-                yield _det_candidates(engine, recs)
-
-        # The deterministic links' candidates (a Python loop over every record's strong values,
-        # ~6 s at 1,000,000 contacts) need neither the model nor the fuzzy links: a forked child
-        # finds them while this process trains and scores, which takes about as long.
-        fork = cfg.deterministic and worth_forking(self._n_workers(), len(recs))
-        with gc_paused(), ForkedItems(det_candidates, fork=fork) as found:
-            if model is None:
-                counted = Counter(dict(zip(pats, counts.tolist(), strict=True)))
-                model = self._train(engine, prep, counted, n_pairs)
-            t4 = time.perf_counter()
-            # Scores: one weight per distinct pattern, plus term-frequency corrections per pair;
-            # only patterns that could reach the threshold with the largest boost are scored.
-            scorer = _Scorer(engine, model, pats, prep.interned)
-            threshold = model.threshold
-            max_boost = model.tf_max_boost * len(scorer.tf_comps)
-            hopeful = np.array([w + max_boost >= threshold for w in scorer.pw], dtype=bool)
-            vals = prep.values
-            step = 1 << 22  # pairs per chunk: bounded temporaries
-            for s in range(0, n_pairs, step):
-                ks = np.flatnonzero(hopeful[pat_of_pair[s : s + step]])
-                ks += s
-                ik = i_arr[ks]
-                w_arr = scorer.scores(pat_of_pair[ks], ik, vals)
-                sel = np.flatnonzero(w_arr >= threshold)
-                for i, w, j in zip(
-                    ik[sel].tolist(), w_arr[sel].tolist(), j_arr[ks[sel]].tolist(), strict=True
-                ):
-                    links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
-            items = list(found)  # read to the end: the child is reaped, not stopped
-        return model, n_pairs, len(pats), bstats, (t2, t3, t4), items[0] if items else None
+        if model is None:
+            counted = Counter(dict(zip(pats, counts.tolist(), strict=True)))
+            model = self._train(engine, prep, counted, n_pairs)
+        t4 = time.perf_counter()
+        # Scores: one weight per distinct pattern, plus term-frequency corrections per pair;
+        # only patterns that could reach the threshold with the largest boost are scored.
+        scorer = _Scorer(engine, model, pats, prep.interned)
+        threshold = model.threshold
+        max_boost = model.tf_max_boost * len(scorer.tf_comps)
+        hopeful = np.array([w + max_boost >= threshold for w in scorer.pw], dtype=bool)
+        vals = prep.values
+        step = 1 << 22  # pairs per chunk: bounded temporaries
+        for s in range(0, n_pairs, step):
+            ks = np.flatnonzero(hopeful[pat_of_pair[s : s + step]])
+            ks += s
+            ik = i_arr[ks]
+            w_arr = scorer.scores(pat_of_pair[ks], ik, vals)
+            sel = np.flatnonzero(w_arr >= threshold)
+            for i, w, j in zip(ik[sel].tolist(), w_arr[sel].tolist(), j_arr[ks[sel]].tolist(), strict=True):
+                links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
+        return model, n_pairs, len(pats), bstats, (t2, t3, t4)
 
     def _fuzzy_links_plain(
         self,
