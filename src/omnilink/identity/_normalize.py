@@ -18,13 +18,14 @@ import math
 import multiprocessing
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, cast
 
 from omnilink.exceptions import InvalidIdentifierError
 from omnilink.identity._fields import FieldType
+from omnilink.identity._frames import Batches, Columns
 from omnilink.identity._types import Reject
 
 __all__ = ["NormRecord", "Normalizer"]
@@ -768,16 +769,29 @@ class Normalizer:
                 found = True
         return self._finish(rec, lists, found)
 
-    def normalize_all(self, rows: Iterable[object]) -> list[NormRecord]:
+    def normalize_all(self, rows: Iterable[object] | Batches) -> list[NormRecord]:
         """:meth:`normalize` every row: the same records, rejects and weak values, made a chunk
-        of rows at a time, column by column (:class:`_Chunk`).
+        of rows at a time, column by column (:class:`_Chunk`). ``rows`` may also come as
+        batches of columns (:class:`~omnilink.identity._frames.Batches`, from a DataFrame or an
+        Arrow table), which are read without making a row.
 
         With ``workers >= 2`` (and ``fork``), a forked helper canonicalizes the next chunk's
         distinct new emails and phones (the costly parsing) while this process turns the
         current chunk into records.
         """
-        it = iter(rows)
-        chunk = _Chunk(self, list(itertools.islice(it, _BATCH)))
+        if isinstance(rows, Batches):
+            batches = iter(rows.batches)
+
+            def take() -> _Chunk:
+                return _Chunk(self, next(batches, _NO_BATCH))
+
+        else:
+            it = iter(rows)
+
+            def take() -> _Chunk:
+                return _Chunk(self, list(itertools.islice(it, _BATCH)))
+
+        chunk = take()
         helper = None
         if self.workers >= 2 and "fork" in multiprocessing.get_all_start_methods() and len(chunk) == _BATCH:
             helper = _CanonHelper(self)
@@ -786,7 +800,7 @@ class Normalizer:
             if helper is not None:
                 helper.request(chunk.pending())
             while len(chunk):
-                nxt = _Chunk(self, list(itertools.islice(it, _BATCH)))
+                nxt = take()
                 if helper is not None:
                     self._apply(helper.todo, helper.result())
                     if len(nxt):
@@ -927,6 +941,7 @@ _SLOW: Any = object()
 values, a value that is not text, an oversized one. Its row is read the usual way."""
 
 _NO_ROW: Mapping[str, Any] = MappingProxyType({})
+_NO_BATCH = Columns({}, 0)
 
 
 class _Chunk:
@@ -941,23 +956,36 @@ class _Chunk:
     1,000,000 contacts.
     """
 
-    def __init__(self, norm: Normalizer, rows: list[object]) -> None:
+    def __init__(self, norm: Normalizer, rows: list[object] | Columns) -> None:
         self.norm = norm
-        self.rows = rows
-        maps: list[Mapping[str, Any] | None] = [
-            row if type(row) is dict else norm._as_mapping(row) for row in rows
-        ]
-        self.maps = maps
-        readable = [m if m is not None else _NO_ROW for m in maps]
-        self.ids = [m.get(norm.id_field) for m in readable]
-        self.regions = self._regions(readable)
+        if isinstance(rows, Columns):
+            # Given as columns (a DataFrame, an Arrow table): no row is made, but for the rows
+            # left to the row rules (Columns.row).
+            self.n = len(rows)
+            self.rows: Sequence[object] = rows.rows()
+            self.maps: list[Mapping[str, Any] | None] | None = None
+            cells_of: Callable[[str], list[Any]] = rows.column
+        else:
+            self.n = len(rows)
+            self.rows = rows
+            maps = [row if type(row) is dict else norm._as_mapping(row) for row in rows]
+            self.maps = maps
+            readable = [m if m is not None else _NO_ROW for m in maps]
+
+            def read(column: str) -> list[Any]:
+                return [m.get(column) for m in readable]
+
+            cells_of = read
+
+        self.ids = cells_of(norm.id_field)
+        self.regions = self._regions(cells_of)
         # Per column: what its distinct values are read from (the cells, or (region, cell) pairs
         # for phones) and, per distinct entry, (text, cache key), None (nothing) or _SLOW.
         self.seqs: list[list[Any]] = []
         self.keys: list[dict[Any, Any]] = []
         limit = norm.max_field_length
         for column, _ftype, platform, _slot, is_phone, tag in norm._columns:
-            cells = [m.get(column) for m in readable]
+            cells = cells_of(column)
             seq: list[Any] = list(zip(self.regions, cells, strict=True)) if is_phone else cells
             try:
                 distinct = dict.fromkeys(seq)
@@ -987,19 +1015,19 @@ class _Chunk:
             self.keys.append(distinct)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return self.n
 
-    def _regions(self, maps: list[Mapping[str, Any]]) -> list[str | None]:
+    def _regions(self, cells_of: Callable[[str], list[Any]]) -> list[str | None]:
         """Each row's phone region (:meth:`Normalizer._row_region`), read once per distinct value."""
         norm = self.norm
         field = norm.region_field
         if field is None:
-            return [norm.region] * len(maps)
-        cells = [m.get(field) for m in maps]
+            return [norm.region] * self.n
+        cells = cells_of(field)
         try:
             region_of: dict[Any, str | None] = dict.fromkeys(cells)
-        except TypeError:  # an unhashable value: row by row
-            return [norm._row_region(m) for m in maps]
+        except TypeError:  # an unhashable value: value by value
+            return [norm._row_region({field: c}) for c in cells]
         for raw in region_of:
             region_of[raw] = norm._row_region({field: raw})
         return [region_of[c] for c in cells]
@@ -1048,9 +1076,9 @@ class _Chunk:
     def records(self) -> list[NormRecord]:
         """The chunk's records, in order (their rejects appended in row order)."""
         norm = self.norm
-        n = len(self.rows)
+        n = self.n
         columns = norm._columns
-        slow = {i for i, m in enumerate(self.maps) if m is None}
+        slow = set() if self.maps is None else {i for i, m in enumerate(self.maps) if m is None}
         errors: dict[int, list[tuple[str, Any, str]]] = {}
         found: set[int] = set()
         results: list[list[Any]] = []
@@ -1117,12 +1145,10 @@ class _Chunk:
         out: list[NormRecord] = []
         rejects = norm.rejects
         next_id = norm._next_id
-        parts = zip(
-            self.rows, self.ids, emails, phones, handles, externals, firsts, lasts, values, strict=True
-        )
-        for i, (row, raw_id, em, ph, ha, ex, first, last, vals) in enumerate(parts):
+        parts = zip(self.ids, emails, phones, handles, externals, firsts, lasts, values, strict=True)
+        for i, (raw_id, em, ph, ha, ex, first, last, vals) in enumerate(parts):
             if i in slow:
-                out.append(norm.normalize(row))
+                out.append(norm.normalize(self.rows[i]))
                 continue
             index, rid = next_id(raw_id)
             errs = errors.get(i)

@@ -18,7 +18,7 @@ from omnilink.identity._comparators import NULL
 from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._fields import FieldType, resolve_field_map
 from omnilink.identity._fork import ForkedItems, worth_forking
-from omnilink.identity._frames import frame_rows, is_frame
+from omnilink.identity._frames import Batches, frame_batches, is_frame
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel, anchored_m, em, estimate_u, match_share, term_frequencies
 from omnilink.identity._normalize import NormRecord
@@ -44,6 +44,13 @@ logger = logging.getLogger(__name__)
 _REGION_COLUMNS = ("country", "country_code", "region", "phone_region")
 
 
+def _normalize_batch() -> int:
+    """Rows the normalizer reads at a time (``_normalize._BATCH``, read at each call: tests lower it)."""
+    from omnilink.identity import _normalize
+
+    return _normalize._BATCH
+
+
 def _prob_to_weight(p: float) -> float:
     p = min(max(p, 1e-12), 1 - 1e-12)
     return math.log2(p / (1 - p))
@@ -52,7 +59,7 @@ def _prob_to_weight(p: float) -> float:
 class _Prepared:
     """One run's canonical records and everything derived from them."""
 
-    def __init__(self, engine: Engine, rows: Iterable[object], *, workers: int = 1) -> None:
+    def __init__(self, engine: Engine, rows: Iterable[object] | Batches, *, workers: int = 1) -> None:
         self.engine = engine
         norm = engine.normalizer()
         norm.workers = workers
@@ -318,14 +325,16 @@ class Resolver:
 
     # -- configuration -------------------------------------------------------------------------
 
-    def _rows(self, records: Iterable[object]) -> tuple[list[object], Iterable[object]]:
+    def _rows(self, records: Iterable[object]) -> tuple[list[object], Iterable[object] | Batches]:
         """(the first rows, for the configuration; all the rows, streamed once).
 
-        A generator is consumed as it is normalized and never held whole in memory.
+        A generator is consumed as it is normalized and never held whole in memory. A DataFrame
+        or an Arrow table is read in batches of columns (no row is made of it).
         """
         if is_frame(records):
-            records = frame_rows(records, id_field=self._id_field)
-        elif isinstance(records, str | bytes | Mapping):
+            batches = frame_batches(records, id_field=self._id_field, size=_normalize_batch())
+            return [dict.fromkeys(batches.names)], batches
+        if isinstance(records, str | bytes | Mapping):
             raise TypeError(
                 "records must be an iterable of rows (dicts, models) or a DataFrame, "
                 f"not a single {type(records).__name__}"
