@@ -241,6 +241,6 @@ def test_workers_1_never_forks(workers: int, monkeypatch: pytest.MonkeyPatch) ->
     assert result.stats["links"] > 0
     if workers == 1:
         assert started == []
-    else:  # the canonicalization helper; the tracker; the comparisons (blocks and the
+    else:  # the canonicalization helper; the tracker; the blocks; the comparisons (the
         # deterministic candidates come from arrays, in this process)
-        assert started == ["_helper_main", "_child", "run"]
+        assert started == ["_helper_main", "_child", "_child", "run"]

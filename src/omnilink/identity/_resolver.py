@@ -74,26 +74,40 @@ class _Prepared:
                 tracker.see(rec)
             yield list(tracker.weak - weak)
 
-        # The shared identifiers (household phones, shared inboxes) are found by a forked child
-        # while this process builds the comparator columns, which do not depend on them (only
-        # comparisons and blocking do): 1,000,000 contacts spend ~5 s in the tracker.
-        with gc_paused(), ForkedItems(shared, fork=worth_forking(workers, len(records))) as found:
+        self.table: RecordTable | None = RecordTable(records) if _numpy_available() else None
+        fork = worth_forking(workers, len(records))
+        table = self.table
+        if table is not None and fork:
+            table.read(_value_columns(engine.config))
+
+        def blocks() -> Iterator[_Pairs]:
+            if table is not None:
+                rules, cap = engine.rules, engine.config.max_block
+                # workers=1: a forked child makes no child of its own (the string forms' share)
+                yield rule_pair_arrays(rules, records, max_block=cap, workers=1, table=table)
+
+        # Two forked children work while this process builds the comparator columns: one finds
+        # the shared identifiers (household phones, shared inboxes; ~5 s at 1,000,000
+        # contacts), which only comparisons and blocking read; the other builds the blocks
+        # from the table (~8 s), which read no column. With arrays forking each rule's share
+        # no more, the blocks took this process ~8 s after the columns.
+        with (
+            gc_paused(),
+            ForkedItems(shared, fork=fork) as found,
+            ForkedItems(blocks, fork=fork and table is not None) as blocked,
+        ):
             # One list per comparator, equal values one shared object (with numpy: their int32
             # ids). The table gives what each comparator reads of a record as ids, so most
             # columns are made once per distinct input, already interned.
             self.columns: list[list[Any]] = []
-            self.interned: list[Interned] | None = None
-            self.table: RecordTable | None = None
-            if _numpy_available():
-                self.interned = []
-                self.table = RecordTable(records)
+            self.interned: list[Interned] | None = None if table is None else []
             for comp in engine.comparators:
                 value = comp.value
-                if self.table is None or self.interned is None:
+                if table is None or self.interned is None:
                     self.columns.append([value(r) for r in records])
                     continue
                 inputs = getattr(comp, "input_ids", None)  # duck-typed comparators may lack it
-                input_ids = inputs(self.table) if inputs is not None else None
+                input_ids = inputs(table) if inputs is not None else None
                 if input_ids is not None:
                     col, ids, uniq = column_by_inputs(value, records, input_ids)
                 else:
@@ -102,8 +116,32 @@ class _Prepared:
                 self.columns.append(col)
             for values in found:
                 weak.update(values)
+            t = time.perf_counter()
+            made = list(blocked)
+            self.block_wait = time.perf_counter() - t
+            """Seconds this process waited for the blocks after building the columns."""
+        self.pairs: _Pairs | None = made[0] if made else None
+        """The candidate pairs ``(i, j)`` and the blocking statistics (with numpy)."""
         self.values: Sequence[list[Any]] = _Rows(self.columns, len(self.records))
         self.by_id = {r.rid: r for r in self.records}
+
+
+_Pairs = tuple[Any, Any, dict[str, int]]
+"""Candidate pairs as two ``int32`` arrays ``(i, j)`` and the blocking statistics
+(:func:`~omnilink.identity._pairs.rule_pair_arrays`)."""
+
+
+def _value_columns(config: Config) -> list[str]:
+    """The columns kept in :attr:`NormRecord.values` (dates, places, codes, addresses, text)."""
+    kept = {
+        FieldType.DATE,
+        FieldType.ADDRESS,
+        FieldType.CITY,
+        FieldType.POSTCODE,
+        FieldType.EXACT,
+        FieldType.TEXT,
+    }
+    return [c for c, t in config.fields.items() if t in kept]
 
 
 _DetCandidates = tuple[list[int], list[int], list[int], list[str]]
@@ -458,13 +496,8 @@ class Resolver:
         del rows
         patterns: Counter[tuple[int, ...]] = Counter()
         if _numpy_available():
-            i_arr, j_arr, _ = rule_pair_arrays(
-                engine.rules,
-                prep.records,
-                max_block=cfg.max_block,
-                workers=self._n_workers(),
-                table=prep.table,
-            )
+            assert prep.pairs is not None
+            i_arr, j_arr, _ = prep.pairs
             pats, _of_pair, counts = pair_patterns(
                 engine.comparators,
                 prep.columns,
@@ -521,7 +554,9 @@ class Resolver:
         prep = _Prepared(engine, rows, workers=self._n_workers())
         del rows
         recs = prep.records
-        t1 = time.perf_counter()
+        # The blocks are built while the columns are (_Prepared): what this process waited for
+        # them counts as blocking, not canonicalizing.
+        t1 = time.perf_counter() - prep.block_wait
         links_by_j: dict[int, list[tuple[int, float, int, str]]] = {}
         if _numpy_available():
             model, n_pairs, n_patterns, bstats, (t2, t3, t4) = self._fuzzy_links(
@@ -672,10 +707,8 @@ class Resolver:
         """Block, compare, train (unless fitted) and score with arrays (see :mod:`._pairs`)."""
         import numpy as np
 
-        cfg = engine.config
-        i_arr, j_arr, bstats = rule_pair_arrays(
-            engine.rules, prep.records, max_block=cfg.max_block, workers=self._n_workers(), table=prep.table
-        )
+        assert prep.pairs is not None
+        i_arr, j_arr, bstats = prep.pairs
         t2 = time.perf_counter()
         pats, pat_of_pair, counts = pair_patterns(
             engine.comparators, prep.columns, i_arr, j_arr, workers=self._n_workers(), interned=prep.interned

@@ -175,6 +175,14 @@ class RecordTable:
         col: Column[str] = self._get(f"v:{column}", lambda: Column(v.get(column) for v in self._values))
         return col
 
+    def read(self, columns: Iterable[str]) -> None:
+        """Make every field now (the value columns named): before a process forks, so that the
+        child and this process share them instead of each making its own."""
+        for field in ("first", "last", "names", "emails", "phones", "handles", "externals"):
+            getattr(self, field)
+        for column in columns:
+            self.truthy(column)
+
     def truthy(self, column: str) -> Column[str]:
         """:meth:`value`, an empty value counted as none (as the rules read values)."""
         col: Column[str] = self._get(f"t:{column}", lambda: self.value(column).map(lambda v: v or None))
