@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from omnilink.identity._cluster import ConstrainedUnionFind, Constraints
+from typing import Any
+
+import pytest
+
+from omnilink.identity._cluster import ConstrainedUnionFind, Constraints, RecordUnionFind
 
 
 def _cons(k: int) -> Constraints | None:
@@ -37,3 +41,55 @@ def test_caps_refuse_a_union_over_the_limit() -> None:
     assert uf.union(0, 1)
     assert not uf.union(1, 2)
     assert uf.refused == 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_record_union_find_decides_like_constraints(seed: int) -> None:
+    """Without exclusive fields the batch reads caps and the cluster check off a group's members
+    (RecordUnionFind): every union decided as with Constraints, the same groups."""
+    import random
+
+    from omnilink.identity._normalize import NormRecord
+
+    rng = random.Random(seed)
+    emails = [f"p{k}@mail.org" for k in range(12)]
+    phones = [f"+4420794600{k:02d}" for k in range(12)]
+    records = [
+        NormRecord(
+            index=k,
+            rid=str(k),
+            emails=tuple(rng.sample(emails, rng.choice([0, 0, 1, 1, 2, 3, 5]))),  # 5: past the cap alone
+            phones=tuple(rng.sample(phones, rng.choice([0, 1, 2]))),
+        )
+        for k in range(60)
+    ]
+    asked: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+
+    def judge(a: Any, b: Any) -> bool:
+        ids_a, ids_b = tuple(sorted(r.rid for r in a)), tuple(sorted(r.rid for r in b))
+        asked.append((ids_a, ids_b))
+        return hash((ids_a, ids_b)) % 3 != 0  # some joins refused, decided by the members only
+
+    caps = {"email": 4, "phone": 3}
+
+    def constraints(k: int) -> Constraints:
+        rec = records[k]
+        capped: dict[str, Any] = {}
+        if rec.emails:
+            capped["email"] = rec.emails
+        if rec.phones:
+            capped["phone"] = rec.phones
+        return Constraints(None, capped or None, [rec], judge)
+
+    general = ConstrainedUnionFind(constraints, caps, n=len(records))
+    fast = RecordUnionFind(records, caps, judge)
+    unions = [(rng.randrange(60), rng.randrange(60)) for _ in range(150)]
+    asked.clear()
+    want = [general.union(a, b) for a, b in unions]
+    asked_general, asked[:] = list(asked), []
+    got = [fast.union(a, b) for a, b in unions]
+    assert got == want
+    assert asked == asked_general  # the cluster check asked of the same groups
+    assert fast.groups() == general.groups()
+    assert fast.refused == general.refused > 0
+    assert not all(want)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -394,13 +394,15 @@ class Engine:
                     if excl is None:
                         excl = {}
                     excl[col] = v
-        capped: dict[str, set[str]] | None = None
+        capped: dict[str, Collection[str]] | None = None
         if rec.emails or rec.phones:
+            # The record's own tuples (their values are distinct): a set is made only when
+            # another record's values join them (Constraints.absorb).
             capped = {}
             if rec.emails:
-                capped["email"] = set(rec.emails)
+                capped["email"] = rec.emails
             if rec.phones:
-                capped["phone"] = set(rec.phones)
+                capped["phone"] = rec.phones
         if self.model is not None:
             return Constraints(excl, capped, [rec], self.clusters_agree)
         if excl is None and capped is None:

@@ -8,12 +8,12 @@ import math
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import chain, islice
+from itertools import chain, islice, repeat
 from typing import TYPE_CHECKING, Any
 
 from omnilink.exceptions import ConfigurationError
 from omnilink.identity._blocking import candidate_pairs, record_keys
-from omnilink.identity._cluster import ConstrainedUnionFind, assign_profile_ids
+from omnilink.identity._cluster import ConstrainedUnionFind, RecordUnionFind, assign_profile_ids
 from omnilink.identity._comparators import NULL
 from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._fields import FieldType, resolve_field_map
@@ -271,6 +271,68 @@ def _det_candidate_arrays(engine: Engine, table: RecordTable) -> _DetCandidates:
         at[ok].tolist(),
         [reason_list[r] for r in reason[attempt_rows].tolist()],
     )
+
+
+class _Links:
+    """A run's links before clustering: (earlier record ``i``, record ``j``, weight, kind (0:
+    deterministic, 1: scored), reason), added a batch at a time as arrays (or lists, without
+    numpy); :meth:`ordered` gives them in the order clustering applies them."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[Any, Any, Any, int, Any]] = []
+        self._codes: dict[str, int] = {}
+
+    def add(self, i: Any, j: Any, w: Any, kind: int, reasons: Sequence[str] | str) -> None:
+        """Links ``(i[k], j[k])`` weighing ``w[k]``, with one reason each or one for all."""
+        code = self._codes.setdefault
+        if isinstance(reasons, str):
+            codes: Any = [code(reasons, len(self._codes))] * len(i)
+        else:
+            codes = [code(r, len(self._codes)) for r in reasons]
+        self._parts.append((i, j, w, kind, codes))
+
+    def ordered(self) -> list[tuple[int, int, float, str]]:
+        """Record by record (``j``), deterministic links first, then the strongest, then the
+        earliest ``i``; a pair once (its first place in that order)."""
+        names = list(self._codes)
+        if not self._parts:
+            return []
+        if not _numpy_available():  # pragma: no cover - numpy is optional
+            rows = sorted(
+                (j, kind, -w, i, c)
+                for i_s, j_s, w_s, kind, c_s in self._parts
+                for i, j, w, c in zip(i_s, j_s, w_s, c_s, strict=True)
+            )
+            seen: set[tuple[int, int]] = set()
+            out = []
+            for j, _kind, nw, i, c in rows:
+                if (j, i) not in seen:
+                    seen.add((j, i))
+                    out.append((i, j, -nw, names[c]))
+            return out
+        import numpy as np
+
+        i_a = np.concatenate([np.asarray(p[0], dtype=np.int64) for p in self._parts])
+        j_a = np.concatenate([np.asarray(p[1], dtype=np.int64) for p in self._parts])
+        w_a = np.concatenate([np.asarray(p[2], dtype=np.float64) for p in self._parts])
+        k_a = np.concatenate([np.full(len(p[0]), p[3], dtype=np.int8) for p in self._parts])
+        c_a = np.concatenate([np.asarray(p[4], dtype=np.int64) for p in self._parts])
+        if not i_a.size:
+            return []
+        order = np.lexsort((i_a, -w_a, k_a, j_a))
+        # A pair listed twice (a deterministic and a scored link): its first place only.
+        pair = j_a[order] * (int(i_a.max()) + 1) + i_a[order]
+        _, first = np.unique(pair, return_index=True)
+        order = order[np.sort(first)]
+        return list(
+            zip(
+                i_a[order].tolist(),
+                j_a[order].tolist(),
+                w_a[order].tolist(),
+                [names[c] for c in c_a[order].tolist()],
+                strict=True,
+            )
+        )
 
 
 class _Rows(Sequence[list[Any]]):
@@ -557,15 +619,13 @@ class Resolver:
         # The blocks are built while the columns are (_Prepared): what this process waited for
         # them counts as blocking, not canonicalizing.
         t1 = time.perf_counter() - prep.block_wait
-        links_by_j: dict[int, list[tuple[int, float, int, str]]] = {}
+        found = _Links()
         if _numpy_available():
-            model, n_pairs, n_patterns, bstats, (t2, t3, t4) = self._fuzzy_links(
-                engine, prep, model, links_by_j
-            )
+            model, n_pairs, n_patterns, bstats, (t2, t3, t4) = self._fuzzy_links(engine, prep, model, found)
         else:  # pragma: no cover - numpy is optional
             keys = [record_keys(engine.rules, r) for r in recs]
             model, n_pairs, n_patterns, bstats, (t2, t3, t4) = self._fuzzy_links_plain(
-                engine, prep, keys, model, links_by_j
+                engine, prep, keys, model, found
             )
             del keys
 
@@ -577,37 +637,41 @@ class Resolver:
                 if prep.table is None
                 else _det_candidate_arrays(engine, prep.table)
             )
-            n_det = self._deterministic_links(engine, prep, model, links_by_j, det)
+            n_det = self._deterministic_links(engine, prep, model, found, det)
             del det
         for column in prep.interned or ():  # the comparisons are done: their arrays can go
             column.release()
         t5 = time.perf_counter()
 
         engine.bind(model)  # cluster-level checks use the trained weights (Engine.bind; as the graph)
-        uf = ConstrainedUnionFind(lambda k: engine.constraints(recs[k]), engine.caps, n=len(recs))
+        uf: ConstrainedUnionFind | RecordUnionFind
+        if engine.exclusive:
+            uf = ConstrainedUnionFind(lambda k: engine.constraints(recs[k]), engine.caps, n=len(recs))
+        else:  # the same unions, read off the members (no exclusive value to keep per group)
+            uf = RecordUnionFind(recs, engine.caps, engine.clusters_agree)
         links: list[Link] = []
-        for j in sorted(links_by_j):
-            cand = links_by_j[j]
-            cand.sort(key=lambda t: (t[2], -t[1], t[0]))
-            done: set[int] = set()
-            for i, w, _kind, reason in cand:
-                if i in done:
-                    continue
-                done.add(i)
-                if uf.union(i, j):
-                    links.append(Link(recs[i].rid, recs[j].rid, w, model.probability(w), reason))
-        groups = uf.groups()
-        rid_groups = [[recs[i].rid for i in g] for g in groups]
+        union = uf.union
+        for i, j, w, reason in found.ordered():
+            if union(i, j):
+                links.append(Link(recs[i].rid, recs[j].rid, w, model.probability(w), reason))
+        rids = [r.rid for r in recs]
+        rid_groups = [[rids[i] for i in g] for g in uf.groups()]
+        del rids
         prev_map: Mapping[str, str] | None
         prev_map = previous.profile_of if isinstance(previous, ResolveResult) else previous
         ids, merges = assign_profile_ids(rid_groups, previous=prev_map)
         absorbed_by = dict(merges)
-        profile_of: dict[str, str] = {}
-        profiles: dict[str, Profile] = {}
-        for pid, g in zip(ids, rid_groups, strict=True):
-            for rid in g:
-                profile_of[rid] = pid
-            profiles[pid] = Profile(pid, tuple(g), absorbed_by.get(pid, ()))
+        profile_of = dict(
+            zip(
+                chain.from_iterable(rid_groups),
+                chain.from_iterable(repeat(pid, len(g)) for pid, g in zip(ids, rid_groups, strict=True)),
+                strict=True,
+            )
+        )
+        profiles = {
+            pid: Profile(pid, tuple(g), absorbed_by.get(pid, ()))
+            for pid, g in zip(ids, rid_groups, strict=True)
+        }
         t6 = time.perf_counter()
         stats = {
             "records": len(recs),
@@ -647,7 +711,7 @@ class Resolver:
         engine: Engine,
         prep: _Prepared,
         model: FSModel,
-        links_by_j: dict[int, list[tuple[int, float, int, str]]],
+        found: _Links,
         det: _DetCandidates,
     ) -> int:
         """Link each record to the first earlier holder of one of its strong identifiers that
@@ -690,8 +754,13 @@ class Resolver:
             weights = scorer.scores(pat_of[kept], i_arr[kept], vals).tolist()
         else:  # pragma: no cover - numpy is optional
             weights = [engine.score(model, pattern_of[k], vals[cand_i[k]]) for k in kept]
-        for k, w in zip(kept, weights, strict=True):
-            links_by_j.setdefault(cand_j[k], []).append((cand_i[k], w, 0, reasons[cand_attempt[k]]))
+        found.add(
+            [cand_i[k] for k in kept],
+            [cand_j[k] for k in kept],
+            weights,
+            0,
+            [reasons[cand_attempt[k]] for k in kept],
+        )
         return len(kept)
 
     def _n_workers(self) -> int:
@@ -702,7 +771,7 @@ class Resolver:
         engine: Engine,
         prep: _Prepared,
         model: FSModel | None,
-        links_by_j: dict[int, list[tuple[int, float, int, str]]],
+        found: _Links,
     ) -> tuple[FSModel, int, int, dict[str, int], tuple[float, float, float]]:
         """Block, compare, train (unless fitted) and score with arrays (see :mod:`._pairs`)."""
         import numpy as np
@@ -733,8 +802,7 @@ class Resolver:
             ik = i_arr[ks]
             w_arr = scorer.scores(pat_of_pair[ks], ik, vals)
             sel = np.flatnonzero(w_arr >= threshold)
-            for i, w, j in zip(ik[sel].tolist(), w_arr[sel].tolist(), j_arr[ks[sel]].tolist(), strict=True):
-                links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
+            found.add(ik[sel], j_arr[ks[sel]], w_arr[sel], 1, "fuzzy")
         return model, n_pairs, len(pats), bstats, (t2, t3, t4)
 
     def _fuzzy_links_plain(
@@ -743,7 +811,7 @@ class Resolver:
         prep: _Prepared,
         keys: list[list[str]],
         model: FSModel | None,
-        links_by_j: dict[int, list[tuple[int, float, int, str]]],
+        found: _Links,
     ) -> tuple[FSModel, int, int, dict[str, int], tuple[float, float, float]]:
         """The same as :meth:`_fuzzy_links`, one pair at a time (without numpy)."""
         cfg = engine.config
@@ -770,7 +838,7 @@ class Resolver:
             if tf_comps:
                 w += model.tf_correction(pat, vals[i])
             if w >= threshold:
-                links_by_j.setdefault(j, []).append((i, w, 1, "fuzzy"))
+                found.add([i], [j], [w], 1, "fuzzy")
         return model, len(pairs), len(pw) if pw else len(set(pats)), bstats, (t2, t3, t4)
 
     # -- explaining ----------------------------------------------------------------------------
