@@ -116,6 +116,10 @@ class _Prepared:
                 self.columns.append(col)
             for values in found:
                 weak.update(values)
+            # Each comparator's vectorized column (every comparison reads it), while the blocks
+            # are still being built: waiting for them was ~2 s at 1,000,000 contacts.
+            for comp, column in zip(engine.comparators, self.interned or (), strict=False):
+                column.column(comp)
             t = time.perf_counter()
             made = list(blocked)
             self.block_wait = time.perf_counter() - t
