@@ -355,13 +355,14 @@ def _is_zero(char: str) -> bool:
     return unicodedata.decimal(char, None) == 0
 
 
-# The phone fast path. For text made only of ASCII digits and the separators ``( ) - .`` and
+# The phone fast path. For text made only of ASCII digits and the separators ``( ) - . /`` and
 # space, with a region or a leading "+", what phonenumbers makes of it depends on the region,
-# the "+" and the digits alone (separators are dropped, no extension marker can occur). A valid
-# number is therefore parsed and validated once per (region, "+", digits), however many ways it
-# is written; invalid input always takes the slow path, so its error is the same as ever.
-_FAST_PHONE: Final = re.compile(r"[+(]?[0-9][0-9 ().-]*", re.ASCII)
-_PHONE_SEPARATORS: Final = str.maketrans("", "", "+() .-")
+# the "+" and the digits alone (separators are dropped, no extension marker can occur: a "/"
+# starts a second number only before an "x"). A valid number is therefore parsed and validated
+# once per (region, "+", digits), however many ways it is written ("0176/29387159" in Germany);
+# invalid input always takes the slow path, so its error is the same as ever.
+_FAST_PHONE: Final = re.compile(r"[+(]?[0-9][0-9 ()./-]*", re.ASCII)
+_PHONE_SEPARATORS: Final = str.maketrans("", "", "+() ./-")
 _PHONE_CACHE_MAX: Final = 1 << 20
 _phone_cache: dict[tuple[str, bool, str], tuple[str, str | None]] = {}
 

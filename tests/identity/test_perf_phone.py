@@ -11,7 +11,7 @@ from omnilink.identifiers import _phone, _phone_cache, _slow_phone
 
 FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 REGIONS = ["US", "GB", "DE", "FR", "AU", "IT", "BR", "IN", "JP", "AR", "MX", "NL", None]
-SEPARATORS = ["", " ", "-", ".", "(", ")", "  ", " - ", ") "]
+SEPARATORS = ["", " ", "-", ".", "(", ")", "  ", " - ", ") ", "/", " / "]
 
 
 def _outcome(fn: object, text: str, region: str | None) -> tuple[str, object]:
