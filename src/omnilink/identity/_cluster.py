@@ -215,6 +215,10 @@ class ConstrainedUnionFind(_UnionFind):
             self.cons[rb] = None
         return True
 
+    def union_all(self, a_s: Iterable[int], b_s: Iterable[int]) -> list[bool]:
+        """:meth:`union` of each pair in order: whether it holds (made, or already joined)."""
+        return list(map(self.union, a_s, b_s))
+
 
 class RecordUnionFind(_UnionFind):
     """:class:`ConstrainedUnionFind` over records when no field is exclusive (the usual case):
@@ -257,41 +261,68 @@ class RecordUnionFind(_UnionFind):
         return len(values) > cap
 
     def union(self, a: int, b: int) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return True
-        ea, pa = self._counts(ra)
-        eb, pb = self._counts(rb)
-        # As Constraints.compatible: both groups hold values, and the distinct ones exceed the cap.
-        if (ea and eb and ea + eb > self.cap_email and self._over(ra, rb, "emails", self.cap_email)) or (
-            pa and pb and pa + pb > self.cap_phone and self._over(ra, rb, "phones", self.cap_phone)
-        ):
-            self.refused += 1
-            return False
-        size = self.size
-        if self.judge is not None and size[ra] >= 2 and size[rb] >= 2:
-            records = self.records
-            ma = [records[k] for k in self.members[ra]]
-            mb = [records[k] for k in self.members[rb]]
-            if not self.judge(ma, mb):
+        return self.union_all((a,), (b,))[0]
+
+    def union_all(self, a_s: Iterable[int], b_s: Iterable[int]) -> list[bool]:
+        """:meth:`union` of each pair in order: whether it holds (made, or already joined).
+
+        One loop with the lookups held in locals: a million-contact run makes ~970,000 unions,
+        and the calls of a method per union and of ``find`` per side were half their cost.
+        """
+        parent, size, records = self.parent, self.size, self.records
+        members, counts = self.members, self.counts
+        find, over, judge = self.find, self._over, self.judge
+        cap_email, cap_phone = self.cap_email, self.cap_phone
+        out: list[bool] = []
+        put = out.append
+        for a, b in zip(a_s, b_s, strict=True):
+            ra = a if parent[a] == a else find(a)
+            rb = b if parent[b] == b else find(b)
+            if ra == rb:
+                put(True)
+                continue
+            c = counts.get(ra)
+            if c is None:
+                rec = records[ra]
+                ea, pa = len(rec.emails), len(rec.phones)
+            else:
+                ea, pa = c
+            c = counts.get(rb)
+            if c is None:
+                rec = records[rb]
+                eb, pb = len(rec.emails), len(rec.phones)
+            else:
+                eb, pb = c
+            # As Constraints.compatible: both groups hold values, and the distinct ones exceed the cap.
+            if (ea and eb and ea + eb > cap_email and over(ra, rb, "emails", cap_email)) or (
+                pa and pb and pa + pb > cap_phone and over(ra, rb, "phones", cap_phone)
+            ):
                 self.refused += 1
-                return False
-        if size[ra] < size[rb]:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        size[ra] += size[rb]
-        members = self.members
-        mine = members.get(ra)
-        if mine is None:
-            mine = members[ra] = [ra]
-        theirs = members.pop(rb, None)
-        if theirs is None:
-            mine.append(rb)
-        else:
-            mine += theirs
-        self.counts.pop(rb, None)
-        self.counts[ra] = (ea + eb, pa + pb)
-        return True
+                put(False)
+                continue
+            if judge is not None and size[ra] >= 2 and size[rb] >= 2:
+                ma = [records[k] for k in members[ra]]
+                mb = [records[k] for k in members[rb]]
+                if not judge(ma, mb):
+                    self.refused += 1
+                    put(False)
+                    continue
+            if size[ra] < size[rb]:
+                ra, rb = rb, ra
+            parent[rb] = ra
+            size[ra] += size[rb]
+            mine = members.get(ra)
+            if mine is None:
+                mine = members[ra] = [ra]
+            theirs = members.pop(rb, None)
+            if theirs is None:
+                mine.append(rb)
+            else:
+                mine += theirs
+            counts.pop(rb, None)
+            counts[ra] = (ea + eb, pa + pb)
+            put(True)
+        return out
 
 
 def assign_profile_ids(

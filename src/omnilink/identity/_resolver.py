@@ -8,7 +8,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import chain, islice, repeat
+from itertools import chain, compress, islice, repeat
 from typing import TYPE_CHECKING, Any
 
 from omnilink.exceptions import ConfigurationError
@@ -295,12 +295,13 @@ class _Links:
             codes = [code(r, len(self._codes)) for r in reasons]
         self._parts.append((i, j, w, kind, codes))
 
-    def ordered(self) -> list[tuple[int, int, float, str]]:
-        """Record by record (``j``), deterministic links first, then the strongest, then the
-        earliest ``i``; a pair once (its first place in that order)."""
+    def ordered(self) -> tuple[list[int], list[int], list[float], list[str]]:
+        """``(i, j, weight, reason)`` as four lists, record by record (``j``), deterministic links
+        first, then the strongest, then the earliest ``i``; a pair once (its first place in that
+        order)."""
         names = list(self._codes)
         if not self._parts:
-            return []
+            return [], [], [], []
         if not _numpy_available():  # pragma: no cover - numpy is optional
             rows = sorted(
                 (j, kind, -w, i, c)
@@ -308,11 +309,14 @@ class _Links:
                 for i, j, w, c in zip(i_s, j_s, w_s, c_s, strict=True)
             )
             seen: set[tuple[int, int]] = set()
-            out = []
+            out: tuple[list[int], list[int], list[float], list[str]] = ([], [], [], [])
             for j, _kind, nw, i, c in rows:
                 if (j, i) not in seen:
                     seen.add((j, i))
-                    out.append((i, j, -nw, names[c]))
+                    out[0].append(i)
+                    out[1].append(j)
+                    out[2].append(-nw)
+                    out[3].append(names[c])
             return out
         import numpy as np
 
@@ -322,20 +326,17 @@ class _Links:
         k_a = np.concatenate([np.full(len(p[0]), p[3], dtype=np.int8) for p in self._parts])
         c_a = np.concatenate([np.asarray(p[4], dtype=np.int64) for p in self._parts])
         if not i_a.size:
-            return []
+            return [], [], [], []
         order = np.lexsort((i_a, -w_a, k_a, j_a))
         # A pair listed twice (a deterministic and a scored link): its first place only.
         pair = j_a[order] * (int(i_a.max()) + 1) + i_a[order]
         _, first = np.unique(pair, return_index=True)
         order = order[np.sort(first)]
-        return list(
-            zip(
-                i_a[order].tolist(),
-                j_a[order].tolist(),
-                w_a[order].tolist(),
-                [names[c] for c in c_a[order].tolist()],
-                strict=True,
-            )
+        return (
+            i_a[order].tolist(),
+            j_a[order].tolist(),
+            w_a[order].tolist(),
+            list(map(names.__getitem__, c_a[order].tolist())),
         )
 
 
@@ -653,12 +654,14 @@ class Resolver:
             uf = ConstrainedUnionFind(lambda k: engine.constraints(recs[k]), engine.caps, n=len(recs))
         else:  # the same unions, read off the members (no exclusive value to keep per group)
             uf = RecordUnionFind(recs, engine.caps, engine.clusters_agree)
-        links: list[Link] = []
-        union = uf.union
-        for i, j, w, reason in found.ordered():
-            if union(i, j):
-                links.append(Link(recs[i].rid, recs[j].rid, w, model.probability(w), reason))
+        i_s, j_s, w_s, r_s = found.ordered()
         rids = [r.rid for r in recs]
+        prob = model.probability
+        links = [
+            Link(rids[i], rids[j], w, prob(w), reason)
+            for i, j, w, reason in compress(zip(i_s, j_s, w_s, r_s, strict=True), uf.union_all(i_s, j_s))
+        ]
+        del i_s, j_s, w_s, r_s
         rid_groups = [[rids[i] for i in g] for g in uf.groups()]
         del rids
         prev_map: Mapping[str, str] | None
