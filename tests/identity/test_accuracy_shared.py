@@ -430,3 +430,94 @@ def test_name_groups_do_not_depend_on_the_order_of_the_names(
     assert groups == _name_groups(shuffled, owner)
     # The owner's name only ever joins groups: never more than without it, never fewer than one.
     assert 1 <= groups <= _name_groups(names)
+
+
+# Names that meet in traps: a bridge arriving last (Jem, Jimmie, James), two names one inbox
+# spells (Henry, Harold at harry.anderson@), nameless records whose inbox names them.
+_NAME_SETS = [
+    ["jem", "jimmie", "james"],
+    ["henry", "harold", "harry"],
+    ["mike", "michagl", "michael", "mick"],
+    [None, "emma", "isabella", "natalie"],
+    ["tom", "tmo", "thomas", "ava", "aav"],
+]
+_POOL_VALUES = [
+    "harry.anderson@x.com",
+    "james.smith54@x.com",
+    "isabellapatel@x.com",
+    "natalie.anderson@x.com",
+    "anderson77@x.com",
+    "info@x.com",
+    "+14155552671",
+    "+14155552672",
+    "x:jdoe",
+    "instagram:jdoe",
+]
+
+
+@st.composite
+def _tracked_records(draw: st.DrawFn) -> list[NormRecord]:
+    # A few values and names per example, so that records meet at a value with names in
+    # every order (Jem, Jimmie, then James; Henry and Harold at harry.anderson@).
+    values_pool = draw(st.lists(st.sampled_from(_POOL_VALUES), min_size=1, max_size=3, unique=True))
+    names_pool = draw(st.sampled_from(_NAME_SETS)) + draw(
+        st.lists(st.sampled_from(_NAME_SETS[3]), max_size=2)
+    )
+    out = []
+    for k in range(draw(st.integers(1, 30))):
+        values = draw(st.lists(st.sampled_from(values_pool), min_size=1, max_size=2, unique=True))
+        out.append(
+            NormRecord(
+                k,
+                str(k),
+                emails=tuple(v for v in values if "@" in v),
+                phones=tuple(v for v in values if v.startswith("+")),
+                handles=tuple(v for v in values if ":" in v),
+                first=draw(st.sampled_from(names_pool)),
+                last=draw(st.sampled_from([None, "", "anderson", "patel", "smith"])),
+            )
+        )
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    records=_tracked_records(),
+    weak=st.sets(st.sampled_from(_POOL_VALUES), max_size=2),
+    shared_after=st.integers(2, 3),
+)
+def test_shared_values_from_the_table_are_the_trackers(
+    records: list[NormRecord], weak: set[str], shared_after: int
+) -> None:
+    """The batch path reads shared values off the table's columns (``shared_values``); record by
+    record, the tracker decides each value as its names arrive (in order: Jem and Jimmie make
+    a phone shared before a James could join them). The same values either way."""
+    from omnilink.identity._engine import shared_values
+    from omnilink.identity._table import RecordTable
+
+    tracker = SharedTracker(set(weak), shared_after)
+    for rec in records:
+        tracker.see(rec)
+    want = sorted(tracker.weak - weak)
+    assert sorted(shared_values(RecordTable(records), weak, shared_after)) == want
+
+
+def test_shared_values_follow_the_order_names_arrive() -> None:
+    from omnilink.identity._engine import shared_values
+    from omnilink.identity._table import RecordTable
+
+    def run(firsts: list[str | None], value: str = "+14155552671", last: str | None = None) -> list[str]:
+        phones = (value,) if value.startswith("+") else ()
+        emails = (value,) if "@" in value else ()
+        recs = [NormRecord(k, str(k), emails, phones, first=f, last=last) for k, f in enumerate(firsts)]
+        return shared_values(RecordTable(recs), set(), 2)
+
+    assert run(["jem", "jimmie", "james"]) == ["+14155552671"]  # shared before James bridges them
+    assert run(["jem", "james", "jimmie"]) == []  # one person throughout
+    assert run(["henry", "harold"], "harry.anderson@x.com") == []  # both a Harry
+    assert run(["henry", "harold"]) == ["+14155552671"]
+    assert run([None, None, "emma"], "isabellapatel@x.com", last="patel") == ["isabellapatel@x.com"]
+    assert run(["mike"] * 3) == []
+    spellings = [f"name{chr(97 + k)}" for k in range(SharedTracker.MAX_SPELLINGS + 1)]  # one person's
+    assert run(spellings[:-1]) == []
+    assert run(spellings) == ["+14155552671"]  # more spellings than a person has: a role inbox

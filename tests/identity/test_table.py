@@ -90,3 +90,21 @@ def test_deterministic_candidates_from_arrays_equal_record_by_record(seed: int, 
     assert len(want[3]) > 100
     assert {"email", "phone", "handle", "external_id:crm_id"} <= set(want[3])
     assert len(set(want[2])) < len(want[3])  # some attempts found no candidate past the guard
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_shared_values_from_the_table_on_contacts(seed: int) -> None:
+    """Generated contacts (households, role mailboxes, several emails, nameless records): the
+    values the tracker makes shared, record by record, are the ones read off the table."""
+    from omnilink.identity import Resolver
+    from omnilink.identity._engine import Engine, SharedTracker, shared_values
+
+    records = messy_records(4000, seed, FIELDS)
+    config = Resolver()._config([dict.fromkeys(FIELDS)])
+    weak = set(Engine(config).weak) | {e for r in records[:50] for e in r.emails}  # some known already
+    tracker = SharedTracker(set(weak), config.shared_after)
+    for rec in records:
+        tracker.see(rec)
+    want = sorted(tracker.weak - weak)
+    assert len(want) > 20
+    assert sorted(shared_values(RecordTable(records), weak, config.shared_after)) == want

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
@@ -44,7 +44,10 @@ from omnilink.identity._normalize import (
     run_in_first_name,
 )
 
-__all__ = ["Config", "Engine", "names_compatible", "surnames_differ"]
+if TYPE_CHECKING:
+    from omnilink.identity._table import RecordTable
+
+__all__ = ["Config", "Engine", "names_compatible", "shared_values", "surnames_differ"]
 
 _jw = JaroWinkler.normalized_similarity
 
@@ -205,6 +208,93 @@ class SharedTracker:
                 del self._names[v]
 
 
+def shared_values(table: RecordTable, weak: Collection[str], shared_after: int) -> list[str]:
+    """The values :meth:`SharedTracker.see` over the table's records, in order, would make
+    shared (those not already in ``weak``), read off the table's columns.
+
+    A value's fate depends only on the first names seen with it, in record order, so each
+    value is settled on its own: most are seen with one name and need no Python at all; the
+    rest (a few percent) replay the tracker's rule on their names in order. At 1,000,000
+    contacts the tracker's loop over every record took ~5 s of a forked child's time while
+    this process built the comparator columns, and the two competed for the second core.
+    """
+    import numpy as np
+
+    records = table.records
+    first = table.first
+    # Each record's first-name hint (first_name_hint) as an id into ``names``: its first name,
+    # or for a record without one, the name its inbox spells (computed for those records only).
+    names: list[str] = list(first.values)
+    name_id = {n: k for k, n in enumerate(names)}
+    hint = first.ids.copy()
+    emails = table.emails
+    nameless = np.flatnonzero((hint < 0) & (np.bincount(emails.recs, minlength=table.n) > 0))
+    for k in nameless.tolist():
+        h = first_name_hint(records[k])
+        if h:
+            i = name_id.get(h)
+            if i is None:
+                i = name_id[h] = len(names)
+                names.append(h)
+            hint[k] = i
+    # (value, record, hint) rows of every strong value, values numbered across the three kinds
+    # (their canonical forms never meet: an e-mail has "@", a phone is "+digits", a handle
+    # "platform:name").
+    strings: list[str] = []
+    vals, recs = [], []
+    for multi in (emails, table.phones, table.handles):
+        vals.append(multi.ids + len(strings))
+        recs.append(multi.recs)
+        strings += multi.values
+    val = np.concatenate(vals)
+    rec = np.concatenate(recs)
+    name = hint[rec]
+    keep = name >= 0
+    if weak:
+        known = [k for k, v in enumerate(strings) if v in weak]
+        keep &= ~np.isin(val, known)
+    val, rec, name = val[keep], rec[keep], name[keep]
+    # The distinct names of each value in the order they were first seen: the first row of each
+    # (value, name), ordered by value, then record.
+    order = np.lexsort((rec, val))
+    val, rec, name = val[order], rec[order], name[order]
+    _, first_row = np.unique(val * (len(names) + 1) + name, return_index=True)
+    first_row.sort()  # rows are in (value, record) order already
+    val, name = val[first_row], name[first_row]
+    starts = np.flatnonzero(np.concatenate(([True], val[1:] != val[:-1])))
+    counts = np.diff(np.append(starts, val.size))
+    out: list[str] = []
+    name_list, val_list = name.tolist(), val.tolist()
+    # names_compatible of each pair once: the same pairs of common names meet at many values.
+    memo: dict[tuple[str, str], bool] = {}
+
+    def fits(a: str, b: str) -> bool:
+        got = memo.get((a, b))
+        if got is None:
+            got = memo[a, b] = names_compatible(a, b)
+        return got
+
+    several = counts >= 2
+    for start, count in zip(starts[several].tolist(), counts[several].tolist(), strict=True):
+        seen = [names[k] for k in name_list[start : start + count]]
+        # As SharedTracker.see: checked each time a second or later distinct name arrives. The
+        # name the address spells only ever joins groups, so it is read (for an e-mail) only
+        # when the names alone make enough groups.
+        for n in range(2, count + 1):
+            pair = n == 2  # the usual case: one call, no union-find
+            groups = (1 if fits(seen[0], seen[1]) else 2) if pair else _name_groups(seen[:n], None, fits)
+            if n <= SharedTracker.MAX_SPELLINGS and groups < shared_after:
+                continue
+            v = strings[val_list[start]]
+            if n <= SharedTracker.MAX_SPELLINGS and "@" in v:
+                owner = mailbox_first_name(v)
+                if owner and _name_groups(seen[:n], owner, fits) < shared_after:
+                    continue
+            out.append(v)
+            break
+    return out
+
+
 def first_name_hint(rec: NormRecord) -> str | None:
     """The record's first name, or when it has none, a known first name that opens the local
     part of its e-mail address (:func:`leading_first_name`, natalie.anderson@ -> natalie): a
@@ -234,9 +324,13 @@ def mailbox_first_name(email: str, last: str | None = None) -> str | None:
     return None
 
 
-def _name_groups(names: list[str], owner: str | None = None) -> int:
+def _name_groups(
+    names: list[str], owner: str | None = None, compatible: Callable[[str, str], bool] | None = None
+) -> int:
     """How many groups the names form when compatible names are one group (transitively), and
-    the names compatible with ``owner`` (the name the address spells) are one group too."""
+    the names compatible with ``owner`` (the name the address spells) are one group too.
+    ``compatible`` stands in for :func:`names_compatible` (a memo of it, say)."""
+    fits = compatible or names_compatible
     parent = list(range(len(names)))
 
     def find(x: int) -> int:
@@ -249,11 +343,11 @@ def _name_groups(names: list[str], owner: str | None = None) -> int:
     for i in range(1, len(names)):
         for j in range(i):
             ri, rj = find(i), find(j)
-            if ri != rj and names_compatible(names[i], names[j]):
+            if ri != rj and fits(names[i], names[j]):
                 parent[ri] = rj
                 groups -= 1
     if owner:
-        same = [i for i, name in enumerate(names) if names_compatible(owner, name)]
+        same = [i for i, name in enumerate(names) if fits(owner, name)]
         for i in same[1:]:
             ri, rj = find(i), find(same[0])
             if ri != rj:

@@ -15,7 +15,7 @@ from omnilink.exceptions import ConfigurationError
 from omnilink.identity._blocking import candidate_pairs, record_keys
 from omnilink.identity._cluster import ConstrainedUnionFind, RecordUnionFind, assign_profile_ids
 from omnilink.identity._comparators import NULL
-from omnilink.identity._engine import Config, Engine, SharedTracker
+from omnilink.identity._engine import Config, Engine, SharedTracker, shared_values
 from omnilink.identity._fields import FieldType, resolve_field_map
 from omnilink.identity._fork import ForkedItems, worth_forking
 from omnilink.identity._frames import Batches, frame_batches, is_frame
@@ -68,15 +68,19 @@ class _Prepared:
         records = self.records
         weak = engine.weak
 
+        self.table: RecordTable | None = RecordTable(records) if _numpy_available() else None
+        fork = worth_forking(workers, len(records))
+        table = self.table
+
         def shared() -> Iterator[list[str]]:
+            if table is not None:  # the same values, read off the table's columns
+                yield shared_values(table, weak, engine.config.shared_after)
+                return
             tracker = SharedTracker(set(weak), engine.config.shared_after)
             for rec in records:
                 tracker.see(rec)
             yield list(tracker.weak - weak)
 
-        self.table: RecordTable | None = RecordTable(records) if _numpy_available() else None
-        fork = worth_forking(workers, len(records))
-        table = self.table
         if table is not None and fork:
             table.read(_value_columns(engine.config))
 
@@ -87,10 +91,11 @@ class _Prepared:
                 yield rule_pair_arrays(rules, records, max_block=cap, workers=1, table=table)
 
         # Two forked children work while this process builds the comparator columns: one finds
-        # the shared identifiers (household phones, shared inboxes; ~5 s at 1,000,000
-        # contacts), which only comparisons and blocking read; the other builds the blocks
-        # from the table (~8 s), which read no column. With arrays forking each rule's share
-        # no more, the blocks took this process ~8 s after the columns.
+        # the shared identifiers (household phones, shared inboxes; ~1.5 s at 1,000,000
+        # contacts from the table, ~5 s with the tracker's loop over records, which competed
+        # with this process for the second core), which only comparisons and blocking read;
+        # the other builds the blocks from the table (~8 s), which read no column. With arrays
+        # forking each rule's share no more, the blocks took this process ~8 s after the columns.
         with (
             gc_paused(),
             ForkedItems(shared, fork=fork) as found,
