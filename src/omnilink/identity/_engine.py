@@ -214,9 +214,10 @@ def shared_values(table: RecordTable, weak: Collection[str], shared_after: int) 
 
     A value's fate depends only on the first names seen with it, in record order, so each
     value is settled on its own: most are seen with one name and need no Python at all; the
-    rest (a few percent) replay the tracker's rule on their names in order. At 1,000,000
-    contacts the tracker's loop over every record took ~5 s of a forked child's time while
-    this process built the comparator columns, and the two competed for the second core.
+    rest (236,742 of 1,013,650 values in 1,000,000 generated contacts, whose people's records
+    carry nicknames and typos) replay the tracker's rule on their names in order. The tracker's
+    loop over every record took ~5 s of a forked child's time there, while this process built
+    the comparator columns, and the two competed for the second core.
     """
     import numpy as np
 
