@@ -244,13 +244,6 @@ class RecordUnionFind(_UnionFind):
         self.judge = judge
         self.refused = 0
 
-    def _counts(self, root: int) -> tuple[int, int]:
-        c = self.counts.get(root)
-        if c is None:
-            rec = self.records[root]
-            return len(rec.emails), len(rec.phones)
-        return c
-
     def _over(self, ra: int, rb: int, field: str, cap: int) -> bool:
         """Whether the two groups hold more than ``cap`` distinct values of ``field``."""
         values: set[str] = set()

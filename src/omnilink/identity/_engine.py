@@ -45,9 +45,9 @@ from omnilink.identity._normalize import (
 )
 
 if TYPE_CHECKING:
-    from omnilink.identity._table import RecordTable
+    from omnilink.identity._table import IntArray, RecordTable
 
-__all__ = ["Config", "Engine", "names_compatible", "shared_values", "surnames_differ"]
+__all__ = ["Config", "Engine", "first_name_hints", "names_compatible", "shared_values", "surnames_differ"]
 
 _jw = JaroWinkler.normalized_similarity
 
@@ -208,6 +208,29 @@ class SharedTracker:
                 del self._names[v]
 
 
+def first_name_hints(table: RecordTable) -> tuple[IntArray, list[str]]:
+    """Every record's :func:`first_name_hint` as an id into the returned names (``-1``: none):
+    its first name, or for a record without one, the name its inbox spells (computed for those
+    records only). What the array forms of the name guard and the shared-value rule read."""
+    import numpy as np
+
+    first = table.first
+    names: list[str] = list(first.values)
+    name_id = {n: k for k, n in enumerate(names)}
+    hint = first.ids.copy()
+    records = table.records
+    with_email = np.bincount(table.emails.recs, minlength=table.n) > 0
+    for k in np.flatnonzero((hint < 0) & with_email).tolist():  # no email, no hint
+        h = first_name_hint(records[k])
+        if h:
+            i = name_id.get(h)
+            if i is None:
+                i = name_id[h] = len(names)
+                names.append(h)
+            hint[k] = i
+    return hint, names
+
+
 def shared_values(table: RecordTable, weak: Collection[str], shared_after: int) -> list[str]:
     """The values :meth:`SharedTracker.see` over the table's records, in order, would make
     shared (those not already in ``weak``), read off the table's columns.
@@ -221,23 +244,8 @@ def shared_values(table: RecordTable, weak: Collection[str], shared_after: int) 
     """
     import numpy as np
 
-    records = table.records
-    first = table.first
-    # Each record's first-name hint (first_name_hint) as an id into ``names``: its first name,
-    # or for a record without one, the name its inbox spells (computed for those records only).
-    names: list[str] = list(first.values)
-    name_id = {n: k for k, n in enumerate(names)}
-    hint = first.ids.copy()
+    hint, names = first_name_hints(table)
     emails = table.emails
-    nameless = np.flatnonzero((hint < 0) & (np.bincount(emails.recs, minlength=table.n) > 0))
-    for k in nameless.tolist():
-        h = first_name_hint(records[k])
-        if h:
-            i = name_id.get(h)
-            if i is None:
-                i = name_id[h] = len(names)
-                names.append(h)
-            hint[k] = i
     # (value, record, hint) rows of every strong value, values numbered across the three kinds
     # (their canonical forms never meet: an e-mail has "@", a phone is "+digits", a handle
     # "platform:name").

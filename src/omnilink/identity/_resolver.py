@@ -192,7 +192,7 @@ def _det_candidate_arrays(engine: Engine, table: RecordTable) -> _DetCandidates:
     (and, for phones, of names), not once per candidate pair."""
     import numpy as np
 
-    from omnilink.identity._engine import first_name_hint, names_compatible, surnames_differ
+    from omnilink.identity._engine import first_name_hints, names_compatible, surnames_differ
     from omnilink.identity._table import expand
 
     if not engine.config.deterministic:
@@ -246,15 +246,8 @@ def _det_candidate_arrays(engine: Engine, table: RecordTable) -> _DetCandidates:
     cand_j = recs[attempt_rows[at]]
     cand_reason = reason[attempt_rows[at]]
     # The name guard (Engine.deterministic_ok), once per distinct pair of what it reads.
-    records = table.records
-    first = table.first  # a record's hint is its first name, when it has one
-    hint_of = {name: k for k, name in enumerate(first.values)}
-    hint_id = first.ids.copy()
-    for k in np.flatnonzero(first.ids < 0).tolist():
-        hint = first_name_hint(records[k])
-        if hint is not None:
-            hint_id[k] = hint_of.setdefault(hint, len(hint_of))
-    hint_list: list[str | None] = [None, *hint_of]  # by id + 1
+    hint_id, hints = first_name_hints(table)
+    hint_list: list[str | None] = [None, *hints]  # by id + 1
     nh = len(hint_list)
     uniq, inverse = np.unique((hint_id[cand_i] + 1) * nh + hint_id[cand_j] + 1, return_inverse=True)
     ok = np.array(
