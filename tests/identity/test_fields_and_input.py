@@ -104,6 +104,26 @@ def test_integers_and_floats_are_read_as_text() -> None:
     assert res.profile_of["1"] == res.profile_of["2"]
 
 
+@pytest.mark.parametrize("kind", ["list", "generator", "arrow", "pandas"])
+def test_no_records_is_an_empty_result(kind: str) -> None:
+    """An empty input (an empty file, a filter that kept nothing) resolves to nothing, in every
+    input form; it used to fail in the clustering's numpy grouping."""
+    records: Any = []
+    if kind == "generator":
+        records = iter([])
+    elif kind == "arrow":
+        pa = pytest.importorskip("pyarrow")
+        records = pa.table({"id": pa.array([], pa.string()), "email": pa.array([], pa.string())})
+    elif kind == "pandas":
+        pd = pytest.importorskip("pandas")
+        records = pd.DataFrame({"id": [], "email": []})
+    res = Resolver().resolve(records)
+    assert (res.profile_of, res.profiles, res.links, res.rejects) == ({}, {}, (), ())
+    assert res.stats["records"] == 0
+    graph = Resolver().fit([]).graph()
+    assert graph.add({"id": "1", "email": "ann@example.org"}).created
+
+
 def test_records_must_be_an_iterable_of_rows() -> None:
     with pytest.raises(TypeError, match="iterable of rows"):
         Resolver().resolve({"id": 1})  # type: ignore[arg-type]

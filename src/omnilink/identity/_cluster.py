@@ -134,6 +134,8 @@ class _UnionFind:
             for i in range(len(self.parent)):
                 by_root.setdefault(self.find(i), []).append(i)
             return list(by_root.values())
+        if not self.parent:  # no records (an empty input): no groups
+            return []
         # Every element's root by pointer jumping (the trees are shallow: union by size), then
         # the elements sorted by root, each group's members in order.
         root = np.array(self.parent, dtype=np.int64)
