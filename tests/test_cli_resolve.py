@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from omnilink.cli import _app
-from omnilink.identity._cli import ReadReject, read_records
+from omnilink.identity._cli import ReadReject, read_input, read_records
+from omnilink.identity._frames import Batches
 
 COLUMNS = ("id", "first_name", "last_name", "email", "phone", "country")
 ROWS = [
@@ -130,3 +131,64 @@ def test_read_records_reports_empty_csv_rows(tmp_path: Path) -> None:
     rows = list(read_records(src, rejects))
     assert rows == [{"id": "1", "name": "a"}, {"id": "", "name": ""}]
     assert [(r.line, r.reason) for r in rejects] == [(4, "1 fields, header has 2")]
+
+
+def _write_all_formats(tmp_path: Path, rows: list[dict[str, str]]) -> dict[str, Path]:
+    paths = {"csv": tmp_path / "in.csv", "jsonl": tmp_path / "in.jsonl", "parquet": tmp_path / "in.parquet"}
+    _write_csv(paths["csv"], rows)
+    paths["jsonl"].write_text("".join(json.dumps(r) + "\n" for r in rows))
+    pq.write_table(pa.Table.from_pylist(rows), paths["parquet"])
+    return paths
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_read_input_streams_the_rows_read_records_gives(tmp_path: Path, fmt: str) -> None:
+    """CSV and Parquet reach the resolver as batches of columns (no dict per row): the same rows
+    and rejects as row by row, each batch counted for the progress bar, the end reported once."""
+    rows = [dict(r, n=str(k)) for k in range(3) for r in ROWS]  # 15 rows: batches of 4, 4, 4, 3
+    path = _write_all_formats(tmp_path, rows)[fmt]
+    if fmt == "csv":  # rows that cannot be read, and a cell that is not UTF-8
+        with path.open("ab") as fh:
+            fh.write(b"9,x\n\n10,J\xff,j,x@y.org,1,US,0\n")
+    counts: list[int] = []
+    ends: list[int] = []
+    rejects: list[ReadReject] = []
+    got = read_input(path, rejects, size=4, on_rows=counts.append, on_end=lambda: ends.append(len(counts)))
+    assert isinstance(got, Batches) == (fmt != "jsonl")
+    assert not counts, "nothing is read before the rows are iterated"
+    got_rows = list(got)
+    expected_rejects: list[ReadReject] = []
+    assert got_rows == list(read_records(path, expected_rejects))
+    assert rejects == expected_rejects
+    assert sum(counts) == len(got_rows) == len(rows) + (fmt == "csv")
+    assert counts == ([4, 4, 4, 4] if fmt == "csv" else [4, 4, 4, 3] if fmt == "parquet" else [1] * 15)
+    assert ends == [len(counts)]
+    if fmt == "csv":
+        assert [(r.line, r.reason) for r in rejects] == [(17, "2 fields, header has 7"), (18, "empty row")]
+        assert got_rows[-1]["first_name"] == b"J\xff", "the bytes, for the resolver to reject by field"
+
+
+def test_every_format_gives_the_same_profiles_in_several_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omnilink.identity import _normalize
+
+    monkeypatch.setattr(_normalize, "_BATCH", 4)  # several batches through the column path
+    rows = [dict(r, id=f"{r['id']}-{k}") for k in range(4) for r in ROWS]
+    got = {}
+    for fmt, path in _write_all_formats(tmp_path, rows).items():
+        out = tmp_path / f"out-{fmt}.csv"
+        _invoke(str(path), "-o", str(out), "--region-column", "country")
+        got[fmt] = _profiles(_read_csv(out))
+    assert len(got["csv"]) == len(rows)
+    assert got["csv"] == got["jsonl"] == got["parquet"]
+    assert got["csv"]["1-0"] == got["csv"]["2-3"], "the same person across batches"
+
+
+@pytest.mark.parametrize("text", ["", "id,email\n"])
+def test_an_empty_csv_gives_an_empty_output(tmp_path: Path, text: str) -> None:
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(text)
+    output = _invoke(str(src), "-o", str(out))
+    assert out.read_text().splitlines() == ["id,profile_id"]
+    assert "│       0 │" in output

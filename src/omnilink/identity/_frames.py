@@ -13,7 +13,7 @@ from typing import Any
 
 from omnilink.exceptions import MissingDependencyError
 
-__all__ = ["Batches", "Columns", "frame_batches", "frame_columns", "is_frame", "to_frame"]
+__all__ = ["Batches", "Columns", "arrow_columns", "frame_batches", "frame_columns", "is_frame", "to_frame"]
 
 
 def _module_of(obj: object) -> str:
@@ -73,12 +73,25 @@ class _Rows(Sequence[dict[str, Any]]):
         return self._batch.row(i)
 
 
-class Batches:
-    """Rows given as batches of columns (:func:`frame_batches`)."""
+class Batches(Iterable[dict[str, Any]]):
+    """Rows given as batches of columns (:func:`frame_batches`, the CLI's readers).
+
+    The resolver reads the columns; anything else iterating it gets the rows as dicts.
+    """
 
     def __init__(self, batches: Iterable[Columns], names: list[str]) -> None:
         self.batches = batches
         self.names = names
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for batch in self.batches:
+            yield from batch.rows()
+
+
+def arrow_columns(batch: Any) -> Columns:
+    """A pyarrow RecordBatch as :class:`Columns`."""
+    names = batch.schema.names
+    return Columns({n: batch.column(k).to_pylist() for k, n in enumerate(names)}, batch.num_rows)
 
 
 def frame_columns(frame: Any) -> list[str]:
@@ -99,9 +112,7 @@ def frame_batches(frame: Any, *, id_field: str | None, size: int) -> Batches:
         def arrow() -> Iterator[Columns]:
             for batch in batches:
                 for start in range(0, batch.num_rows, size):
-                    part = batch.slice(start, size)
-                    names = part.schema.names
-                    yield Columns({n: part.column(k).to_pylist() for k, n in enumerate(names)}, part.num_rows)
+                    yield arrow_columns(batch.slice(start, size))
 
         return Batches(arrow(), frame_columns(frame))
     if module == "polars":

@@ -434,6 +434,8 @@ class Resolver:
         A generator is consumed as it is normalized and never held whole in memory. A DataFrame
         or an Arrow table is read in batches of columns (no row is made of it).
         """
+        if isinstance(records, Batches):  # already batches of columns (the CLI's readers)
+            return [dict.fromkeys(records.names)], records
         if is_frame(records):
             batches = frame_batches(records, id_field=self._id_field, size=_normalize_batch())
             return [dict.fromkeys(batches.names)], batches
