@@ -32,7 +32,7 @@ from omnilink.identity._pairs import (
 )
 from omnilink.identity._pairs import available as _numpy_available
 from omnilink.identity._table import RecordTable
-from omnilink.identity._types import Evidence, Explanation, Link, MergeEvent, Profile, ResolveResult
+from omnilink.identity._types import Evidence, Explanation, LinkTable, MergeEvent, Profile, ResolveResult
 
 if TYPE_CHECKING:
     from omnilink.identity._graph import IdentityGraph
@@ -656,14 +656,17 @@ class Resolver:
             uf = RecordUnionFind(recs, engine.caps, engine.clusters_agree)
         i_s, j_s, w_s, r_s = found.ordered()
         rids = [r.rid for r in recs]
-        prob = model.probability
-        links = [
-            Link(rids[i], rids[j], w, prob(w), reason)
-            for i, j, w, reason in compress(zip(i_s, j_s, w_s, r_s, strict=True), uf.union_all(i_s, j_s))
-        ]
-        del i_s, j_s, w_s, r_s
+        kept = uf.union_all(i_s, j_s)
+        links = LinkTable(
+            rids,
+            list(compress(i_s, kept)),
+            list(compress(j_s, kept)),
+            list(compress(w_s, kept)),
+            list(compress(r_s, kept)),
+            model.probability,
+        )
+        del i_s, j_s, w_s, r_s, kept
         rid_groups = [[rids[i] for i in g] for g in uf.groups()]
-        del rids
         prev_map: Mapping[str, str] | None
         prev_map = previous.profile_of if isinstance(previous, ResolveResult) else previous
         ids, merges = assign_profile_ids(rid_groups, previous=prev_map)
@@ -707,7 +710,7 @@ class Resolver:
         return ResolveResult(
             profile_of=profile_of,
             profiles=profiles,
-            links=tuple(links),
+            links=links,
             rejects=tuple(prep.rejects),
             merges=tuple(MergeEvent(s, a, None) for s, a in merges),
             stats=stats,
