@@ -26,6 +26,19 @@ def test_items_come_from_the_child_in_order() -> None:
     assert {pid for *_, pid in got} != {parent}  # made in another process
 
 
+def test_a_background_child_runs_at_a_lower_priority() -> None:
+    """``nice``: the child yields the core to this process (the resolver's critical path);
+    this process's own priority is untouched."""
+    here = os.nice(0)
+    with ForkedItems(lambda: [(os.getpid(), os.nice(0))], nice=5) as forked:
+        ((pid, niceness),) = list(forked)
+    assert pid != os.getpid()
+    assert niceness == min(here + 5, 19)
+    assert os.nice(0) == here
+    with ForkedItems(lambda: [os.nice(0)]) as forked:
+        assert list(forked) == [here]
+
+
 def test_without_fork_the_items_are_made_here() -> None:
     parent = os.getpid()
     with ForkedItems(lambda: ((k, os.getpid()) for k, _ in _squares(parent)), fork=False) as forked:

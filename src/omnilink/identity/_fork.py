@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from types import TracebackType
@@ -33,7 +34,10 @@ def worth_forking(workers: int, n_records: int) -> bool:
     return workers >= 2 and n_records >= PARALLEL_MIN_RECORDS
 
 
-def _child(make: Callable[[], Iterable[Any]], conn: Any) -> None:
+def _child(make: Callable[[], Iterable[Any]], conn: Any, nice: int) -> None:
+    if nice:
+        with contextlib.suppress(OSError):  # a sandbox may refuse: the work is the same
+            os.nice(nice)
     for item in make():
         conn.send((True, item))
     conn.send((False, None))  # the end: a closed pipe without it means the child failed
@@ -47,9 +51,13 @@ class ForkedItems(Generic[T]):
     must give the same items every time it is called: if the child cannot be started (no
     ``fork``) or dies, the items it did not deliver are made here, with a warning, and the
     result is the same. Use it as a context manager so the child is always reaped.
+
+    ``nice`` lowers the child's scheduling priority by that much: for work that runs beside
+    this process's own and is not waited for until later, so that where cores are fewer than
+    runnable processes this process, the critical path, keeps its core.
     """
 
-    def __init__(self, make: Callable[[], Iterable[T]], *, fork: bool = True) -> None:
+    def __init__(self, make: Callable[[], Iterable[T]], *, fork: bool = True, nice: int = 0) -> None:
         self._make = make
         self._conn: Any = None
         self._proc: Any = None
@@ -59,7 +67,7 @@ class ForkedItems(Generic[T]):
         ctx = multiprocessing.get_context("fork")
         parent, child = ctx.Pipe(duplex=False)
         try:
-            proc = ctx.Process(target=_child, args=(make, child), daemon=True)
+            proc = ctx.Process(target=_child, args=(make, child, nice), daemon=True)
             proc.start()
         except OSError:  # pragma: no cover - fork refused (memory): the items are made here
             parent.close()

@@ -44,6 +44,10 @@ logger = logging.getLogger(__name__)
 _REGION_COLUMNS = ("country", "country_code", "region", "phone_region")
 
 
+_BACKGROUND = 10
+"""How much the children that work beside this process yield to it (``os.nice``)."""
+
+
 def _normalize_batch() -> int:
     """Rows the normalizer reads at a time (``_normalize._BATCH``, read at each call: tests lower it)."""
     from omnilink.identity import _normalize
@@ -96,10 +100,12 @@ class _Prepared:
         # with this process for the second core), which only comparisons and blocking read;
         # the other builds the blocks from the table (~8 s), which read no column. With arrays
         # forking each rule's share no more, the blocks took this process ~8 s after the columns.
+        # Both yield to this process (nice): on two cores the three had left the columns ~0.9 s
+        # waiting for a core, and the blocks are not waited for until ~5 s after they are done.
         with (
             gc_paused(),
-            ForkedItems(shared, fork=fork) as found,
-            ForkedItems(blocks, fork=fork and table is not None) as blocked,
+            ForkedItems(shared, fork=fork, nice=_BACKGROUND) as found,
+            ForkedItems(blocks, fork=fork and table is not None, nice=_BACKGROUND) as blocked,
         ):
             # One list per comparator, equal values one shared object (with numpy: their int32
             # ids). The table gives what each comparator reads of a record as ids, so most
