@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from omnilink.cli import _app
-from omnilink.identity._cli import ReadReject, read_input, read_records
+from omnilink.identity._cli import ReadReject, read_input, read_records, write_columns
 from omnilink.identity._frames import Batches
 
 COLUMNS = ("id", "first_name", "last_name", "email", "phone", "country")
@@ -192,3 +192,31 @@ def test_an_empty_csv_gives_an_empty_output(tmp_path: Path, text: str) -> None:
     output = _invoke(str(src), "-o", str(out))
     assert out.read_text().splitlines() == ["id,profile_id"]
     assert "│       0 │" in output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_write_columns_keeps_every_row_and_says_none_as_the_format_does(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"out.{fmt}"
+    columns = {"line": [7, None, None], "value": ["a,b", b"J\xff", None], "reason": ["x", "y", "z"]}
+    write_columns(path, columns)
+    if fmt == "csv":
+        assert _read_csv(path) == [
+            {"line": "7", "value": "a,b", "reason": "x"},
+            {"line": "", "value": "b'J\\xff'", "reason": "y"},
+            {"line": "", "value": "", "reason": "z"},
+        ]
+    elif fmt == "jsonl":
+        assert [json.loads(line) for line in path.read_text().splitlines()] == [
+            {"line": 7, "value": "a,b", "reason": "x"},
+            {"line": None, "value": "b'J\\xff'", "reason": "y"},
+            {"line": None, "value": None, "reason": "z"},
+        ]
+    else:
+        assert pq.read_table(path).to_pylist() == [
+            {"line": "7", "value": "a,b", "reason": "x"},
+            {"line": None, "value": "b'J\\xff'", "reason": "y"},
+            {"line": None, "value": None, "reason": "z"},
+        ]
+    with pytest.raises(ValueError, match="different lengths"):
+        write_columns(tmp_path / f"ragged.{fmt}", {"a": [1, 2], "b": [1]})
+    assert not (tmp_path / f"ragged.{fmt}").exists()

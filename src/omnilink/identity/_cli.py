@@ -12,7 +12,7 @@ import csv
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import typer
     from rich.console import Console
 
-__all__ = ["ReadReject", "read_input", "read_records", "register", "write_rows"]
+__all__ = ["ReadReject", "read_input", "read_records", "register", "write_columns"]
 
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
@@ -180,27 +180,37 @@ def _restore_bytes(cell: str) -> str | bytes:
     return cell
 
 
-def write_rows(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """Write ``rows`` (dicts with ``columns``) in the format ``path``'s extension names."""
+def write_columns(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
+    """Write ``columns`` (name -> one value per row) in the format ``path``'s extension names.
+
+    Columns, not a dict per row: the output has a row per record, a million of them for a
+    large file. A missing value (None) is an empty CSV cell, a JSON null, a Parquet null; any
+    other value that is not text is written as its ``str``.
+    """
     fmt = _format(path)
+    if len({len(col) for col in columns.values()}) > 1:
+        lengths = {n: len(c) for n, c in columns.items()}
+        raise ValueError(f"columns of different lengths: {lengths}")
     path.parent.mkdir(parents=True, exist_ok=True)
+    names = list(columns)
+    rows = zip(*columns.values(), strict=True)
     if fmt == "csv":
         with path.open("w", newline="", encoding="utf-8", errors="surrogateescape") as fh:
-            writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
-            writer.writeheader()
+            writer = csv.writer(fh)
+            writer.writerow(names)
             writer.writerows(rows)
     elif fmt == "jsonl":
         with path.open("w", encoding="utf-8", errors="surrogateescape") as fh:
             for row in rows:
-                fh.write(json.dumps({c: row.get(c) for c in columns}, default=str, ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps(dict(zip(names, row, strict=True)), default=str, ensure_ascii=False) + "\n"
+                )
     else:
         pq = _pyarrow_parquet()
         import pyarrow as pa
 
-        table = pa.table(
-            {c: [None if row.get(c) is None else str(row.get(c)) for row in rows] for c in columns}
-        )
-        pq.write_table(table, path)
+        text = {n: [v if v is None or type(v) is str else str(v) for v in col] for n, col in columns.items()}
+        pq.write_table(pa.table({n: pa.array(col, type=pa.string()) for n, col in text.items()}), path)
 
 
 def _pyarrow_parquet() -> Any:
@@ -280,18 +290,20 @@ def register(app: typer.Typer, console: Console) -> None:
 
             result = resolver.resolve(read_input(input, read_rejects, on_rows=on_rows, on_end=on_end))
             progress.update(task, description="writing")
-            out_rows = [{id_column: rid, "profile_id": pid} for rid, pid in result.profile_of.items()]
-            write_rows(output, out_rows, [id_column, "profile_id"])
-            reject_rows: list[dict[str, Any]] = [
-                {"line": r.line, "id": None, "field": None, "value": r.raw, "reason": r.reason}
-                for r in read_rejects
-            ]
-            reject_rows += [
-                {"line": None, "id": r.record_id, "field": r.field, "value": r.value, "reason": r.reason}
-                for r in result.rejects
-            ]
+            profile_of = result.profile_of
+            write_columns(output, {id_column: list(profile_of), "profile_id": list(profile_of.values())})
+            read_failed, refused = read_rejects, result.rejects
             rejects_out = rejects or _rejects_path(output)
-            write_rows(rejects_out, reject_rows, ["line", "id", "field", "value", "reason"])
+            write_columns(
+                rejects_out,
+                {
+                    "line": [r.line for r in read_failed] + [None] * len(refused),
+                    "id": [None] * len(read_failed) + [r.record_id for r in refused],
+                    "field": [None] * len(read_failed) + [r.field for r in refused],
+                    "value": [r.raw for r in read_failed] + [r.value for r in refused],
+                    "reason": [r.reason for r in read_failed] + [r.reason for r in refused],
+                },
+            )
             progress.update(task, description="done")
 
         summary = Table(title=f"omnilink resolve {input.name}")
@@ -309,4 +321,5 @@ def register(app: typer.Typer, console: Console) -> None:
             f"{time.perf_counter() - started:.2f}",
         )
         console.print(summary)
-        console.print(f"profiles -> {output}   rejects ({len(reject_rows):,} entries) -> {rejects_out}")
+        n_rejects = len(read_failed) + len(refused)
+        console.print(f"profiles -> {output}   rejects ({n_rejects:,} entries) -> {rejects_out}")
