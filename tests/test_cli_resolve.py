@@ -220,3 +220,25 @@ def test_write_columns_keeps_every_row_and_says_none_as_the_format_does(tmp_path
     with pytest.raises(ValueError, match="different lengths"):
         write_columns(tmp_path / f"ragged.{fmt}", {"a": [1, 2], "b": [1]})
     assert not (tmp_path / f"ragged.{fmt}").exists()
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl", "parquet"])
+def test_links_option_writes_why_records_were_joined(tmp_path: Path, ext: str) -> None:
+    src, out, links = tmp_path / "in.csv", tmp_path / "out.csv", tmp_path / f"links.{ext}"
+    _write_csv(src, ROWS)
+    output = _invoke(str(src), "-o", str(out), "--region-column", "country", "--links", str(links))
+    got = _profiles(_read_csv(out))
+    if ext == "csv":
+        rows = _read_csv(links)
+    elif ext == "jsonl":
+        rows = [json.loads(line) for line in links.read_text().splitlines()]
+    else:
+        rows = pq.read_table(links).to_pylist()
+    assert rows, "records 1-2 and 3-4 are joined"
+    assert list(rows[0]) == ["a", "b", "score", "probability", "reason"]
+    assert {(r["a"], r["b"]) for r in rows} == {("1", "2"), ("3", "4")}
+    for r in rows:
+        assert got[r["a"]] == got[r["b"]], "every link is within one profile"
+        assert r["reason"] in {"email", "phone", "fuzzy"}
+        assert 0 < float(r["probability"]) <= 1
+    assert f"links ({len(rows)}) -> " in output

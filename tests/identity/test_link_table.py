@@ -70,3 +70,33 @@ def test_a_run_result_holds_links_that_pickle_and_compare() -> None:
     assert again == res
     assert again.links == res.links
     assert tuple(again.links) == tuple(res.links)
+
+
+def test_columns_and_frames_hold_every_link_in_order() -> None:
+    links = _table()
+    cols = links.columns()
+    assert cols == {
+        "a": [x.a for x in EAGER],
+        "b": [x.b for x in EAGER],
+        "score": [x.score for x in EAGER],
+        "probability": [x.probability for x in EAGER],
+        "reason": [x.reason for x in EAGER],
+    }
+    pd = pytest.importorskip("pandas")
+    frame = links.to_pandas()
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.itertuples(index=False, name=None)) == [
+        (x.a, x.b, x.score, x.probability, x.reason) for x in EAGER
+    ]
+    pl = pytest.importorskip("polars")
+    assert links.to_polars().equals(pl.DataFrame(cols))
+
+
+def test_a_frame_without_its_library_says_which_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from omnilink.exceptions import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
+    with pytest.raises(MissingDependencyError, match=r"LinkTable\.to_pandas"):
+        _table().to_pandas()

@@ -245,6 +245,9 @@ def register(app: typer.Typer, console: Console) -> None:
         ),
         threshold: float | None = typer.Option(None, "--threshold", help="match probability needed to link"),
         rejects: Path | None = typer.Option(None, "--rejects", help="default: OUTPUT.rejects.EXT"),
+        links: Path | None = typer.Option(
+            None, "--links", help="also write why records were joined: a, b, score, probability, reason"
+        ),
     ) -> None:
         """Resolve the records of INPUT into profiles; write each record's profile id to OUTPUT."""
         started = time.perf_counter()
@@ -293,6 +296,8 @@ def register(app: typer.Typer, console: Console) -> None:
             profile_of = result.profile_of
             write_columns(output, {id_column: list(profile_of), "profile_id": list(profile_of.values())})
             read_failed, refused = read_rejects, result.rejects
+            if links is not None:
+                write_columns(links, result.links.columns())
             rejects_out = rejects or _rejects_path(output)
             write_columns(
                 rejects_out,
@@ -323,3 +328,5 @@ def register(app: typer.Typer, console: Console) -> None:
         console.print(summary)
         n_rejects = len(read_failed) + len(refused)
         console.print(f"profiles -> {output}   rejects ({n_rejects:,} entries) -> {rejects_out}")
+        if links is not None:
+            console.print(f"links ({len(result.links):,}) -> {links}")

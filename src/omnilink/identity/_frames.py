@@ -149,10 +149,10 @@ def _with_id_index(df: Any, id_field: str | None) -> Any:
     return df
 
 
-def to_frame(columns: Mapping[str, list[Any]], kind: str) -> Any:
-    """A DataFrame of ``kind`` ("pandas" or "polars") from columns."""
+def to_frame(columns: Mapping[str, list[Any]], kind: str, *, owner: str = "ResolveResult") -> Any:
+    """A DataFrame of ``kind`` ("pandas" or "polars") from columns (for ``owner.to_<kind>()``)."""
     try:
         mod = importlib.import_module(kind)
     except ImportError:
-        raise MissingDependencyError(package=kind, extra=kind, feature=f"ResolveResult.to_{kind}()") from None
+        raise MissingDependencyError(package=kind, extra=kind, feature=f"{owner}.to_{kind}()") from None
     return mod.DataFrame(dict(columns))

@@ -107,6 +107,30 @@ class LinkTable(Sequence[Link]):
     def __repr__(self) -> str:
         return f"<LinkTable of {len(self)} links>"
 
+    def columns(self) -> dict[str, list[Any]]:
+        """The links as columns ``a``, ``b``, ``score``, ``probability``, ``reason`` (one value
+        per link, in order), without making a Link per row."""
+        ids, prob = self._ids, self._probability
+        return {
+            "a": [ids[i] for i in self._i],
+            "b": [ids[j] for j in self._j],
+            "score": list(self._scores),
+            "probability": [prob(w) for w in self._scores],
+            "reason": list(self._reasons),
+        }
+
+    def to_pandas(self) -> Any:
+        """:meth:`columns` as a pandas DataFrame (needs the ``pandas`` extra)."""
+        from omnilink.identity._frames import to_frame
+
+        return to_frame(self.columns(), "pandas", owner="LinkTable")
+
+    def to_polars(self) -> Any:
+        """:meth:`columns` as a polars DataFrame (needs the ``polars`` extra)."""
+        from omnilink.identity._frames import to_frame
+
+        return to_frame(self.columns(), "polars", owner="LinkTable")
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Profile:
@@ -199,9 +223,9 @@ class ResolveResult:
     profile_of: Mapping[str, str]
     """record id -> profile id, for every record given (rejected rows included)."""
     profiles: Mapping[str, Profile]
-    links: Sequence[Link]
-    """Every link that joined two records, in the order clustering applied them (a
-    :class:`LinkTable`: each Link is made when it is read)."""
+    links: LinkTable
+    """Every link that joined two records, in the order clustering applied them; each Link is
+    made when it is read, and ``links.to_pandas()`` gives them all as a table."""
     rejects: tuple[Reject, ...]
     merges: tuple[MergeEvent, ...] = ()
     """Profiles of a previous run joined by this one (only with ``previous=``)."""
