@@ -12,7 +12,7 @@ import csv
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -50,8 +50,7 @@ def _format(path: Path) -> str:
 
 def read_records(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any]]:
     """Yield the rows of ``path`` as dicts; rows that cannot be read are appended to ``rejects``."""
-    rows = read_input(path, rejects)
-    yield from rows
+    yield from read_input(path, rejects)
 
 
 def read_input(
@@ -75,7 +74,7 @@ def read_input(
     fmt = _format(path)
     size = size or _normalize._BATCH  # read at each call: tests lower it
     if fmt == "jsonl":
-        return _counted(_jsonl_rows(path, rejects), on_rows, on_end)
+        return _counted(_jsonl_rows(path, rejects), _one_row, on_rows, on_end)
     if fmt == "csv":
         header = _csv_header(path)
         batches: Iterable[Columns] = _csv_batches(path, header, rejects, size)
@@ -83,19 +82,26 @@ def read_input(
         pq = _pyarrow_parquet()
         header = [str(name) for name in pq.read_schema(path).names]
         batches = _parquet_batches(path, size)
-    return Batches(_counted(batches, on_rows, on_end), header)
+    return Batches(_counted(batches, len, on_rows, on_end), header)
 
 
-_T = TypeVar("_T", bound=Sized)
+_T = TypeVar("_T")
+
+
+def _one_row(_row: object) -> int:
+    return 1
 
 
 def _counted(
-    items: Iterable[_T], on_rows: Callable[[int], None] | None, on_end: Callable[[], None] | None
+    items: Iterable[_T],
+    rows_in: Callable[[_T], int],
+    on_rows: Callable[[int], None] | None,
+    on_end: Callable[[], None] | None,
 ) -> Iterator[_T]:
-    """``items`` (rows or batches of rows), reporting how many rows each holds and the end."""
+    """``items`` (rows, or batches of rows), reporting the rows each holds and the end."""
     for item in items:
         if on_rows is not None:
-            on_rows(len(item) if isinstance(item, Columns) else 1)
+            on_rows(rows_in(item))
         yield item
     if on_end is not None:
         on_end()
