@@ -93,9 +93,7 @@ class LinkTable(Sequence[Link]):
         return Link(self._ids[self._i[n]], self._ids[self._j[n]], w, self._probability(w), self._reasons[n])
 
     def __iter__(self) -> Iterator[Link]:
-        ids, prob = self._ids, self._probability
-        for i, j, w, reason in zip(self._i, self._j, self._scores, self._reasons, strict=True):
-            yield Link(ids[i], ids[j], w, prob(w), reason)
+        return map(self._link, range(len(self)))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str | bytes):
