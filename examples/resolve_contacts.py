@@ -1,13 +1,15 @@
 """Resolve a messy contact export into people, see why records matched, then keep going online.
 
-Run it: ``python examples/resolve_contacts.py``. No network, no files: the data is below.
+Run it: ``python examples/resolve_contacts.py``. No network, no input files: the data is below.
 """
 
 from __future__ import annotations
 
 import random
+import tempfile
+from pathlib import Path
 
-from omnilink.identity import Resolver
+from omnilink.identity import IdentityGraph, Resolver
 
 # Contacts as three systems captured them: a CRM, web sign-ups and a point of sale.
 CONTACTS = [
@@ -237,6 +239,15 @@ def main() -> None:
     )
     status = "started a new profile" if new.created else f"joined {new.profile_id}"
     print(f"app-1 (Tommy Chen) {status}, with {graph.profile_of('pos-8')} holding pos-8")
+
+    # A service keeps its graph across restarts: save it, load it at start-up, go on.
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "identity-graph.pkl"
+        graph.save(path)
+        restored = IdentityGraph.load(path)
+    later = {"id": "app-2", "name": "Bobby Smith", "email": "bob.smith@gmail.com", "zip": "94110"}
+    alike = restored.add(later) == graph.add(later)
+    print(f"after a restart: {len(restored)} profiles, app-2 placed as before the restart: {alike}")
 
 
 if __name__ == "__main__":

@@ -29,3 +29,10 @@ def test_quickstart_output() -> None:
     out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=True).stdout
     assert "sms to +14155550134: sent after 2 attempt(s)" in out
     assert "inbound from +14155550134: Make it 3 people?" in out
+
+
+def test_resolve_contacts_output() -> None:
+    path = next(p for p in EXAMPLES if p.name == "resolve_contacts.py")
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=True).stdout
+    assert "same clusters as batch: True" in out
+    assert "app-2 placed as before the restart: True" in out

@@ -406,6 +406,17 @@ class Engine:
         self.exclusive = tuple(config.exclusive)
         self.caps = {"email": config.max_per_profile, "phone": config.max_per_profile}
 
+    # Pickling (an IdentityGraph saved by an application): the rules are closures over the
+    # field map, which pickle cannot store by reference, and are always default_rules of it.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["rules"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.rules = default_rules(dict(self.config.fields))
+
     def bind(self, model: FSModel) -> None:
         """Give the clustering the trained weights: from now on :meth:`constraints` carries the
         record, and two groups of two or more records each are joined only when

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import pickle
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from omnilink.exceptions import ConfigurationError
 from omnilink.identity._blocking import record_keys
@@ -19,6 +22,9 @@ if TYPE_CHECKING:
     from omnilink.identity._resolver import Resolver
 
 __all__ = ["AddResult", "IdentityGraph"]
+
+# What IdentityGraph.save writes first, so load can tell its files from other pickles.
+_SAVED = "omnilink.IdentityGraph"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -476,7 +482,7 @@ class IdentityGraph:
         if not groups:
             raise ConfigurationError(f"nothing to unmerge: {event.absorbed} are not merged any more")
         self._separate(groups, restored)
-        self._merges = [m for m in self._merges if m is not event]
+        self._merges = [m for m in self._merges if m != event]  # equal: an event from before a save
         return tuple(restored)
 
     def split(self, profile_id: str, record_ids: Iterable[str]) -> str:
@@ -496,6 +502,68 @@ class IdentityGraph:
         self._taken.discard(new)
         self._separate([idxs], [new])
         return new
+
+    # -- saving --------------------------------------------------------------------------------
+
+    def save(self, file: str | os.PathLike[str] | IO[bytes]) -> None:
+        """Write the whole graph to ``file`` (a path or a binary file) for :meth:`load`.
+
+        Everything the graph knows goes with it: records, profiles and their ids, merges, the
+        separations :meth:`unmerge` and :meth:`split` made, the identifiers it found shared,
+        rejects and the weights, so a service keeps its graph across restarts instead of adding
+        every record again (200,000 contacts: loading takes ~4 s, ``add_many`` ~33 s). A path is
+        written to a temporary file beside it, then moved over it, so a crash mid-save leaves
+        the previous file whole. The format is :mod:`pickle`: load only files you wrote.
+        """
+        if not isinstance(file, str | os.PathLike):
+            self._dump(file)
+            return
+        path = os.fspath(file)
+        fd, tmp = tempfile.mkstemp(prefix=".omnilink-graph-", dir=os.path.dirname(path) or ".")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                self._dump(out)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+
+    def _dump(self, out: IO[bytes]) -> None:
+        from omnilink import __version__
+
+        # Paused: the pickler's memo of millions of objects made the collector walk the graph
+        # again and again (200,000 contacts: 11.4 s to save with it, 6.9 s without).
+        with gc_paused():
+            pickle.dump((_SAVED, __version__, self), out, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def load(cls, file: str | os.PathLike[str] | IO[bytes]) -> IdentityGraph:
+        """A graph written by :meth:`save`, as it was then (it goes on numbering profiles as it
+        would have). Raises :class:`~omnilink.exceptions.ConfigurationError` for a file that is
+        not a saved graph or was saved by another version of omnilink. Unpickles: load only
+        files you trust."""
+        from omnilink import __version__
+
+        # Paused as in add_many: unpickling 200,000 records took 16.5 s with the collector on
+        # (it walked the growing graph at every threshold), 4.2 s without.
+        with gc_paused():
+            if isinstance(file, str | os.PathLike):
+                with open(file, "rb") as f:
+                    saved = pickle.load(f)  # noqa: S301 - documented: files the application wrote
+            else:
+                saved = pickle.load(file)  # noqa: S301
+        if not (isinstance(saved, tuple) and len(saved) == 3 and saved[0] == _SAVED):
+            raise ConfigurationError(f"{file!r} is not an IdentityGraph written by IdentityGraph.save")
+        _, version, graph = saved
+        if version != __version__:
+            raise ConfigurationError(
+                f"{file!r} holds a graph saved by omnilink {version}, and this is {__version__}: its "
+                "internal layout may differ. Load it with that version, or rebuild the graph with "
+                "resolver.graph().add_many(records)."
+            )
+        if not isinstance(graph, cls):
+            raise ConfigurationError(f"{file!r} is not an IdentityGraph written by IdentityGraph.save")
+        return graph
 
     # -- internals -----------------------------------------------------------------------------
 

@@ -492,6 +492,11 @@ class Normalizer:
         self.workers = 1
         """Processes for :meth:`normalize_all` (2: a forked helper parses emails and phones)."""
 
+    # A saved graph (IdentityGraph.save) carries its normalizer: the cache of canonical values
+    # is not state, and at up to a million values it would be most of a small graph's file.
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_cache": {}}
+
     # -- values -------------------------------------------------------------------------------
 
     def _as_text(self, rid: str, index: int, column: str, value: object) -> str | None:
