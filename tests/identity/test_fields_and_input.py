@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from omnilink.exceptions import ConfigurationError
 from omnilink.identity import FieldType, Resolver, infer_field_type
 
 
@@ -257,3 +258,83 @@ def test_every_field_type_lands_where_its_comparators_read_it() -> None:
     assert set(rec.values) == {"dob", "street", "town", "zip", "state", "notes"}
     assert rec.values["dob"] == "19800229"
     assert not norm.rejects
+
+
+def test_numpy_scalars_and_pandas_missing_markers_are_values() -> None:
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+    rows = [
+        {"id": np.int64(5), "name": "Ann Lee", "email": pd.NA, "phone": np.float64(4155552671.0)},
+        {"id": np.int32(6), "name": "Ann Lee", "email": pd.NaT, "phone": np.int64(4155552671)},
+        {"id": pd.NA, "name": "Ann Lee", "email": None, "phone": None},
+    ]
+    res = _resolve(rows)
+    # numpy's int64 was a "wrong id type" (the record renamed #0), pd.NA a "wrong type" value and
+    # pd.NaT an e-mail "syntax" error; only the missing id of the third row is a reject now.
+    assert [(r.record_id, r.field, r.reason) for r in res.rejects] == [("#2", "id", "missing id")]
+    assert res.profile_of["5"] == res.profile_of["6"]
+
+
+def test_a_set_of_values_resolves_alike_in_every_process() -> None:
+    """A cell holding a set was read in the set's order, which follows string hashes, which
+    change per process: which of a record's e-mails named it, and so its links, did too."""
+    import subprocess
+    import sys
+
+    script = (
+        "from omnilink.identity import Resolver\n"
+        "rows = [{'id': '1', 'first_name': 'Mary', 'last_name': 'Smith', 'email': 'msmith@yahoo.com'},\n"
+        "        {'id': '2', 'first_name': 'John', 'last_name': 'Smith', 'email': 'jsmith@gmail.com'},\n"
+        "        {'id': '3', 'last_name': 'Smith', 'email': {'jsmith@gmail.com', 'msmith@yahoo.com'}}]\n"
+        "print(sorted(map(sorted, Resolver().resolve(rows).clusters)))\n"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(outs) == 1, outs
+
+
+def test_namedtuple_rows_resolve_as_dicts() -> None:
+    from collections import namedtuple
+
+    Row = namedtuple("Row", ["id", "first_name", "email"])
+    rows = [Row("1", "Al", "al.jones@gmail.com"), Row("2", "Al", "al.jones@gmail.com")]
+    res = Resolver().resolve(rows)  # as DataFrame.itertuples(index=False) gives them
+    assert not res.rejects  # the columns were not inferred: every row was an "empty row"
+    assert res.profile_of["1"] == res.profile_of["2"]
+
+
+def test_explain_of_an_unknown_id_is_a_key_error() -> None:
+    resolver = Resolver()
+    resolver.resolve([{"id": "a", "email": "al.jones@gmail.com"}, {"id": 3, "email": "x.y@gmail.com"}])
+    with pytest.raises(KeyError, match="no record 'nope' in the last run"):
+        resolver.explain("nope", "a")  # was the evidence against an empty record
+    assert resolver.explain(3.0, "a").a == "3"  # ids as the run read them
+
+
+def test_one_exclusive_column_may_be_given_bare() -> None:
+    resolver = Resolver(exclusive="crm_id")
+    resolver.resolve([{"id": "1", "crm_id": "C1", "email": "al.jones@gmail.com"}])
+    assert resolver.fields is not None
+    assert set(resolver.fields) == {"crm_id", "email"}  # not the columns c, r, m, _, i, d
+
+
+def test_uk_is_read_as_gb_and_an_unknown_default_region_is_refused() -> None:
+    rows = [
+        {"id": "1", "name": "Ann Lee", "phone": "020 7946 0958", "country": "UK"},
+        {"id": "2", "name": "Ann Lee", "phone": "+44 20 7946 0958", "country": "uk"},
+    ]
+    res = Resolver(region="US").resolve(rows)
+    assert not res.rejects  # "UK" was an invalid_region reject for the row's phone
+    assert res.profile_of["1"] == res.profile_of["2"]
+    res = Resolver(region="UK").resolve([{k: v for k, v in r.items() if k != "country"} for r in rows])
+    assert not res.rejects
+    with pytest.raises(ConfigurationError, match="'XX' is not a phone region"):
+        Resolver(region="XX")  # every national number would have been an invalid_region reject

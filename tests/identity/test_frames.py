@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from omnilink.exceptions import ConfigurationError
 from omnilink.identity import FieldType, Resolver, _normalize
 from omnilink.identity._frames import Batches, Columns, frame_batches, is_frame
 from omnilink.identity._normalize import Normalizer
@@ -147,3 +148,16 @@ def test_frame_batches_split_a_frame_into_columns() -> None:
     assert got[1].column("missing") == [None]
     assert got[1].row(0) == {"id": "c", "email": "z@y.com"}
     assert got[0].rows()[1] == {"id": "b", "email": None}
+
+
+@pytest.mark.parametrize("kind", ["pandas", "arrow"])
+def test_a_frame_with_two_columns_of_one_name_is_refused(kind: str) -> None:
+    if kind == "pandas":
+        pd = pytest.importorskip("pandas")
+        frame: Any = pd.DataFrame([["1", "a.b@gmail.com", "c.d@gmail.com"]], columns=["id", "email", "email"])
+    else:
+        pa = pytest.importorskip("pyarrow")
+        cols = [pa.array(["1"]), pa.array(["a.b@gmail.com"]), pa.array(["c.d@gmail.com"])]
+        frame = pa.table(cols, names=["id", "email", "email"])
+    with pytest.raises(ConfigurationError, match="more than one column named 'email'"):
+        Resolver().resolve(frame)  # pandas: AttributeError; Arrow: the first email silently lost

@@ -241,3 +241,88 @@ def test_graph_invariants(rows: list[dict[str, Any]], data: st.DataObject) -> No
         # The absorbed profiles are back under their own ids.
         assert set(restored) <= {graph.profile_of(rid) for rid in ids}
         assert all(before[rid] == event.surviving or graph.profile_of(rid) == before[rid] for rid in ids)
+
+
+def _john(rid: str, **values: str) -> dict[str, str]:
+    return {"id": rid, "first_name": "John", "last_name": "Smith", **values}
+
+
+def test_split_takes_each_record_once() -> None:
+    graph = Resolver().graph()
+    for rid in ("a", "b", "c"):
+        graph.add(_john(rid, phone="+14155550199"))
+    pid = graph.profile_of("a")
+    new = graph.split(pid, ["a", "a", "b"])  # {a, b} of three records: a proper subset
+    assert graph.profile(new).record_ids == ("a", "b")
+    assert graph.profile(pid).record_ids == ("c",)
+
+
+def test_an_unmerge_that_empties_the_survivor_leaves_no_empty_profile() -> None:
+    graph = Resolver().graph()
+    graph.add(_john("b", phone="+14155552671"))
+    for rid in ("a1", "a2", "a3"):
+        graph.add(_john(rid, email="js1@gmail.com"))
+    event = graph.add(_john("c", email="js1@gmail.com", phone="+14155552671")).merge
+    assert event is not None
+    graph.split(event.surviving, ["a1", "a2", "a3"])
+    graph.unmerge(event)  # b and c go back to the absorbed profile: the survivor keeps nothing
+    assert all(p.record_ids for p in graph.profiles())
+    assert frozenset() not in graph.clusters
+    assert len(graph) == len(list(graph.profiles())) == 2
+    assert event.surviving not in {p.id for p in graph.profiles()}
+    graph.add(_john("d", email="zz@gmail.com"))
+    assert sorted(map(sorted, graph.clusters)) == [["a1", "a2", "a3"], ["b", "c"], ["d"]]
+
+
+def test_absorbed_ids_follow_later_merges() -> None:
+    """Y absorbed into X, then X into Z: Z's profile lists both, so an id a caller kept still
+    leads somewhere."""
+    graph = Resolver().graph()
+    graph.add(_john("a", email="js1@gmail.com"))
+    graph.add(_john("b", phone="+14155552671"))
+    first = graph.add(_john("c", email="js1@gmail.com", phone="+14155552671")).merge
+    for rid in "defhij":
+        graph.add(_john(rid, email="js2@gmail.com"))
+    second = graph.add(_john("g", email="js2@gmail.com", phone="+14155552671")).merge
+    assert first is not None
+    assert second is not None
+    assert second.absorbed == (first.surviving,)
+    assert set(graph.profile(second.surviving).absorbed) == {*first.absorbed, first.surviving}
+
+
+def test_records_added_with_int_ids_are_found_by_them() -> None:
+    np = pytest.importorskip("numpy")
+    graph = Resolver().graph()
+    graph.add({"id": 7, **ANN_LEE, "email": "ann.lee@gmail.com"})
+    graph.add({"id": np.int64(8), **ANN_LEE, "email": "ann.lee@gmail.com"})
+    graph.add({"id": 9.0, **ANN_LEE, "email": "ann.lee@gmail.com"})
+    assert not graph.rejects  # numpy's int64 was a "wrong id type" and the record became "#1"
+    assert all(rid in graph for rid in (7, "7", np.int64(8), 9))
+    assert not any(rid in graph for rid in (10, None, 9.5))
+    assert graph.profile_of(7) == graph.profile_of("8") == graph.profile_of(9)
+    with pytest.raises(KeyError):
+        graph.profile_of(10)
+    new = graph.split(graph.profile_of(7), [9])
+    assert graph.profile(new).record_ids == ("9",)
+
+
+ANN_LEE = {"first_name": "Ann", "last_name": "Lee"}
+
+
+def test_the_graph_keeps_a_link_the_batch_run_guards_later() -> None:
+    """Where batch and online differ (as the guide says): the batch run knows the phone is shared
+    by two people before it links; the graph linked the first two records before the third came."""
+    rows = [
+        _john("a", phone="+44 20 7946 0018"),
+        _john("b", phone="+44 20 7946 0018"),
+        {"id": "c", "first_name": "Mary", "last_name": "Jones", "phone": "+44 20 7946 0018"},
+    ]
+    resolver = Resolver().fit([{"id": "z", "first_name": "Zed", "phone": "+1 415 555 2671"}])
+    assert sorted(map(sorted, resolver.resolve(rows).clusters)) == [["a"], ["b"], ["c"]]
+    graph = resolver.graph()
+    graph.add_many(rows)
+    assert sorted(map(sorted, graph.clusters)) == [["a", "b"], ["c"]]
+    fitted = Resolver().fit(rows)  # fitted on the data: the same clusters
+    replay = fitted.graph()
+    replay.add_many(rows)
+    assert sorted(map(sorted, replay.clusters)) == sorted(map(sorted, fitted.resolve(rows).clusters))

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from typing import Any
 
-from omnilink.exceptions import MissingDependencyError
+from omnilink.exceptions import ConfigurationError, MissingDependencyError
 
 __all__ = ["Batches", "Columns", "arrow_columns", "frame_batches", "frame_columns", "is_frame", "to_frame"]
 
@@ -105,6 +105,14 @@ def frame_batches(frame: Any, *, id_field: str | None, size: int) -> Batches:
     """A frame (:func:`is_frame`) as batches of at most ``size`` rows, each as columns; a missing
     value is None (not NaN, NaT or pd.NA); a pandas index named like the id column becomes that
     column."""
+    names = frame_columns(frame)
+    if len(set(names)) < len(names):
+        # A row is read as {name: value}: of two columns with one name, one would be lost.
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise ConfigurationError(
+            f"the frame has more than one column named {', '.join(map(repr, twice))}: rename them "
+            "(e.g. email, email_2) so that each is read; both can then be typed with fields="
+        )
     module = _module_of(frame)
     if module == "pyarrow":
         batches = frame.to_batches(max_chunksize=size) if hasattr(frame, "to_batches") else [frame]

@@ -15,7 +15,7 @@ from omnilink.identity._cluster import Constraints, profile_id
 from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel
-from omnilink.identity._normalize import Normalizer, NormRecord
+from omnilink.identity._normalize import Normalizer, NormRecord, id_text
 from omnilink.identity._types import Link, MergeEvent, Profile, Reject
 
 if TYPE_CHECKING:
@@ -333,19 +333,27 @@ class IdentityGraph:
         return len(self._members)
 
     def __contains__(self, record_id: object) -> bool:
-        return record_id in self._index
+        return id_text(record_id) in self._index
 
     @property
     def record_count(self) -> int:
         return len(self._recs)
 
-    def profile_of(self, record_id: str) -> str:
-        """The profile holding a record; ``KeyError`` for an unknown record."""
-        return self._pid[self._index[record_id]]
+    def profile_of(self, record_id: str | int) -> str:
+        """The profile holding a record; ``KeyError`` for an unknown record. An id may be given
+        as the int it was added as (``"id": 7``), as everywhere the graph takes one."""
+        return self._pid[self._at(record_id)]
+
+    def _at(self, record_id: object) -> int:
+        """The index of a record given by its id (``KeyError`` for an unknown one)."""
+        at = self._index.get(id_text(record_id))  # type: ignore[arg-type]  # None: not found
+        if at is None:
+            raise KeyError(record_id)
+        return at
 
     def profile(self, profile_id: str) -> Profile:
         members = self._members_of(profile_id)
-        absorbed = tuple(a for a, (s, _) in self._absorbed.items() if s == profile_id)
+        absorbed = tuple(a for a in self._absorbed if self._survivor(a) == profile_id)
         return Profile(profile_id, tuple(self._recs[i].rid for i in sorted(members)), absorbed)
 
     def profiles(self) -> Iterator[Profile]:
@@ -485,13 +493,13 @@ class IdentityGraph:
         self._merges = [m for m in self._merges if m != event]  # equal: an event from before a save
         return tuple(restored)
 
-    def split(self, profile_id: str, record_ids: Iterable[str]) -> str:
+    def split(self, profile_id: str, record_ids: Iterable[str | int]) -> str:
         """Move ``record_ids`` out of ``profile_id`` into a new profile that stays apart; returns its id."""
         if profile_id not in self._members:
             raise KeyError(profile_id)
         idxs = []
-        for rid in record_ids:
-            i = self._index[rid]
+        for rid in dict.fromkeys(record_ids):  # a record named twice moves once
+            i = self._at(rid)
             if self._pid[i] != profile_id:
                 raise ConfigurationError(f"record {rid!r} is not in profile {profile_id!r}")
             idxs.append(i)
@@ -567,6 +575,16 @@ class IdentityGraph:
 
     # -- internals -----------------------------------------------------------------------------
 
+    def _survivor(self, absorbed: str) -> str:
+        """The profile an absorbed id lives on in: the one that absorbed it, or, when that was
+        absorbed in turn, the one that absorbed that (Y into X, then X into Z: Z)."""
+        pid = self._absorbed[absorbed][0]
+        for _ in range(len(self._absorbed)):  # ids are never reused, so the chain ends
+            if pid in self._members or pid not in self._absorbed:
+                break
+            pid = self._absorbed[pid][0]
+        return pid
+
     def _members_of(self, pid: str) -> list[int]:
         """The records of a profile, as a list the caller may keep or change (``KeyError`` for an
         unknown profile)."""
@@ -635,8 +653,12 @@ class IdentityGraph:
         rest = [i for i in self._members_of(source) if i not in moved]
         for i in rest:
             self._tags.setdefault(i, {})[tag] = "0"
-        self._members[source] = rest
-        for pid in (source, *ids):
+        if rest:
+            self._members[source] = rest
+        else:  # every record went back to a restored profile: no empty profile stays behind
+            del self._members[source]
+            self._cons.pop(source, None)
+        for pid in (source, *ids) if rest else ids:
             self._cons[pid] = self._constraints_of(self._members_of(pid))
 
     def _constraints_of(self, members: list[int]) -> Constraints | None:

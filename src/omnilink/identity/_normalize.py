@@ -16,6 +16,7 @@ import itertools
 import logging
 import math
 import multiprocessing
+import numbers
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,7 +29,7 @@ from omnilink.identity._fields import FieldType
 from omnilink.identity._frames import Batches, Columns
 from omnilink.identity._types import Reject
 
-__all__ = ["NormRecord", "Normalizer"]
+__all__ = ["NormRecord", "Normalizer", "id_text", "region_code", "row_mapping"]
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +205,8 @@ def _strip_accents(text: str) -> str:
     if text.isascii():
         return text
     text = text.translate(_LETTERS)
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return text
 
 
 def norm_name(text: str) -> str | None:
@@ -448,6 +450,70 @@ def _without_tracebacks(exc: InvalidIdentifierError) -> InvalidIdentifierError:
     return exc
 
 
+def _is_missing(value: object) -> bool:
+    """None, NaN, and pandas' missing markers (``pd.NA``, ``pd.NaT``), without importing pandas."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _plain_number(value: numbers.Number) -> int | float | numbers.Number:
+    """A numpy scalar as the Python int or float it holds (anything else unchanged)."""
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return value
+
+
+def row_mapping(row: object) -> Mapping[str, Any] | None:
+    """A row as a mapping: a dict (any mapping) as it is, a pydantic model, a dataclass or a
+    namedtuple (``DataFrame.itertuples()``) as its fields; None for anything else."""
+    if isinstance(row, Mapping):
+        return row
+    dump = getattr(row, "model_dump", None)
+    if callable(dump):
+        out = dump()
+        return out if isinstance(out, Mapping) else None
+    if dataclasses.is_dataclass(row) and not isinstance(row, type):
+        return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+    asdict = getattr(row, "_asdict", None)
+    if callable(asdict):
+        out = asdict()
+        return out if isinstance(out, Mapping) else None
+    return None
+
+
+def region_code(value: object) -> str | None:
+    """A two-letter country code as a phone region (upper case, trimmed); None when ``value``
+    is not one. "UK" is the United Kingdom to people and in much data, but ISO 3166 (and so
+    phonenumbers) calls it GB."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip()
+    if len(code) != 2 or not code.isalpha():
+        return None
+    code = code.upper()
+    return "GB" if code == "UK" else code
+
+
+def id_text(raw_id: object) -> str | None:
+    """A record id as the text records are known by: a str as it is, an integer (numpy's too)
+    or an integral float as its digits; None for any other type. ``IdentityGraph`` looks ids up
+    through it, so ``graph.profile_of(7)`` finds the record added with ``"id": 7``."""
+    if isinstance(raw_id, str):
+        return raw_id
+    if isinstance(raw_id, numbers.Number) and not isinstance(raw_id, int | float):
+        raw_id = _plain_number(raw_id)
+    if isinstance(raw_id, int):
+        return str(raw_id)
+    if isinstance(raw_id, float) and raw_id.is_integer():
+        return str(int(raw_id))
+    return None
+
+
 class Normalizer:
     """Turns raw rows into :class:`NormRecord`; collects rejects; caches canonical values per run."""
 
@@ -501,6 +567,12 @@ class Normalizer:
 
     def _as_text(self, rid: str, index: int, column: str, value: object) -> str | None:
         if value is None:
+            return None
+        if not isinstance(value, str | bytes | int | float | date) and isinstance(value, numbers.Number):
+            # numpy's scalars (a value taken from an array): numpy.int64 is no int, and
+            # numpy.float32 no float; they read as the Python number they hold.
+            value = _plain_number(value)
+        elif _is_missing(value):  # pandas' NA and NaT
             return None
         if isinstance(value, str):
             text = value
@@ -602,35 +674,19 @@ class Normalizer:
 
     # -- rows ---------------------------------------------------------------------------------
 
-    def _as_mapping(self, row: object) -> Mapping[str, Any] | None:
-        if isinstance(row, Mapping):
-            return row
-        dump = getattr(row, "model_dump", None)
-        if callable(dump):
-            out = dump()
-            return out if isinstance(out, Mapping) else None
-        if dataclasses.is_dataclass(row) and not isinstance(row, type):
-            return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
-        asdict = getattr(row, "_asdict", None)
-        if callable(asdict):
-            out = asdict()
-            return out if isinstance(out, Mapping) else None
-        return None
-
     def _record_id(self, raw_id: object, index: int) -> tuple[str, str | None]:
-        if raw_id is None or (isinstance(raw_id, float) and math.isnan(raw_id)):
+        if _is_missing(raw_id):
             return f"#{index}", "missing id"
         if isinstance(raw_id, bytes):
             try:
                 rid = raw_id.decode("utf-8")
             except UnicodeDecodeError:
                 return f"#{index}", "id is not valid UTF-8"
-        elif isinstance(raw_id, str | int):
-            rid = str(raw_id)
-        elif isinstance(raw_id, float) and raw_id.is_integer():
-            rid = str(int(raw_id))
         else:
-            return f"#{index}", f"wrong id type: {type(raw_id).__name__}"
+            as_id = id_text(raw_id)
+            if as_id is None:
+                return f"#{index}", f"wrong id type: {type(raw_id).__name__}"
+            rid = as_id
         if not rid.strip() or len(rid) > self.max_field_length:
             return f"#{index}", "empty or oversized id"
         return rid, None
@@ -640,11 +696,9 @@ class Normalizer:
         the default (one rule for :meth:`normalize` and :class:`_Chunk`, which must agree on a
         phone's cache key)."""
         if self.region_field is not None:
-            rv = mapping.get(self.region_field)
-            if isinstance(rv, str):
-                rv = rv.strip()
-                if len(rv) == 2 and rv.isalpha():
-                    return rv.upper()
+            code = region_code(mapping.get(self.region_field))
+            if code is not None:
+                return code
         return self.region
 
     def _begin(self, row: object, mapping: Mapping[str, Any] | None) -> tuple[int, str]:
@@ -697,8 +751,12 @@ class Normalizer:
         rid, index = rec.rid, rec.index
         if type(raw) is str:
             items: Iterable[Any] = (raw,)
+        elif isinstance(raw, set | frozenset):
+            # In a stable order: a set's order follows string hashes, which change per process,
+            # and the order of a record's values decides e.g. which e-mail names it.
+            items = sorted(raw, key=repr)
         else:
-            items = raw if isinstance(raw, list | tuple | set | frozenset) else (raw,)
+            items = raw if isinstance(raw, list | tuple) else (raw,)
         cache = self._cache
         max_length = self.max_field_length
         found = False
@@ -759,7 +817,7 @@ class Normalizer:
 
     def normalize(self, row: object) -> NormRecord:
         """Canonicalize one row. Never raises: problems become :class:`Reject` entries."""
-        mapping = self._as_mapping(row)
+        mapping = row_mapping(row)
         index, rid = self._begin(row, mapping)
         rec = NormRecord(index=index, rid=rid)
         if mapping is None:
@@ -973,7 +1031,7 @@ class _Chunk:
         else:
             self.n = len(rows)
             self.rows = rows
-            maps = [row if type(row) is dict else norm._as_mapping(row) for row in rows]
+            maps = [row if type(row) is dict else row_mapping(row) for row in rows]
             self.maps = maps
             readable = [m if m is not None else _NO_ROW for m in maps]
 

@@ -21,7 +21,7 @@ from omnilink.identity._fork import ForkedItems, worth_forking
 from omnilink.identity._frames import Batches, frame_batches, is_frame
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel, anchored_m, em, estimate_u, match_share, term_frequencies
-from omnilink.identity._normalize import NormRecord
+from omnilink.identity._normalize import NormRecord, id_text, region_code, row_mapping
 from omnilink.identity._pairs import (
     Interned,
     column_by_inputs,
@@ -53,6 +53,21 @@ def _normalize_batch() -> int:
     from omnilink.identity import _normalize
 
     return _normalize._BATCH
+
+
+def _default_region(region: str | None) -> str | None:
+    """The default phone region, checked now: a wrong one would reject every national number."""
+    if region is None:
+        return None
+    import phonenumbers
+
+    code = region_code(region)
+    if code is None or code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigurationError(
+            f"region {region!r} is not a phone region: pass an ISO 3166 two-letter country code "
+            "such as 'US' or 'GB' (or None when every number is written with its +country code)"
+        )
+    return code
 
 
 def _prob_to_weight(p: float) -> float:
@@ -392,7 +407,7 @@ class Resolver:
         id_field: str | None = None,
         region: str | None = None,
         region_field: str | None = None,
-        exclusive: Sequence[str] = (),
+        exclusive: str | Sequence[str] = (),
         threshold: float = 0.95,
         max_block: int = 25,
         max_field_length: int = 10_000,
@@ -414,10 +429,11 @@ class Resolver:
         self._workers = workers
         self._fields = None if fields is None else {c: FieldType(t) for c, t in fields.items()}
         self._id_field = id_field
-        self._region = region
+        self._region = _default_region(region)
         self._region_field = region_field
         self._options: dict[str, Any] = {
-            "exclusive": tuple(exclusive),
+            # One column name given bare ("email") is that column, not its letters.
+            "exclusive": (exclusive,) if isinstance(exclusive, str) else tuple(exclusive),
             "threshold": _prob_to_weight(threshold),
             "max_block": max_block,
             "max_field_length": max_field_length,
@@ -459,12 +475,10 @@ class Resolver:
     def _config(self, rows: Sequence[object]) -> Config:
         columns: dict[str, None] = {}
         for row in islice(rows, 1000):
-            if isinstance(row, Mapping):
-                columns.update(dict.fromkeys(str(k) for k in row))
-            elif hasattr(row, "model_dump"):
-                columns.update(dict.fromkeys(row.model_dump()))
-            elif hasattr(row, "__dataclass_fields__"):
-                columns.update(dict.fromkeys(row.__dataclass_fields__))
+            # The rows as the normalizer will read them (namedtuples too: df.itertuples()).
+            mapping = row_mapping(row)
+            if mapping is not None:
+                columns.update(dict.fromkeys(str(k) for k in mapping))
         id_field, fields = resolve_field_map(columns, self._fields, id_field=self._id_field)
         region_field = self._region_field
         if region_field is None:
@@ -862,8 +876,9 @@ class Resolver:
     def explain(self, a: object, b: object) -> Explanation:
         """The evidence for and against ``a`` and ``b`` being one person.
 
-        ``a``/``b`` are records (dicts, models) or record ids of the last run. The weights of
-        the evidence plus the prior add up to the total match weight.
+        ``a``/``b`` are records (dicts, models) or record ids of the last run (``KeyError``
+        for an id it did not have). The weights of the evidence plus the prior add up to the
+        total match weight.
         """
         if self._last is None:
             raise ConfigurationError("explain() needs a trained model: call fit() or resolve() first")
@@ -873,9 +888,17 @@ class Resolver:
         norm = engine.normalizer()
 
         def get(x: object) -> NormRecord:
-            if isinstance(x, str | int) and str(x) in by_id:
-                return by_id[str(x)]
-            return norm.normalize(x)
+            rid = id_text(x)
+            if rid is None:  # a record (dict, model) to compare as given
+                return norm.normalize(x)
+            found = by_id.get(rid)
+            if found is None:
+                # An id, not a record: one that is not in the last run (a typo, another data set).
+                raise KeyError(
+                    f"no record {x!r} in the last run ({len(by_id):,} records): pass a record id "
+                    "that run had, or the record itself (a dict or a model)"
+                )
+            return found
 
         ra, rb = get(a), get(b)
         va, vb = engine.values(ra), engine.values(rb)
