@@ -260,6 +260,27 @@ def test_every_field_type_lands_where_its_comparators_read_it() -> None:
     assert not norm.rejects
 
 
+def test_names_in_other_scripts_are_compared_not_dropped() -> None:
+    """A name in Cyrillic, Greek or CJK had no letters a-z left and was dropped (None) without a
+    reject; it is transliterated, so it is compared, with its Latin spelling too."""
+    rows = [
+        {"id": "ru", "first_name": "Иван", "last_name": "Петров", "phone": "+7 912 804 2271"},
+        {"id": "en", "first_name": "Ivan", "last_name": "Petrov", "phone": "+7 912 804 2271"},
+        {"id": "zh", "first_name": "伟", "last_name": "王", "city": "北京"},
+        {"id": "el", "first_name": "Γιώργος", "last_name": "Παπαδόπουλος"},
+    ]
+    resolver = Resolver(region="RU")
+    res = resolver.resolve(rows)
+    assert not res.rejects
+    assert res.profile_of["ru"] == res.profile_of["en"]
+    names = {e.comparator: (e.value_a, e.level) for e in resolver.explain("ru", "en").evidence}
+    assert names["first_name"] == ("ivan", "exact")
+    assert names["last_name"] == ("petrov", "exact")
+    shown = {e.comparator: e.value_a for e in resolver.explain("zh", "el").evidence}
+    assert shown["first_name"] == "wei"
+    assert shown["city"] == "beijing"
+
+
 def test_numpy_scalars_and_pandas_missing_markers_are_values() -> None:
     np = pytest.importorskip("numpy")
     pd = pytest.importorskip("pandas")

@@ -206,6 +206,12 @@ def _strip_accents(text: str) -> str:
         return text
     text = text.translate(_LETTERS)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if not text.isascii():
+        # Another script (Cyrillic, Greek, Arabic, CJK...): its Latin transliteration, lower
+        # case, so that "Иван" is compared (with "Ivan" too) instead of dropped as no letters.
+        from anyascii import anyascii  # here: its import takes ~20 ms, and most data is Latin
+
+        text = anyascii(text).lower()
     return text
 
 
