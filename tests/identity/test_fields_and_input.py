@@ -359,3 +359,19 @@ def test_uk_is_read_as_gb_and_an_unknown_default_region_is_refused() -> None:
     assert not res.rejects
     with pytest.raises(ConfigurationError, match="'XX' is not a phone region"):
         Resolver(region="XX")  # every national number would have been an invalid_region reject
+
+
+def test_a_field_map_that_names_none_of_the_columns_is_refused() -> None:
+    """Every row would have been an "empty row" reject: a typo in fields=, or a fitted resolver
+    given another export, is a configuration mistake, not bad rows."""
+    rows = [{"id": "1", "email": "al.jones@gmail.com"}, {"id": "2", "email": "al.jones@gmail.com"}]
+    with pytest.raises(ConfigurationError, match=r"\(mail\) is in the data, whose columns are: email"):
+        Resolver(fields={"mail": "email"}).resolve(rows)
+    fitted = Resolver().fit(rows)
+    with pytest.raises(ConfigurationError, match="none of the columns the resolver compares"):
+        fitted.resolve([{"id": "3", "mail": "al.jones@gmail.com"}])
+    with pytest.raises(ConfigurationError, match=r"no column of the data .*\(foo, bar\)"):
+        Resolver().resolve([{"id": "1", "foo": "x", "bar": "y"}])
+    # Rows with some columns missing, or with nothing but an id, are bad rows as before.
+    assert Resolver(fields={"email": "email", "tel": "phone"}).resolve(rows).links
+    assert [r.reason for r in Resolver().resolve([{"id": "1"}]).rejects] == ["empty row: no usable value"]

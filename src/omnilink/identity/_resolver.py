@@ -70,6 +70,37 @@ def _default_region(region: str | None) -> str | None:
     return code
 
 
+def _head_columns(rows: Sequence[object]) -> dict[str, None]:
+    """The columns of the first rows, in order, as the normalizer will read the rows
+    (namedtuples too: ``DataFrame.itertuples()``)."""
+    columns: dict[str, None] = {}
+    for row in islice(rows, 1000):
+        mapping = row_mapping(row)
+        if mapping is not None:
+            columns.update(dict.fromkeys(str(k) for k in mapping))
+    return columns
+
+
+def _check_columns(cfg: Config, head: Sequence[object]) -> None:
+    """Refuse a run in which no column of the data is compared: every row would be an "empty
+    row" reject, which is a field map that names other columns (a typo, a fitted resolver given
+    another export), not bad rows."""
+    columns = [c for c in _head_columns(head) if c != cfg.id_field]
+    if not columns or any(c in cfg.fields for c in columns):
+        return
+    shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+    if cfg.fields:
+        raise ConfigurationError(
+            f"none of the columns the resolver compares ({', '.join(cfg.fields)}) is in the data, "
+            f"whose columns are: {shown}. Map them with fields={{column: type}} (or fit on data "
+            "with these columns)."
+        )
+    raise ConfigurationError(
+        f"no column of the data is one whose type can be told from its name ({shown}): pass "
+        "fields={column: type}, e.g. {'mail': 'email', 'tel': 'phone'}"
+    )
+
+
 def _prob_to_weight(p: float) -> float:
     p = min(max(p, 1e-12), 1 - 1e-12)
     return math.log2(p / (1 - p))
@@ -473,12 +504,7 @@ class Resolver:
         return head, chain(head, it)
 
     def _config(self, rows: Sequence[object]) -> Config:
-        columns: dict[str, None] = {}
-        for row in islice(rows, 1000):
-            # The rows as the normalizer will read them (namedtuples too: df.itertuples()).
-            mapping = row_mapping(row)
-            if mapping is not None:
-                columns.update(dict.fromkeys(str(k) for k in mapping))
+        columns = _head_columns(rows)
         id_field, fields = resolve_field_map(columns, self._fields, id_field=self._id_field)
         region_field = self._region_field
         if region_field is None:
@@ -577,6 +603,7 @@ class Resolver:
     def _fit(self, records: Iterable[object]) -> Resolver:
         head, rows = self._rows(records)
         cfg = self._config(head)
+        _check_columns(cfg, head)
         del head
         engine = Engine(cfg)
         prep = _Prepared(engine, rows, workers=self._n_workers())
@@ -637,6 +664,7 @@ class Resolver:
             cfg = self._config(head)
             engine = Engine(cfg)
             model = None
+        _check_columns(cfg, head)
         del head
         prep = _Prepared(engine, rows, workers=self._n_workers())
         del rows
