@@ -375,3 +375,39 @@ def test_a_field_map_that_names_none_of_the_columns_is_refused() -> None:
     # Rows with some columns missing, or with nothing but an id, are bad rows as before.
     assert Resolver(fields={"email": "email", "tel": "phone"}).resolve(rows).links
     assert [r.reason for r in Resolver().resolve([{"id": "1"}]).rejects] == ["empty row: no usable value"]
+
+
+def _late_rows() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        {"id": f"f{i}", "first_name": f"N{i}x", "email": f"user{i}.q@gmail.com"} for i in range(1000)
+    ]
+    rows += [
+        {"id": "a", "first_name": "John", "last_name": "Smith", "phone": "+1 415 555 2671"},
+        {"id": "b", "first_name": "John", "last_name": "Smith", "phone": "+1 415 555 2671"},
+    ]
+    return rows
+
+
+def test_columns_of_a_list_are_read_off_all_its_rows() -> None:
+    """The columns were inferred from the first 1,000 rows only: a phone column that came later
+    was neither compared nor reported."""
+    res = Resolver().resolve(_late_rows())
+    assert res.profile_of["a"] == res.profile_of["b"]
+    assert res.stats["late_columns"] == []
+
+
+def test_columns_an_iterator_brings_late_are_reported(caplog: pytest.LogCaptureFixture) -> None:
+    rows = _late_rows()
+    rows[-1]["notes"] = "untyped: not worth a word"
+    with caplog.at_level("WARNING", logger="omnilink.identity._resolver"):
+        res = Resolver().resolve(iter(rows))
+    assert res.stats["late_columns"] == ["last_name", "phone"]
+    assert "columns last_name, phone first came after the first 1,000 rows" in caplog.text
+    assert "Pass fields=" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="omnilink.identity._resolver"):
+        named = Resolver(fields={"first_name": "first_name", "last_name": "last_name", "phone": "phone"})
+        res = named.resolve(iter(rows))
+    assert res.profile_of["a"] == res.profile_of["b"]
+    assert res.stats["late_columns"] == []
+    assert not caplog.text

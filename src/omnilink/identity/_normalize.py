@@ -563,6 +563,10 @@ class Normalizer:
         self._index = 0
         self.workers = 1
         """Processes for :meth:`normalize_all` (2: a forked helper parses emails and phones)."""
+        self.known_columns: set[str] | None = None
+        """The columns the field map was inferred from (the first rows'), when it was: rows
+        read by :meth:`normalize_all` that bring others add them to :attr:`late_columns`."""
+        self.late_columns: dict[str, None] = {}
 
     # A saved graph (IdentityGraph.save) carries its normalizer: the cache of canonical values
     # is not state, and at up to a million values it would be most of a small graph's file.
@@ -1039,6 +1043,13 @@ class _Chunk:
             self.rows = rows
             maps = [row if type(row) is dict else row_mapping(row) for row in rows]
             self.maps = maps
+            known = norm.known_columns
+            if known is not None:  # a column that first comes now was not typed: say so
+                for m in maps:
+                    if m is not None and not m.keys() <= known:
+                        late = [str(c) for c in m if c not in known]  # in the row's order
+                        known.update(late)
+                        norm.late_columns.update(dict.fromkeys(late))
             readable = [m if m is not None else _NO_ROW for m in maps]
 
             def read(column: str) -> list[Any]:
