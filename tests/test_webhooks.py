@@ -8,6 +8,7 @@ import hashlib
 import hmac
 from typing import Any
 
+import httpx
 import pytest
 
 from omnilink.exceptions import WebhookPayloadError, WebhookVerificationError
@@ -64,6 +65,35 @@ def test_bytes_body_is_kept_as_is() -> None:
 def test_content_type_is_normalized() -> None:
     assert _req(**{"Content-Type": "Application/JSON; charset=utf-8"}).content_type == "application/json"
     assert _req().content_type == ""
+
+
+def test_non_ascii_header_values_round_trip_to_the_wire_bytes() -> None:
+    # What Starlette/ASGI hands over: the header bytes decoded as latin-1 (here one latin-1 byte, and
+    # UTF-8 bytes read as latin-1). The request is built, lookups give the same str back, the bytes
+    # are the wire bytes, and a signature in the same request still verifies.
+    wire = [
+        (b"User-Agent", "Mozilla caf\xe9".encode("latin-1")),
+        (b"X-Name", "Zo\xeb".encode()),
+        (b"X-Signature", _sig(b"k").encode()),
+    ]
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in wire}
+    req = WebhookRequest(method="POST", url="https://x.test/hook", headers=headers, body=BODY)
+    assert req.header("user-agent") == "Mozilla caf\xe9"
+    assert req.header("x-name") == headers["X-Name"]
+    assert req.headers.raw == wire  # type: ignore[attr-defined]
+    verify_hmac(req.body, req.header("x-signature"), secrets=(b"k",), provider="t")
+
+
+def test_header_value_latin1_cannot_hold_goes_as_utf8() -> None:
+    req = _req(**{"X-Name": "\u65e5\u672c"})
+    assert req.header("x-name") == "\u65e5\u672c"
+    assert req.headers.raw == [(b"X-Name", "\u65e5\u672c".encode())]  # type: ignore[attr-defined]
+
+
+def test_repeated_headers_of_an_httpx_headers_are_kept() -> None:
+    headers = httpx.Headers([("X-A", "1"), ("X-A", "2")])
+    req = WebhookRequest(method="POST", url="u", headers=headers)
+    assert req.headers.get_list("x-a") == ["1", "2"]  # type: ignore[attr-defined]
 
 
 def test_request_is_frozen() -> None:

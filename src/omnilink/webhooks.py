@@ -64,7 +64,7 @@ class WebhookRequest:
 
     def __post_init__(self) -> None:
         # httpx.Headers gives case-insensitive lookup and keeps repeated headers.
-        object.__setattr__(self, "headers", httpx.Headers(self.headers))
+        object.__setattr__(self, "headers", _headers(self.headers))
         if isinstance(self.body, str):
             object.__setattr__(self, "body", self.body.encode())
 
@@ -76,6 +76,36 @@ class WebhookRequest:
     @property
     def content_type(self) -> str:
         return (self.header("content-type") or "").split(";", 1)[0].strip().lower()
+
+
+def _header_bytes(text: str | bytes) -> tuple[bytes, bool]:
+    """A header name or value as bytes, and whether latin-1 gave back the original text.
+
+    ASGI servers (Starlette, FastAPI) decode header bytes as latin-1, so latin-1 turns such a str back
+    into the bytes that were on the wire; only text latin-1 cannot hold (built by hand) goes as UTF-8.
+    """
+    if isinstance(text, bytes):
+        return text, False
+    try:
+        return text.encode("latin-1"), True
+    except UnicodeEncodeError:
+        return text.encode("utf-8"), False
+
+
+def _headers(headers: Mapping[str, str]) -> httpx.Headers:
+    """Headers as httpx.Headers, without httpx's ASCII-only encoding of str values.
+
+    httpx encodes str names and values as ASCII, so any header a client sent with a byte above 0x7F
+    (``User-Agent: caf\xe9``) raised UnicodeEncodeError before the signature was even looked at.
+    """
+    if isinstance(headers, httpx.Headers):
+        return httpx.Headers(headers)
+    pairs = [(_header_bytes(k), _header_bytes(v)) for k, v in headers.items()]
+    raw = [(key, value) for (key, _), (value, _) in pairs]
+    # When every str went out as latin-1, decoding as latin-1 hands back exactly the str that came in;
+    # otherwise httpx picks the decoding (ASCII, then UTF-8, then latin-1) as it does for bytes.
+    exact = all(key_latin1 and value_latin1 for (_, key_latin1), (_, value_latin1) in pairs)
+    return httpx.Headers(raw, encoding="iso-8859-1" if exact else None)
 
 
 def secrets_tuple(secrets: Secrets | None, *, provider: str, setting: str) -> tuple[bytes, ...]:
