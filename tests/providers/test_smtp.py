@@ -41,7 +41,14 @@ from omnilink import (
     WebhookVerificationError,
 )
 from omnilink.channels import Channel, Operation, create
-from omnilink.providers._email import build_mime, html_to_text, msg_id, msg_ids, parse_address
+from omnilink.providers._email import (
+    MAX_MIME_DEPTH,
+    build_mime,
+    html_to_text,
+    msg_id,
+    msg_ids,
+    parse_address,
+)
 from omnilink.providers.smtp import SMTPChannel, SMTPTransaction, parse_email, sign_inbound
 
 Server = Any  # conftest.SMTPServer
@@ -762,6 +769,37 @@ def test_reply_threads_onto_the_sent_message(smtp_server: Server) -> None:
 def test_malformed_messages(body: bytes, match: str) -> None:
     with pytest.raises(WebhookPayloadError, match=match):
         parse_email(body)
+
+
+def _nested_multipart(levels: int) -> bytes:
+    return (
+        b"From: a@example.org\r\n"
+        + b"".join(
+            b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(levels)
+        )
+        + b"Content-Type: text/plain\r\n\r\nhi\r\n"
+    )
+
+
+def _nested_rfc822(levels: int) -> bytes:
+    return (
+        b"From: a@example.org\r\n"
+        + b"Content-Type: message/rfc822\r\n\r\n" * levels
+        + b"From: x@example.org\r\n\r\nhi"
+    )
+
+
+@pytest.mark.parametrize("levels", [MAX_MIME_DEPTH + 1, 1000, 3000])
+@pytest.mark.parametrize("build", [_nested_multipart, _nested_rfc822])
+def test_deeply_nested_message_is_a_payload_error(build: Callable[[int], bytes], levels: int) -> None:
+    # 1000 levels is ~56 KB; the stdlib parser and walkers recurse per level (RecursionError).
+    with pytest.raises(WebhookPayloadError, match=f"nested .*{MAX_MIME_DEPTH} levels"):
+        parse_email(build(levels))
+
+
+@pytest.mark.parametrize("build", [_nested_multipart, _nested_rfc822])
+def test_nesting_up_to_the_limit_is_read(build: Callable[[int], bytes]) -> None:
+    assert parse_email(build(MAX_MIME_DEPTH)).sender.value == "a@example.org"
 
 
 def test_oversized_message() -> None:

@@ -37,6 +37,7 @@ from omnilink.models import Attachment, Identifier, IdentifierKind, InboundMessa
 
 __all__ = [
     "DEFAULT_MAX_EMAIL_BYTES",
+    "MAX_MIME_DEPTH",
     "IDEMPOTENCY_HEADER",
     "build_mime",
     "email_identifier",
@@ -257,6 +258,12 @@ class _UTF8HeaderPolicy(EmailPolicy):
 
 _INBOUND_POLICY = _UTF8HeaderPolicy()
 
+MAX_MIME_DEPTH = 100
+"""Inbound MIME parts (multipart and attached ``message/rfc822``) nested deeper than this are refused.
+
+Real mail nests a few levels (a forward of a forward of an alternative); the stdlib parser and
+walkers recurse once per level, so a hostile 56 KB message of 1000 levels hit RecursionError."""
+
 
 def parse_email(
     raw: bytes,
@@ -280,7 +287,8 @@ def parse_email(
       the body is not copied (it can be tens of megabytes); keep the bytes yourself if needed.
 
     Raises :class:`~omnilink.WebhookPayloadError` for input that is not an email (no headers,
-    no ``From`` address) or is larger than ``max_bytes``.
+    no ``From`` address), is larger than ``max_bytes``, or nests MIME parts more than
+    :data:`MAX_MIME_DEPTH` levels deep.
     """
     if not isinstance(raw, bytes | bytearray):
         raise WebhookPayloadError(
@@ -297,12 +305,37 @@ def parse_email(
     try:
         mime = BytesParser(_class=EmailMessage, policy=_INBOUND_POLICY).parsebytes(bytes(raw))
         assert isinstance(mime, EmailMessage)
+        # Checked before anything walks the tree: get_body, the attachments and as_bytes recurse too.
+        _check_depth(mime, provider=provider)
         return _inbound(mime, raw=bytes(raw), channel=channel, provider=provider)
     except WebhookPayloadError:
         raise
+    except RecursionError:
+        # The stdlib parser itself recurses per level, so a deep enough message fails before the check.
+        raise WebhookPayloadError(
+            f"the message's MIME parts are nested too deeply to read (the limit is {MAX_MIME_DEPTH} "
+            "levels); real mail is never nested like this",
+            provider=provider,
+        ) from None
     except (ValueError, LookupError, IndexError, TypeError, AttributeError, email.errors.MessageError) as exc:
         # The stdlib parser is lenient, but header objects can still fail on hostile input.
         raise WebhookPayloadError(f"cannot read the message: {exc!r}", provider=provider) from None
+
+
+def _check_depth(mime: _MIMEPart, *, provider: str) -> None:
+    """WebhookPayloadError when parts nest more than MAX_MIME_DEPTH levels (walked without recursion)."""
+    stack: list[tuple[_MIMEPart, int]] = [(mime, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if depth > MAX_MIME_DEPTH:
+            raise WebhookPayloadError(
+                f"the message's MIME parts are nested more than {MAX_MIME_DEPTH} levels deep; "
+                "real mail is never nested like this",
+                provider=provider,
+            )
+        payload = part.get_payload()  # a multipart's parts, or a message/rfc822's one message
+        if isinstance(payload, list):
+            stack.extend((sub, depth + 1) for sub in payload if isinstance(sub, _MIMEPart))
 
 
 def _inbound(mime: EmailMessage, *, raw: bytes, channel: str, provider: str) -> InboundMessage:
