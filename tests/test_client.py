@@ -397,6 +397,25 @@ async def test_connect_error_becomes_transport_error(mode: str) -> None:
     assert result.attempts == 1
 
 
+@pytest.mark.parametrize("idempotent", [False, True])
+async def test_undecodable_answer_is_a_failed_result_not_retried(mode: str, idempotent: bool) -> None:
+    # A 201 whose body does not match its Content-Encoding: httpx raises DecodingError, which is not
+    # an httpx.TransportError. The provider answered, so the message may be out: fail, do not retry.
+    # As a stream, so the body is decoded when the client reads it, as with a real transport.
+    corrupt = httpx.Response(201, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip"))
+    script = Script(corrupt, ok())
+    d = Driver(mode, channels=[HTTPChannel(idempotent=idempotent)], handler=script)
+    [result] = await d.send_many("hi", to=["+1"], channel="http")
+    assert type(result.error) is TransportError
+    assert isinstance(result.error.__cause__, httpx.DecodingError)
+    assert not result.error.retryable
+    assert "could not be read" in str(result.error)
+    assert result.status is DeliveryStatus.FAILED
+    assert result.attempts == 1
+    assert len(script.requests) == 1
+    assert d.waits == []
+
+
 async def test_recipient_rejected(mode: str) -> None:
     script = Script(fail(400, code=REJECTED_CODE), ok())
     d = Driver(mode, channels=[HTTPChannel()], handler=script)

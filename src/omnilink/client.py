@@ -273,10 +273,19 @@ def _delivery(channel: Channel, value: object) -> Delivery:
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-def _wrap_transport_error(
-    exc: httpx.TransportError, channel: Channel, request: httpx.Request
-) -> ProviderError:
+def _wrap_request_error(exc: httpx.RequestError, channel: Channel, request: httpx.Request) -> ProviderError:
     """Map an httpx failure to our tree; retry it only when a retry cannot send twice."""
+    if not isinstance(exc, httpx.TransportError):
+        # DecodingError (a body that does not match its Content-Encoding) or TooManyRedirects: the
+        # provider answered, so it very likely sent the message; a retry would send it again, and
+        # even under an idempotency key it would most likely replay the same unreadable answer.
+        return TransportError(
+            f"the provider answered, but its answer could not be read: {exc!r} (not retried: the "
+            "message may have been sent; check with the provider before sending it again)",
+            provider=channel.name,
+            request=request,
+            retryable=False,
+        )
     retryable = isinstance(exc, _NOT_SENT) or channel.capabilities.idempotency_keys
     hint = "" if retryable else " (not retried: the provider may have sent it, and takes no idempotency key)"
     if isinstance(exc, httpx.TimeoutException):
@@ -335,8 +344,8 @@ class Client(_ClientBase):
                     try:
                         response = self._http.send(step)
                         response.read()
-                    except httpx.TransportError as exc:
-                        raise _wrap_transport_error(exc, channel, step) from exc
+                    except httpx.RequestError as exc:
+                        raise _wrap_request_error(exc, channel, step) from exc
                     step = flow.send(response)
                 elif isinstance(step, Operation):
                     step = flow.send(step.run(timeout=self.timeout))
@@ -415,8 +424,8 @@ class AsyncClient(_ClientBase):
                     try:
                         response = await self._http.send(step)
                         await response.aread()
-                    except httpx.TransportError as exc:
-                        raise _wrap_transport_error(exc, channel, step) from exc
+                    except httpx.RequestError as exc:
+                        raise _wrap_request_error(exc, channel, step) from exc
                     step = flow.send(response)
                 elif isinstance(step, Operation):
                     step = flow.send(await step.arun(timeout=self.timeout))

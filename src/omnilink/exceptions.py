@@ -232,7 +232,11 @@ class ServerError(ProviderError):
 
 
 class TransportError(ProviderError):
-    """No usable answer from the provider: connection refused, reset, or TLS failure. Retryable."""
+    """No usable answer from the provider: connection refused, reset, or TLS failure. Retryable.
+
+    Not retryable (``retryable=False``) when the request may have reached the provider and a retry
+    could send twice: a read timeout or reset without idempotency keys, an answer that cannot be read.
+    """
 
     retryable = True
 
