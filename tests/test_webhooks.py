@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from omnilink.exceptions import WebhookPayloadError, WebhookVerificationError
+from omnilink.exceptions import ConfigurationError, WebhookPayloadError, WebhookVerificationError
 from omnilink.webhooks import (
     DEFAULT_MAX_BODY_BYTES,
     WebhookRequest,
@@ -110,6 +110,24 @@ def test_secrets_tuple_normalizes() -> None:
     assert secrets_tuple("abc", provider="p", setting="s") == (b"abc",)
     assert secrets_tuple(b"abc", provider="p", setting="s") == (b"abc",)
     assert secrets_tuple(["new", b"old"], provider="p", setting="s") == (b"new", b"old")
+
+
+@pytest.mark.parametrize("secret", [bytearray(b"s3cret"), memoryview(b"s3cret")])
+def test_bytes_like_secret_is_one_secret_not_zero_keys(secret: Any) -> None:
+    # Iterated, a bytearray was ints and bytes(int) all-zero keys: a signature made with a zero key
+    # of the right length passed.
+    assert secrets_tuple(secret, provider="p", setting="s") == (b"s3cret",)
+    assert secrets_tuple([secret, "old"], provider="p", setting="s") == (b"s3cret", b"old")
+    keys = secrets_tuple(secret, provider="p", setting="s")
+    with pytest.raises(WebhookVerificationError):
+        verify_hmac(BODY, _sig(bytes(ord("s"))), secrets=keys, provider="p")
+    verify_hmac(BODY, _sig(b"s3cret"), secrets=keys, provider="p")
+
+
+@pytest.mark.parametrize("secrets", [[115, 51], [None], 7])
+def test_secret_of_another_type_is_a_configuration_error(secrets: Any) -> None:
+    with pytest.raises(ConfigurationError, match="'signing_secret' holds a"):
+        secrets_tuple(secrets, provider="p", setting="signing_secret")
 
 
 @pytest.mark.parametrize("secrets", ["", b"", ["good", ""], [b"", b"good"]])

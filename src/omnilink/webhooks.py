@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from omnilink.exceptions import WebhookPayloadError, WebhookVerificationError
+from omnilink.exceptions import ConfigurationError, WebhookPayloadError, WebhookVerificationError
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -108,17 +108,37 @@ def _headers(headers: Mapping[str, str]) -> httpx.Headers:
     return httpx.Headers(raw, encoding="iso-8859-1" if exact else None)
 
 
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+
+
 def secrets_tuple(secrets: Secrets | None, *, provider: str, setting: str) -> tuple[bytes, ...]:
-    """Normalize one-or-many secrets to bytes, refusing an empty configuration."""
+    """Normalize one-or-many secrets to bytes, refusing an empty configuration.
+
+    A str is its UTF-8 bytes; a bytes, bytearray or memoryview is one secret, its bytes. Anything
+    else (an int, ``None`` in a list) raises :class:`~omnilink.ConfigurationError`.
+    """
     if secrets is None:
         return ()
-    items: Iterable[str | bytes] = (secrets,) if isinstance(secrets, str | bytes) else secrets
-    out = tuple(s.encode() if isinstance(s, str) else bytes(s) for s in items)
+    # A bytearray or memoryview iterates as ints, and bytes(int) is that many zero bytes: read as a
+    # sequence of secrets, it became keys anyone could sign with. It is one secret, like bytes.
+    one = isinstance(secrets, (str, *_BYTES_LIKE)) or not isinstance(secrets, Iterable)
+    items: Iterable[object] = (secrets,) if one else secrets
+    out: list[bytes] = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(item.encode())
+        elif isinstance(item, _BYTES_LIKE):
+            out.append(bytes(item))
+        else:
+            raise ConfigurationError(
+                f"{provider}: {setting!r} holds a {type(item).__name__}; a secret is a str or bytes "
+                "(or a list of them while rotating)"
+            )
     if any(not s for s in out):
         raise WebhookVerificationError(
             f"an empty secret is configured in {setting!r}; remove it", provider=provider, reason="config"
         )
-    return out
+    return tuple(out)
 
 
 def verify_hmac(

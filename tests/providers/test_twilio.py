@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -577,6 +578,31 @@ def test_rotated_tokens_are_accepted() -> None:
     as_sequence.verify_webhook(signed(body, token=OLD_TOKEN))
     with pytest.raises(WebhookVerificationError):
         sms().verify_webhook(signed(body, token=OLD_TOKEN))
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview])
+@respx.mock
+def test_bytes_like_auth_token_is_one_token(wrap: Callable[[bytes], object]) -> None:
+    # A bytes-like token was iterated as ints, and every int became an all-zero webhook key.
+    route = respx.post(MESSAGES_URL).mock(return_value=created())
+    body = fixture("status_delivered.form")
+    channel = sms(auth_token=wrap(TOKEN.encode()), secondary_auth_tokens=[wrap(OLD_TOKEN.encode())])
+    channel.verify_webhook(signed(body))
+    channel.verify_webhook(signed(body, token=OLD_TOKEN))
+    with pytest.raises(WebhookVerificationError):
+        channel.verify_webhook(signed(body, token="\0" * ord(TOKEN[0])))  # the key it had become
+    with omnilink.Client(channels=[channel], sleep=no_sleep) as client:
+        client.send("hi", to="+14155550134", channel="twilio-sms").raise_for_error()
+    assert (
+        route.calls.last.request.headers["authorization"]
+        == "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
+    )
+
+
+@pytest.mark.parametrize("token", [b"\xff\xfe", [TOKEN, 7], 12345])
+def test_auth_token_that_is_not_text_is_a_configuration_error(token: object) -> None:
+    with pytest.raises(ConfigurationError, match="auth_token"):
+        sms(auth_token=token)
 
 
 @respx.mock

@@ -211,11 +211,36 @@ def _url_variants(url: str) -> list[str]:
 # --- the channels ----------------------------------------------------------------------------
 
 
+def _token_list(value: str | Sequence[str], *, setting: str, channel: str) -> list[str]:
+    """One token or several, as str; a bytes-like token is one token (its UTF-8 text)."""
+    # bytes, bytearray and memoryview iterate as ints, which secrets_tuple would have turned into
+    # all-zero keys: each is one token. The API's Basic auth and the signature key are the token's text.
+    one = isinstance(value, str | bytes | bytearray | memoryview) or not isinstance(value, Iterable)
+    items: Iterable[object] = [value] if one else value
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, bytes | bytearray | memoryview):
+            try:
+                item = bytes(item).decode("utf-8")
+            except UnicodeDecodeError:
+                raise ConfigurationError(
+                    f"channel {channel!r}: {setting!r} is bytes that are not UTF-8 text; a Twilio Auth "
+                    "Token is 32 hex characters: pass it as a str"
+                ) from None
+        if not isinstance(item, str):
+            raise ConfigurationError(
+                f"channel {channel!r}: {setting!r} holds a {type(item).__name__}; pass the Auth Token as a "
+                "str (or a list of them while rotating)"
+            )
+        out.append(item)
+    return out
+
+
 def _tokens(
     auth_token: str | Sequence[str], secondary: str | Sequence[str], *, channel: str
 ) -> tuple[str, tuple[bytes, ...]]:
-    first = [auth_token] if isinstance(auth_token, str) else list(auth_token)
-    more = [secondary] if isinstance(secondary, str) else list(secondary)
+    first = _token_list(auth_token, setting="auth_token", channel=channel)
+    more = _token_list(secondary, setting="secondary_auth_tokens", channel=channel)
     tokens = [*first, *more]
     if not first or not first[0]:
         raise ConfigurationError(f"channel {channel!r}: 'auth_token' is required (the account's Auth Token)")
