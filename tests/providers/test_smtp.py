@@ -946,6 +946,34 @@ def test_body_only_signature_when_timestamps_are_optional() -> None:
         ch.verify_webhook(webhook(HAND_WRITTEN + b"x", sign_inbound(HAND_WRITTEN, secret=SECRET)))
 
 
+@pytest.mark.parametrize("timestamp", [str(int(time.time()) - 86400), "1700000000.25", "1.7e9"])
+def test_timestamp_moved_into_the_body_is_not_a_body_only_signature(timestamp: str) -> None:
+    # A timestamped signature covers f"{ts}." + body: with the header dropped and the prefix moved
+    # into the body, a captured request of any age verified as body-only, and was accepted forever.
+    headers = sign_inbound(HAND_WRITTEN, secret=SECRET, timestamp=timestamp)
+    forged = webhook(
+        f"{timestamp}.".encode() + HAND_WRITTEN, {"X-Omnilink-Signature": headers["X-Omnilink-Signature"]}
+    )
+    with pytest.raises(WebhookVerificationError, match="timestamped request replayed") as info:
+        inbound_channel(webhook_require_timestamp=False).verify_webhook(forged)
+    assert info.value.reason == "timestamp_in_body"
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        b"From alerts@mail.example.org Fri Nov 21 10:00:00 2025",
+        b"X-Relay.Id: 1.2",
+        b"Received: from 10.0.0.1",
+    ],
+)
+def test_body_only_signature_of_a_message_with_dots_in_its_first_line(first_line: bytes) -> None:
+    body = first_line + b"\r\n" + HAND_WRITTEN
+    inbound_channel(webhook_require_timestamp=False).verify_webhook(
+        webhook(body, sign_inbound(body, secret=SECRET))
+    )
+
+
 def test_secret_rotation() -> None:
     ch = inbound_channel(webhook_secret=["new-secret", "old-secret"])
     now = int(time.time())

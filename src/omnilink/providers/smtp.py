@@ -20,6 +20,7 @@ import email.policy
 import hashlib
 import hmac
 import logging
+import math
 import re
 import smtplib
 import ssl as _ssl
@@ -74,6 +75,8 @@ Security = Literal["plain", "starttls", "ssl"]
 _DEFAULT_PORTS: dict[Security, int] = {"plain": 25, "starttls": 587, "ssl": 465}
 _ENHANCED = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
 _AUTH_CODES = frozenset({530, 534, 535, 538})
+# Longer than any timestamp a relay sends (a float's repr is at most 24 characters).
+_MAX_TIMESTAMP_CHARS = 64
 
 
 def sign_inbound(body: bytes, *, secret: str | bytes, timestamp: int | str | None = None) -> dict[str, str]:
@@ -81,7 +84,10 @@ def sign_inbound(body: bytes, *, secret: str | bytes, timestamp: int | str | Non
 
     With a ``timestamp`` (seconds since the epoch) the signature covers ``f"{timestamp}.".encode()
     + body`` and the request is only valid inside the channel's replay window; without one it covers
-    the body alone (accepted only with ``webhook_require_timestamp=False``).
+    the body alone (accepted only with ``webhook_require_timestamp=False``, and only for a body that
+    does not start with a number and a ``.``: those bytes are a timestamped signature's, so such a
+    request could be an old timestamped one replayed without its timestamp; a raw message, which
+    starts with a header field, never does).
 
     >>> sorted(sign_inbound(b"From: a@b.test\\r\\n\\r\\nhi", secret="s", timestamp=1700000000))
     ['X-Omnilink-Signature', 'X-Omnilink-Timestamp']
@@ -94,6 +100,25 @@ def sign_inbound(body: bytes, *, secret: str | bytes, timestamp: int | str | Non
         signed = f"{timestamp}.".encode() + body
     headers[SIGNATURE_HEADER] = hmac.new(key, signed, hashlib.sha256).hexdigest()
     return headers
+
+
+def _starts_with_timestamp(body: bytes) -> bool:
+    """Whether ``body`` is ``f"{ts}." + rest`` for some ``ts`` a timestamp header could have carried.
+
+    Such a ``ts`` is whatever :func:`check_timestamp` reads as a finite number (``1700000000``,
+    ``1700000000.25``, ``1.7e9``), so the check asks ``float`` itself, for each ``.`` in the text
+    before the first ``:`` or line end (no number contains either; every header line has a ``:``).
+    """
+    end = min((i for i in (body.find(b":"), body.find(b"\n")) if i >= 0), default=len(body))
+    head = body[: min(end, _MAX_TIMESTAMP_CHARS + 1)]
+    for dot in (i for i, byte in enumerate(head) if byte == ord(".")):
+        try:
+            number = float(head[:dot].decode("utf-8"))  # float() also reads non-ASCII digits
+        except ValueError:  # UnicodeDecodeError is a ValueError
+            continue
+        if math.isfinite(number):  # check_timestamp never accepts nan or inf
+            return True
+    return False
 
 
 # --- the operation ---------------------------------------------------------------------------
@@ -506,8 +531,9 @@ class SMTPChannel:
         With ``X-Omnilink-Timestamp: <unix seconds>`` the signed bytes are
         ``f"{timestamp}.".encode() + body`` and the timestamp must be within
         ``webhook_tolerance`` seconds of now; without it the signed bytes are the body, which is
-        accepted only when ``webhook_require_timestamp=False``. SMTP itself signs nothing, so the
-        relay that posts the message must sign it (:func:`sign_inbound`).
+        accepted only when ``webhook_require_timestamp=False`` and the body does not start with a
+        number and a ``.`` (``reason="timestamp_in_body"``: see :func:`sign_inbound`). SMTP itself
+        signs nothing, so the relay that posts the message must sign it (:func:`sign_inbound`).
         """
         if not self._secrets:
             raise WebhookVerificationError(
@@ -527,6 +553,17 @@ class SMTPChannel:
                     reason="missing",
                 )
             verify_hmac(request.body, signature, secrets=self._secrets, provider=self.name)
+            if _starts_with_timestamp(request.body):
+                # f"{ts}." + body is what a timestamped signature covers: this is, byte for byte, a
+                # timestamped request (captured, however old) with its timestamp moved into the body.
+                raise WebhookVerificationError(
+                    f"the request has no {TIMESTAMP_HEADER} and its body starts with a number and a '.', "
+                    "as the bytes a timestamped signature covers do: it may be a timestamped request "
+                    "replayed without its timestamp, so it is refused (a raw RFC 5322 message starts with "
+                    "a header field, never with a number); the relay should sign with a timestamp",
+                    provider=self.name,
+                    reason="timestamp_in_body",
+                )
             return
         verify_hmac(
             f"{timestamp}.".encode() + request.body, signature, secrets=self._secrets, provider=self.name
