@@ -429,6 +429,13 @@ async def test_recipient_rejected(mode: str) -> None:
         result.raise_for_error()
 
 
+@pytest.mark.parametrize("concurrency", [0, -1, 1.5, True])
+def test_async_client_concurrency_must_be_at_least_one(concurrency: Any) -> None:
+    # Semaphore(0) made send_many wait forever; a negative value raised only inside send_many.
+    with pytest.raises(ConfigurationError, match="concurrency"):
+        AsyncClient(channels=[FakeChannel()], concurrency=concurrency)
+
+
 def test_retry_policy_needs_one_attempt() -> None:
     with pytest.raises(ConfigurationError):
         RetryPolicy(attempts=0)

@@ -400,6 +400,12 @@ class AsyncClient(_ClientBase):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         concurrency: int = 10,
     ) -> None:
+        # Checked first, before an httpx client is made: Semaphore(0) would make send_many wait forever.
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigurationError(
+                f"AsyncClient(concurrency={concurrency!r}): concurrency is how many sends of one send_many "
+                "run at once, a whole number of at least 1 (the default is 10)"
+            )
         super().__init__(channels=channels, retry=retry or RetryPolicy(), timeout=timeout)
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(timeout=timeout)
