@@ -448,6 +448,15 @@ def test_content_refused_at_data_is_permanent(smtp_server: Server) -> None:
     assert result.attempts == 1
 
 
+def test_text_with_a_lone_surrogate_is_a_bad_request_not_sent(smtp_server: Server) -> None:
+    # The same outcome and explanation as the twilio channel (providers/_text.py).
+    result = send(channel(smtp_server), json.loads('"Your code \\ud83d"'))
+    assert type(result.error) is BadRequestError
+    assert "contains U+D83D at position 10, a lone surrogate" in str(result.error)
+    assert result.attempts == 1
+    assert smtp_server.handler.received == []
+
+
 def test_sender_refused(smtp_server: Server) -> None:
     smtp_server.handler.mail_reply = "553 5.7.1 Sender address not owned by user"
     result = send(channel(smtp_server), "hi")

@@ -19,6 +19,7 @@ import omnilink
 from omnilink import (
     Attachment,
     AuthenticationError,
+    BadRequestError,
     ConfigurationError,
     DeliveryStatus,
     IdentifierKind,
@@ -330,6 +331,20 @@ def test_invalid_to_is_rejected_not_retried() -> None:
     assert "https://www.twilio.com/docs/errors/21211" in str(result.error)
     assert route.call_count == 1
     assert result.attempts == 1
+
+
+@respx.mock
+def test_text_with_a_lone_surrogate_is_a_bad_request_not_sent() -> None:
+    # json.loads accepts "\ud83d" (half an emoji); urlencode raised a bare UnicodeEncodeError.
+    route = respx.post(MESSAGES_URL).mock(return_value=created())
+    text = json.loads('"Your code \\ud83d"')
+    with omnilink.Client(channels=[sms()], sleep=no_sleep) as client:
+        result = client.send(text, to="+14155550134", channel="twilio-sms")
+    assert type(result.error) is BadRequestError
+    assert not result.error.retryable
+    assert "the Body parameter contains U+D83D at position 10, a lone surrogate" in str(result.error)
+    assert result.status is DeliveryStatus.FAILED
+    assert route.call_count == 0
 
 
 @pytest.mark.parametrize("code", ["21610", "21614", "21408", "63016"])

@@ -51,6 +51,7 @@ from omnilink.providers._email import (
     parse_email,
     stable_message_id,
 )
+from omnilink.providers._text import unencodable_error
 from omnilink.webhooks import Secrets, WebhookRequest, check_timestamp, secrets_tuple, verify_hmac
 
 __all__ = [
@@ -495,6 +496,8 @@ class SMTPChannel:
                 idempotency_key=idempotency_key,
                 channel=self.name,
             )
+        except UnicodeEncodeError as exc:
+            raise unencodable_error(exc, what="a header or part of the email", provider=self.name) from None
         except ValueError as exc:
             raise BadRequestError(f"cannot build the email: {exc}", provider=self.name) from None
         reply: SMTPReply = yield SMTPTransaction(

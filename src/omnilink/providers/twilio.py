@@ -79,6 +79,7 @@ from omnilink.models import (
     StatusUpdate,
 )
 from omnilink.providers._http import basic_auth, error_from_response
+from omnilink.providers._text import unencodable_error
 from omnilink.webhooks import (
     WebhookRequest,
     bounded_body,
@@ -374,6 +375,12 @@ class TwilioChannel:
         """One POST to the Messages resource. ``idempotency_key`` is not forwarded: Twilio's
         Messages API has no idempotency key (see the module docstring)."""
         form = self._form(message, to)
+        for name, value in form:
+            # urlencode would raise a bare UnicodeEncodeError from the middle of the client's send.
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise unencodable_error(exc, what=f"the {name} parameter", provider=self.name) from None
         request = httpx.Request(
             "POST",
             self.messages_url,
