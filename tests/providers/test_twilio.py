@@ -9,7 +9,7 @@ import hmac
 import json
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
@@ -833,6 +833,14 @@ def test_malformed_bodies(body: bytes, content_type: str | None) -> None:
     )
     with pytest.raises(WebhookPayloadError):
         sms().parse_webhook(request)
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://h.example]/a.jpg"])
+def test_malformed_media_url_is_a_payload_error(url: str) -> None:
+    # urlsplit raised a bare ValueError ("Invalid IPv6 URL") out of parse_webhook.
+    body = urlencode({"MessageSid": "SM1", "From": "+14155550134", "NumMedia": "1", "MediaUrl0": url})
+    with pytest.raises(WebhookPayloadError, match="MediaUrl0 is not a URL"):
+        sms().parse_webhook(signed(body.encode()))
 
 
 def test_oversized_bodies() -> None:

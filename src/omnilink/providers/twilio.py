@@ -540,7 +540,13 @@ class TwilioChannel:
                     f"NumMedia is {count} but MediaUrl{i} is missing", provider=self.name
                 )
             content_type = data.get(f"MediaContentType{i}") or "application/octet-stream"
-            stem = posixpath.basename(urlsplit(url).path) or f"media{i}"
+            try:
+                path = urlsplit(url).path
+            except ValueError as exc:  # "http://[::1": urlsplit refuses a broken IPv6 host or port
+                raise WebhookPayloadError(
+                    f"MediaUrl{i} is not a URL ({exc}): {url[:200]!r}", provider=self.name
+                ) from None
+            stem = posixpath.basename(path) or f"media{i}"
             extension = "" if "." in stem else (mimetypes.guess_extension(content_type) or "")
             out.append(Attachment(filename=stem + extension, content_type=content_type, url=url))
         return tuple(out)
