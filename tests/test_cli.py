@@ -6,12 +6,16 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from omnilink._demo import run_demo
-from omnilink.cli import _app
+from omnilink.cli import _app, _setting_value
+from omnilink.providers.smtp import sign_inbound
 from omnilink.testing import FakeChannel
 
 
@@ -70,3 +74,70 @@ def test_verify_webhook_accepts_signed_and_rejects_forged(tmp_path: Path) -> Non
     bad = CliRunner().invoke(_app(), [*args, "-H", "X-Fake-Signature: " + "0" * 64])
     assert bad.exit_code == 1
     assert "not verified" in bad.output
+
+
+RAW_EMAIL = b"From: ann@example.org\r\nTo: help@example.com\r\nSubject: hi\r\n\r\nHello there\r\n"
+SMTP_SETTINGS = ["--set", "host=smtp.example.com", "--set", "from_address=help@example.com"]
+
+
+def _verify_smtp(tmp_path: Path, body: bytes, headers: dict[str, str], *settings: str) -> Any:
+    path = tmp_path / "mail.eml"
+    path.write_bytes(body)
+    args = ["verify-webhook", "smtp", "--body", str(path), "--url", "https://x.test/hook"]
+    args += [a for k, v in headers.items() for a in ("-H", f"{k}: {v}")]
+    return CliRunner().invoke(_app(), [*args, *SMTP_SETTINGS, "--set", "webhook_secret=k", *settings])
+
+
+def test_verify_webhook_set_values_are_read_as_json(tmp_path: Path) -> None:
+    # Every --set value had been a str: 600 crashed the replay check (float > str), and "false" was true.
+    old = sign_inbound(RAW_EMAIL, secret="k", timestamp=int(time.time()) - 400)
+    result = _verify_smtp(tmp_path, RAW_EMAIL, old, "--set", "webhook_tolerance=600")
+    assert result.exit_code == 0, result.output
+    assert "signature verified" in result.output
+    body_only = sign_inbound(RAW_EMAIL, secret="k")
+    result = _verify_smtp(tmp_path, RAW_EMAIL, body_only, "--set", "webhook_require_timestamp=false")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.split("signature verified", 1)[1])["message"]["text"] == "Hello there"
+    result = _verify_smtp(tmp_path, RAW_EMAIL, body_only, "--set", "webhook_require_timestamp=true")
+    assert result.exit_code == 1
+    assert "not verified" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("600", 600),
+        ("2.5", 2.5),
+        ("false", False),
+        ("null", None),
+        ('["new", "old"]', ["new", "old"]),
+        ('"12345"', "12345"),
+        ("+14155550100", "+14155550100"),
+        ("smtp.example.com", "smtp.example.com"),
+        ("", ""),
+    ],
+)
+def test_set_value_is_json_when_it_parses(text: str, value: object) -> None:
+    assert _setting_value(text) == value
+
+
+def test_verify_webhook_unparseable_verified_body_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    body = b"no headers, just text"
+    result = _verify_smtp(tmp_path, body, sign_inbound(body, secret="k", timestamp=int(time.time())))
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # typer.Exit, not WebhookPayloadError
+    assert "signature verified" in result.output
+    assert "verified, but the body cannot be parsed" in result.output
+    assert "RFC 5322" in result.output
+
+
+def test_verify_webhook_settings_the_channel_refuses_are_a_message(tmp_path: Path) -> None:
+    body = tmp_path / "body.form"
+    body.write_bytes(b"MessageSid=SM1")
+    args = ["verify-webhook", "twilio-sms", "--body", str(body), "--url", "https://x.test/hook"]
+    settings = ["--set", "account_sid=AC1", "--set", "from_number=+14155550100", "--set", "auth_token=12345"]
+    result = CliRunner().invoke(_app(), [*args, *settings])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert "cannot create channel 'twilio-sms'" in result.output
+    assert "read auth_token as JSON" in result.output

@@ -19,6 +19,7 @@ def _app() -> Any:
     try:
         import typer
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
     except ImportError as exc:
         raise MissingDependencyError(
@@ -67,23 +68,50 @@ def _app() -> Any:
         body: Path = typer.Option(..., "--body", help="file holding the raw request body"),
         url: str = typer.Option(..., "--url", help="the full URL the provider posted to"),
         header: list[str] = typer.Option([], "--header", "-H", help="'Name: value', repeatable"),
-        setting: list[str] = typer.Option([], "--set", help="channel setting KEY=VALUE, repeatable"),
+        setting: list[str] = typer.Option(
+            [],
+            "--set",
+            help=(
+                "channel setting KEY=VALUE, repeatable; VALUE is read as JSON when it parses "
+                '(600, 2.5, true, false, null, ["new", "old"]) and is text otherwise; quote text '
+                "that looks like a number: KEY='\"12345\"'"
+            ),
+        ),
     ) -> None:
-        """Check a captured webhook's signature and print the normalized events."""
+        """Check a captured webhook's signature and print the normalized events.
+
+        Exits 1 with a message when the settings, the signature or the verified body is refused.
+        """
         from omnilink.channels import create
         from omnilink.webhooks import WebhookRequest
 
-        settings = dict(_pair(s, "=", "--set") for s in setting)
+        settings = {key: _setting_value(value) for key, value in (_pair(s, "=", "--set") for s in setting)}
         headers = dict(_pair(h, ":", "--header") for h in header)
-        ch = create(channel, **settings)
+        try:
+            ch = create(channel, **settings)
+        except OmnilinkError as exc:
+            read = [k for k, v in settings.items() if not isinstance(v, str)]
+            hint = (
+                f" (note: --set read {', '.join(read)} as JSON, not text; to pass text that looks like a "
+                "number, true, false or null, quote it: KEY='\"12345\"')"
+                if read
+                else ""
+            )
+            console.print(f"[red]cannot create channel {channel!r}:[/red] {escape(str(exc) + hint)}")
+            raise typer.Exit(1) from None
         request = WebhookRequest(method="POST", url=url, headers=headers, body=body.read_bytes())
         try:
             ch.verify_webhook(request)
         except OmnilinkError as exc:
-            console.print(f"[red]not verified:[/red] {exc}")
+            console.print(f"[red]not verified:[/red] {escape(str(exc))}")
             raise typer.Exit(1) from None
         console.print("[green]signature verified[/green]")
-        for event in ch.parse_webhook(request):
+        try:
+            events = ch.parse_webhook(request)
+        except OmnilinkError as exc:  # WebhookPayloadError: signed, but not a payload the channel reads
+            console.print(f"[red]verified, but the body cannot be parsed:[/red] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        for event in events:
             console.print_json(json.dumps(event.model_dump(mode="json", exclude={"raw"})))
 
     try:
@@ -101,6 +129,18 @@ def _pair(text: str, sep: str, option: str) -> tuple[str, str]:
     if not found:
         raise SystemExit(f"{option} expects KEY{sep}VALUE, got {text!r}")
     return key.strip(), value.strip()
+
+
+def _setting_value(text: str) -> Any:
+    """A ``--set`` value: JSON when it parses (600, true, null, a list), else the text as given.
+
+    Every value had been a str, so ``webhook_tolerance=600`` failed comparing a float with a str and
+    ``webhook_require_timestamp=false`` was a non-empty, so true, string.
+    """
+    try:
+        return json.loads(text)
+    except ValueError:  # json.JSONDecodeError; also "" and ordinary text such as +14155550100
+        return text
 
 
 def main() -> None:
