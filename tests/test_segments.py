@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import doctest
+
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+import omnilink.channels._segments
 from omnilink.channels import SegmentInfo, sms_segments
 
 # The GSM 03.38 default alphabet, written out in code-point order 0x00..0x7F (0x1B is the escape).
@@ -159,3 +162,10 @@ def test_matches_reference(text: str) -> None:
 @given(st.one_of(_gsm_text, _mixed_text))
 def test_segments_are_monotonic_in_appended_text(text: str) -> None:
     assert sms_segments(text + "a").segments >= sms_segments(text).segments
+
+
+def test_docstring_examples_are_right() -> None:
+    # The docstring said sms_segments("€" * 80) needs 2 segments; 160 septets fit one SMS.
+    result = doctest.testmod(omnilink.channels._segments, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 3
+    assert result.failed == 0

@@ -47,7 +47,9 @@ def sms_segments(text: str) -> SegmentInfo:
 
     >>> sms_segments("hello").segments
     1
-    >>> sms_segments("€" * 80).segments  # each euro sign is two septets
+    >>> sms_segments("€" * 80).segments  # each euro sign is two septets: 160 fill one SMS
+    1
+    >>> sms_segments("€" * 81).segments  # 162 septets: two segments of up to 153
     2
     """
     encoding, sizes = _unit_sizes(text)
