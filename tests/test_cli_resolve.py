@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from omnilink.cli import _app
+from omnilink.identity import _cli
 from omnilink.identity._cli import ReadReject, read_input, read_records, write_columns
 from omnilink.identity._frames import Batches
 
@@ -242,3 +243,35 @@ def test_links_option_writes_why_records_were_joined(tmp_path: Path, ext: str) -
         assert r["reason"] in {"email", "phone", "fuzzy"}
         assert 0 < float(r["probability"]) <= 1
     assert f"links ({len(rows)}) -> " in output
+
+
+def test_a_field_over_the_csv_modules_limit_is_read_and_rejected_as_too_long(tmp_path: Path) -> None:
+    """Python's csv stops at 131,072 characters a field; such a field is rejected by the resolver
+    (too long), its row kept, and the process-wide limit is ours only while our reader parses."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(
+        "id,first_name,email\n1,John,j.s@gmail.com\n2," + "J" * 200_000 + ",j.s@gmail.com\n3,Jo,x@y.org\n"
+    )
+    limit = csv.field_size_limit()
+    _invoke(str(src), "-o", str(out))
+    assert set(_profiles(_read_csv(out))) == {"1", "2", "3"}
+    rejects = list(read_records(tmp_path / "out.rejects.csv", []))  # csv.DictReader would stop at the field
+    assert [(r["id"], r["field"], r["reason"], len(r["value"])) for r in rejects] == [
+        ("2", "first_name", "too long: 200000 characters > 10000", 200_000)
+    ]
+    seen: list[int] = []
+    for _ in read_input(src, [], size=1, on_rows=lambda _n: seen.append(csv.field_size_limit())):
+        pass
+    assert seen == [limit] * 3, "the caller's limit is in place whenever a batch is handed out"
+    assert csv.field_size_limit() == limit
+
+
+def test_a_row_the_csv_reader_fails_on_is_a_reject_and_the_reading_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_cli, "_FIELD_LIMIT", 50)  # the csv module's error, at a size a test can write
+    src = tmp_path / "in.csv"
+    src.write_text("id,name\n1,a\n2," + "b" * 60 + "\n3,c\n")
+    rejects: list[ReadReject] = []
+    assert [row["id"] for row in read_input(src, rejects)] == ["1", "3"]
+    assert rejects == [ReadReject(3, "", "cannot be read as CSV: field larger than field limit (50)")]

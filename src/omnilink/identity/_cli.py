@@ -13,6 +13,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -22,12 +23,17 @@ from omnilink.identity import _normalize
 from omnilink.identity._frames import Batches, Columns, arrow_columns
 
 if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
+
     import typer
     from rich.console import Console
 
 __all__ = ["ReadReject", "read_input", "read_records", "register", "write_columns"]
 
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+_FIELD_LIMIT = 2**31 - 1
+"""The longest CSV field read (the largest limit a C long takes everywhere, Windows included):
+a field is never too long to read, only to use, which the resolver decides."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +119,24 @@ def _csv_open(path: Path) -> IO[str]:
     return path.open(newline="", encoding="utf-8", errors="surrogateescape")
 
 
+@contextmanager
+def _wide_fields() -> Iterator[None]:
+    """Lift the csv module's limit on a field's length (131,072 characters) while a reader parses.
+
+    A longer field would stop the run with ``csv.Error``; read in full, it reaches the resolver,
+    which rejects it as too long (``max_field_length``) and keeps the row. The limit is global to
+    the process, so it is lifted only while our reader parses and put back before control leaves
+    (each batch is yielded with the caller's limit in place).
+    """
+    old = csv.field_size_limit(_FIELD_LIMIT)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
 def _csv_header(path: Path) -> list[str]:
-    with _csv_open(path) as fh:
+    with _csv_open(path) as fh, _wide_fields():
         return next(csv.reader(fh), [])
 
 
@@ -124,24 +146,40 @@ def _csv_batches(path: Path, header: list[str], rejects: list[ReadReject], size:
     width = len(header)
     with _csv_open(path) as fh:
         reader = csv.reader(fh)
-        if next(reader, None) is None:
-            return
-        rows: list[list[str | bytes]] = []
-        for row in reader:
-            if len(row) != width:
-                if not any(cell.strip() for cell in row):
-                    rejects.append(ReadReject(reader.line_num, ",".join(row), "empty row"))
-                    continue
-                rejects.append(
-                    ReadReject(reader.line_num, ",".join(row), f"{len(row)} fields, header has {width}")
-                )
-                continue
-            rows.append([cell if cell.isascii() else _restore_bytes(cell) for cell in row])
-            if len(rows) == size:
+        with _wide_fields():
+            if next(reader, None) is None:
+                return
+        while True:
+            with _wide_fields():
+                rows = _csv_take(reader, width, size, rejects)
+            if rows:
                 yield _columns(header, rows)
-                rows = []
-        if rows:
-            yield _columns(header, rows)
+            if len(rows) < size:  # the reader is exhausted
+                return
+
+
+def _csv_take(reader: CsvReader, width: int, size: int, rejects: list[ReadReject]) -> list[list[str | bytes]]:
+    """The next ``size`` rows of ``reader`` (fewer at its end); the rows it cannot give are rejects."""
+    rows: list[list[str | bytes]] = []
+    while True:
+        # The loop is restarted after an error instead of a try around each row: a row costs
+        # the same as without one. The reader starts over on the line after the one it failed on.
+        try:
+            for row in reader:
+                if len(row) != width:
+                    if not any(cell.strip() for cell in row):
+                        rejects.append(ReadReject(reader.line_num, ",".join(row), "empty row"))
+                        continue
+                    rejects.append(
+                        ReadReject(reader.line_num, ",".join(row), f"{len(row)} fields, header has {width}")
+                    )
+                    continue
+                rows.append([cell if cell.isascii() else _restore_bytes(cell) for cell in row])
+                if len(rows) == size:
+                    return rows
+            return rows
+        except csv.Error as exc:
+            rejects.append(ReadReject(reader.line_num, "", f"cannot be read as CSV: {exc}"))
 
 
 def _columns(header: list[str], rows: list[list[str | bytes]]) -> Columns:
