@@ -275,3 +275,16 @@ def test_a_row_the_csv_reader_fails_on_is_a_reject_and_the_reading_goes_on(
     rejects: list[ReadReject] = []
     assert [row["id"] for row in read_input(src, rejects)] == ["1", "3"]
     assert rejects == [ReadReject(3, "", "cannot be read as CSV: field larger than field limit (50)")]
+
+
+def test_a_csv_with_a_byte_order_mark_keeps_its_first_column(tmp_path: Path) -> None:
+    """Excel writes UTF-8 CSV with a BOM first; it is not part of the first column's name."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes(
+        b"\xef\xbb\xbfid,first_name,email\n1,John,john.smith@gmail.com\n2,Jon,john.smith@gmail.com\n"
+    )
+    _invoke(str(src), "-o", str(out))
+    got = _profiles(_read_csv(out))
+    assert set(got) == {"1", "2"}
+    assert got["1"] == got["2"]
+    assert _read_csv(tmp_path / "out.rejects.csv") == []

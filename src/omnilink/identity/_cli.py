@@ -116,7 +116,9 @@ def _counted(
 def _csv_open(path: Path) -> IO[str]:
     # surrogateescape keeps non-UTF-8 bytes as lone surrogates, so the row survives reading
     # and the resolver reports the offending field instead of the whole file failing.
-    return path.open(newline="", encoding="utf-8", errors="surrogateescape")
+    # utf-8-sig drops the byte order mark Excel writes first, which would otherwise be part of
+    # the first column's name ("\ufeffid": no id column, every record id lost).
+    return path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
 
 
 @contextmanager
