@@ -288,3 +288,28 @@ def test_a_csv_with_a_byte_order_mark_keeps_its_first_column(tmp_path: Path) -> 
     assert set(got) == {"1", "2"}
     assert got["1"] == got["2"]
     assert _read_csv(tmp_path / "out.rejects.csv") == []
+
+
+def test_a_jsonl_value_that_is_not_utf8_is_a_field_reject_as_in_csv(tmp_path: Path) -> None:
+    """One bad byte in a value rejects that value (the record is resolved on the others), as a CSV
+    cell's does; it had rejected the whole line as invalid JSON. A line's BOM is skipped, as it was."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    src.write_bytes(
+        b'\xef\xbb\xbf{"id": "1", "first_name": "John", "email": "john.smith@gmail.com"}\n'
+        b'{"id": "2", "first_name": "J\xff\xfeo", "email": "john.smith@gmail.com", "x": ["a\xff"]}\n'
+        b'{"id": "3\xff", "first_name": "Ann", "email": "ann@example.org"}\n'
+        b'{"id": "4", "first_name": \xff}\n'
+        b'\xef\xbb\xbf{"id": "5", "first_name": "Eve"}\n'
+    )
+    _invoke(str(src), "-o", str(out))
+    got = _profiles(_read_csv(out))
+    assert set(got) == {"1", "2", "#2", "5"}, "an id that is not UTF-8 is replaced, as from a CSV"
+    assert got["1"] == got["2"]
+    rejects = {
+        (r["line"], r["id"], r["field"], r["value"], r["reason"])
+        for r in _read_csv(tmp_path / "out.rejects.csv")
+    }
+    assert ("", "2", "first_name", "b'J\\xff\\xfeo'", "not valid UTF-8") in rejects
+    assert ("", "#2", "id", "b'3\\xff'", "id is not valid UTF-8") in rejects
+    assert not any(r[0] in {"1", "2", "3", "5"} for r in rejects), "no line lost"
+    assert any(r[0] == "4" and r[4].startswith("invalid JSON") for r in rejects), "bad bytes outside a string"

@@ -8,6 +8,7 @@ there too, with the field and the reason. Nothing is dropped silently and no row
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import sys
@@ -202,9 +203,20 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
         for line_no, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
+            # A byte order mark, which json.loads of bytes skipped and of text refuses: on the
+            # first line, or on any line of files written with one each and concatenated.
+            raw = raw.removeprefix(codecs.BOM_UTF8)
             try:
-                obj = json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                text = raw.decode("utf-8")
+                clean = True
+            except UnicodeDecodeError:
+                # As for CSV: the bytes that are not UTF-8 survive the parse as lone surrogates and
+                # go back to bytes below, so the resolver rejects that field and not the record.
+                text = raw.decode("utf-8", "surrogateescape")
+                clean = False
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
                 rejects.append(
                     ReadReject(line_no, raw.decode("utf-8", "replace")[:200], f"invalid JSON: {exc}")
                 )
@@ -214,7 +226,22 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
                     ReadReject(line_no, raw.decode("utf-8", "replace")[:200], "a JSON line must be an object")
                 )
                 continue
+            if not clean:
+                for key, value in obj.items():
+                    obj[key] = _restore_all(value)
             yield obj
+
+
+def _restore_all(value: Any) -> Any:
+    """``value`` with each text in it that holds non-UTF-8 bytes (as lone surrogates) given as
+    those bytes, in lists and objects too (the resolver reads a list's items one by one)."""
+    if isinstance(value, str):
+        return value if value.isascii() else _restore_bytes(value)
+    if isinstance(value, list):
+        return [_restore_all(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _restore_all(item) for key, item in value.items()}
+    return value
 
 
 def _restore_bytes(cell: str) -> str | bytes:
