@@ -39,7 +39,7 @@ def _write_csv(path: Path, rows: list[dict[str, str]], extra_lines: tuple[str, .
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="") as fh:
+    with path.open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -313,3 +313,50 @@ def test_a_jsonl_value_that_is_not_utf8_is_a_field_reject_as_in_csv(tmp_path: Pa
     assert ("", "#2", "id", "b'3\\xff'", "id is not valid UTF-8") in rejects
     assert not any(r[0] in {"1", "2", "3", "5"} for r in rejects), "no line lost"
     assert any(r[0] == "4" and r[4].startswith("invalid JSON") for r in rejects), "bad bytes outside a string"
+
+
+def test_a_lone_surrogate_in_jsonl_is_rejected_as_not_utf8_and_every_output_is_utf8(tmp_path: Path) -> None:
+    """JSON can escape half a surrogate pair ("\\ud800"): that text is no UTF-8 text, so it is
+    rejected as bytes that are not UTF-8 are (an id of it is replaced); it had crashed the run
+    when the output was written."""
+    src, out, links = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "links.csv"
+    src.write_text(
+        '{"id": "a\\ud800", "first_name": "Jo\\udfffhn", "email": "john.smith@gmail.com"}\n'
+        '{"id": "b", "first_name": "John", "email": "john.smith\\ud83d@gmail.com"}\n'
+        '{"id": "c", "first_name": "John", "email": "john.smith@gmail.com", "x": "\\ud83d\\ude00"}\n'
+    )
+    _invoke(str(src), "-o", str(out), "--links", str(links))
+    got = {r["id"]: r["profile_id"] for r in map(json.loads, out.read_bytes().decode("utf-8").splitlines())}
+    assert set(got) == {"#0", "b", "c"}
+    rejects = [
+        json.loads(line) for line in (tmp_path / "out.rejects.jsonl").read_bytes().decode().splitlines()
+    ]
+    assert {(r["id"], r["field"], r["reason"]) for r in rejects} == {
+        ("#0", "id", "id is not valid UTF-8"),
+        ("#0", "first_name", "not valid UTF-8"),
+        ("b", "email", "not valid UTF-8"),
+    }
+    links.read_bytes().decode("utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_write_columns_writes_utf8_whatever_the_text(tmp_path: Path, fmt: str) -> None:
+    """A lone surrogate (how a byte that is not UTF-8 is read) is written escaped, never as the byte."""
+    path = tmp_path / f"out.{fmt}"
+    write_columns(path, {"value": ["J\udcffo", "\ud800", "é"]})
+    if fmt == "csv":
+        assert [r["value"] for r in _read_csv(path)] == ["J\\udcffo", "\\ud800", "é"]
+        path.read_bytes().decode("utf-8")
+    elif fmt == "jsonl":
+        text = path.read_bytes().decode("utf-8")
+        assert [json.loads(line)["value"] for line in text.splitlines()] == ["J\udcffo", "\ud800", "é"]
+    else:
+        assert pq.read_table(path).column("value").to_pylist() == ["J\\udcffo", "\\ud800", "é"]
+
+
+def test_a_csv_row_that_cannot_be_used_is_written_to_the_rejects_as_utf8(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes(b"id,first_name\n1,Ann\n2,J\xffo,extra\n")
+    _invoke(str(src), "-o", str(out))
+    rejects = _read_csv(tmp_path / "out.rejects.csv")  # strict UTF-8: it had held the byte as read
+    assert [(r["line"], r["value"]) for r in rejects] == [("3", "2,J\\xffo,extra")]

@@ -171,10 +171,10 @@ def _csv_take(reader: CsvReader, width: int, size: int, rejects: list[ReadReject
             for row in reader:
                 if len(row) != width:
                     if not any(cell.strip() for cell in row):
-                        rejects.append(ReadReject(reader.line_num, ",".join(row), "empty row"))
+                        rejects.append(ReadReject(reader.line_num, _raw_line(row), "empty row"))
                         continue
                     rejects.append(
-                        ReadReject(reader.line_num, ",".join(row), f"{len(row)} fields, header has {width}")
+                        ReadReject(reader.line_num, _raw_line(row), f"{len(row)} fields, header has {width}")
                     )
                     continue
                 rows.append([cell if cell.isascii() else _restore_bytes(cell) for cell in row])
@@ -208,7 +208,9 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
             raw = raw.removeprefix(codecs.BOM_UTF8)
             try:
                 text = raw.decode("utf-8")
-                clean = True
+                # An escape from \ud800 to \udfff can give a lone surrogate, which is no text
+                # (no UTF-8 file can hold it): such lines are looked through below.
+                clean = b"\\ud" not in raw and b"\\uD" not in raw
             except UnicodeDecodeError:
                 # As for CSV: the bytes that are not UTF-8 survive the parse as lone surrogates and
                 # go back to bytes below, so the resolver rejects that field and not the record.
@@ -245,12 +247,29 @@ def _restore_all(value: Any) -> Any:
 
 
 def _restore_bytes(cell: str) -> str | bytes:
-    """A cell holding non-UTF-8 bytes goes to the resolver as those bytes, which it rejects per field."""
+    """A cell holding non-UTF-8 bytes goes to the resolver as those bytes, which it rejects per field.
+
+    Those bytes were read as lone surrogates (surrogateescape); a lone surrogate that stands for
+    no byte read (JSON's ``"\\ud800"``) goes as its UTF-8-like form, which is not UTF-8 either:
+    the resolver rejects the value, or replaces an id, as it does bytes that are not UTF-8.
+    """
     try:
         cell.encode("utf-8")
     except UnicodeEncodeError:
-        return cell.encode("utf-8", "surrogateescape")
+        try:
+            return cell.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            return cell.encode("utf-8", "surrogatepass")
     return cell
+
+
+def _raw_line(cells: list[str]) -> str:
+    """A CSV row that cannot be used, as the rejects file shows it: a byte that is not UTF-8 as ``\\xff``."""
+    line = ",".join(cells)
+    if line.isascii():
+        return line
+    raw = _restore_bytes(line)
+    return raw if isinstance(raw, str) else raw.decode("utf-8", "backslashreplace")
 
 
 def write_columns(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
@@ -258,7 +277,9 @@ def write_columns(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
 
     Columns, not a dict per row: the output has a row per record, a million of them for a
     large file. A missing value (None) is an empty CSV cell, a JSON null, a Parquet null; any
-    other value that is not text is written as its ``str``.
+    other value that is not text is written as its ``str``. The file is UTF-8 whatever the text:
+    a lone surrogate (no character; how Python keeps a byte that is not UTF-8) is written
+    escaped, ``\\udcff`` (in a JSON string, an escape that reads back as the same text).
     """
     fmt = _format(path)
     if len({len(col) for col in columns.values()}) > 1:
@@ -268,12 +289,12 @@ def write_columns(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
     names = list(columns)
     rows = zip(*columns.values(), strict=True)
     if fmt == "csv":
-        with path.open("w", newline="", encoding="utf-8", errors="surrogateescape") as fh:
+        with path.open("w", newline="", encoding="utf-8", errors="backslashreplace") as fh:
             writer = csv.writer(fh)
             writer.writerow(names)
             writer.writerows(rows)
     elif fmt == "jsonl":
-        with path.open("w", encoding="utf-8", errors="surrogateescape") as fh:
+        with path.open("w", encoding="utf-8", errors="backslashreplace") as fh:
             for row in rows:
                 fh.write(
                     json.dumps(dict(zip(names, row, strict=True)), default=str, ensure_ascii=False) + "\n"
@@ -283,7 +304,18 @@ def write_columns(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
         import pyarrow as pa
 
         text = {n: [v if v is None or type(v) is str else str(v) for v in col] for n, col in columns.items()}
-        pq.write_table(pa.table({n: pa.array(col, type=pa.string()) for n, col in text.items()}), path)
+        pq.write_table(pa.table({n: _arrow_text(pa, col) for n, col in text.items()}), path)
+
+
+def _arrow_text(pa: Any, column: list[str | None]) -> Any:
+    """``column`` as an Arrow string array, a lone surrogate written escaped as in CSV and JSON."""
+    try:
+        return pa.array(column, type=pa.string())
+    except UnicodeEncodeError:  # Arrow holds UTF-8 only; looked for after the fact, as it is rare
+        return pa.array(
+            [v if v is None else v.encode("utf-8", "backslashreplace").decode("utf-8") for v in column],
+            type=pa.string(),
+        )
 
 
 def _pyarrow_parquet() -> Any:
