@@ -360,3 +360,45 @@ def test_a_csv_row_that_cannot_be_used_is_written_to_the_rejects_as_utf8(tmp_pat
     _invoke(str(src), "-o", str(out))
     rejects = _read_csv(tmp_path / "out.rejects.csv")  # strict UTF-8: it had held the byte as read
     assert [(r["line"], r["value"]) for r in rejects] == [("3", "2,J\\xffo,extra")]
+
+
+@pytest.mark.parametrize(
+    ("option", "name"),
+    [("INPUT", "in.txt"), ("--output", "out.txt"), ("--rejects", "bad.xlsx"), ("--links", "links.tsv")],
+)
+def test_a_path_of_no_known_format_is_refused_before_anything_is_read(
+    tmp_path: Path, option: str, name: str
+) -> None:
+    """The outputs were checked only when written: a bad --links after the profiles and rejects,
+    with a traceback."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    _write_csv(src, ROWS)
+    paths = {"INPUT": str(src), "--output": str(out)}
+    if option == "INPUT":
+        (tmp_path / name).write_bytes(src.read_bytes())
+    paths[option] = str(tmp_path / name)
+    args = [paths.pop("INPUT"), *(part for item in paths.items() for part in item)]
+    result = CliRunner().invoke(_app(), ["resolve", *args])
+    assert result.exit_code == 2, result.output
+    assert "use one of .csv, .jsonl, .ndjson, .parquet" in result.output
+    assert option in result.output
+    assert not out.exists(), "nothing was read, nothing written"
+
+
+def test_a_parquet_output_without_pyarrow_is_refused_before_anything_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omnilink.exceptions import MissingDependencyError
+
+    def missing() -> None:
+        raise MissingDependencyError(package="pyarrow", extra="parquet", feature="Parquet files")
+
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    _write_csv(src, ROWS)
+    monkeypatch.setattr(_cli, "_pyarrow_parquet", missing)
+    result = CliRunner().invoke(
+        _app(), ["resolve", str(src), "-o", str(out), "--links", str(tmp_path / "l.parquet")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "pip install" in result.output
+    assert not out.exists()

@@ -326,6 +326,26 @@ def _pyarrow_parquet() -> Any:
     return pq
 
 
+def _check_formats(paths: Mapping[str, Path | None]) -> None:
+    """Refuse, before anything is read, a path whose extension names no format, or Parquet
+    without pyarrow: an output noticed only when written comes after the whole run."""
+    import typer
+
+    parquet = False
+    for option, path in paths.items():
+        if path is None:
+            continue
+        try:
+            parquet |= _format(path) == "parquet"
+        except ConfigurationError as exc:
+            raise typer.BadParameter(str(exc), param_hint=option) from None
+    if parquet:
+        try:
+            _pyarrow_parquet()
+        except MissingDependencyError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+
 def _rejects_path(output: Path) -> Path:
     return output.with_name(f"{output.stem}.rejects{output.suffix}")
 
@@ -356,6 +376,8 @@ def register(app: typer.Typer, console: Console) -> None:
     ) -> None:
         """Resolve the records of INPUT into profiles; write each record's profile id to OUTPUT."""
         started = time.perf_counter()
+        rejects_out = rejects or _rejects_path(output)
+        _check_formats({"INPUT": input, "--output": output, "--rejects": rejects_out, "--links": links})
         fields: dict[str, str] = {}
         for item in field:
             column, sep, kind = item.partition("=")
@@ -403,7 +425,6 @@ def register(app: typer.Typer, console: Console) -> None:
             read_failed, refused = read_rejects, result.rejects
             if links is not None:
                 write_columns(links, result.links.columns())
-            rejects_out = rejects or _rejects_path(output)
             write_columns(
                 rejects_out,
                 {
