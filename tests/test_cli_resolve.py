@@ -402,3 +402,16 @@ def test_a_parquet_output_without_pyarrow_is_refused_before_anything_is_read(
     assert result.exit_code == 2, result.output
     assert "pip install" in result.output
     assert not out.exists()
+
+
+def test_an_id_column_named_as_the_profile_id_column_is_refused(tmp_path: Path) -> None:
+    """The two output columns would share the name: the file had held the profile ids only."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(
+        "profile_id,first_name,email\nA1,John,john.smith@gmail.com\nA2,John,john.smith@gmail.com\n"
+    )
+    result = CliRunner().invoke(_app(), ["resolve", str(src), "-o", str(out), "--id-column", "profile_id"])
+    assert result.exit_code == 2, result.output
+    assert "--id-column" in result.output
+    assert "rename" in result.output
+    assert not out.exists()

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["ReadReject", "read_input", "read_records", "register", "write_columns"]
 
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+_PROFILE_COLUMN = "profile_id"
+"""The output's second column (the first is the input's id column)."""
 _FIELD_LIMIT = 2**31 - 1
 """The longest CSV field read (the largest limit a C long takes everywhere, Windows included):
 a field is never too long to read, only to use, which the resolver decides."""
@@ -376,6 +378,14 @@ def register(app: typer.Typer, console: Console) -> None:
     ) -> None:
         """Resolve the records of INPUT into profiles; write each record's profile id to OUTPUT."""
         started = time.perf_counter()
+        if id_column == _PROFILE_COLUMN:
+            # The output is the id column and the profile id column: under one name, a dict of
+            # columns (and any reader of the file) keeps one of them.
+            raise typer.BadParameter(
+                f"{_PROFILE_COLUMN!r} is the name of the output's column of profile ids; rename the id "
+                "column in INPUT and give its new name to --id-column",
+                param_hint="--id-column",
+            )
         rejects_out = rejects or _rejects_path(output)
         _check_formats({"INPUT": input, "--output": output, "--rejects": rejects_out, "--links": links})
         fields: dict[str, str] = {}
@@ -421,7 +431,7 @@ def register(app: typer.Typer, console: Console) -> None:
             result = resolver.resolve(read_input(input, read_rejects, on_rows=on_rows, on_end=on_end))
             progress.update(task, description="writing")
             profile_of = result.profile_of
-            write_columns(output, {id_column: list(profile_of), "profile_id": list(profile_of.values())})
+            write_columns(output, {id_column: list(profile_of), _PROFILE_COLUMN: list(profile_of.values())})
             read_failed, refused = read_rejects, result.rejects
             if links is not None:
                 write_columns(links, result.links.columns())
