@@ -415,3 +415,49 @@ def test_an_id_column_named_as_the_profile_id_column_is_refused(tmp_path: Path) 
     assert "--id-column" in result.output
     assert "rename" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"not parquet", b"PAR1" + b"\x00" * 20])
+def test_a_file_that_is_no_parquet_is_refused_with_its_name(tmp_path: Path, content: bytes) -> None:
+    src, out = tmp_path / "in.parquet", tmp_path / "out.csv"
+    src.write_bytes(content)
+    result = CliRunner().invoke(_app(), ["resolve", str(src), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "cannot read" in result.output
+    assert "in.parquet" in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["in.csv", "in.jsonl"])
+def test_an_empty_text_file_gives_an_empty_output(tmp_path: Path, name: str) -> None:
+    src, out = tmp_path / name, tmp_path / "out.csv"
+    src.write_bytes(b"")
+    _invoke(str(src), "-o", str(out))
+    assert out.read_text().splitlines() == ["id,profile_id"]
+
+
+@pytest.mark.parametrize("batch", [16_384, 30])
+def test_parquet_rows_that_cannot_be_read_are_a_reject_and_the_reading_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """A damaged page stops Arrow with OSError: the rows from there to the end of their row group
+    are one reject, by row number, and the next row group is read (whether the batch that failed
+    began in an earlier row group or not)."""
+    from omnilink.identity import _normalize
+
+    monkeypatch.setattr(_normalize, "_BATCH", batch)
+    src, out = tmp_path / "in.parquet", tmp_path / "out.csv"
+    rows = [{"id": str(i), "first_name": f"Name{i}", "email": f"x{i}@gmail.com"} for i in range(300)]
+    pq.write_table(
+        pa.Table.from_pylist(rows), src, row_group_size=100, compression="none", use_dictionary=False
+    )
+    data = bytearray(src.read_bytes())
+    page = pq.ParquetFile(src).metadata.row_group(1).column(1).data_page_offset
+    data[page : page + 64] = b"\xab" * 64  # the page header of row group 1's first_name
+    src.write_bytes(bytes(data))
+    _invoke(str(src), "-o", str(out))
+    assert set(_profiles(_read_csv(out))) == {str(i) for i in [*range(100), *range(200, 300)]}
+    rejects = _read_csv(tmp_path / "out.rejects.csv")
+    assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [
+        ("101", "rows 101-200 cannot be read as Parquet")
+    ]

@@ -79,6 +79,10 @@ def read_input(
     have their own keys, so they come as dicts. Nothing is read until the rows are iterated
     (the resolver streams them); ``on_rows`` is called with the count of each batch or row
     read and ``on_end`` once the last has been, for a progress bar.
+
+    Raises :class:`~omnilink.exceptions.ConfigurationError` when the file as a whole cannot be
+    read: its extension names no format, or it is no Parquet file (empty, cut short, another
+    format). Parquet rows that cannot be read past that point are rejects, by row number.
     """
     fmt = _format(path)
     size = size or _normalize._BATCH  # read at each call: tests lower it
@@ -88,9 +92,8 @@ def read_input(
         header = _csv_header(path)
         batches: Iterable[Columns] = _csv_batches(path, header, rejects, size)
     else:
-        pq = _pyarrow_parquet()
-        header = [str(name) for name in pq.read_schema(path).names]
-        batches = _parquet_batches(path, size)
+        header = _parquet_header(path)
+        batches = _parquet_batches(path, size, rejects)
     return Batches(_counted(batches, len, on_rows, on_end), header)
 
 
@@ -194,10 +197,60 @@ def _columns(header: list[str], rows: list[list[str | bytes]]) -> Columns:
     )
 
 
-def _parquet_batches(path: Path, size: int) -> Iterator[Columns]:
+def _parquet_header(path: Path) -> list[str]:
     pq = _pyarrow_parquet()
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=size):
-        yield arrow_columns(batch)
+    import pyarrow as pa
+
+    try:
+        names = pq.read_schema(path).names
+    except (pa.ArrowException, OSError) as exc:
+        raise ConfigurationError(
+            f"cannot read {str(path)!r} as Parquet ({exc}); give a whole Parquet file, or the extension "
+            "of its format (.csv, .jsonl)"
+        ) from None
+    return [str(name) for name in names]
+
+
+def _parquet_batches(path: Path, size: int, rejects: list[ReadReject]) -> Iterator[Columns]:
+    """The rows, ``size`` at a time, as columns. Rows that cannot be read (a damaged page) are a
+    reject, by row number, up to the end of their row group; the reading goes on after it."""
+    pq = _pyarrow_parquet()
+    import pyarrow as pa
+
+    with pq.ParquetFile(path) as parquet:
+        done = 0  # rows read
+        try:
+            for batch in parquet.iter_batches(batch_size=size):
+                columns = arrow_columns(batch)
+                done += len(columns)
+                yield columns
+            return
+        except (pa.ArrowException, OSError):
+            pass
+        # Arrow stops at the damage, and a batch spans row groups, the unit a Parquet file can
+        # be read from: read on a row group at a time, from the one holding the first row not
+        # read, and report the rows of a row group that fails from there to its end.
+        meta = parquet.metadata
+        start = 0
+        for group in range(meta.num_row_groups):
+            end = start + meta.row_group(group).num_rows
+            if end > done:
+                skip = done - start  # rows of this row group read before the damage
+                try:
+                    for batch in parquet.iter_batches(batch_size=size, row_groups=[group]):
+                        if skip >= batch.num_rows:
+                            skip -= batch.num_rows
+                            continue
+                        columns = arrow_columns(batch.slice(skip) if skip else batch)
+                        skip = 0
+                        done += len(columns)
+                        yield columns
+                except (pa.ArrowException, OSError) as exc:
+                    rejects.append(
+                        ReadReject(done + 1, "", f"rows {done + 1}-{end} cannot be read as Parquet: {exc}")
+                    )
+                    done = end
+            start = end
 
 
 def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any]]:
@@ -428,7 +481,11 @@ def register(app: typer.Typer, console: Console) -> None:
             def on_end() -> None:
                 progress.update(task, total=read, description="resolving")
 
-            result = resolver.resolve(read_input(input, read_rejects, on_rows=on_rows, on_end=on_end))
+            try:
+                rows = read_input(input, read_rejects, on_rows=on_rows, on_end=on_end)
+            except ConfigurationError as exc:  # the file as a whole cannot be read
+                raise typer.BadParameter(str(exc), param_hint="INPUT") from None
+            result = resolver.resolve(rows)
             progress.update(task, description="writing")
             profile_of = result.profile_of
             write_columns(output, {id_column: list(profile_of), _PROFILE_COLUMN: list(profile_of.values())})
