@@ -461,3 +461,37 @@ def test_parquet_rows_that_cannot_be_read_are_a_reject_and_the_reading_goes_on(
     assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [
         ("101", "rows 101-200 cannot be read as Parquet")
     ]
+
+
+def _strict_json(line: str) -> dict[str, object]:
+    def refuse(constant: str) -> object:
+        raise ValueError(f"not JSON: {constant}")
+
+    obj: dict[str, object] = json.loads(line, parse_constant=refuse)
+    return obj
+
+
+def test_json_output_holds_no_infinity_or_nan(tmp_path: Path) -> None:
+    """A number too large for a float (1e400) is read as inf; json.dumps had written it as the
+    bare word Infinity, which JSON does not have. It is written as its str, as in CSV."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text(
+        '{"id": "1", "first_name": "John", "phone": 1e400, "email": "john.smith@gmail.com"}\n'
+        '{"id": "2", "first_name": "John", "email": "john.smith@gmail.com", "last_name": {"x": -1e400}}\n'
+    )
+    _invoke(str(src), "-o", str(out))
+    rejects = [_strict_json(line) for line in (tmp_path / "out.rejects.jsonl").read_text().splitlines()]
+    values = {(r["id"], r["field"]): r["value"] for r in rejects}
+    assert values[("1", "phone")] == "inf"
+    assert values[("2", "last_name")] == {"x": "-inf"}, "a value of a wrong type is written as it was read"
+    path = tmp_path / "links.jsonl"
+    write_columns(
+        path, {"score": [float("inf"), float("-inf"), float("nan"), 1.5, None], "v": [[float("nan")]] * 5}
+    )
+    assert [_strict_json(line) for line in path.read_text().splitlines()] == [
+        {"score": "inf", "v": ["nan"]},
+        {"score": "-inf", "v": ["nan"]},
+        {"score": "nan", "v": ["nan"]},
+        {"score": 1.5, "v": ["nan"]},
+        {"score": None, "v": ["nan"]},
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -332,9 +333,11 @@ def write_columns(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
 
     Columns, not a dict per row: the output has a row per record, a million of them for a
     large file. A missing value (None) is an empty CSV cell, a JSON null, a Parquet null; any
-    other value that is not text is written as its ``str``. The file is UTF-8 whatever the text:
-    a lone surrogate (no character; how Python keeps a byte that is not UTF-8) is written
-    escaped, ``\\udcff`` (in a JSON string, an escape that reads back as the same text).
+    other value that is not text is written as its ``str``, in JSON too when it has no JSON number
+    (``inf``, ``-inf``, ``nan``, which ``json`` writes as ``Infinity``/``NaN``: no JSON at all).
+    The file is UTF-8 whatever the text: a lone surrogate (no character; how Python keeps a
+    byte that is not UTF-8) is written escaped, ``\\udcff`` (in a JSON string, an escape that
+    reads back as the same text).
     """
     fmt = _format(path)
     if len({len(col) for col in columns.values()}) > 1:
@@ -351,15 +354,29 @@ def write_columns(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
     elif fmt == "jsonl":
         with path.open("w", encoding="utf-8", errors="backslashreplace") as fh:
             for row in rows:
-                fh.write(
-                    json.dumps(dict(zip(names, row, strict=True)), default=str, ensure_ascii=False) + "\n"
-                )
+                record = dict(zip(names, row, strict=True))
+                try:
+                    line = json.dumps(record, default=str, ensure_ascii=False, allow_nan=False)
+                except ValueError:  # a float JSON has no number for; looked for only then
+                    line = json.dumps(_finite(record), default=str, ensure_ascii=False)
+                fh.write(line + "\n")
     else:
         pq = _pyarrow_parquet()
         import pyarrow as pa
 
         text = {n: [v if v is None or type(v) is str else str(v) for v in col] for n, col in columns.items()}
         pq.write_table(pa.table({n: _arrow_text(pa, col) for n, col in text.items()}), path)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with each float that is not finite (in lists and objects too) as its ``str``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _arrow_text(pa: Any, column: list[str | None]) -> Any:
