@@ -495,3 +495,27 @@ def test_json_output_holds_no_infinity_or_nan(tmp_path: Path) -> None:
         {"score": 1.5, "v": ["nan"]},
         {"score": None, "v": ["nan"]},
     ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_two_columns_of_one_name_are_refused_naming_the_column(tmp_path: Path, fmt: str) -> None:
+    """The last of them had been read and the others dropped without a word."""
+    src, out = tmp_path / f"in.{fmt}", tmp_path / "out.csv"
+    names, rows = ["id", "email", "first_name", "email"], [["1", "a.b@gmail.com", "Al", "c.d@gmail.com"]]
+    if fmt == "csv":
+        src.write_text("\n".join(",".join(r) for r in [names, *rows]) + "\n")
+    else:
+        pq.write_table(pa.Table.from_arrays([pa.array([v]) for v in rows[0]], names=names), src)
+    result = CliRunner().invoke(_app(), ["resolve", str(src), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "two columns named 'email'" in result.output
+    assert "rename" in result.output
+    assert not out.exists()
+
+
+def test_columns_without_a_name_may_be_several(tmp_path: Path) -> None:
+    """A spreadsheet exports its empty columns, and their blank names, as they are."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("id,email,,\n1,a.b@gmail.com,,\n2,a.b@gmail.com,,\n")
+    _invoke(str(src), "-o", str(out))
+    assert set(_profiles(_read_csv(out))) == {"1", "2"}

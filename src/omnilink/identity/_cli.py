@@ -82,20 +82,36 @@ def read_input(
     read and ``on_end`` once the last has been, for a progress bar.
 
     Raises :class:`~omnilink.exceptions.ConfigurationError` when the file as a whole cannot be
-    read: its extension names no format, or it is no Parquet file (empty, cut short, another
-    format). Parquet rows that cannot be read past that point are rejects, by row number.
+    read: its extension names no format, it is no Parquet file (empty, cut short, another
+    format), or two of its columns have the same name. Parquet rows that cannot be read past
+    that point are rejects, by row number.
     """
     fmt = _format(path)
     size = size or _normalize._BATCH  # read at each call: tests lower it
     if fmt == "jsonl":
         return _counted(_jsonl_rows(path, rejects), _one_row, on_rows, on_end)
     if fmt == "csv":
-        header = _csv_header(path)
+        header = _unique(path, _csv_header(path))
         batches: Iterable[Columns] = _csv_batches(path, header, rejects, size)
     else:
-        header = _parquet_header(path)
+        header = _unique(path, _parquet_header(path))
         batches = _parquet_batches(path, size, rejects)
     return Batches(_counted(batches, len, on_rows, on_end), header)
+
+
+def _unique(path: Path, header: list[str]) -> list[str]:
+    """``header``, refused if it names two columns alike: a row is read by column name, so all
+    but the last of them would be dropped without a word. Blank names are let through: the
+    empty columns a spreadsheet exports have them, and no column type is read from one."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen and name.strip():
+            raise ConfigurationError(
+                f"{str(path)!r} has two columns named {name!r} (columns {seen[name]} and {position}); "
+                "rename one of them (a row's values are read by column name)"
+            )
+        seen.setdefault(name, position)
+    return header
 
 
 _T = TypeVar("_T")
@@ -192,7 +208,8 @@ def _csv_take(reader: CsvReader, width: int, size: int, rejects: list[ReadReject
 
 
 def _columns(header: list[str], rows: list[list[str | bytes]]) -> Columns:
-    # A repeated header name keeps its last column, as a dict made of the row would.
+    # A repeated header name (a blank one: read_input refuses the others) keeps its last column,
+    # as a dict made of the row would.
     return Columns(
         {name: list(values) for name, values in zip(header, zip(*rows, strict=True), strict=True)}, len(rows)
     )
