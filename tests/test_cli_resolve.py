@@ -519,3 +519,28 @@ def test_columns_without_a_name_may_be_several(tmp_path: Path) -> None:
     src.write_text("id,email,,\n1,a.b@gmail.com,,\n2,a.b@gmail.com,,\n")
     _invoke(str(src), "-o", str(out))
     assert set(_profiles(_read_csv(out))) == {"1", "2"}
+
+
+def test_an_input_with_no_column_to_compare_says_to_name_one(tmp_path: Path) -> None:
+    src = tmp_path / "odd.csv"
+    _write_csv(src, [{"id": "1", "foo": "ann.lee@gmail.com"}, {"id": "2", "foo": "ann.lee@gmail.com"}])
+    result = CliRunner().invoke(_app(), ["resolve", str(src), "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 2, result.output  # was 0, with every row an "empty row" reject
+    assert "--field COLUMN=TYPE" in result.output
+    assert not (tmp_path / "out.csv").exists()
+    _invoke(str(src), "-o", str(tmp_path / "out.csv"), "--field", "foo=email")
+    assert len(set(_profiles(_read_csv(tmp_path / "out.csv")).values())) == 1
+
+
+def test_jsonl_keys_that_come_late_are_named_in_the_summary(tmp_path: Path) -> None:
+    src = tmp_path / "late.jsonl"
+    lines = [{"id": f"f{i}", "first_name": f"N{i}x", "email": f"user{i}.q@gmail.com"} for i in range(1000)]
+    lines += [{"id": x, "first_name": "John", "phone": "+1 415 555 2671"} for x in ("a", "b")]
+    src.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    output = _invoke(str(src), "-o", str(tmp_path / "out.csv"))
+    assert "not compared: phone (first seen after the first 1,000 rows)" in output
+    fields = ("--field", "first_name=first_name", "--field", "email=email", "--field", "phone=phone")
+    output = _invoke(str(src), "-o", str(tmp_path / "out.csv"), *fields)
+    assert "not compared" not in output
+    out = _profiles(_read_csv(tmp_path / "out.csv"))
+    assert out["a"] == out["b"]

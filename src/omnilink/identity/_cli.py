@@ -519,7 +519,12 @@ def register(app: typer.Typer, console: Console) -> None:
                 rows = read_input(input, read_rejects, on_rows=on_rows, on_end=on_end)
             except ConfigurationError as exc:  # the file as a whole cannot be read
                 raise typer.BadParameter(str(exc), param_hint="INPUT") from None
-            result = resolver.resolve(rows)
+            try:
+                result = resolver.resolve(rows)
+            except ConfigurationError as exc:  # no column of the input is one the run compares
+                raise typer.BadParameter(
+                    f"{exc} On the command line: --field COLUMN=TYPE.", param_hint="--field"
+                ) from None
             progress.update(task, description="writing")
             profile_of = result.profile_of
             write_columns(output, {id_column: list(profile_of), _PROFILE_COLUMN: list(profile_of.values())})
@@ -557,3 +562,9 @@ def register(app: typer.Typer, console: Console) -> None:
         console.print(f"profiles -> {output}   rejects ({n_rejects:,} entries) -> {rejects_out}")
         if links is not None:
             console.print(f"links ({len(result.links):,}) -> {links}")
+        late = result.stats.get("late_columns")
+        if late:  # JSON lines whose keys vary: the types were inferred before these came
+            console.print(
+                f"not compared: {', '.join(late)} (first seen after the first 1,000 rows); "
+                "name them with --field COLUMN=TYPE"
+            )

@@ -564,8 +564,8 @@ class Normalizer:
         self.workers = 1
         """Processes for :meth:`normalize_all` (2: a forked helper parses emails and phones)."""
         self.known_columns: set[str] | None = None
-        """The columns the field map was inferred from (the first rows'), when it was: rows
-        read by :meth:`normalize_all` that bring others add them to :attr:`late_columns`."""
+        """The columns of an iterator's first rows (see ``Resolver._known_columns``): rows read
+        by :meth:`normalize_all` that bring others add them to :attr:`late_columns`."""
         self.late_columns: dict[str, None] = {}
 
     # A saved graph (IdentityGraph.save) carries its normalizer: the cache of canonical values

@@ -138,7 +138,11 @@ class _Prepared:
         norm.known_columns = known_columns
         self.records: list[NormRecord] = norm.normalize_all(rows)
         self.rejects = norm.rejects
-        self.late_columns = [c for c in norm.late_columns if infer_field_type(c) not in _UNTYPED]
+        self.late_columns = [
+            c
+            for c in norm.late_columns
+            if c not in engine.config.fields and infer_field_type(c) not in _UNTYPED
+        ]
         """Columns whose type their name tells that came after the rows the field map was
         inferred from: not compared (see :func:`_warn_late`)."""
         records = self.records
@@ -531,10 +535,11 @@ class Resolver:
         return head, chain(head, it)
 
     def _known_columns(self, head: Sequence[object], rows: Iterable[object] | Batches) -> set[str] | None:
-        """The columns the field map was inferred from, when it was and more rows may bring
-        others: an iterator's first rows (a sequence's columns were read off all its rows, and
-        batches of columns have theirs from the start)."""
-        if self._fields is not None or head is rows or isinstance(rows, Batches):
+        """The columns of an iterator's first rows, when more rows may bring others (a
+        sequence's columns were read off all its rows, batches of columns have theirs from the
+        start: None). Only with all the columns known can a run be refused for comparing none
+        of them (_check_columns); with an inferred map, later ones are reported."""
+        if head is rows or isinstance(rows, Batches):
             return None
         return set(_head_columns(head))
 
@@ -638,8 +643,11 @@ class Resolver:
     def _fit(self, records: Iterable[object]) -> Resolver:
         head, rows = self._rows(records)
         cfg = self._config(head)
-        _check_columns(cfg, head)
         known = self._known_columns(head, rows)
+        if known is None:
+            _check_columns(cfg, head)
+        elif self._fields is not None:
+            known = None  # a map given: columns it does not name are not compared, by choice
         del head
         engine = Engine(cfg)
         prep = _Prepared(engine, rows, workers=self._n_workers(), known_columns=known)
@@ -701,8 +709,11 @@ class Resolver:
             cfg = self._config(head)
             engine = Engine(cfg)
             model = None
-        _check_columns(cfg, head)
-        known = self._known_columns(head, rows) if self._fitted is None else None
+        known = self._known_columns(head, rows)
+        if known is None:
+            _check_columns(cfg, head)
+        if self._fitted is not None or self._fields is not None:
+            known = None  # a map given or fitted: columns it does not name are not compared
         del head
         prep = _Prepared(engine, rows, workers=self._n_workers(), known_columns=known)
         del rows
