@@ -113,6 +113,17 @@ def test_load_refuses_what_save_did_not_write(tmp_path: Path) -> None:
     other.write_bytes(pickle.dumps({"not": "a graph"}))
     with pytest.raises(ConfigurationError, match="not an IdentityGraph"):
         IdentityGraph.load(other)
+    # No pickle at all, or half of one (a save cut short by hand).
+    other.write_bytes(b"id,email\n1,a@b.org\n")
+    with pytest.raises(ConfigurationError, match="not an IdentityGraph"):
+        IdentityGraph.load(other)
+    buf = io.BytesIO()
+    Resolver().graph().save(buf)
+    other.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    with pytest.raises(ConfigurationError, match=r"EOFError|UnpicklingError"):
+        IdentityGraph.load(other)
+    with pytest.raises(FileNotFoundError):
+        IdentityGraph.load(tmp_path / "missing.pkl")
     # Shaped like a saved graph, but not holding one.
     other.write_bytes(pickle.dumps((graph_module._SAVED, omnilink.__version__, [])))
     with pytest.raises(ConfigurationError, match="not an IdentityGraph"):

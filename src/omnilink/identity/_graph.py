@@ -240,6 +240,18 @@ class _ScoreBound:
         self._plans.clear()
 
 
+def _unpickle(f: IO[bytes], name: object) -> Any:
+    """What ``f`` holds; a file that is no pickle (truncated, another format) or holds objects
+    this omnilink does not have is a ConfigurationError naming it."""
+    try:
+        return pickle.load(f)  # noqa: S301 - documented: load only files the application wrote
+    except Exception as exc:  # UnpicklingError, EOFError, a class or module that is not here...
+        raise ConfigurationError(
+            f"{name!r} is not an IdentityGraph written by IdentityGraph.save with this omnilink "
+            f"({type(exc).__name__}: {exc}); rebuild the graph with resolver.graph().add_many(records)"
+        ) from exc
+
+
 def _held(table: dict[str, int | list[int]], key: str, j: int, cap: int) -> list[int] | None:
     """The records ``table`` holds under ``key``, as a list the caller may append to; None when
     none did, and then ``j`` is stored. Most keys (blocking keys, strong values) never get a second
@@ -346,7 +358,8 @@ class IdentityGraph:
 
     def _at(self, record_id: object) -> int:
         """The index of a record given by its id (``KeyError`` for an unknown one)."""
-        at = self._index.get(id_text(record_id))  # type: ignore[arg-type]  # None: not found
+        rid = id_text(record_id)
+        at = self._index.get(rid) if rid is not None else None
         if at is None:
             raise KeyError(record_id)
         return at
@@ -557,9 +570,9 @@ class IdentityGraph:
         with gc_paused():
             if isinstance(file, str | os.PathLike):
                 with open(file, "rb") as f:
-                    saved = pickle.load(f)  # noqa: S301 - documented: files the application wrote
+                    saved = _unpickle(f, file)
             else:
-                saved = pickle.load(file)  # noqa: S301
+                saved = _unpickle(file, file)
         if not (isinstance(saved, tuple) and len(saved) == 3 and saved[0] == _SAVED):
             raise ConfigurationError(f"{file!r} is not an IdentityGraph written by IdentityGraph.save")
         _, version, graph = saved
