@@ -115,7 +115,8 @@ def secrets_tuple(secrets: Secrets | None, *, provider: str, setting: str) -> tu
     """Normalize one-or-many secrets to bytes, refusing an empty configuration.
 
     A str is its UTF-8 bytes; a bytes, bytearray or memoryview is one secret, its bytes. Anything
-    else (an int, ``None`` in a list) raises :class:`~omnilink.ConfigurationError`.
+    else (an int, ``None`` in a list), and an empty secret, raises :class:`~omnilink.ConfigurationError`
+    naming ``setting``.
     """
     if secrets is None:
         return ()
@@ -135,8 +136,11 @@ def secrets_tuple(secrets: Secrets | None, *, provider: str, setting: str) -> tu
                 "(or a list of them while rotating)"
             )
     if any(not s for s in out):
-        raise WebhookVerificationError(
-            f"an empty secret is configured in {setting!r}; remove it", provider=provider, reason="config"
+        # A bad setting, like a secret of the wrong type: it is found when the channel is built, not
+        # when a webhook arrives. An empty HMAC key is one anyone can sign with, so it is never used.
+        raise ConfigurationError(
+            f"{provider}: an empty secret is configured in {setting!r} (anyone can sign with an empty "
+            "key); remove it, or set the provider's signing secret"
         )
     return tuple(out)
 

@@ -1001,7 +1001,7 @@ def test_no_secret_configured() -> None:
 
 
 def test_empty_secret_is_a_configuration_mistake() -> None:
-    with pytest.raises(WebhookVerificationError, match="empty secret"):
+    with pytest.raises(ConfigurationError, match="empty secret is configured in 'webhook_secret'"):
         SMTPChannel(host="h", from_address="a@example.com", webhook_secret=["ok", ""])
 
 

@@ -142,6 +142,12 @@ def test_bad_settings_name_the_setting(settings: dict[str, object], named: str) 
         sms(**settings)
 
 
+def test_empty_secondary_token_names_the_channel_once() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        sms(secondary_auth_tokens=["", "other"])
+    assert str(info.value).startswith("channel 'twilio-sms': an empty secret is configured in 'auth_token/")
+
+
 def test_capabilities() -> None:
     caps = sms().capabilities
     assert (caps.max_body, caps.length_policy, caps.segmented, caps.attachments) == (

@@ -245,10 +245,9 @@ def _tokens(
     tokens = [*first, *more]
     if not first or not first[0]:
         raise ConfigurationError(f"channel {channel!r}: 'auth_token' is required (the account's Auth Token)")
-    try:
-        secrets = secrets_tuple(tokens, provider=channel, setting="auth_token/secondary_auth_tokens")
-    except WebhookVerificationError as exc:
-        raise ConfigurationError(f"channel {channel!r}: {exc}") from None
+    secrets = secrets_tuple(
+        tokens, provider=f"channel {channel!r}", setting="auth_token/secondary_auth_tokens"
+    )
     return first[0], secrets
 
 
