@@ -849,6 +849,21 @@ def test_malformed_media_url_is_a_payload_error(url: str) -> None:
         sms().parse_webhook(signed(body.encode()))
 
 
+@pytest.mark.parametrize("url", ["http://[::1/hook", "https://h.example]/hook", "https://h\uff03x.example/h"])
+def test_malformed_request_url_is_a_verification_error(url: str) -> None:
+    # urlsplit raised a bare ValueError out of verify_webhook for a URL built from a hostile Host header.
+    body = urlencode({"MessageSid": "SM1", "From": "+14155550134", "Body": "hi"}).encode()
+    request = signed(body, url=url)
+    with pytest.raises(WebhookVerificationError, match="request URL is malformed") as info:
+        sms().verify_webhook(request)
+    assert info.value.reason == "url"
+    with pytest.raises(WebhookVerificationError):
+        omnilink.Client(channels=[sms()]).parse_webhook("twilio-sms", request)
+    get = WebhookRequest(method="GET", url=url + "?MessageSid=SM1&From=%2B14155550134", headers={})
+    with pytest.raises(WebhookPayloadError, match="request URL is malformed"):
+        sms().parse_webhook(get)
+
+
 def test_oversized_bodies() -> None:
     huge = b"Body=" + b"a" * (1024 * 1024 + 1)
     request = WebhookRequest(method="POST", url=HOOK, headers={"X-Twilio-Signature": "x"}, body=huge)

@@ -432,7 +432,18 @@ class TwilioChannel:
         ``request.url`` must be the public URL Twilio requested, query string included.
         """
         signature = request.header("x-twilio-signature")
-        query = parse_qs(urlsplit(request.url).query, keep_blank_values=True)
+        try:
+            split = urlsplit(request.url)
+        except ValueError as exc:  # "http://[::1/hook": a broken IPv6 host, or a netloc that NFKC alters
+            # Twilio signs the URL it requested, which is well formed: this one (often rebuilt from a
+            # Host header the sender chose) cannot be the signed one, so the request cannot be checked.
+            raise WebhookVerificationError(
+                f"the request URL is malformed ({exc}): {request.url[:200]!r}; pass the public URL "
+                "Twilio requested (behind a proxy, rebuild it from the configured host, not the Host header)",
+                provider=self.name,
+                reason="url",
+            ) from None
+        query = parse_qs(split.query, keep_blank_values=True)
         body_hash = query.get("bodySHA256")
         params: list[tuple[str, str]] = []
         if body_hash:
@@ -481,7 +492,13 @@ class TwilioChannel:
             )
         params = form_params(request, provider=self.name)
         if not params and request.method.upper() == "GET":
-            params = [(k, v[-1]) for k, v in parse_qs(urlsplit(request.url).query).items()]
+            try:
+                query = urlsplit(request.url).query
+            except ValueError as exc:  # reached with verify=False: verify_webhook refuses such a URL
+                raise WebhookPayloadError(
+                    f"the request URL is malformed ({exc}): {request.url[:200]!r}", provider=self.name
+                ) from None
+            params = [(k, v[-1]) for k, v in parse_qs(query).items()]
         return dict(params)
 
     def parse_webhook(self, request: WebhookRequest) -> list[Event]:
