@@ -4,9 +4,11 @@ Both clients share everything but the I/O: choosing the channel, checking the me
 its capabilities, splitting long bodies, the retry policy, and turning errors into results. Only
 ``_drive`` differs (``httpx.Client.send`` vs ``await httpx.AsyncClient.send``).
 
-Retries: only :class:`~omnilink.ProviderError` with ``retryable=True`` is retried (429, 5xx,
-timeouts, connection errors); a ``Retry-After`` the provider sent wins over the backoff; the same
-idempotency key is passed to every attempt so a provider that supports one never sends twice.
+Retries: only :class:`~omnilink.ProviderError` with ``retryable=True`` is retried (429, 5xx, a
+connection that was never made; a timeout or a dropped connection after the request went out only
+on channels that declare ``idempotency_keys``); a ``Retry-After`` the provider sent wins over the
+backoff; the same idempotency key is passed to every attempt so a provider that supports one never
+sends twice.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -888,6 +889,36 @@ def test_json_payloads_with_the_same_fields_parse() -> None:
 
 
 # --- the docs ----------------------------------------------------------------------------------
+
+
+def _error_table_rows() -> list[list[str]]:
+    page = (Path(__file__).parents[2] / "docs" / "providers" / "twilio.md").read_text()
+    table = page.split("| answer | error | retried | result status |", 1)[1].split("\n\n", 1)[0]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in table.splitlines()[2:]]
+
+
+# Every httpx failure a send can meet on the way to Twilio; the docs must say of each whether it is retried.
+_TRANSPORT_FAILURES = (
+    "ConnectError", "ConnectTimeout", "PoolTimeout", "ReadTimeout", "WriteTimeout", "ReadError",
+    "WriteError", "RemoteProtocolError",
+)  # fmt: skip
+
+
+def test_docs_error_table_says_which_transport_failures_are_retried() -> None:
+    # The table had said "no answer / timeout ... retried: yes"; without an idempotency key the client
+    # retries only a request that never reached Twilio, so a read timeout is never sent twice.
+    documented: dict[str, bool] = {}
+    for cells in _error_table_rows():
+        for name in re.findall(r"`(\w+)`", cells[0]):
+            if name in _TRANSPORT_FAILURES:
+                documented[name] = cells[2].startswith("yes")
+    assert set(documented) == set(_TRANSPORT_FAILURES)
+    for name, retried in documented.items():
+        with respx.mock, omnilink.Client(channels=[sms()], sleep=no_sleep) as client:
+            route = respx.post(MESSAGES_URL).mock(side_effect=getattr(httpx, name)("simulated"))
+            result = client.send("hi", to="+14155550134", channel="twilio-sms")
+        assert result.error is not None
+        assert (route.call_count > 1, result.error.retryable) == (retried, retried), name
 
 
 def test_docs_examples_run() -> None:

@@ -28,10 +28,11 @@ of these documented payloads):
 resource docs nor twilio-python's ``messages.create`` accept one (the ``idempotency_key``
 parameter twilio-python has belongs to other resources, e.g. call payments), and
 ``I-Twilio-Idempotency-Token`` is a header Twilio *sends to your webhooks*, not one its REST API
-reads. So the client's idempotency key is **not** forwarded: a retry after a timeout whose
-request did reach Twilio can send the message twice. The client retries only 429, 5xx and
-transport errors, so the window is small, but it exists; lower ``RetryPolicy.attempts`` to 1 for
-sends that must never duplicate.
+reads. So the client's idempotency key is **not** forwarded, and ``idempotency_keys`` is not
+declared: the client retries 429, 5xx and a connection that was never made, but not a timeout or
+a dropped connection after the request went out (Twilio may have created the message). A 5xx
+answered after Twilio created the message can still send it twice; lower
+``RetryPolicy.attempts`` to 1 for sends that must never duplicate.
 
 **Webhook signatures.** ``X-Twilio-Signature`` is base64(HMAC-SHA1(auth token, URL + each
 form parameter name followed by its value, sorted by name; a repeated name contributes each of
