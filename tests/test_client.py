@@ -618,7 +618,7 @@ async def test_empty_message_is_refused(mode: str) -> None:
     assert fake.sent == []
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+@pytest.mark.parametrize("text", ["", "   ", "\n\t", " " * 2000])
 async def test_empty_text_is_refused(mode: str, text: str) -> None:
     fake = FakeChannel()
     d = Driver(mode, channels=[fake])
@@ -627,6 +627,34 @@ async def test_empty_text_is_refused(mode: str, text: str) -> None:
     with pytest.raises(ConfigurationError, match="empty"):
         await d.send(Message(text=text, html=""), to="+1", channel="fake")
     assert fake.sent == []
+
+
+@pytest.mark.parametrize("text", ["  ", " \n" * 1000])
+async def test_blank_text_beside_an_attachment_is_dropped_and_the_attachment_sent(
+    mode: str, text: str
+) -> None:
+    # A blank body over max_body was split into no parts: nothing was sent, yet the result said
+    # queued, ok, 0 attempts. Blank text is no text, whatever its length.
+    fake = FakeChannel()
+    d = Driver(mode, channels=[fake])
+    photo = Attachment(filename="a.jpg", url="https://x.test/a.jpg")
+    result = await d.send(Message(text=text, attachments=(photo,)), to="+1", channel="fake")
+    assert (result.ok, result.attempts) == (True, 1)
+    assert [(s.message.text, s.message.attachments) for s in fake.sent] == [(None, (photo,))]
+
+
+async def test_blank_text_beside_html_leaves_an_html_message(mode: str) -> None:
+    fake = FakeChannel(capabilities=Capabilities(max_body=10, length_policy="split", html=True))
+    d = Driver(mode, channels=[fake])
+    result = await d.send(Message(text=" " * 50, html="<p>hi</p>"), to="+1", channel="fake")
+    assert (result.ok, result.attempts) == (True, 1)
+    assert [(s.message.text, s.message.html) for s in fake.sent] == [(None, "<p>hi</p>")]
+    without_html = FakeChannel(capabilities=Capabilities(max_body=10, length_policy="split"))
+    with pytest.raises(UnsupportedFeatureError) as info:
+        await Driver(mode, channels=[without_html]).send(
+            Message(text=" " * 50, html="<p>hi</p>"), to="+1", channel="fake"
+        )
+    assert info.value.feature == "html"
 
 
 # --- channels -------------------------------------------------------------------------------

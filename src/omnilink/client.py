@@ -173,6 +173,17 @@ class _ClientBase:
         """Check the message against the channel and return the message(s) to send."""
         if isinstance(message, str):
             message = Message(text=message)
+        if message.text is not None and not message.text.strip():
+            # Blank text carries nothing, so it is no text: a message of it alone is refused below as
+            # empty, and next to attachments, html or a template it is dropped. Kept, a blank body over
+            # max_body was split into no parts at all: nothing was sent, and the send reported success.
+            message = message.model_copy(update={"text": None})
+        text = message.text
+        if not text and message.template is None and not message.html and not message.attachments:
+            raise ConfigurationError(
+                "the message is empty (no text, or text that is only whitespace): give it text, html, "
+                "a template or attachments"
+            )
         caps = channel.capabilities
         needs = {
             "attachments": bool(message.attachments) and not caps.attachments,
@@ -211,14 +222,6 @@ class _ClientBase:
                         channel=channel.name,
                         feature="attachment size",
                     )
-        text = message.text
-        if (
-            not (text and text.strip())
-            and message.template is None
-            and not message.html
-            and not message.attachments
-        ):
-            raise ConfigurationError("the message is empty: give it text, html, a template or attachments")
         if caps.max_body is None or text is None or len(text) <= caps.max_body:
             return [message]
         if caps.length_policy == "refuse":

@@ -470,6 +470,23 @@ async def test_async_retries_then_succeeds() -> None:
 
 
 @respx.mock
+def test_a_blank_body_over_the_limit_with_media_sends_the_media() -> None:
+    # " " * 2000 was split into no parts: no request, yet status=queued, ok=True, attempts=0.
+    route = respx.post(MESSAGES_URL).mock(return_value=created())
+    photo = Attachment(filename="a.jpg", url="https://x.test/a.jpg")
+    with omnilink.Client(channels=[sms()], sleep=no_sleep) as client:
+        result = client.send(
+            Message(text=" " * 2000, attachments=(photo,)), to="+14155550134", channel="twilio-sms"
+        )
+        assert (result.ok, result.attempts, route.call_count) == (True, 1, 1)
+        assert ("MediaUrl", "https://x.test/a.jpg") in form_of(route.calls[0].request)
+        assert "Body" not in dict(form_of(route.calls[0].request))
+        with pytest.raises(ConfigurationError, match="empty"):
+            client.send(" " * 2000, to="+14155550134", channel="twilio-sms")
+    assert route.call_count == 1
+
+
+@respx.mock
 def test_success_without_a_sid_is_not_retried() -> None:
     route = respx.post(MESSAGES_URL).mock(return_value=httpx.Response(201, text="<html>proxy</html>"))
     with omnilink.Client(channels=[sms()], sleep=no_sleep) as client:
