@@ -3,7 +3,10 @@ with messages that say what to fix."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import re
 import sys
@@ -37,6 +40,7 @@ from omnilink.testing.conformance import (
     check_channel,
     run_check,
 )
+from omnilink.webhooks import check_timestamp, verify_hmac
 
 ROOT = Path(__file__).parent.parent
 
@@ -88,7 +92,13 @@ class TestFakeChannelConformance(FakeHarness, ChannelConformance):
 def test_fake_channel_passes_check_channel() -> None:
     report = check_channel(FakeHarness())
     assert not report.failed
-    assert set(report.skipped) == {"webhook_replay_refused", "templates", "subject", "html"}
+    assert set(report.skipped) == {
+        "webhook_replay_refused",
+        "webhook_redated_replay_refused",
+        "templates",
+        "subject",
+        "html",
+    }
     assert "webhook_malformed_body" in report.passed
 
 
@@ -414,6 +424,316 @@ def test_unimplemented_hooks_say_what_to_write() -> None:
     _fails(harness, "send_ok", r"respond\(request, 'ok'\) is not implemented")
     with pytest.raises(ConformanceFailure, match="must implement make_channel"):
         run_check(ChannelHarness(), "protocol")
+
+
+# --- what is sent is what was asked: recipient, content, length, a signed timestamp ---------------
+
+
+class HardCodedRecipient(MiniHTTP):
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        return (yield from super().send_flow(message, to="+10000000000", idempotency_key=idempotency_key))
+
+
+class RemembersFirstRecipient(MiniHTTP):
+    first: str | None = None
+
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        self.first = self.first or to  # a recipient cached on the instance: right once, then wrong
+        return (yield from super().send_flow(message, to=self.first, idempotency_key=idempotency_key))
+
+
+class DropsText(MiniHTTP):
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        blank = message.model_copy(update={"text": ""})
+        return (yield from super().send_flow(blank, to=to, idempotency_key=idempotency_key))
+
+
+class RemembersFirstText(MiniHTTP):
+    first: str | None = None
+
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        self.first = self.first or message.text
+        cached = message.model_copy(update={"text": self.first})
+        return (yield from super().send_flow(cached, to=to, idempotency_key=idempotency_key))
+
+
+def test_a_flow_that_ignores_its_recipient_fails() -> None:
+    harness = MiniHarness()
+    harness.channel_class = HardCodedRecipient
+    run_check(harness, "send_ok")  # the provider's answer alone cannot tell
+    _fails(
+        harness,
+        "recipient_and_content_sent",
+        r"message to '\+14155550100' sent the provider none of '\+14155550100'.*hard-coded or cached",
+    )
+    harness.channel_class = RemembersFirstRecipient
+    _fails(harness, "recipient_and_content_sent", r"message to '\+14155550101' sent the provider none of")
+
+
+def test_a_flow_that_drops_or_reuses_the_text_fails() -> None:
+    harness = MiniHarness()
+    harness.channel_class = DropsText
+    _fails(harness, "recipient_and_content_sent", r"with the text 'omnilink ocx5d1b' sent the provider none")
+    _fails(harness, "length_policy", r"exactly max_body=20 characters .* does not appear whole")
+    harness.channel_class = RemembersFirstText
+    _fails(harness, "recipient_and_content_sent", r"with the text 'omnilink ocx8e4f' sent the provider none")
+
+
+class MailHTTP(MiniHTTP):
+    """Sends a subject too (subject=True), and attachments by URL."""
+
+    capabilities = Capabilities(subject=True, attachments=True, attachments_by_url=True)
+    fixed_subject: str | None = None
+    fixed_media: str | None = None
+
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        media = [self.fixed_media] if self.fixed_media else [a.url for a in message.attachments]
+        payload = {
+            "to": to,
+            "text": message.text,
+            "subject": self.fixed_subject or message.subject,
+            "media": media,
+        }
+        response = yield httpx.Request("POST", "https://mini.test/mail", json=payload)
+        if response.status_code >= 400:
+            raise self.error(response)
+        return Delivery(provider_message_id=response.json()["id"], status=DeliveryStatus.QUEUED)
+
+
+class FixedSubject(MailHTTP):
+    fixed_subject = "omnilink conformance 7c1e"  # the subject check's own string, sent whatever is asked
+
+
+class FixedMedia(MailHTTP):
+    fixed_media = "https://example.com/omnilink-conformance.png"  # the sample attachment's URL, always
+
+
+def test_declared_content_must_be_the_messages_own() -> None:
+    harness = MiniHarness()
+    harness.channel_class = MailHTTP
+    run_check(harness, "recipient_and_content_sent")
+    harness.channel_class = FixedSubject
+    run_check(harness, "subject")  # one fixed string cannot tell
+    _fails(harness, "recipient_and_content_sent", r"with the subject 'omnilink conformance subject ocx5d1b'")
+    harness.channel_class = FixedMedia
+    run_check(harness, "attachments")
+    _fails(harness, "recipient_and_content_sent", r"with the attachment 'https://example.com/.*ocx5d1b'")
+
+
+class SplitHTTP(MiniHTTP):
+    capabilities = Capabilities(max_body=30, length_policy="split")
+
+
+class Truncates(SplitHTTP):
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        cut = message.model_copy(update={"text": (message.text or "")[:29]})  # one short of its own max_body
+        return (yield from super().send_flow(cut, to=to, idempotency_key=idempotency_key))
+
+
+class SendsFirstTextAgain(SplitHTTP, RemembersFirstText):
+    pass
+
+
+def test_length_policy_looks_at_what_was_sent() -> None:
+    harness = MiniHarness()
+    harness.channel_class = SplitHTTP
+    run_check(harness, "length_policy")
+    harness.channel_class = Truncates
+    _fails(harness, "length_policy", r"exactly max_body=30 characters \('w0 w1 .*'\.\.\.\) does not appear")
+    harness.channel_class = SendsFirstTextAgain  # the 30-character body, then its parts: the first again
+    _fails(harness, "length_policy", r"part 1 of 2 \('x0 x1 .*'\) does not appear in what Client.send sent")
+
+
+def test_length_policy_without_a_view_of_what_was_sent_is_skipped() -> None:
+    harness = FakeHarness()
+    harness.transmitted = ChannelHarness.transmitted.__get__(harness)  # type: ignore[method-assign]
+    with pytest.raises(NotApplicable, match="the parts were counted, but the kit cannot see"):
+        run_check(harness, "length_policy")
+
+
+class TimestampedFake(FakeChannel):
+    """FakeChannel with a replay window: ``X-Fake-Timestamp``, signed with the body as f"{ts}." + body."""
+
+    def __init__(self, *, clock: Any, signs_timestamp: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.clock = clock
+        self.signs_timestamp = signs_timestamp
+
+    def signed_bytes(self, request: WebhookRequest) -> bytes:
+        if not self.signs_timestamp:  # the bug: the timestamp is checked but not signed
+            return request.body
+        return f"{request.header('x-fake-timestamp')}.".encode() + request.body
+
+    def verify_webhook(self, request: WebhookRequest) -> None:
+        check_timestamp(request.header("x-fake-timestamp"), provider=self.name, now=self.clock)
+        verify_hmac(
+            self.signed_bytes(request),
+            request.header("x-fake-signature"),
+            secrets=self._secrets,
+            provider=self.name,
+        )
+
+
+class TimestampedHarness(FakeHarness):
+    webhook_replay_window = 300
+    signs_timestamp = True
+
+    def make_channel(self) -> Channel:
+        return TimestampedFake(
+            secret=self.webhook_secret, clock=self.webhook_clock, signs_timestamp=self.signs_timestamp
+        )
+
+    def signed_webhooks(self, *, secret: str) -> Sequence[WebhookRequest]:
+        signer = TimestampedFake(
+            secret=secret, clock=self.webhook_clock, signs_timestamp=self.signs_timestamp
+        )
+        requests = []
+        for request in super().signed_webhooks(secret=secret):
+            stamped = {**request.headers, "X-Fake-Timestamp": str(int(self.webhook_clock()))}
+            unsigned = WebhookRequest(
+                method=request.method, url=request.url, headers=stamped, body=request.body
+            )
+            digest = hmac.new(secret.encode(), signer.signed_bytes(unsigned), hashlib.sha256).hexdigest()
+            stamped["X-Fake-Signature"] = digest
+            requests.append(
+                WebhookRequest(method=request.method, url=request.url, headers=stamped, body=request.body)
+            )
+        return requests
+
+
+def test_a_timestamp_the_signature_does_not_cover_fails() -> None:
+    harness = TimestampedHarness()
+    for check in ("webhook_examples_verify", "webhook_replay_refused", "webhook_redated_replay_refused"):
+        run_check(harness, check)
+    harness.signs_timestamp = False
+    run_check(harness, "webhook_replay_refused")  # an old request as captured is refused...
+    _fails(  # ...but not once its timestamp header says "now"
+        harness,
+        "webhook_redated_replay_refused",
+        r"accepted a request signed 360s ago whose timestamp \(in X-Fake-Timestamp\) was rewritten to now",
+    )
+
+
+def test_redating_needs_a_timestamp_the_kit_can_find() -> None:
+    harness = TimestampedHarness()
+    harness.signed_webhooks = FakeHarness().signed_webhooks  # type: ignore[method-assign]
+    with pytest.raises(
+        NotApplicable, match=r"no signed example carries its signing time \(\d+, Unix seconds"
+    ):
+        run_check(harness, "webhook_redated_replay_refused")
+
+
+def test_the_reviewers_broken_plugin_fails_check_channel() -> None:
+    """A flow with a hard-coded recipient and no text, and a signature without the timestamp, had
+    passed every applicable check."""
+
+    class Broken(TimestampedFake):
+        def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Any:
+            response = yield httpx.Request(
+                "POST", "https://api.example.test/send", json={"to": "+10000000000", "text": ""}
+            )
+            if response.status_code >= 400:
+                raise error_from_response(
+                    response,
+                    provider=self.name,
+                    provider_code=response.json().get("code"),
+                    rejected_codes={"bad_to"},
+                )
+            return Delivery(provider_message_id=response.json()["id"], status=DeliveryStatus.QUEUED)
+
+    class Harness(TimestampedHarness):
+        signs_timestamp = False
+
+        def make_channel(self) -> Channel:
+            return Broken(
+                secret=self.webhook_secret,
+                clock=self.webhook_clock,
+                signs_timestamp=False,
+                capabilities=Capabilities(max_body=1600, length_policy="split"),
+            )
+
+        def respond(self, request: httpx.Request, outcome: Outcome) -> httpx.Response:
+            return MiniHarness().respond(request, outcome)
+
+    with pytest.raises(AssertionError) as info:
+        check_channel(Harness())
+    failed = re.findall(r"^  - (\w+):", str(info.value), flags=re.MULTILINE)
+    assert failed == ["recipient_and_content_sent", "webhook_redated_replay_refused", "length_policy"]
+
+
+def test_other_recipient_must_differ() -> None:
+    harness = MiniHarness()
+    harness.other_recipient = "+14155550199"
+    run_check(harness, "recipient_and_content_sent")
+    harness.other_recipient = harness.recipient
+    with pytest.raises(ConformanceFailure, match="other_recipient = '\\+14155550100': set it to a second"):
+        run_check(harness, "recipient_and_content_sent")
+
+
+class _Honest(MiniHTTP):
+    capabilities = Capabilities(max_body=300, length_policy="split", attachments=True, subject=True)
+
+    def request(self, message: Message, to: str) -> httpx.Request:
+        raise NotImplementedError
+
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        response = yield self.request(message, to)
+        if response.status_code >= 400:
+            raise self.error(response)
+        return Delivery(provider_message_id=response.json()["id"], status=DeliveryStatus.QUEUED)
+
+
+class DigitsAndBase64JSON(_Honest):
+    """E.164 without its "+", ASCII-escaped JSON, attachments as base64 data without a name."""
+
+    def request(self, message: Message, to: str) -> httpx.Request:
+        body = {
+            "msisdn": to.lstrip("+"),
+            "content": {"body": message.text, "title": message.subject},
+            "files": [base64.b64encode(a.data or b"").decode() for a in message.attachments],
+        }
+        return httpx.Request(
+            "POST",
+            "https://x.test/send",
+            content=json.dumps(body).replace("/", "\\/").encode(),
+            headers={"Content-Type": "application/json"},
+        )
+
+
+class MultipartForm(_Honest):
+    def request(self, message: Message, to: str) -> httpx.Request:
+        files = [("file", (a.filename, a.data or b"", a.content_type)) for a in message.attachments]
+        fields = {"to": to, "text": message.text or "", "subject": message.subject or ""}
+        return httpx.Request("POST", "https://x.test/send", data=fields, files=files)
+
+
+class NationalNumberInPathTextInQuery(_Honest):
+    def request(self, message: Message, to: str) -> httpx.Request:
+        params = {"msg": message.text, "subj": message.subject, "media": [a.url for a in message.attachments]}
+        return httpx.Request("GET", f"https://x.test/numbers/{to[-10:]}/send", params=params)
+
+
+class WhatsAppAddress(_Honest):
+    def request(self, message: Message, to: str) -> httpx.Request:
+        payload = {
+            "to": f"whatsapp:{to}",
+            "text": message.text,
+            "subject": message.subject,
+            "media": [a.url for a in message.attachments],
+        }
+        return httpx.Request("POST", "https://x.test/send", json=payload)
+
+
+@pytest.mark.parametrize(
+    "cls", [DigitsAndBase64JSON, MultipartForm, NationalNumberInPathTextInQuery, WhatsAppAddress]
+)
+def test_honest_encodings_pass_the_content_checks(cls: type[MiniHTTP]) -> None:
+    harness = MiniHarness()
+    harness.channel_class = cls
+    report = check_channel(
+        harness, checks={"recipient_and_content_sent", "length_policy", "subject", "attachments"}
+    )
+    assert sorted(report.passed) == ["attachments", "length_policy", "recipient_and_content_sent", "subject"]
 
 
 # --- the pytest route: subclassing ChannelConformance ---------------------------------------------

@@ -9,15 +9,21 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
+import contextlib
+import email.policy
+import email.utils
 import inspect
+import json
+import posixpath
 import re
 from collections.abc import Callable, Coroutine, Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
-from urllib.parse import unquote, unquote_plus
+from urllib.parse import unquote, unquote_plus, unquote_to_bytes
 
 import httpx
+import phonenumbers
 
 from omnilink.channels import Capabilities, Channel, ChannelKind, Delivery, Operation, validate_channel
 from omnilink.client import AsyncClient, Client, RetryPolicy
@@ -33,6 +39,7 @@ from omnilink.exceptions import (
     WebhookVerificationError,
 )
 from omnilink.models import (
+    Attachment,
     ConversationEvent,
     DeliveryStatus,
     InboundMessage,
@@ -144,6 +151,7 @@ class _Run:
 
 
 def _payload(request: httpx.Request) -> bytes:
+    """What one request carries, as raw bytes followed by the decoded views the kit searches."""
     try:
         body = request.read()
     except (RuntimeError, httpx.StreamError):
@@ -151,7 +159,74 @@ def _payload(request: httpx.Request) -> bytes:
     text = body.decode("latin-1")
     url = str(request.url)
     headers = "\n".join(f"{k}: {v}" for k, v in request.headers.items())
-    return "\n".join([url, unquote(url), headers, text, unquote_plus(text)]).encode("latin-1", "replace")
+    raw = "\n".join([url, unquote(url), headers, text, unquote_plus(text)]).encode("latin-1", "replace")
+    # The percent-decoded URL and form body again, as bytes (unquote() above gives text, and latin-1
+    # turns its non-latin-1 characters into "?"); a query string form-encoded, "+" for a space.
+    unquoted = [
+        unquote_to_bytes(url),
+        unquote_to_bytes(url.replace("+", " ")),
+        unquote_to_bytes(body.replace(b"+", b" ")),
+    ]
+    return b"\n".join([raw, *unquoted, _decoded(body, request.headers.get("content-type", ""))])
+
+
+def _decoded(data: bytes, content_type: str | None) -> bytes:
+    """The readable text inside a JSON or MIME (multipart, email) body, as UTF-8 bytes.
+
+    A plugin may legitimately put a recipient or a text into the request in any ordinary encoding:
+    a JSON string escapes non-ASCII and "/" characters, a MIME part may be base64 or
+    quoted-printable, an email header RFC 2047-encoded. ``content_type`` None means "an
+    Operation's bytes", which are tried as a whole MIME message (an email).
+    """
+    views: list[str] = []
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        pass
+    else:
+        views.extend(_json_strings(document))
+    mime: bytes | None = None
+    if content_type is None:
+        mime = data
+    elif content_type.lower().startswith("multipart/"):
+        mime = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + data
+    if mime is not None:
+        views.extend(_mime_text(mime))
+    return "\n".join(views).encode("utf-8", "backslashreplace")
+
+
+def _json_strings(document: object) -> list[str]:
+    strings: list[str] = []
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            strings.extend(str(k) for k in value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return strings
+
+
+def _mime_text(data: bytes) -> list[str]:
+    views: list[str] = []
+    # Any bytes may come in, and the email package has raised assorted errors on odd input: what
+    # cannot be parsed is simply not searched (what was read before the error still is).
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        for part in message.walk():
+            views.extend(f"{name}: {value}" for name, value in part.items())
+            if part.is_multipart():
+                continue
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                views.append(payload.decode("utf-8", "replace"))
+                views.append(payload.decode("latin-1"))
+    except Exception:
+        return views
+    return views
 
 
 class _Intercepted:
@@ -166,10 +241,12 @@ class _Intercepted:
     def _record(self, result: Any) -> None:
         if self._capture:
             try:
-                data = self._h.transmitted(self._op, result)
+                data: bytes | None = self._h.transmitted(self._op, result)
             except NotApplicable:
                 data = None
-            self._attempt.payloads.append(data)
+            if isinstance(data, str):
+                data = data.encode("utf-8")
+            self._attempt.payloads.append(None if data is None else data + b"\n" + _decoded(data, None))
 
     @property
     def _outcome(self) -> Outcome:
@@ -338,12 +415,13 @@ def _send(
     message: Message | None = None,
     channel: Channel | None = None,
     capture: bool = False,
+    to: str | None = None,
 ) -> _Run:
     """Send one message through Client or AsyncClient, the provider answering with ``outcomes``."""
     inner = channel if channel is not None else _make(h)
     probe = _Probe(h, inner, outcomes, capture=capture)
     msg = message if message is not None else h.sample_message(inner)
-    to = _recipient(h)
+    to = to if to is not None else _recipient(h)
     sleeps: list[float] = []
     policy = RetryPolicy(attempts=ATTEMPTS, initial_backoff=0.5, max_backoff=30.0)
     result: SendResult | None = None
@@ -535,6 +613,158 @@ def check_send_ok(h: ChannelHarness) -> None:
         if len(run.attempts) != 1 or result.attempts != 1:
             raise _fail(channel, f"{run.client}.send made {len(run.attempts)} attempts for one success")
         _same_key(run, channel, result)
+
+
+_SCHEMES = ("whatsapp:", "tel:", "sms:", "mailto:")
+_PHONE = re.compile(r"\+?[\d\s().-]{7,}")
+_MARKS = ("ocx5d1b", "ocx8e4f")
+"""Tokens that make each of the two messages of the recipient check recognisable."""
+
+
+def _unscheme(address: str) -> str:
+    for scheme in _SCHEMES:
+        if address.lower().startswith(scheme):
+            return address[len(scheme) :]
+    return address
+
+
+def _recipient_forms(to: str) -> list[bytes]:
+    """The ways an honest flow may write ``to`` into a request.
+
+    As given; without a ``whatsapp:``/``tel:`` scheme (a flow may add its own); an email address
+    without its display name, lower-cased, with an IDNA domain; a phone number in E.164 with or
+    without its ``+``, or as its national number (an API for one country may want that).
+    """
+    core = _unscheme(to.strip())
+    forms = {to, to.strip(), core, core.lower()}
+    _, address = email.utils.parseaddr(core)
+    if "@" in address:
+        local, _, domain = address.rpartition("@")
+        forms |= {address, address.lower()}
+        with contextlib.suppress(UnicodeError):  # a domain IDNA cannot encode: no such form
+            forms.add(f"{local}@{domain.encode('idna').decode('ascii')}")
+    elif _PHONE.fullmatch(core):
+        digits = re.sub(r"\D", "", core)
+        forms |= {digits, "+" + digits}
+        try:
+            number = phonenumbers.parse("+" + digits)
+        except phonenumbers.NumberParseException:
+            pass
+        else:
+            forms.add(str(number.national_number))
+    return sorted((f.encode("utf-8") for f in forms if f), key=len, reverse=True)
+
+
+def _second_recipient(h: ChannelHarness, first: str) -> str:
+    """The harness's ``other_recipient``, or one derived from ``first`` (``first`` if none can be)."""
+    other = getattr(h, "other_recipient", None)
+    if other is not None:
+        if not isinstance(other, str) or not other or other == first:
+            raise ConformanceFailure(
+                f"{type(h).__name__}.other_recipient = {other!r}: set it to a second address, different "
+                f"from recipient {first!r} (or None to let the kit derive one)"
+            )
+        return other
+    core = _unscheme(first.strip())
+    _, address = email.utils.parseaddr(core)
+    if "@" in address:
+        local, _, domain = address.rpartition("@")
+        return first.replace(address, f"{local}-2@{domain}")
+    if _PHONE.fullmatch(core):
+        # Change the last digit, keeping the formatting: "+1 415 555 0100" -> "+1 415 555 0101".
+        i = max(i for i, c in enumerate(first) if c.isdigit())
+        return f"{first[:i]}{(int(first[i]) + 1) % 10}{first[i + 1 :]}"
+    return first
+
+
+def _marked_text(limit: int | None, mark: str) -> str:
+    for text in (f"Hello from the omnilink conformance kit ({mark})", f"omnilink {mark}", mark):
+        if limit is None or len(text) <= limit:
+            return text
+    raise NotApplicable(f"max_body={limit} is too short for a text the kit can recognise ({mark!r})")
+
+
+def _marked_attachment(attachment: Attachment, mark: str) -> Attachment:
+    stem, extension = posixpath.splitext(attachment.filename)
+    url = attachment.url
+    if url is not None:
+        url = f"{url}{'&' if '?' in url else '?'}omnilink={mark}"
+    return attachment.model_copy(update={"filename": f"{stem}-{mark}{extension}", "url": url})
+
+
+def _seen(run: _Run, channel: Channel, doing: str) -> list[list[bytes]]:
+    """What each attempt of an ok send transmitted; NotApplicable if the kit cannot see it."""
+    result = run.ok_result(channel, doing)
+    if not result.ok:
+        raise _fail(channel, f"{run.client}.send failed while {doing}: {result.error}")
+    seen: list[list[bytes]] = []
+    for attempt in run.attempts:
+        payloads = [p for p in attempt.payloads if p is not None]
+        if not payloads or len(payloads) != len(attempt.payloads):
+            raise NotApplicable(
+                "the kit cannot see what an operation sends; implement transmitted(operation, result)"
+            )
+        seen.append(payloads)
+    return seen
+
+
+def _shown(forms: Sequence[bytes]) -> str:
+    """The forms the kit looked for, binary ones (an attachment's data) by their size."""
+    shown = []
+    for form in forms[:4]:
+        text = form.decode("utf-8", "replace")
+        printable = text.isprintable() and "\ufffd" not in text
+        shown.append(repr(_show(form, 100)) if printable else f"its {len(form)} bytes of data")
+    return ", ".join(shown)
+
+
+@_check
+def check_recipient_and_content_sent(h: ChannelHarness) -> None:
+    """Two sends, to two recipients with two texts (and subjects, attachments if declared), each
+    carry their own recipient and content to the provider."""
+    channel = _make(h)
+    caps = channel.capabilities
+    first = _recipient(h)
+    base = h.sample_message(channel)
+    sends: list[tuple[str, Message, dict[str, list[bytes]]]] = []
+    for to, mark in zip((first, _second_recipient(h, first)), _MARKS, strict=True):
+        text = _marked_text(caps.max_body, mark)
+        update: dict[str, object] = {"text": text}
+        needles = {"recipient": _recipient_forms(to), "text": [text.encode()]}
+        if caps.subject:
+            subject = f"omnilink conformance subject {mark}"
+            update["subject"] = subject
+            needles["subject"] = [subject.encode()]
+        if caps.attachments:
+            att = _marked_attachment(h.sample_attachment(), mark)
+            update["attachments"] = (att,)
+            needles["attachment"] = [n.encode() for n in (att.url, att.filename) if n]
+            if att.data:
+                needles["attachment"] += [att.data, base64.b64encode(att.data)]
+        sends.append((to, base.model_copy(update=update), needles))
+    for asynchronous in (False, True):
+        for to, message, needles in sends:
+            run = _send(
+                h, ["ok"], asynchronous=asynchronous, channel=channel, message=message, capture=True, to=to
+            )
+            sent = [p for payloads in _seen(run, channel, f"sending a message to {to!r}") for p in payloads]
+            for what, forms in needles.items():
+                if any(form in p for p in sent for form in forms):
+                    continue
+                if what == "recipient":
+                    raise _fail(
+                        channel,
+                        f"{run.client}.send of a message to {to!r} sent the provider none of "
+                        f"{_shown(forms)}; address each request to the `to` its send_flow is given (a "
+                        "hard-coded or cached recipient sends every customer's messages to one person)",
+                    )
+                raise _fail(
+                    channel,
+                    f"{run.client}.send of a message with the {what} {_show(forms[0], 100)!r} sent the "
+                    f"provider none of {_shown(forms)}; put the message's {what} into the request (the kit "
+                    "reads the URL, the headers, and URL-encoded, form, JSON and MIME bodies, base64 parts "
+                    "included)",
+                )
 
 
 @_check
@@ -818,6 +1048,60 @@ def check_webhook_replay_refused(h: ChannelHarness) -> None:
         )
 
 
+@_check
+def check_webhook_redated_replay_refused(h: ChannelHarness) -> None:
+    """(webhook_replay_window set) An expired example whose timestamp is rewritten to now, without
+    re-signing, is refused: the signature must cover the timestamp."""
+    if h.webhook_replay_window is None:
+        raise NotApplicable("webhook_replay_window is None (the signature scheme has no timestamp)")
+    channel = _make(h)
+    clock = h.webhook_clock
+    now = clock.now
+    age = h.webhook_replay_window + 60
+    clock.now = now - age
+    try:
+        old = _examples(h)
+    finally:
+        clock.now = now
+    # The signing time as the examples wrote it: Unix seconds (milliseconds start with the same
+    # digits, so rewriting the seconds re-dates them too), in a header ("t=...,v1=..." included)
+    # or in the URL. A timestamp in the body is covered by the tampered-body check.
+    then, current = str(int(now - age)), str(int(now))
+    tried = 0
+    for request in old:
+        source = httpx.Headers(request.headers)
+        headers = [(name, value.replace(then.encode(), current.encode())) for name, value in source.raw]
+        where = [
+            name.decode("latin-1")
+            for (name, value), (_, was) in zip(headers, source.raw, strict=True)
+            if value != was
+        ]
+        url = request.url.replace(then, current)
+        if url != request.url:
+            where.append("the URL")
+        if not where:
+            continue
+        tried += 1
+        redated = WebhookRequest(
+            method=request.method,
+            url=url,
+            headers=httpx.Headers(headers, encoding=source.encoding),
+            body=request.body,
+        )
+        _expect_refused(
+            channel,
+            redated,
+            f"a request signed {age:.0f}s ago whose timestamp (in {', '.join(where)}) was rewritten to now "
+            "without re-signing (a captured request replayed with a fresh date; sign the timestamp with "
+            "the body, e.g. f'{timestamp}.'.encode() + body)",
+        )
+    if not tried:
+        raise NotApplicable(
+            f"no signed example carries its signing time ({then}, Unix seconds at "
+            "self.webhook_clock()) in a header or the URL, so the kit cannot re-date one"
+        )
+
+
 def _check_events(channel: Channel, events: object, what: str, *, nonempty: bool) -> None:
     if not isinstance(events, list):
         raise _fail(channel, f"parse_webhook returned {type(events).__name__} for {what}; return a list")
@@ -947,8 +1231,8 @@ def _sent_contains(
             )
 
 
-def _show(needle: bytes) -> str:
-    return needle.decode("utf-8", "backslashreplace")[:60]
+def _show(needle: bytes, limit: int = 60) -> str:
+    return needle.decode("utf-8", "backslashreplace")[:limit]
 
 
 @_check
@@ -1007,17 +1291,36 @@ def check_threading(h: ChannelHarness) -> None:
     _sent_contains(h, channel, message, [b"omnilink-conformance-parent"], "in_reply_to (threading)")
 
 
+def _numbered_text(length: int, letter: str) -> str:
+    """``length`` characters of numbered words ("w0 w1 w2 ..."), ending in a letter.
+
+    No stretch of it repeats another, so the kit can tell which part of a split body a request
+    carries (a body of one repeated word would be found in any request that carries a little of it);
+    two texts of different letters share no word either.
+    """
+    words: list[str] = []
+    size = 0
+    while size < length:
+        words.append(f"{letter}{len(words)}")
+        size += len(words[-1]) + 1
+    return " ".join(words)[: length - 1] + "z"
+
+
 @_check
 def check_length_policy(h: ChannelHarness) -> None:
-    """(max_body set) A body of max_body characters goes in one send; one longer is refused
-    (MessageTooLongError) or split into several sends, per length_policy."""
+    """(max_body set) A body of max_body characters is sent whole, in one send; one longer is refused
+    (MessageTooLongError) or split into several sends, each carrying its part, per length_policy."""
     channel = _make(h)
     caps = channel.capabilities
     if caps.max_body is None:
         raise NotApplicable("the channel declares no max_body")
     base = h.sample_message(channel)
-    exact = ("ab " * caps.max_body)[: caps.max_body - 1] + "z"
-    for run in _both(h, ["ok"], channel=channel, message=base.model_copy(update={"text": exact})):
+    # What the client passed in is only half the story: the checks below also look for each text in
+    # what the flow sent, so a flow that truncates, drops or rewrites the body does not pass.
+    unseen = False
+    exact = _numbered_text(caps.max_body, "w")
+    message = base.model_copy(update={"text": exact})
+    for run in _both(h, ["ok"], channel=channel, message=message, capture=True):
         result = run.ok_result(channel, f"sending a body of exactly max_body={caps.max_body} characters")
         if not result.ok or len(run.attempts) != 1:
             raise _fail(
@@ -1025,8 +1328,21 @@ def check_length_policy(h: ChannelHarness) -> None:
                 f"a body of exactly max_body={caps.max_body} characters took {len(run.attempts)} sends "
                 f"(ok={result.ok}: {result.error}); it must go in one",
             )
-    over = ("ab " * (caps.max_body + 2))[: caps.max_body] + "zz"
-    for run in _both(h, ["ok"], channel=channel, message=base.model_copy(update={"text": over})):
+        try:
+            (sent,) = _seen(run, channel, "")
+        except NotApplicable:
+            unseen = True
+            continue
+        if not any(exact.encode() in p for p in sent):
+            raise _fail(
+                channel,
+                f"a body of exactly max_body={caps.max_body} characters ({_show(exact.encode())!r}...) does "
+                f"not appear whole in what {run.client}.send sent; a body within max_body must reach the "
+                "provider as given (not truncated, dropped or replaced)",
+            )
+    over = _numbered_text(caps.max_body + 2, "x")
+    message = base.model_copy(update={"text": over})
+    for run in _both(h, ["ok"], channel=channel, message=message, capture=True):
         if caps.length_policy == "refuse":
             if not isinstance(run.raised, MessageTooLongError) or run.attempts:
                 raise _fail(
@@ -1050,3 +1366,21 @@ def check_length_policy(h: ChannelHarness) -> None:
                 f"length_policy='split': {len(texts)} parts gave ids {result.provider_message_ids} and "
                 f"keys {run.keys}; each part needs its own id and key",
             )
+        try:
+            seen = _seen(run, channel, "")
+        except NotApplicable:
+            unseen = True
+            continue
+        for i, (text, sent) in enumerate(zip(texts, seen, strict=True)):
+            if not any(text.encode() in p for p in sent):
+                raise _fail(
+                    channel,
+                    f"length_policy='split': part {i + 1} of {len(texts)} ({_show(text.encode())!r}) does "
+                    f"not appear in what {run.client}.send sent for it; each part's send must carry that "
+                    "part's text (message.text as the flow receives it)",
+                )
+    if unseen:
+        raise NotApplicable(
+            "the parts were counted, but the kit cannot see what an operation sends, so it cannot tell "
+            "that each text was sent whole; implement transmitted(operation, result)"
+        )

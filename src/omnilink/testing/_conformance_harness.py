@@ -87,6 +87,12 @@ class ChannelHarness:
     recipient: str
     """An address this channel sends to (``"+14155550100"``, ``"ada@example.com"``...)."""
 
+    other_recipient: str | None = None
+    """A second address, different from :attr:`recipient`, for the check that each send goes to its
+    own recipient. None derives one: a phone number with its last digit changed, an email address
+    with ``-2`` added to its local part; for any other kind of address the check sends both
+    messages to :attr:`recipient` (set this to test a second one)."""
+
     webhook_secret: str = "omnilink-conformance-secret"  # noqa: S105 - a test value, not a credential
     """The webhook signing secret: configure the channel with it in :meth:`make_channel`."""
 
@@ -163,9 +169,10 @@ class ChannelHarness:
     def transmitted(self, operation: Operation, result: Any) -> bytes:
         """What ``operation`` delivered to the backend (e.g. the raw email a test server received).
 
-        Used by the capability checks to find attachments, templates, subjects... in what was
-        sent. ``result`` is what the operation returned, or None when it raised (a failed
-        attempt). HTTP channels need not implement it: the kit reads their requests.
+        Used by the checks that read what was sent (the recipient, the text and its length,
+        attachments, templates, subjects...); they are skipped without it. ``result`` is what the
+        operation returned, or None when it raised (a failed attempt). HTTP channels need not
+        implement it: the kit reads their requests.
         """
         raise NotApplicable(
             f"implement transmitted(operation, result) to let the kit inspect what a "
