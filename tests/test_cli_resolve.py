@@ -544,3 +544,11 @@ def test_jsonl_keys_that_come_late_are_named_in_the_summary(tmp_path: Path) -> N
     assert "not compared" not in output
     out = _profiles(_read_csv(tmp_path / "out.csv"))
     assert out["a"] == out["b"]
+
+
+def test_the_usage_line_names_the_input_as_the_help_and_docs_do() -> None:
+    """typer writes a required argument as {input}; the rest of the help and the docs say INPUT."""
+    for args in (["resolve", "--help"], ["resolve"]):  # the help, and the error of a missing INPUT
+        output = CliRunner().invoke(_app(), args).output
+        usage = next(line.strip() for line in output.splitlines() if "Usage:" in line)
+        assert usage == "Usage: omnilink resolve [OPTIONS] INPUT", output

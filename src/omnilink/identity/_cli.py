@@ -444,12 +444,21 @@ def register(app: typer.Typer, console: Console) -> None:
     import typer
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
+    from typer.core import TyperCommand
 
     from omnilink.identity import Resolver
 
-    @app.command()
+    class _Command(TyperCommand):
+        def collect_usage_pieces(self, ctx: Any) -> list[str]:  # Any: typer 0.2x has its own click
+            # typer (0.2x) writes a required argument in the usage line as {INPUT}, a placeholder
+            # found nowhere else in the help or the docs, which name it INPUT.
+            return [piece.strip("{}") for piece in super().collect_usage_pieces(ctx)]
+
+    @app.command(cls=_Command)
     def resolve(
-        input: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, JSONL or Parquet file"),  # noqa: A002
+        input: Path = typer.Argument(  # noqa: A002
+            ..., exists=True, dir_okay=False, metavar="INPUT", help="CSV, JSONL or Parquet file"
+        ),
         output: Path = typer.Option(..., "--output", "-o", help="where to write id + profile_id"),
         id_column: str = typer.Option("id", "--id-column", help="the column that identifies a row"),
         field: list[str] = typer.Option([], "--field", help="COLUMN=TYPE, repeatable (default: inferred)"),
