@@ -552,3 +552,68 @@ def test_the_usage_line_names_the_input_as_the_help_and_docs_do() -> None:
         output = CliRunner().invoke(_app(), args).output
         usage = next(line.strip() for line in output.splitlines() if "Usage:" in line)
         assert usage == "Usage: omnilink resolve [OPTIONS] INPUT", output
+
+
+def _said(output: str) -> str:
+    """The CLI's output as one line of words: rich wraps an error message in a box."""
+    return " ".join(output.translate(str.maketrans("│╭╮╰╯─", "      ")).split())
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["in.csv", "-o", "in.csv"], "'INPUT' / '--output'"),
+        (["in.csv", "-o", "out.csv", "--rejects", "out.csv"], "'--output' / '--rejects'"),
+        (["in.csv", "-o", "out.csv", "--links", "sub/../out.csv"], "'--output' / '--links'"),
+        (["in.csv", "-o", "out.csv", "--rejects", "l.csv", "--links", "l.csv"], "'--rejects' / '--links'"),
+        (["in.csv", "-o", "out.csv", "--rejects", "in.csv"], "'INPUT' / '--rejects'"),
+        (["in.csv", "-o", "out.csv", "--links", "in.csv"], "'INPUT' / '--links'"),
+        (["out.rejects.csv", "-o", "out.csv"], "'INPUT' / '--rejects'"),  # the default rejects path
+        (["in.csv", "-o", "out.csv", "--links", "out.rejects.csv"], "'--rejects' / '--links'"),
+        (["in.csv", "-o", "link.csv"], "'INPUT' / '--output'"),  # a symlink to the input
+        (["in.csv", "-o", "hard.csv"], "'INPUT' / '--output'"),  # a hard link: another path, one file
+    ],
+    ids=[
+        "output-input",
+        "rejects-output",
+        "links-output",
+        "links-rejects",
+        "rejects-input",
+        "links-input",
+        "default-rejects-input",
+        "links-default-rejects",
+        "symlink",
+        "hard-link",
+    ],
+)
+def test_two_paths_that_are_one_file_are_refused_before_anything_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], hint: str
+) -> None:
+    """One file had silently replaced the other, or the input, once the run was over."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    _write_csv(tmp_path / "in.csv", ROWS)
+    (tmp_path / "out.rejects.csv").write_bytes((tmp_path / "in.csv").read_bytes())
+    (tmp_path / "link.csv").symlink_to(tmp_path / "in.csv")
+    (tmp_path / "hard.csv").hardlink_to(tmp_path / "in.csv")
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()}
+    result = CliRunner().invoke(_app(), ["resolve", *args])
+    assert result.exit_code == 2, result.output
+    said = _said(result.output)
+    assert f"Invalid value for {hint}: " in said
+    assert "give --" in said, "it says which option to change"
+    if args[0] == "out.rejects.csv":
+        assert "the default rejects file (OUTPUT.rejects.EXT) would be written over INPUT" in said
+        assert "or --output another name" in said
+    after = {path.name: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()}
+    assert after == before, "nothing written, the input untouched"
+
+
+def test_paths_that_differ_run(tmp_path: Path) -> None:
+    src, out, rejects, links = (tmp_path / name for name in ("in.csv", "out.csv", "r.csv", "l.csv"))
+    _write_csv(src, ROWS)
+    out.write_text("an earlier run's output, replaced\n")
+    _invoke(str(src), "-o", str(out), "--rejects", str(rejects), "--links", str(links))
+    assert len(_read_csv(out)) == 5
+    assert rejects.exists()
+    assert links.exists()

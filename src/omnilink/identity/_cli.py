@@ -435,6 +435,50 @@ def _check_formats(paths: Mapping[str, Path | None]) -> None:
             raise typer.BadParameter(str(exc)) from None
 
 
+def _check_distinct(paths: Mapping[str, Path | None], *, rejects_given: bool) -> None:
+    """Refuse, before anything is read, two of ``paths`` (option -> path) that are one file: the
+    file written last would replace the other without a word, or replace the input itself.
+
+    Paths are compared resolved (``./out.csv``, ``out.csv`` and a symlink to it are one file),
+    and, when both exist, as files (a hard link; a case-insensitive file system's ``OUT.csv``).
+    """
+    import typer
+
+    def name(option: str) -> str:
+        if option == "--rejects" and not rejects_given:
+            return "the default rejects file (OUTPUT.rejects.EXT)"
+        return option
+
+    seen: dict[str, tuple[Path, Path]] = {}  # option -> (path, resolved path)
+    for option, path in paths.items():
+        if path is None:
+            continue
+        real = path.resolve()
+        for other, (other_path, other_real) in seen.items():
+            if real != other_real and not _same_file(path, other_path):
+                continue
+            if other == "INPUT":
+                said = f"{name(option)} would be written over INPUT, {str(other_path)!r}"
+            else:
+                said = (
+                    f"{name(other)} and {name(option)} are one file, {str(path)!r}, and the one "
+                    "written last would replace the other"
+                )
+            if option == "--rejects" and not rejects_given:
+                fix = "give --rejects a path of its own, or --output another name"
+            else:
+                fix = f"give {option} another path"
+            raise typer.BadParameter(f"{said}; {fix}", param_hint=[other, option])
+        seen[option] = (path, real)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:  # one of them does not exist (yet): the resolved paths were compared
+        return False
+
+
 def _rejects_path(output: Path) -> Path:
     return output.with_name(f"{output.stem}.rejects{output.suffix}")
 
@@ -483,7 +527,9 @@ def register(app: typer.Typer, console: Console) -> None:
                 param_hint="--id-column",
             )
         rejects_out = rejects or _rejects_path(output)
-        _check_formats({"INPUT": input, "--output": output, "--rejects": rejects_out, "--links": links})
+        paths = {"INPUT": input, "--output": output, "--rejects": rejects_out, "--links": links}
+        _check_formats(paths)
+        _check_distinct(paths, rejects_given=rejects is not None)
         fields: dict[str, str] = {}
         for item in field:
             column, sep, kind = item.partition("=")
