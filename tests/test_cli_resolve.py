@@ -617,3 +617,20 @@ def test_paths_that_differ_run(tmp_path: Path) -> None:
     assert len(_read_csv(out)) == 5
     assert rejects.exists()
     assert links.exists()
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_jsonl_reject_shows_its_line_without_the_line_ending(tmp_path: Path, ending: str) -> None:
+    """The line's \\n (or \\r\\n) had been kept: a quoted CSV field running over two lines."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    lines = ['{"id": "1", "email": "a.b@gmail.com"}', "{not json ", "[1]", '{"id": "2"}', "[2]\r"]
+    src.write_bytes(ending.join(lines).encode())
+    _invoke(str(src), "-o", str(out))
+    rejects = _read_csv(tmp_path / "out.rejects.csv")
+    assert [(r["line"], r["value"]) for r in rejects if r["line"]] == [
+        ("2", "{not json "),  # the spaces before the ending are the line's own
+        ("3", "[1]"),
+        ("5", "[2]\r"),  # the last line, with no ending: a \r alone is none
+    ]
+    with (tmp_path / "out.rejects.csv").open("rb") as fh:
+        assert fh.read().count(b"\r\n") == len(rejects) + 1, "one CSV record per line"

@@ -292,19 +292,23 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as exc:
-                rejects.append(
-                    ReadReject(line_no, raw.decode("utf-8", "replace")[:200], f"invalid JSON: {exc}")
-                )
+                rejects.append(ReadReject(line_no, _shown(raw), f"invalid JSON: {exc}"))
                 continue
             if not isinstance(obj, dict):
-                rejects.append(
-                    ReadReject(line_no, raw.decode("utf-8", "replace")[:200], "a JSON line must be an object")
-                )
+                rejects.append(ReadReject(line_no, _shown(raw), "a JSON line must be an object"))
                 continue
             if not clean:
                 for key, value in obj.items():
                     obj[key] = _restore_all(value)
             yield obj
+
+
+def _shown(raw: bytes) -> str:
+    """A JSON line as its reject shows it: without its line ending (a CSV rejects file had held
+    it as a quoted field running over two lines), its first 200 characters."""
+    if raw.endswith(b"\n"):
+        raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
+    return raw.decode("utf-8", "replace")[:200]
 
 
 def _restore_all(value: Any) -> Any:
