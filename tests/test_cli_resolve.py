@@ -436,6 +436,29 @@ def test_an_empty_text_file_gives_an_empty_output(tmp_path: Path, name: str) -> 
     assert out.read_text().splitlines() == ["id,profile_id"]
 
 
+def _damaged_parquet(tmp_path: Path) -> Path:
+    """300 rows in 3 row groups; the page header of row group 1's first_name is overwritten."""
+    src = tmp_path / "in.parquet"
+    rows = [{"id": str(i), "first_name": f"Name{i}", "email": f"x{i}@gmail.com"} for i in range(300)]
+    pq.write_table(
+        pa.Table.from_pylist(rows), src, row_group_size=100, compression="none", use_dictionary=False
+    )
+    data = bytearray(src.read_bytes())
+    page = pq.ParquetFile(src).metadata.row_group(1).column(1).data_page_offset
+    data[page : page + 64] = b"\xab" * 64
+    src.write_bytes(bytes(data))
+    return src
+
+
+def _summary(output: str) -> dict[str, str]:
+    """The summary table the command prints, as column -> value."""
+    lines = output.splitlines()
+    head = next(i for i, line in enumerate(lines) if "rejected rows" in line)
+    names = [cell.strip() for cell in lines[head].strip().strip("┃").split("┃")]
+    values = [cell.strip() for cell in lines[head + 2].strip().strip("│").split("│")]
+    return dict(zip(names, values, strict=True))
+
+
 @pytest.mark.parametrize("batch", [16_384, 30])
 def test_parquet_rows_that_cannot_be_read_are_a_reject_and_the_reading_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
@@ -446,15 +469,7 @@ def test_parquet_rows_that_cannot_be_read_are_a_reject_and_the_reading_goes_on(
     from omnilink.identity import _normalize
 
     monkeypatch.setattr(_normalize, "_BATCH", batch)
-    src, out = tmp_path / "in.parquet", tmp_path / "out.csv"
-    rows = [{"id": str(i), "first_name": f"Name{i}", "email": f"x{i}@gmail.com"} for i in range(300)]
-    pq.write_table(
-        pa.Table.from_pylist(rows), src, row_group_size=100, compression="none", use_dictionary=False
-    )
-    data = bytearray(src.read_bytes())
-    page = pq.ParquetFile(src).metadata.row_group(1).column(1).data_page_offset
-    data[page : page + 64] = b"\xab" * 64  # the page header of row group 1's first_name
-    src.write_bytes(bytes(data))
+    src, out = _damaged_parquet(tmp_path), tmp_path / "out.csv"
     _invoke(str(src), "-o", str(out))
     assert set(_profiles(_read_csv(out))) == {str(i) for i in [*range(100), *range(200, 300)]}
     rejects = _read_csv(tmp_path / "out.rejects.csv")
@@ -634,3 +649,16 @@ def test_a_jsonl_reject_shows_its_line_without_the_line_ending(tmp_path: Path, e
     ]
     with (tmp_path / "out.rejects.csv").open("rb") as fh:
         assert fh.read().count(b"\r\n") == len(rejects) + 1, "one CSV record per line"
+
+
+def test_the_summary_counts_every_row_a_damaged_parquet_page_rejects(tmp_path: Path) -> None:
+    """One reject stands for the 100 rows of a damaged row group; the summary had said 1 rejected row."""
+    src, out = _damaged_parquet(tmp_path), tmp_path / "out.csv"
+    output = _invoke(str(src), "-o", str(out))
+    summary = _summary(output)
+    assert summary["records"] == "200"
+    assert summary["rejected rows"] == "100"
+    assert "rejects (1 entries)" in _said(output), "the rejects file holds one reject, as before"
+    rejects: list[ReadReject] = []
+    list(read_input(src, rejects))
+    assert [(r.line, r.rows) for r in rejects] == [(101, 100)]

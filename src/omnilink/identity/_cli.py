@@ -42,11 +42,14 @@ a field is never too long to read, only to use, which the resolver decides."""
 
 @dataclass(frozen=True, slots=True)
 class ReadReject:
-    """A row that could not be read at all."""
+    """A row that could not be read at all, or ``rows`` of them from ``line`` on (the rows of a
+    damaged Parquet page, one reject for the lot)."""
 
     line: int
     raw: str
     reason: str
+    rows: int = 1
+    """The rows this reject stands for, which the run's count of rejected rows adds up."""
 
 
 def _format(path: Path) -> str:
@@ -264,9 +267,8 @@ def _parquet_batches(path: Path, size: int, rejects: list[ReadReject]) -> Iterat
                         done += len(columns)
                         yield columns
                 except (pa.ArrowException, OSError) as exc:
-                    rejects.append(
-                        ReadReject(done + 1, "", f"rows {done + 1}-{end} cannot be read as Parquet: {exc}")
-                    )
+                    reason = f"rows {done + 1}-{end} cannot be read as Parquet: {exc}"
+                    rejects.append(ReadReject(done + 1, "", reason, rows=end - done))
                     done = end
             start = end
 
@@ -608,7 +610,9 @@ def register(app: typer.Typer, console: Console) -> None:
         summary.add_column("links", justify="right")
         summary.add_column("rejected rows", justify="right")
         summary.add_column("seconds", justify="right")
-        rejected_rows = len(read_rejects) + len({r.record_id for r in result.rejects if r.row_rejected})
+        rejected_rows = sum(r.rows for r in read_rejects) + len(
+            {r.record_id for r in result.rejects if r.row_rejected}
+        )
         summary.add_row(
             f"{len(result.profile_of):,}",
             f"{len(result.profiles):,}",
