@@ -662,3 +662,50 @@ def test_the_summary_counts_every_row_a_damaged_parquet_page_rejects(tmp_path: P
     rejects: list[ReadReject] = []
     list(read_input(src, rejects))
     assert [(r.line, r.rows) for r in rejects] == [(101, 100)]
+
+
+def test_a_jsonl_key_given_twice_keeps_every_value_and_is_reported(tmp_path: Path) -> None:
+    """json keeps a repeated key's last value: the first email had been dropped without a word."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    src.write_text(
+        '{"id": "1", "first_name": "Ann", "email": "ann.lee@gmail.com", "email": "a.lee@work.example"}\n'
+        '{"id": "2", "first_name": "Ann", "email": "ann.lee@gmail.com"}\n'
+        '{"id": "3", "id": "3", "first_name": "Ann", "email": "a.lee@work.example"}\n'
+        '{"id": "4", "first_name": "Bo", "email": "bo@x.example", "address": {"city": "A", "city": "B"}}\n'
+    )
+    output = _invoke(str(src), "-o", str(out))
+    got = _profiles(_read_csv(out))
+    assert set(got) == {"1", "2", "3", "4"}
+    assert got["1"] == got["2"] == got["3"], "record 1 is read with both of its emails"
+    rejects = [r for r in _read_csv(tmp_path / "out.rejects.csv") if r["line"]]
+    assert [(r["line"], r["reason"]) for r in rejects] == [
+        ("1", "key 'email' given 2 times: all its values read, as one list"),
+        ("3", "key 'id' given 2 times: with one value, read once"),
+    ], "a key repeated inside a value (an object) is no column: not reported"
+    assert rejects[0]["value"].startswith('{"id": "1", ')
+    assert _summary(output)["rejected rows"] == "0", "the records were read, and resolved"
+
+
+def test_the_values_of_a_repeated_jsonl_key_are_read_as_one_list(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        '{"id": "1", "phone": ["+1 415 555 0134"], "phone": "+1 415 555 0199", "phone": ["+1 415 555 0134"]}'
+        "\n"
+        '{"id": "2", "n": 1, "n": true, "n": 1.0, "n": 1, "n": null}\n'
+        '[{"a": 1, "a": 2}]\n'
+        '{"id": "3", "x": {"a": 1, "a": 2}, "x": []}\n'
+        '{"id": "4", "email": "c@d.org"}\n'
+    )
+    rejects: list[ReadReject] = []
+    assert list(read_records(src, rejects)) == [
+        {"id": "1", "phone": ["+1 415 555 0134", "+1 415 555 0199"]},
+        {"id": "2", "n": [1, True, 1.0, None]},  # equal in Python, not in JSON
+        {"id": "3", "x": {"a": [1, 2]}},  # an empty list gives no value
+        {"id": "4", "email": "c@d.org"},
+    ]
+    assert [(r.line, r.reason, r.rows) for r in rejects] == [
+        (1, "key 'phone' given 3 times: all its values read, as one list", 0),
+        (2, "key 'n' given 5 times: all its values read, as one list", 0),
+        (3, "a JSON line must be an object", 1),
+        (4, "key 'x' given 2 times: with one value, read once", 0),
+    ]
