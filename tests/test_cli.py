@@ -141,3 +141,10 @@ def test_verify_webhook_settings_the_channel_refuses_are_a_message(tmp_path: Pat
     assert isinstance(result.exception, SystemExit)
     assert "cannot create channel 'twilio-sms'" in result.output
     assert "read auth_token as JSON" in result.output
+
+
+def test_verify_webhook_usage_names_the_channel_as_the_help_does() -> None:
+    """typer writes a required argument as {channel}; the help text and the docs say CHANNEL."""
+    output = CliRunner().invoke(_app(), ["verify-webhook", "--help"]).output
+    usage = next(line.strip() for line in output.splitlines() if "Usage:" in line)
+    assert usage == "Usage: omnilink verify-webhook [OPTIONS] CHANNEL", output

@@ -34,6 +34,14 @@ def _app() -> Any:
     )
     console = Console()
 
+    from typer.core import TyperCommand
+
+    class Command(TyperCommand):
+        def collect_usage_pieces(self, ctx: Any) -> list[str]:  # Any: typer 0.2x has its own click
+            # typer (0.2x) writes a required argument in the usage line as {INPUT}, a placeholder
+            # found nowhere else in the help or the docs, which name it INPUT.
+            return [piece.strip("{}") for piece in super().collect_usage_pieces(ctx)]
+
     @app.command()
     def demo() -> None:
         """Send a message over SMTP to an in-process SMTP server and over a fake SMS channel."""
@@ -62,9 +70,9 @@ def _app() -> Any:
             table.add_row(name)
         console.print(table)
 
-    @app.command("verify-webhook")
+    @app.command("verify-webhook", cls=Command)
     def verify_webhook(
-        channel: str = typer.Argument(..., help="installed channel name, e.g. twilio-sms"),
+        channel: str = typer.Argument(..., metavar="CHANNEL", help="installed channel name, e.g. twilio-sms"),
         body: Path = typer.Option(..., "--body", help="file holding the raw request body"),
         url: str = typer.Option(..., "--url", help="the full URL the provider posted to"),
         header: list[str] = typer.Option([], "--header", "-H", help="'Name: value', repeatable"),
@@ -119,7 +127,7 @@ def _app() -> Any:
     except ImportError:  # the resolver's CLI lands with the identity package
         pass
     else:
-        register_resolve(app, console)
+        register_resolve(app, console, command=Command)
 
     return app
 

@@ -549,22 +549,15 @@ def _rejects_path(output: Path) -> Path:
     return output.with_name(f"{output.stem}.rejects{output.suffix}")
 
 
-def register(app: typer.Typer, console: Console) -> None:
-    """Add the ``resolve`` command to the typer ``app``."""
+def register(app: typer.Typer, console: Console, *, command: type[Any] | None = None) -> None:
+    """Add the ``resolve`` command to the typer ``app`` (``command``: the app's command class)."""
     import typer
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
-    from typer.core import TyperCommand
 
     from omnilink.identity import Resolver
 
-    class _Command(TyperCommand):
-        def collect_usage_pieces(self, ctx: Any) -> list[str]:  # Any: typer 0.2x has its own click
-            # typer (0.2x) writes a required argument in the usage line as {INPUT}, a placeholder
-            # found nowhere else in the help or the docs, which name it INPUT.
-            return [piece.strip("{}") for piece in super().collect_usage_pieces(ctx)]
-
-    @app.command(cls=_Command)
+    @app.command(cls=command)
     def resolve(
         input: Path = typer.Argument(  # noqa: A002
             ..., exists=True, dir_okay=False, metavar="INPUT", help="CSV, JSONL or Parquet file"
