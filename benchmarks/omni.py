@@ -171,6 +171,9 @@ def online_latency(n_loaded: int, n_queries: int, seed: int = 1) -> dict[str, An
     def pct(q: float) -> float:
         return lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")
 
+    from benchmarks.worker import _peak_rss_mb
+
+    adds_rss = _peak_rss_mb()  # before the save: the pickler's memo and the reload weigh too
     # The only reference to the graph goes to the save-and-reload step, which drops it before
     # the load: the job's peak memory stays one graph's (9.8 GB at 1,000,000 with two).
     holder = [graph]
@@ -181,6 +184,7 @@ def online_latency(n_loaded: int, n_queries: int, seed: int = 1) -> dict[str, An
         "profiles": profiles,
         "fit_s": fit_s,
         "load_s": load_s,
+        "adds_peak_rss_mb": adds_rss,
         **saved,
         "queries": len(lat),
         "p50_ms": pct(0.50),

@@ -207,19 +207,21 @@ def online_table(results: list[dict[str, Any]]) -> str:
         return ""
     lines = [
         "| records loaded | profiles | fit s | load s | timed adds | p50 ms | p90 ms | p99 ms | max ms "
-        "| peak RSS MB | save s | reload s | file MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| peak RSS MB | save s | reload s | file MB | peak RSS with save MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if "error" in r:
-            lines.append(f"| error: {str(r['error']).splitlines()[0][:100]} ||||||||||||")
+            lines.append(f"| error: {str(r['error']).splitlines()[0][:100]} |||||||||||||")
             continue
+        adds_rss = r.get("adds_peak_rss_mb", r.get("peak_rss_mb"))  # older JSON: the job's peak
         lines.append(
             f"| {r['loaded_records']:,} | {_fmt(r.get('profiles'), ',')} | {_fmt(r.get('fit_s'), '.1f')} "
             f"| {_fmt(r.get('load_s'), '.1f')} | {r['queries']:,} | {_fmt(r['p50_ms'], '.3f')} "
             f"| {_fmt(r['p90_ms'], '.3f')} | {_fmt(r['p99_ms'], '.3f')} | {_fmt(r['max_ms'], '.2f')} "
-            f"| {_fmt(r.get('peak_rss_mb'), '.0f')} | {_fmt(r.get('save_s'), '.1f')} "
-            f"| {_fmt(r.get('reload_s'), '.1f')} | {_fmt(r.get('file_mb'), '.0f')} |"
+            f"| {_fmt(adds_rss, '.0f')} | {_fmt(r.get('save_s'), '.1f')} "
+            f"| {_fmt(r.get('reload_s'), '.1f')} | {_fmt(r.get('file_mb'), '.0f')} "
+            f"| {_fmt(r.get('peak_rss_mb'), '.0f')} |"
         )
     return "\n".join(lines)
 
