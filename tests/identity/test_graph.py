@@ -326,3 +326,25 @@ def test_the_graph_keeps_a_link_the_batch_run_guards_later() -> None:
     replay = fitted.graph()
     replay.add_many(rows)
     assert sorted(map(sorted, replay.clusters)) == sorted(map(sorted, fitted.resolve(rows).clusters))
+
+
+def test_an_untrained_graph_names_columns_it_cannot_compare(caplog: pytest.LogCaptureFixture) -> None:
+    """Its field map comes from its first record (and the usual contact columns): a "mobile"
+    that first comes later is not compared, and the graph says so once."""
+    graph = Resolver().graph()
+    graph.add({"id": "1", "name": "Ann Lee", "email": "ann.lee@gmail.com"})
+    with caplog.at_level("WARNING", logger="omnilink.identity._graph"):
+        graph.add({"id": "2", "name": "Ann Lee", "mobile": "+14155552671", "note": "vip"})
+        graph.add({"id": "3", "name": "Ann Lee", "mobile": "+14155552671"})
+        graph.add({"id": "4", "name": "Bo Ray", "phone": "+14155550199", "email": "bo.ray@gmail.com"})
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1, warnings  # once, for mobile; "note" has no type; phone is known
+    assert "columns mobile are not compared" in warnings[0]
+    assert "record '2'" in warnings[0]
+    assert graph.profile_of("2") != graph.profile_of("3")  # indeed not compared
+    caplog.clear()
+    named = Resolver(fields={"name": "full_name", "email": "email"}).graph()
+    with caplog.at_level("WARNING", logger="omnilink.identity._graph"):
+        named.add({"id": "1", "name": "Ann Lee", "email": "ann.lee@gmail.com"})
+        named.add({"id": "2", "name": "Ann Lee", "mobile": "+14155552671"})
+    assert not caplog.records  # a map given leaves other columns out by choice

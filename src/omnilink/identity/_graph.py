@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import pickle
 import tempfile
@@ -13,6 +14,7 @@ from omnilink.exceptions import ConfigurationError
 from omnilink.identity._blocking import record_keys
 from omnilink.identity._cluster import Constraints, profile_id
 from omnilink.identity._engine import Config, Engine, SharedTracker
+from omnilink.identity._fields import FieldType, infer_field_type
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel
 from omnilink.identity._normalize import Normalizer, NormRecord, id_text
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from omnilink.identity._resolver import Resolver
 
 __all__ = ["AddResult", "IdentityGraph"]
+
+logger = logging.getLogger(__name__)
 
 # What IdentityGraph.save writes first, so load can tell its files from other pickles.
 _SAVED = "omnilink.IdentityGraph"
@@ -303,6 +307,9 @@ class IdentityGraph:
         self._merges: list[MergeEvent] = []
         self._n_tags = 0
         self._norm: Normalizer | None = None
+        self._columns_seen: set[str] | None = None
+        """An untrained graph's columns so far (its field map was inferred from the first record):
+        a later record's column whose type its name tells is reported once (_note_columns)."""
         try:
             frozen = resolver._frozen()
         except ConfigurationError:
@@ -332,6 +339,27 @@ class IdentityGraph:
         cfg = self._resolver._config([record, dict.fromkeys(self._CONTACT_COLUMNS)])
         comparators = Engine(cfg).comparators
         self._setup(cfg, FSModel.default(comparators, cfg.threshold), frozenset())
+        if self._resolver._fields is None:  # inferred: later records may bring columns it lacks
+            self._columns_seen = {cfg.id_field, *cfg.fields, *self._CONTACT_COLUMNS}
+            if isinstance(record, dict):
+                self._columns_seen.update(map(str, record))
+
+    def _note_columns(self, record: dict[Any, Any]) -> None:
+        """Report the columns of ``record`` an untrained graph has not seen and would compare had
+        its first record held them (they are not compared: its field map is fixed)."""
+        seen = self._columns_seen
+        assert seen is not None
+        new = [str(c) for c in record if c not in seen]
+        seen.update(new)
+        typed = [c for c in new if infer_field_type(c) not in (None, FieldType.ID, FieldType.IGNORE)]
+        if typed:
+            logger.warning(
+                "IdentityGraph: columns %s are not compared: this untrained graph's field map was "
+                "inferred from its first record (record %r brought them). Pass fields= naming "
+                "them to the Resolver, or fit it on records that have them.",
+                ", ".join(typed),
+                record.get(self._norm.id_field) if self._norm is not None else None,
+            )
 
     @property
     def model(self) -> FSModel | None:
@@ -394,6 +422,9 @@ class IdentityGraph:
             self._setup_default(record)
         norm = self._norm
         assert norm is not None
+        seen = self._columns_seen
+        if seen is not None and type(record) is dict and not record.keys() <= seen:
+            self._note_columns(record)
         engine = self._engine
         model = self._model
         n_rejects = len(norm.rejects)
