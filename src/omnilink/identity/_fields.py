@@ -6,7 +6,7 @@ import enum
 import re
 from collections.abc import Iterable, Mapping
 
-__all__ = ["FieldType", "infer_field_type", "resolve_field_map"]
+__all__ = ["FieldType", "compared_by_name", "infer_field_type", "resolve_field_map"]
 
 
 class FieldType(str, enum.Enum):
@@ -159,6 +159,12 @@ def infer_field_type(column: str) -> FieldType | None:
         if part in _PARTIAL:
             return _BY_NAME[part]
     return None
+
+
+def compared_by_name(column: str) -> bool:
+    """Whether an inferred field map would compare ``column``: its name tells a type that is
+    neither the id nor one to ignore (what a column that came too late to be mapped missed)."""
+    return infer_field_type(column) not in (None, FieldType.ID, FieldType.IGNORE)
 
 
 def resolve_field_map(

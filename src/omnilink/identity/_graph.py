@@ -14,7 +14,7 @@ from omnilink.exceptions import ConfigurationError
 from omnilink.identity._blocking import record_keys
 from omnilink.identity._cluster import Constraints, profile_id
 from omnilink.identity._engine import Config, Engine, SharedTracker
-from omnilink.identity._fields import FieldType, infer_field_type
+from omnilink.identity._fields import compared_by_name
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel
 from omnilink.identity._normalize import Normalizer, NormRecord, id_text
@@ -351,7 +351,7 @@ class IdentityGraph:
         assert seen is not None
         new = [str(c) for c in record if c not in seen]
         seen.update(new)
-        typed = [c for c in new if infer_field_type(c) not in (None, FieldType.ID, FieldType.IGNORE)]
+        typed = [c for c in new if compared_by_name(c)]
         if typed:
             logger.warning(
                 "IdentityGraph: columns %s are not compared: this untrained graph's field map was "
@@ -604,17 +604,17 @@ class IdentityGraph:
                     saved = _unpickle(f, file)
             else:
                 saved = _unpickle(file, file)
-        if not (isinstance(saved, tuple) and len(saved) == 3 and saved[0] == _SAVED):
+        shaped = isinstance(saved, tuple) and len(saved) == 3 and saved[0] == _SAVED
+        graph = saved[2] if shaped else None
+        if not isinstance(graph, cls):
             raise ConfigurationError(f"{file!r} is not an IdentityGraph written by IdentityGraph.save")
-        _, version, graph = saved
+        version = saved[1]
         if version != __version__:
             raise ConfigurationError(
                 f"{file!r} holds a graph saved by omnilink {version}, and this is {__version__}: its "
                 "internal layout may differ. Load it with that version, or rebuild the graph with "
                 "resolver.graph().add_many(records)."
             )
-        if not isinstance(graph, cls):
-            raise ConfigurationError(f"{file!r} is not an IdentityGraph written by IdentityGraph.save")
         return graph
 
     # -- internals -----------------------------------------------------------------------------

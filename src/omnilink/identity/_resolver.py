@@ -16,7 +16,7 @@ from omnilink.identity._blocking import candidate_pairs, record_keys
 from omnilink.identity._cluster import ConstrainedUnionFind, RecordUnionFind, assign_profile_ids
 from omnilink.identity._comparators import NULL
 from omnilink.identity._engine import Config, Engine, SharedTracker, shared_values
-from omnilink.identity._fields import FieldType, infer_field_type, resolve_field_map
+from omnilink.identity._fields import FieldType, compared_by_name, resolve_field_map
 from omnilink.identity._fork import ForkedItems, worth_forking
 from omnilink.identity._frames import Batches, frame_batches, is_frame
 from omnilink.identity._gcpause import gc_paused
@@ -83,9 +83,6 @@ def _head_columns(rows: Sequence[object]) -> dict[str, None]:
     return columns
 
 
-_UNTYPED = (None, FieldType.ID, FieldType.IGNORE)
-
-
 def _warn_late(columns: list[str]) -> None:
     if columns:
         logger.warning(
@@ -139,9 +136,7 @@ class _Prepared:
         self.records: list[NormRecord] = norm.normalize_all(rows)
         self.rejects = norm.rejects
         self.late_columns = [
-            c
-            for c in norm.late_columns
-            if c not in engine.config.fields and infer_field_type(c) not in _UNTYPED
+            c for c in norm.late_columns if c not in engine.config.fields and compared_by_name(c)
         ]
         """Columns whose type their name tells that came after the rows the field map was
         inferred from: not compared (see :func:`_warn_late`)."""
