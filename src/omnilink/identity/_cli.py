@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from omnilink.exceptions import ConfigurationError, MissingDependencyError
 from omnilink.identity import _normalize
-from omnilink.identity._frames import Batches, Columns, arrow_columns
+from omnilink.identity._frames import Batches, Columns, arrow_columns, repeated_names
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -106,17 +106,14 @@ def read_input(
 
 
 def _unique(path: Path, header: list[str]) -> list[str]:
-    """``header``, refused if it names two columns alike: a row is read by column name, so all
-    but the last of them would be dropped without a word. Blank names are let through: the
-    empty columns a spreadsheet exports have them, and no column type is read from one."""
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header, start=1):
-        if name in seen and name.strip():
-            raise ConfigurationError(
-                f"{str(path)!r} has two columns named {name!r} (columns {seen[name]} and {position}); "
-                "rename one of them (a row's values are read by column name)"
-            )
-        seen.setdefault(name, position)
+    """``header``, refused if it names two columns alike (:func:`repeated_names`)."""
+    twice = repeated_names(header)
+    if twice:
+        name, (first, second, *_) = next(iter(twice.items()))  # the first one is enough to say
+        raise ConfigurationError(
+            f"{str(path)!r} has two columns named {name!r} (columns {first} and {second}); "
+            "rename one of them (a row's values are read by column name)"
+        )
     return header
 
 

@@ -13,7 +13,16 @@ from typing import Any
 
 from omnilink.exceptions import ConfigurationError, MissingDependencyError
 
-__all__ = ["Batches", "Columns", "arrow_columns", "frame_batches", "frame_columns", "is_frame", "to_frame"]
+__all__ = [
+    "Batches",
+    "Columns",
+    "arrow_columns",
+    "frame_batches",
+    "frame_columns",
+    "is_frame",
+    "repeated_names",
+    "to_frame",
+]
 
 
 def _module_of(obj: object) -> str:
@@ -94,6 +103,18 @@ def arrow_columns(batch: Any) -> Columns:
     return Columns({n: batch.column(k).to_pylist() for k, n in enumerate(names)}, batch.num_rows)
 
 
+def repeated_names(names: Sequence[str]) -> dict[str, list[int]]:
+    """The column names given more than once, with their positions (from 1). A row is read as
+    {name: value}, so of two columns with one name all but the last would be lost without a
+    word: frames and the CLI's files refuse them. Blank names are let through: the empty
+    columns a spreadsheet exports have them, and no column type is read from one."""
+    positions: dict[str, list[int]] = {}
+    for position, name in enumerate(names, start=1):
+        if name.strip():
+            positions.setdefault(name, []).append(position)
+    return {name: at for name, at in positions.items() if len(at) > 1}
+
+
 def frame_columns(frame: Any) -> list[str]:
     """The column names of a frame (:func:`is_frame`)."""
     if _module_of(frame) == "pyarrow":
@@ -105,10 +126,8 @@ def frame_batches(frame: Any, *, id_field: str | None, size: int) -> Batches:
     """A frame (:func:`is_frame`) as batches of at most ``size`` rows, each as columns; a missing
     value is None (not NaN, NaT or pd.NA); a pandas index named like the id column becomes that
     column."""
-    names = frame_columns(frame)
-    if len(set(names)) < len(names):
-        # A row is read as {name: value}: of two columns with one name, one would be lost.
-        twice = sorted({n for n in names if names.count(n) > 1})
+    twice = repeated_names(frame_columns(frame))
+    if twice:
         raise ConfigurationError(
             f"the frame has more than one column named {', '.join(map(repr, twice))}: rename them "
             "(e.g. email, email_2) so that each is read; both can then be typed with fields="
