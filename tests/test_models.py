@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
+import pickle
 from datetime import datetime, timezone
 from typing import Any
 
@@ -232,6 +234,125 @@ def test_every_model_is_frozen(model: pydantic.BaseModel) -> None:
     with pytest.raises(pydantic.ValidationError, match="frozen"):
         setattr(model, field, before)
     assert getattr(model, field) == before
+
+
+# Every container a model holds, with a way to try to change it in place.
+CONTAINERS: list[tuple[pydantic.BaseModel, str]] = [
+    (Customer(attributes={"tier": "gold", "tags": ["vip"]}), "attributes"),
+    (TemplateRef(name="t", variables={"1": "Ada"}), "variables"),
+    (Message(text="hi", metadata={"campaign": "c1"}), "metadata"),
+    (Conversation(customer_id="c", context={"order": {"id": 7, "items": [1, 2]}}), "context"),
+    (Touchpoint(channel="sms", kind="sms", direction=Direction.INBOUND, raw={"Body": "hi"}), "raw"),
+    (SendResult(channel="c", recipient="r", status=DeliveryStatus.SENT, raw={"sid": "SM1"}), "raw"),
+    (StatusUpdate(channel="c", provider="p", provider_message_id="m", status="sent", raw={"a": [1]}), "raw"),
+]
+
+
+def _container_id(x: object) -> str:
+    return x if isinstance(x, str) else type(x).__name__
+
+
+MUTATIONS = {
+    "setitem": lambda d: d.__setitem__("new", "x"),
+    "delitem": lambda d: d.__delitem__(next(iter(d))),
+    "update": lambda d: d.update(new="x"),
+    "setdefault": lambda d: d.setdefault("new", "x"),
+    "pop": lambda d: d.pop(next(iter(d))),
+    "popitem": lambda d: d.popitem(),
+    "clear": lambda d: d.clear(),
+    "ior": lambda d: d.__ior__({"new": "x"}),
+}
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS.values(), ids=list(MUTATIONS))
+@pytest.mark.parametrize(
+    ("model", "field"), CONTAINERS, ids=lambda x: x if isinstance(x, str) else type(x).__name__
+)
+def test_containers_are_frozen_too(model: pydantic.BaseModel, field: str, mutation: Any) -> None:
+    held = getattr(model, field)
+    before = dict(held)
+    with pytest.raises(TypeError, match="frozen omnilink model"):
+        mutation(held)
+    assert getattr(model, field) == before
+
+
+LIST_MUTATIONS = {
+    "setitem": lambda x: x.__setitem__(0, "x"),
+    "delitem": lambda x: x.__delitem__(0),
+    "append": lambda x: x.append("x"),
+    "extend": lambda x: x.extend(["x"]),
+    "insert": lambda x: x.insert(0, "x"),
+    "pop": lambda x: x.pop(),
+    "remove": lambda x: x.remove(x[0]),
+    "clear": lambda x: x.clear(),
+    "sort": lambda x: x.sort(),
+    "reverse": lambda x: x.reverse(),
+    "iadd": lambda x: x.__iadd__(["x"]),
+    "imul": lambda x: x.__imul__(2),
+}
+
+
+@pytest.mark.parametrize("mutation", LIST_MUTATIONS.values(), ids=list(LIST_MUTATIONS))
+def test_nested_lists_and_dicts_are_frozen(mutation: Any) -> None:
+    conversation = Conversation(customer_id="c", context={"order": {"id": 7, "items": [2, 1]}})
+    items = conversation.context["order"]["items"]
+    with pytest.raises(TypeError, match="frozen omnilink model"):
+        mutation(items)
+    with pytest.raises(TypeError, match="frozen omnilink model"):
+        conversation.context["order"]["id"] = 8
+    assert conversation.context == {"order": {"id": 7, "items": [2, 1]}}
+
+
+def test_frozen_containers_still_behave_as_the_dicts_and_lists_given() -> None:
+    given = {"tags": ["vip", "beta"], "score": 3, "nested": {"a": [1, {"b": None}]}}
+    customer = Customer(attributes=given)
+    assert customer.attributes == given  # a list inside equals the list given, not a tuple
+    assert isinstance(customer.attributes, dict)
+    assert isinstance(customer.attributes["tags"], list)
+    assert json.loads(json.dumps(customer.attributes)) == given
+    assert repr(customer.attributes) == repr(given)
+    dumped = customer.model_dump()["attributes"]
+    assert type(dumped) is dict
+    assert dumped == given
+    dumped["score"] = 4  # what model_dump gives is the caller's to change
+    assert customer.attributes["score"] == 3
+    assert {**customer.attributes, "score": 4}["score"] == 4  # building a new one is the way
+    given["score"] = 5  # the caller's own dict stays theirs, and the model does not follow it
+    assert customer.attributes["score"] == 3
+
+
+def test_equal_models_hash_equal() -> None:
+    a = Message(text="hi", metadata={"k": "v", "j": "w"})
+    b = Message(text="hi", metadata={"j": "w", "k": "v"})
+    assert a == b
+    assert hash(a) == hash(b)
+    assert hash(a) != hash(Message(text="hi", metadata={"k": "other", "j": "w"}))
+    customer = Customer(id="c1", attributes={"tags": ["a", {"b": [1]}], "seen": {"sms", "email"}})
+    assert hash(customer) == hash(Customer.model_validate(customer.model_dump()))
+    assert len({a, b, customer}) == 2  # models can be set members and dict keys
+
+
+@pytest.mark.parametrize(
+    ("model", "field"), CONTAINERS, ids=lambda x: x if isinstance(x, str) else type(x).__name__
+)
+def test_frozen_containers_survive_pickle_and_copy(model: pydantic.BaseModel, field: str) -> None:
+    pickled = pickle.loads(pickle.dumps(model))  # noqa: S301 - our own bytes
+    for clone in (pickled, copy.copy(model), copy.deepcopy(model)):
+        assert clone == model
+        with pytest.raises(TypeError, match="frozen omnilink model"):
+            getattr(clone, field).clear()
+
+
+def test_model_copy_freezes_the_values_it_brings() -> None:
+    # pydantic does not validate model_copy(update=...): without a hook, a dict given there
+    # would stay changeable inside a frozen model.
+    message = Message(text="hi").model_copy(update={"metadata": {"k": "v"}})
+    with pytest.raises(TypeError, match="frozen omnilink model"):
+        message.metadata["k"] = "changed"  # type: ignore[index]
+    conversation = Conversation(customer_id="c").model_copy(update={"context": {"items": [1]}})
+    with pytest.raises(TypeError, match="frozen omnilink model"):
+        conversation.context["items"].append(2)
+    assert conversation.context == {"items": [1]}
 
 
 USER_MODELS: list[tuple[type[pydantic.BaseModel], dict[str, Any]]] = [

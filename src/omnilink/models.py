@@ -8,6 +8,12 @@ Two kinds of model live here, and they differ on purpose:
   unknown fields, because providers add fields without notice, and they always keep ``raw``.
 
 Every model round-trips through JSON (``Model.model_validate_json(m.model_dump_json()) == m``).
+
+Frozen goes all the way down: a dict or list a model holds (``metadata``, ``attributes``,
+``context``, ``variables``, ``raw``) is a read-only dict or list, so ``message.metadata["k"] = v``
+raises ``TypeError`` like ``message.text = v`` raises, and equal models hash equal. The read-only
+containers are subclasses of ``dict`` and ``list``: they still equal, print and serialize
+(``json.dumps``, ``model_dump``) as the plain ones they were built from.
 """
 
 from __future__ import annotations
@@ -16,9 +22,12 @@ import enum
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self is 3.11+
 
 __all__ = [
     "Attachment",
@@ -49,15 +58,83 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
+def _read_only(*_: Any, **__: Any) -> NoReturn:
+    raise TypeError(
+        "this container belongs to a frozen omnilink model and cannot be changed; build a new "
+        "model instead, e.g. model.model_copy(update={...})"
+    )
+
+
+class _ReadOnlyDict(dict[Any, Any]):
+    """A dict whose changing methods raise: what a frozen model's mapping fields hold.
+
+    A subclass rather than a new Mapping type, so that code which expects the dict it passed in
+    (``==``, ``json.dumps``, ``isinstance(x, dict)``) goes on working.
+    """
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __hash__(self) -> int:  # type: ignore[override]  # dict sets __hash__ = None
+        return hash(frozenset(self.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default protocol rebuilds a dict subclass item by item through __setitem__.
+        return (type(self), (dict(self),))
+
+
+class _ReadOnlyList(list[Any]):
+    """A list whose changing methods raise (see :class:`_ReadOnlyDict`)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+    append = extend = insert = pop = remove = clear = sort = reverse = _read_only
+
+    def __hash__(self) -> int:  # type: ignore[override]  # list sets __hash__ = None
+        return hash(tuple(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (list(self),))
+
+
+def _freeze(value: Any) -> Any:
+    """``value`` with every dict, list and set in it made read-only (others are kept as they are)."""
+    if isinstance(value, _ReadOnlyDict | _ReadOnlyList):
+        return value  # built by this function, so frozen all the way down already
+    if isinstance(value, dict):
+        return _ReadOnlyDict({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return _ReadOnlyList([_freeze(v) for v in value])
+    if type(value) is tuple:  # a namedtuple keeps its type: its fields are its own business
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, set):
+        return frozenset(_freeze(v) for v in value)
+    return value
+
+
+_FrozenMapping = Annotated[Mapping[str, Any], AfterValidator(_freeze)]
+_FrozenStrMapping = Annotated[Mapping[str, str], AfterValidator(_freeze)]
+_FrozenAny = Annotated[Any, AfterValidator(_freeze)]
+
 # Bytes travel as base64 in JSON: attachment data is binary, and UTF-8 cannot carry it.
 _BYTES = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
 
-class _UserModel(BaseModel):
+class _FrozenModel(BaseModel):
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied; the new values are made read-only like validated ones
+        (pydantic does not validate ``update``, so a dict given there would stay changeable)."""
+        if update:
+            update = {key: _freeze(value) for key, value in update.items()}
+        return super().model_copy(update=update, deep=deep)
+
+
+class _UserModel(_FrozenModel):
     model_config = ConfigDict(frozen=True, extra="forbid", **_BYTES)
 
 
-class _ProviderModel(BaseModel):
+class _ProviderModel(_FrozenModel):
     model_config = ConfigDict(frozen=True, extra="allow", arbitrary_types_allowed=True, **_BYTES)
 
 
@@ -118,7 +195,7 @@ class Customer(_UserModel):
     display_name: str | None = None
     locale: str | None = None
     time_zone: str | None = None
-    attributes: Mapping[str, Any] = Field(default_factory=dict)
+    attributes: _FrozenMapping = Field(default_factory=_ReadOnlyDict)
 
     def identifier(self, kind: IdentifierKind | str, *, platform: str | None = None) -> Identifier | None:
         """The first identifier of ``kind`` (and ``platform``), or None."""
@@ -148,7 +225,7 @@ class TemplateRef(_UserModel):
 
     name: str
     language: str | None = None
-    variables: Mapping[str, str] = Field(default_factory=dict)
+    variables: _FrozenStrMapping = Field(default_factory=_ReadOnlyDict)
 
 
 class Message(_UserModel):
@@ -162,7 +239,7 @@ class Message(_UserModel):
     in_reply_to: str | None = None
     """The provider message id this one answers (email threading, reply-to on chat apps)."""
     references: tuple[str, ...] = ()
-    metadata: Mapping[str, str] = Field(default_factory=dict)
+    metadata: _FrozenStrMapping = Field(default_factory=_ReadOnlyDict)
 
 
 class Direction(str, enum.Enum):
@@ -231,7 +308,7 @@ class Touchpoint(_UserModel):
     message: Message | None = None
     status: DeliveryStatus | None = None
     provider_message_id: str | None = None
-    raw: Any = None
+    raw: _FrozenAny = None
 
 
 class ConversationState(str, enum.Enum):
@@ -247,7 +324,7 @@ class Conversation(_UserModel):
     customer_id: str
     touchpoints: tuple[Touchpoint, ...] = ()
     state: ConversationState = ConversationState.OPEN
-    context: Mapping[str, Any] = Field(default_factory=dict)
+    context: _FrozenMapping = Field(default_factory=_ReadOnlyDict)
     """What the conversation has learned (order number, topic, ...), carried across channels."""
 
     @property
@@ -276,7 +353,7 @@ class SendResult(_ProviderModel):
     attempts: int = 1
     error: Any = None
     """The :class:`~omnilink.ProviderError` of the last attempt, when it failed."""
-    raw: Any = None
+    raw: _FrozenAny = None
 
     @property
     def ok(self) -> bool:
@@ -310,7 +387,7 @@ class _EventBase(_ProviderModel):
     occurred_at: datetime = Field(default_factory=_utcnow)
     event_id: str | None = None
     """A provider id for this delivery of the event, used to drop redeliveries."""
-    raw: Any = None
+    raw: _FrozenAny = None
 
 
 class InboundMessage(_EventBase):
