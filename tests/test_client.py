@@ -30,6 +30,7 @@ from omnilink import (
     DeliveryStatus,
     Identifier,
     InboundMessage,
+    InvalidMessageError,
     Message,
     MessageTooLongError,
     ProviderError,
@@ -613,8 +614,12 @@ async def test_empty_message_is_refused(mode: str) -> None:
     fake = FakeChannel()
     d = Driver(mode, channels=[fake])
     for empty in (Message(), Message(subject="only a subject")):
-        with pytest.raises(ConfigurationError, match="empty"):
+        with pytest.raises(InvalidMessageError, match="empty") as info:
             await d.send(empty, to="+1", channel="fake")
+        # A bad message, not bad settings: a ValueError, and not a ConfigurationError.
+        assert isinstance(info.value, ValueError)
+        assert not isinstance(info.value, ConfigurationError)
+        assert info.value.channel == "fake"
     assert fake.sent == []
 
 
@@ -622,9 +627,9 @@ async def test_empty_message_is_refused(mode: str) -> None:
 async def test_empty_text_is_refused(mode: str, text: str) -> None:
     fake = FakeChannel()
     d = Driver(mode, channels=[fake])
-    with pytest.raises(ConfigurationError, match="empty"):
+    with pytest.raises(InvalidMessageError, match="empty"):
         await d.send(text, to="+1", channel="fake")
-    with pytest.raises(ConfigurationError, match="empty"):
+    with pytest.raises(InvalidMessageError, match="empty"):
         await d.send(Message(text=text, html=""), to="+1", channel="fake")
     assert fake.sent == []
 

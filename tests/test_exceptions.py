@@ -14,6 +14,7 @@ from omnilink.exceptions import (
     ChannelNotFoundError,
     ConfigurationError,
     InvalidIdentifierError,
+    InvalidMessageError,
     MessageTooLongError,
     MissingDependencyError,
     OmnilinkError,
@@ -36,7 +37,8 @@ PARENTS: dict[type[BaseException], tuple[type[BaseException], ...]] = {
     ChannelNotFoundError: (OmnilinkError, LookupError),
     PluginError: (OmnilinkError,),
     UnsupportedFeatureError: (OmnilinkError,),
-    MessageTooLongError: (OmnilinkError, ValueError),
+    InvalidMessageError: (OmnilinkError, ValueError),
+    MessageTooLongError: (InvalidMessageError,),
     WebhookVerificationError: (OmnilinkError, ValueError),
     WebhookPayloadError: (OmnilinkError, ValueError),
     ProviderError: (OmnilinkError,),
@@ -123,6 +125,9 @@ def test_unsupported_and_too_long_carry_context() -> None:
     t = MessageTooLongError("too long", channel="sms", length=2000, limit=1600)
     assert (t.channel, t.length, t.limit) == ("sms", 2000, 1600)
     assert isinstance(t, ValueError)
+    assert isinstance(t, InvalidMessageError)  # one except clause for "this message cannot go"
+    again = pickle.loads(pickle.dumps(t))  # noqa: S301 - our own bytes
+    assert (type(again), again.channel, again.length, again.limit) == (MessageTooLongError, "sms", 2000, 1600)
 
 
 def test_webhook_errors_prefix_the_provider() -> None:

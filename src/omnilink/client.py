@@ -34,6 +34,7 @@ from omnilink.channels import Channel, Delivery, Operation, SendFlow
 from omnilink.exceptions import (
     ChannelNotFoundError,
     ConfigurationError,
+    InvalidMessageError,
     MessageTooLongError,
     ProviderError,
     ProviderTimeoutError,
@@ -180,9 +181,10 @@ class _ClientBase:
             message = message.model_copy(update={"text": None})
         text = message.text
         if not text and message.template is None and not message.html and not message.attachments:
-            raise ConfigurationError(
+            raise InvalidMessageError(
                 "the message is empty (no text, or text that is only whitespace): give it text, html, "
-                "a template or attachments"
+                "a template or attachments",
+                channel=channel.name,
             )
         caps = channel.capabilities
         needs = {
@@ -374,6 +376,7 @@ class Client(_ClientBase):
         Provider failures do not raise: they come back as a result with ``ok`` False and the
         error attached (``result.raise_for_error()`` raises it). A message the channel cannot
         carry raises at once (:class:`~omnilink.UnsupportedFeatureError`,
+        :class:`~omnilink.InvalidMessageError` for an empty one,
         :class:`~omnilink.MessageTooLongError`).
         """
         send = self._start(message, to=to, channel=channel, idempotency_key=idempotency_key)

@@ -10,7 +10,8 @@ error says what went wrong *and* what to do about it::
     ├── ChannelNotFoundError (LookupError)   no channel registered under that name
     ├── PluginError                        a channel plugin that fails to load or validate
     ├── UnsupportedFeatureError            the channel cannot do what the message asks
-    ├── MessageTooLongError (ValueError)   body over the channel's limit and its policy is "refuse"
+    ├── InvalidMessageError (ValueError)   a message that cannot be sent as it is (empty)
+    │   └── MessageTooLongError            body over the channel's limit and its policy is "refuse"
     ├── WebhookVerificationError (ValueError)  forged, replayed or unsigned webhook
     ├── WebhookPayloadError (ValueError)   a verified webhook whose body cannot be parsed
     └── ProviderError                      the provider answered, and the answer was "no"
@@ -38,6 +39,7 @@ __all__ = [
     "ChannelNotFoundError",
     "ConfigurationError",
     "InvalidIdentifierError",
+    "InvalidMessageError",
     "MessageTooLongError",
     "MissingDependencyError",
     "OmnilinkError",
@@ -132,14 +134,25 @@ class UnsupportedFeatureError(OmnilinkError):
         super().__init__(message)
 
 
-class MessageTooLongError(OmnilinkError, ValueError):
+class InvalidMessageError(OmnilinkError, ValueError):
+    """The message cannot be sent as it is: it is empty (no text, html, template or attachment),
+    or too long for the channel (:class:`MessageTooLongError`). Nothing was sent.
+
+    Not a :class:`ConfigurationError`: the settings are fine, this one message is not.
+    """
+
+    def __init__(self, message: str, *, channel: str) -> None:
+        self.channel = channel
+        super().__init__(message)
+
+
+class MessageTooLongError(InvalidMessageError):
     """The body exceeds what the channel accepts and its length policy is to refuse."""
 
     def __init__(self, message: str, *, channel: str, length: int, limit: int) -> None:
-        self.channel = channel
         self.length = length
         self.limit = limit
-        super().__init__(message)
+        super().__init__(message, channel=channel)
 
 
 class WebhookVerificationError(OmnilinkError, ValueError):

@@ -25,6 +25,7 @@ from omnilink import (
     DeliveryStatus,
     IdentifierKind,
     InboundMessage,
+    InvalidMessageError,
     Message,
     OptOutEvent,
     ProviderTimeoutError,
@@ -481,7 +482,7 @@ def test_a_blank_body_over_the_limit_with_media_sends_the_media() -> None:
         assert (result.ok, result.attempts, route.call_count) == (True, 1, 1)
         assert ("MediaUrl", "https://x.test/a.jpg") in form_of(route.calls[0].request)
         assert "Body" not in dict(form_of(route.calls[0].request))
-        with pytest.raises(ConfigurationError, match="empty"):
+        with pytest.raises(InvalidMessageError, match="empty"):
             client.send(" " * 2000, to="+14155550134", channel="twilio-sms")
     assert route.call_count == 1
 
