@@ -99,8 +99,9 @@ def test_add_creates_joins_and_merges(graph: IdentityGraph) -> None:
     )
     assert again.merge is None
     assert graph.profile_of("b") != graph.profile_of("a")
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ValueError, match="nothing to unmerge") as info:
         graph.unmerge(d.merge)
+    assert not isinstance(info.value, ConfigurationError)  # a wrong call, not wrong settings
 
 
 def test_split_moves_records_out_for_good(graph: IdentityGraph) -> None:
@@ -116,9 +117,12 @@ def test_split_moves_records_out_for_good(graph: IdentityGraph) -> None:
     later = graph.add({"id": "d", "first_name": "Bob", "last_name": "Ray", "phone": "+14155550199"})
     assert later.profile_id in (pid, new)
     assert graph.profile_of("a") != graph.profile_of("c")
-    with pytest.raises(ConfigurationError):
+    members = graph.profile(pid).record_ids
+    with pytest.raises(ValueError, match=rf"some but not all .* got 0 of {len(members)}"):
         graph.split(pid, [])
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ValueError, match=rf"some but not all .* got {len(members)} of {len(members)}"):
+        graph.split(pid, members)
+    with pytest.raises(ValueError, match="'c' is not in profile"):
         graph.split(pid, ["c"])
 
 

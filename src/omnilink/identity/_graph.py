@@ -516,6 +516,7 @@ class IdentityGraph:
         """Undo a merge: the absorbed profiles get their records and ids back and stay apart.
 
         Records added after the merge stay in the surviving profile. Returns the restored ids.
+        Raises ``ValueError`` when nothing of the merge is left to undo (it was undone already).
         """
         restored: list[str] = []
         groups: list[list[int]] = []
@@ -532,23 +533,36 @@ class IdentityGraph:
             groups.append(current)
             restored.append(absorbed)
         if not groups:
-            raise ConfigurationError(f"nothing to unmerge: {event.absorbed} are not merged any more")
+            raise ValueError(
+                f"nothing to unmerge: {event.absorbed} are not merged any more (the event was undone "
+                "already, or a split moved its records); graph.merges lists the merges left"
+            )
         self._separate(groups, restored)
         self._merges = [m for m in self._merges if m != event]  # equal: an event from before a save
         return tuple(restored)
 
     def split(self, profile_id: str, record_ids: Iterable[str | int]) -> str:
-        """Move ``record_ids`` out of ``profile_id`` into a new profile that stays apart; returns its id."""
+        """Move ``record_ids`` out of ``profile_id`` into a new profile that stays apart; returns its id.
+
+        Raises ``KeyError`` for an unknown profile or record, and ``ValueError`` for a record of
+        another profile or a choice of none or all of the profile's records.
+        """
         if profile_id not in self._members:
             raise KeyError(profile_id)
         idxs = []
         for rid in dict.fromkeys(record_ids):  # a record named twice moves once
             i = self._at(rid)
             if self._pid[i] != profile_id:
-                raise ConfigurationError(f"record {rid!r} is not in profile {profile_id!r}")
+                raise ValueError(
+                    f"record {rid!r} is not in profile {profile_id!r} but in {self._pid[i]!r}: "
+                    "split moves records of one profile"
+                )
             idxs.append(i)
         if not idxs or len(idxs) == len(self._members_of(profile_id)):
-            raise ConfigurationError("split needs a non-empty, proper subset of the profile's records")
+            raise ValueError(
+                f"split needs some but not all of the records of profile {profile_id!r}, got "
+                f"{len(idxs)} of {len(self._members_of(profile_id))}"
+            )
         seed = min(self._recs[i].rid for i in idxs)
         new = self._new_id(seed)
         self._taken.discard(new)
