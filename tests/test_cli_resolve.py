@@ -624,6 +624,23 @@ def test_two_paths_that_are_one_file_are_refused_before_anything_is_read(
     assert after == before, "nothing written, the input untouched"
 
 
+@pytest.mark.parametrize("option", ["-o", "--rejects", "--links"])
+def test_a_symlink_loop_is_a_usage_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write_csv(tmp_path / "in.csv", ROWS)
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "other.csv")
+    (tmp_path / "other.csv").symlink_to(tmp_path / "loop.csv")
+    args = ["in.csv", "-o", "out.csv", option, "loop.csv"] if option != "-o" else ["in.csv", "-o", "loop.csv"]
+    result = CliRunner().invoke(_app(), ["resolve", *args])
+    assert result.exit_code == 2, result.output
+    said = _said(result.output)
+    assert "'loop.csv' cannot be followed to a file" in said
+    assert "another path" in said
+    assert not (tmp_path / "out.csv").exists()
+
+
 def test_paths_that_differ_run(tmp_path: Path) -> None:
     src, out, rejects, links = (tmp_path / name for name in ("in.csv", "out.csv", "r.csv", "l.csv"))
     _write_csv(src, ROWS)
@@ -683,6 +700,7 @@ def test_a_jsonl_key_given_twice_keeps_every_value_and_is_reported(tmp_path: Pat
         ("3", "key 'id' given 2 times: with one value, read once"),
     ], "a key repeated inside a value (an object) is no column: not reported"
     assert rejects[0]["value"].startswith('{"id": "1", ')
+    assert [r["field"] for r in rejects] == ["email", "id"], "the rejects file's field column names the key"
     assert _summary(output)["rejected rows"] == "0", "the records were read, and resolved"
 
 
@@ -703,9 +721,9 @@ def test_the_values_of_a_repeated_jsonl_key_are_read_as_one_list(tmp_path: Path)
         {"id": "3", "x": {"a": [1, 2]}},  # an empty list gives no value
         {"id": "4", "email": "c@d.org"},
     ]
-    assert [(r.line, r.reason, r.rows) for r in rejects] == [
-        (1, "key 'phone' given 3 times: all its values read, as one list", 0),
-        (2, "key 'n' given 5 times: all its values read, as one list", 0),
-        (3, "a JSON line must be an object", 1),
-        (4, "key 'x' given 2 times: with one value, read once", 0),
+    assert [(r.line, r.reason, r.rows, r.field) for r in rejects] == [
+        (1, "key 'phone' given 3 times: all its values read, as one list", 0, "phone"),
+        (2, "key 'n' given 5 times: all its values read, as one list", 0, "n"),
+        (3, "a JSON line must be an object", 1, None),
+        (4, "key 'x' given 2 times: with one value, read once", 0, "x"),
     ]

@@ -53,6 +53,8 @@ class ReadReject:
     reason: str
     rows: int = 1
     """The rows this reject stands for, which the run's count of rejected rows adds up."""
+    field: str | None = None
+    """The column it is about, when it is about one (a JSON key given twice)."""
 
 
 def _format(path: Path) -> str:
@@ -354,7 +356,7 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
                             "with one value, read once" if kept == 1 else "all its values read, as one list"
                         )
                         reason = f"key {key!r} given {times} times: {said}"
-                        rejects.append(ReadReject(line_no, _shown(raw), reason, rows=0))
+                        rejects.append(ReadReject(line_no, _shown(raw), reason, rows=0, field=key))
                 repeats.clear()
             if not clean:
                 for key, value in obj.items():
@@ -516,7 +518,13 @@ def _check_distinct(paths: Mapping[str, Path | None], *, rejects_given: bool) ->
     for option, path in paths.items():
         if path is None:
             continue
-        real = path.resolve()
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError) as exc:  # a symlink loop: RuntimeError before 3.13, OSError after
+            raise typer.BadParameter(
+                f"{str(path)!r} cannot be followed to a file ({exc}); give {option} another path",
+                param_hint=option,
+            ) from None
         for other, (other_path, other_real) in seen.items():
             if real != other_real and not _same_file(path, other_path):
                 continue
@@ -647,7 +655,7 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
                 {
                     "line": [r.line for r in read_failed] + [None] * len(refused),
                     "id": [None] * len(read_failed) + [r.record_id for r in refused],
-                    "field": [None] * len(read_failed) + [r.field for r in refused],
+                    "field": [r.field for r in read_failed] + [r.field for r in refused],
                     "value": [r.raw for r in read_failed] + [r.value for r in refused],
                     "reason": [r.reason for r in read_failed] + [r.reason for r in refused],
                 },
