@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email.utils
 import hashlib
 import hmac
 import json
 import re
 import sys
 from collections.abc import Generator, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -554,10 +556,31 @@ def test_length_policy_without_a_view_of_what_was_sent_is_skipped() -> None:
 class TimestampedFake(FakeChannel):
     """FakeChannel with a replay window: ``X-Fake-Timestamp``, signed with the body as f"{ts}." + body."""
 
-    def __init__(self, *, clock: Any, signs_timestamp: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *, clock: Any, signs_timestamp: bool = True, stamp: str = "unix", **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.clock = clock
         self.signs_timestamp = signs_timestamp
+        self.stamp = stamp
+
+    def written(self, t: float) -> str:
+        """The time as this scheme writes it (several providers use ISO 8601 or an HTTP date)."""
+        at = datetime.fromtimestamp(t, timezone.utc)
+        return {
+            "unix": str(int(t)),
+            "unix-ms": str(int(t * 1000)),
+            "iso": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "iso-space": at.strftime("%Y-%m-%d %H:%M:%S+00:00"),
+            "http-date": email.utils.format_datetime(at, usegmt=True),
+        }[self.stamp]
+
+    def read(self, written: str) -> float:
+        if self.stamp.startswith("unix"):
+            return float(written) / (1000 if self.stamp == "unix-ms" else 1)
+        if self.stamp == "http-date":
+            return email.utils.parsedate_to_datetime(written).timestamp()
+        return datetime.fromisoformat(written.replace("Z", "+00:00")).timestamp()
 
     def signed_bytes(self, request: WebhookRequest) -> bytes:
         if not self.signs_timestamp:  # the bug: the timestamp is checked but not signed
@@ -565,7 +588,8 @@ class TimestampedFake(FakeChannel):
         return f"{request.header('x-fake-timestamp')}.".encode() + request.body
 
     def verify_webhook(self, request: WebhookRequest) -> None:
-        check_timestamp(request.header("x-fake-timestamp"), provider=self.name, now=self.clock)
+        written = request.header("x-fake-timestamp")
+        check_timestamp(written and self.read(written), provider=self.name, now=self.clock)
         verify_hmac(
             self.signed_bytes(request),
             request.header("x-fake-signature"),
@@ -577,19 +601,23 @@ class TimestampedFake(FakeChannel):
 class TimestampedHarness(FakeHarness):
     webhook_replay_window = 300
     signs_timestamp = True
+    stamp = "unix"
 
     def make_channel(self) -> Channel:
         return TimestampedFake(
-            secret=self.webhook_secret, clock=self.webhook_clock, signs_timestamp=self.signs_timestamp
+            secret=self.webhook_secret,
+            clock=self.webhook_clock,
+            signs_timestamp=self.signs_timestamp,
+            stamp=self.stamp,
         )
 
     def signed_webhooks(self, *, secret: str) -> Sequence[WebhookRequest]:
         signer = TimestampedFake(
-            secret=secret, clock=self.webhook_clock, signs_timestamp=self.signs_timestamp
+            secret=secret, clock=self.webhook_clock, signs_timestamp=self.signs_timestamp, stamp=self.stamp
         )
         requests = []
         for request in super().signed_webhooks(secret=secret):
-            stamped = {**request.headers, "X-Fake-Timestamp": str(int(self.webhook_clock()))}
+            stamped = {**request.headers, "X-Fake-Timestamp": signer.written(self.webhook_clock())}
             unsigned = WebhookRequest(
                 method=request.method, url=request.url, headers=stamped, body=request.body
             )
@@ -601,8 +629,11 @@ class TimestampedHarness(FakeHarness):
         return requests
 
 
-def test_a_timestamp_the_signature_does_not_cover_fails() -> None:
+@pytest.mark.parametrize("stamp", ["unix", "unix-ms", "iso", "iso-space", "http-date"])
+def test_a_timestamp_the_signature_does_not_cover_fails(stamp: str) -> None:
+    """The kit had re-dated Unix seconds only: a scheme writing ISO 8601 or an HTTP date was skipped."""
     harness = TimestampedHarness()
+    harness.stamp = stamp
     for check in ("webhook_examples_verify", "webhook_replay_refused", "webhook_redated_replay_refused"):
         run_check(harness, check)
     harness.signs_timestamp = False
@@ -618,7 +649,7 @@ def test_redating_needs_a_timestamp_the_kit_can_find() -> None:
     harness = TimestampedHarness()
     harness.signed_webhooks = FakeHarness().signed_webhooks  # type: ignore[method-assign]
     with pytest.raises(
-        NotApplicable, match=r"no signed example carries its signing time \(\d+, Unix seconds"
+        NotApplicable, match=r"no signed example carries its signing time \(self.webhook_clock\(\) as Unix"
     ):
         run_check(harness, "webhook_redated_replay_refused")
 

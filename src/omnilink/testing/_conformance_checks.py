@@ -18,9 +18,9 @@ import posixpath
 import re
 from collections.abc import Callable, Coroutine, Generator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
-from urllib.parse import unquote, unquote_plus, unquote_to_bytes
+from urllib.parse import quote, unquote, unquote_plus, unquote_to_bytes
 
 import httpx
 import phonenumbers
@@ -1063,20 +1063,22 @@ def check_webhook_redated_replay_refused(h: ChannelHarness) -> None:
         old = _examples(h)
     finally:
         clock.now = now
-    # The signing time as the examples wrote it: Unix seconds (milliseconds start with the same
-    # digits, so rewriting the seconds re-dates them too), in a header ("t=...,v1=..." included)
-    # or in the URL. A timestamp in the body is covered by the tampered-body check.
-    then, current = str(int(now - age)), str(int(now))
+    # The signing time as the examples may write it (_time_forms), in a header ("t=...,v1=..."
+    # included) or in the URL. A timestamp in the body is covered by the tampered-body check.
+    forms = list(zip(_time_forms(now - age), _time_forms(now), strict=True))
     tried = 0
     for request in old:
         source = httpx.Headers(request.headers)
-        headers = [(name, value.replace(then.encode(), current.encode())) for name, value in source.raw]
+        headers = list(source.raw)
+        url = request.url
+        for then, current in forms:
+            headers = [(name, value.replace(then.encode(), current.encode())) for name, value in headers]
+            url = url.replace(then, current).replace(quote(then, safe=""), quote(current, safe=""))
         where = [
             name.decode("latin-1")
             for (name, value), (_, was) in zip(headers, source.raw, strict=True)
             if value != was
         ]
-        url = request.url.replace(then, current)
         if url != request.url:
             where.append("the URL")
         if not where:
@@ -1097,9 +1099,23 @@ def check_webhook_redated_replay_refused(h: ChannelHarness) -> None:
         )
     if not tried:
         raise NotApplicable(
-            f"no signed example carries its signing time ({then}, Unix seconds at "
-            "self.webhook_clock()) in a header or the URL, so the kit cannot re-date one"
+            f"no signed example carries its signing time (self.webhook_clock() as Unix seconds, "
+            f"{forms[0][0]}, ISO 8601, {forms[1][0]}, or an HTTP date, {forms[3][0]}) in a header or "
+            "the URL, so the kit cannot re-date one"
         )
+
+
+def _time_forms(t: float) -> tuple[str, ...]:
+    """The ways a signature scheme writes the time ``t``, each a prefix of what it writes whatever
+    follows (fractions of a second, a time zone): Unix seconds (milliseconds start with the same
+    digits), ISO 8601 with a ``T`` or a space, and an HTTP date (RFC 9110)."""
+    at = datetime.fromtimestamp(int(t), timezone.utc)
+    return (
+        str(int(t)),
+        at.strftime("%Y-%m-%dT%H:%M:%S"),
+        at.strftime("%Y-%m-%d %H:%M:%S"),
+        email.utils.format_datetime(at, usegmt=True).removesuffix(" GMT"),
+    )
 
 
 def _check_events(channel: Channel, events: object, what: str, *, nonempty: bool) -> None:
