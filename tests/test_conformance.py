@@ -472,6 +472,35 @@ def test_a_flow_that_ignores_its_recipient_fails() -> None:
     _fails(harness, "recipient_and_content_sent", r"message to '\+14155550101' sent the provider none of")
 
 
+@pytest.mark.parametrize(
+    ("recipient", "second"),
+    [
+        ("C024BE91L", "C024BE91M"),  # a Slack channel id
+        ("123456789", "123456780"),  # a Telegram chat id
+        ("@acme_bot", "@acme_bou"),  # a handle
+        ("whatsapp:+14155550109", "whatsapp:+14155550100"),
+        ("user-Z", "user-A"),
+    ],
+)
+def test_a_chat_id_recipient_gets_a_second_one_derived(recipient: str, second: str) -> None:
+    """For an address neither a phone nor an email the kit had sent both messages to one
+    recipient, so a recipient cached by the plugin passed."""
+    harness = MiniHarness()
+    harness.recipient = recipient
+    run_check(harness, "recipient_and_content_sent")  # an honest flow passes
+    harness.channel_class = RemembersFirstRecipient
+    _fails(
+        harness, "recipient_and_content_sent", rf"message to '{re.escape(second)}' sent the provider none of"
+    )
+
+
+def test_an_address_without_letters_or_digits_is_sent_to_twice() -> None:
+    harness = MiniHarness()
+    harness.recipient = "@@"
+    harness.channel_class = RemembersFirstRecipient
+    run_check(harness, "recipient_and_content_sent")  # nothing to derive: other_recipient is the way
+
+
 def test_a_flow_that_drops_or_reuses_the_text_fails() -> None:
     harness = MiniHarness()
     harness.channel_class = DropsText

@@ -667,13 +667,18 @@ def _second_recipient(h: ChannelHarness, first: str) -> str:
         return other
     core = _unscheme(first.strip())
     _, address = email.utils.parseaddr(core)
-    if "@" in address:
-        local, _, domain = address.rpartition("@")
+    local, at, domain = address.rpartition("@")
+    if at and local and domain:  # an email address ("@acme_bot", a handle, has no local part)
         return first.replace(address, f"{local}-2@{domain}")
-    if _PHONE.fullmatch(core):
-        # Change the last digit, keeping the formatting: "+1 415 555 0100" -> "+1 415 555 0101".
-        i = max(i for i, c in enumerate(first) if c.isdigit())
-        return f"{first[:i]}{(int(first[i]) + 1) % 10}{first[i + 1 :]}"
+    # Anything else (a phone number, a chat id, a channel id, a handle): change the last ASCII
+    # letter or digit, keeping the rest: "+1 415 555 0100" -> "+1 415 555 0101", "C024BE91L" ->
+    # "C024BE91M", "@acme_bot" -> "@acme_bou". Only an address with neither is sent to twice.
+    for i in range(len(first) - 1, -1, -1):
+        c = first[i]
+        if c.isascii() and c.isalnum():
+            ring = "0123456789" if c.isdigit() else "abcdefghijklmnopqrstuvwxyz"
+            nxt = ring[(ring.index(c.lower()) + 1) % len(ring)]
+            return f"{first[:i]}{nxt.upper() if c.isupper() else nxt}{first[i + 1 :]}"
     return first
 
 

@@ -89,9 +89,10 @@ class ChannelHarness:
 
     other_recipient: str | None = None
     """A second address, different from :attr:`recipient`, for the check that each send goes to its
-    own recipient. None derives one: a phone number with its last digit changed, an email address
-    with ``-2`` added to its local part; for any other kind of address the check sends both
-    messages to :attr:`recipient` (set this to test a second one)."""
+    own recipient. None derives one: an email address with ``-2`` added to its local part, any
+    other address (a phone number, a chat or channel id, a handle) with its last ASCII letter or
+    digit moved on by one (``C024BE91L`` -> ``C024BE91M``). Set it when the provider's double
+    would refuse such an address, or when the address has no letter or digit to change."""
 
     webhook_secret: str = "omnilink-conformance-secret"  # noqa: S105 - a test value, not a credential
     """The webhook signing secret: configure the channel with it in :meth:`make_channel`."""
