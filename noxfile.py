@@ -27,8 +27,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typing(session: nox.Session) -> None:
-    """mypy --strict over the package and the type-level tests."""
-    session.install("-e", ".[lint,test]")
+    """mypy --strict over the package, its tests, benchmarks, examples and this file, and the
+    type-level tests."""
+    session.install("-e", ".[lint,test]", "nox")  # nox: this file imports it
     session.run("mypy")
     session.run("mypy", "--strict", "typing_tests")
 

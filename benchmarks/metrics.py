@@ -154,13 +154,11 @@ class _Singleton:
     record: Hashable
 
 
-def clusters_from_pairs(
-    ids: Iterable[Hashable], pairs: Iterable[tuple[Hashable, Hashable]]
-) -> dict[Hashable, Hashable]:
+def clusters_from_pairs(ids: Iterable[K], pairs: Iterable[tuple[K, K]]) -> dict[K, K]:
     """Connected components (union-find): record id -> representative record id."""
-    parent: dict[Hashable, Hashable] = {i: i for i in ids}
+    parent: dict[K, K] = {i: i for i in ids}
 
-    def find(x: Hashable) -> Hashable:
+    def find(x: K) -> K:
         root = x
         while parent[root] != root:
             root = parent[root]

@@ -12,7 +12,7 @@ from pathlib import Path
 from omnilink.identity import IdentityGraph, Resolver
 
 # Contacts as three systems captured them: a CRM, web sign-ups and a point of sale.
-CONTACTS = [
+CONTACTS: list[dict[str, str | None]] = [
     {
         "id": "crm-1",
         "name": "Robert Smith",

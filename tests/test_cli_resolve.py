@@ -198,7 +198,11 @@ def test_an_empty_csv_gives_an_empty_output(tmp_path: Path, text: str) -> None:
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
 def test_write_columns_keeps_every_row_and_says_none_as_the_format_does(tmp_path: Path, fmt: str) -> None:
     path = tmp_path / f"out.{fmt}"
-    columns = {"line": [7, None, None], "value": ["a,b", b"J\xff", None], "reason": ["x", "y", "z"]}
+    columns: dict[str, list[object]] = {
+        "line": [7, None, None],
+        "value": ["a,b", b"J\xff", None],
+        "reason": ["x", "y", "z"],
+    }
     write_columns(path, columns)
     if fmt == "csv":
         assert _read_csv(path) == [

@@ -7,6 +7,7 @@ import json
 import re
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 import pytest
@@ -294,7 +295,7 @@ def test_worker_scores_link_pairs_and_clusters(tmp_path: Path) -> None:
 def test_ratios_and_table() -> None:
     from benchmarks.run import ratios, table
 
-    results = [
+    results: list[dict[str, Any]] = [
         {"tool": "omnilink", "dataset": "febrl3", "wall_s": 1.0, "records": 5, "f1": 1.0},
         {"tool": "splink", "dataset": "febrl3", "wall_s": 4.0, "records": 5, "f1": 0.9},
         {"tool": "recordlinkage", "dataset": "febrl3", "error": "boom"},

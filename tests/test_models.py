@@ -405,7 +405,7 @@ def test_provider_models_keep_unknown_fields(cls: type[pydantic.BaseModel], payl
 
 # --- the Event union ------------------------------------------------------------------------
 
-EVENT_JSON = {
+EVENT_JSON: dict[type[pydantic.BaseModel], dict[str, Any]] = {
     InboundMessage: {
         "type": "inbound",
         "channel": "fake",

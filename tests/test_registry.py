@@ -118,7 +118,7 @@ def test_factory_configuration_error_passes_through() -> None:
 
 def test_factory_returning_a_non_channel_lists_every_problem() -> None:
     registry = ChannelRegistry(discover=False)
-    registry.register("bad", object)
+    registry.register("bad", object)  # type: ignore[arg-type]  # on purpose: no Channel factory
     with pytest.raises(PluginError) as info:
         registry.create("bad")
     message = str(info.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -434,7 +435,7 @@ def test_name_groups_do_not_depend_on_the_order_of_the_names(
 
 # Names that meet in traps: a bridge arriving last (Jem, Jimmie, James), two names one inbox
 # spells (Henry, Harold at harry.anderson@), nameless records whose inbox names them.
-_NAME_SETS = [
+_NAME_SETS: list[list[str | None]] = [
     ["jem", "jimmie", "james"],
     ["henry", "harold", "harry"],
     ["mike", "michagl", "michael", "mick"],
@@ -506,7 +507,7 @@ def test_shared_values_follow_the_order_names_arrive() -> None:
     from omnilink.identity._engine import shared_values
     from omnilink.identity._table import RecordTable
 
-    def run(firsts: list[str | None], value: str = "+14155552671", last: str | None = None) -> list[str]:
+    def run(firsts: Sequence[str | None], value: str = "+14155552671", last: str | None = None) -> list[str]:
         phones = (value,) if value.startswith("+") else ()
         emails = (value,) if "@" in value else ()
         recs = [NormRecord(k, str(k), emails, phones, first=f, last=last) for k, f in enumerate(firsts)]

@@ -57,7 +57,7 @@ def test_every_array_form_makes_the_blocks_of_its_strings(seed: int) -> None:
 
 
 def test_cities_without_postcodes_block_with_name_prefixes_and_name_pairs() -> None:
-    fields = {c: t for c, t in FIELDS.items() if t is not FieldType.POSTCODE}
+    fields: dict[str, FieldType] = {c: t for c, t in FIELDS.items() if t is not FieldType.POSTCODE}
     records = messy_records(2000, 3, fields)
     (rule,) = [r for r in default_rules(fields) if r.name == "place-and-name"]
     assert _array_blocks(rule, RecordTable(records)) == _string_blocks(rule, records)

@@ -119,7 +119,10 @@ def test_no_records_is_an_empty_result(kind: str) -> None:
         pd = pytest.importorskip("pandas")
         records = pd.DataFrame({"id": [], "email": []})
     res = Resolver().resolve(records)
-    assert (res.profile_of, res.profiles, res.links, res.rejects) == ({}, {}, (), ())
+    assert res.profile_of == {}
+    assert res.profiles == {}
+    assert res.links == ()
+    assert res.rejects == ()
     assert res.stats["records"] == 0
     graph = Resolver().fit([]).graph()
     assert graph.add({"id": "1", "email": "ann@example.org"}).created
@@ -127,7 +130,7 @@ def test_no_records_is_an_empty_result(kind: str) -> None:
 
 def test_records_must_be_an_iterable_of_rows() -> None:
     with pytest.raises(TypeError, match="iterable of rows"):
-        Resolver().resolve({"id": 1})  # type: ignore[arg-type]
+        Resolver().resolve({"id": 1})
 
 
 def test_pydantic_models_and_dataclasses_are_rows() -> None:

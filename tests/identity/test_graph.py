@@ -87,7 +87,7 @@ def test_add_creates_joins_and_merges(graph: IdentityGraph) -> None:
     assert restored == (b.profile_id,)
     assert graph.profile_of("b") == b.profile_id
     assert graph.profile_of("a") == graph.profile_of("d") == a.profile_id
-    assert graph.merges == ()
+    assert len(graph.merges) == 0  # not `== ()`: mypy keeps the one-merge tuple asserted above
     again = graph.add(
         {
             "id": "e",

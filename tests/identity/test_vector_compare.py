@@ -84,9 +84,9 @@ def _check(comp: Comparator, values: list[Any]) -> None:
     fn = comp.vectorized(values)
     assert fn is not None
     n = len(values)
-    xs, ys = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-    xs = xs.ravel()
-    ys = ys.ravel()
+    grid_x, grid_y = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    xs = grid_x.ravel()
+    ys = grid_y.ravel()
     got = fn(xs, ys).tolist()
     want = [comp.safe_compare(values[x], values[y]) for x, y in zip(xs.tolist(), ys.tolist(), strict=True)]
     assert got == want

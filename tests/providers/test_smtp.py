@@ -487,7 +487,7 @@ def test_timeout_after_data_is_not_retried(smtp_server: Server) -> None:
         await asyncio.sleep(1.5)
         return "250 OK"
 
-    smtp_server.handler.handle_DATA = stall  # type: ignore[method-assign]
+    smtp_server.handler.handle_DATA = stall
     result = send(channel(smtp_server, timeout=0.3), "hi")
     assert isinstance(result.error, ProviderTimeoutError)
     assert not result.error.retryable
