@@ -6,7 +6,7 @@ Runs offline: the channels are omnilink.testing.FakeChannel instances, which beh
 
 from __future__ import annotations
 
-from omnilink import Client, Customer, Identifier, Message, ProviderError, RetryPolicy
+from omnilink import Client, Customer, Identifier, InboundMessage, Message, ProviderError, RetryPolicy
 from omnilink.testing import FakeChannel
 
 
@@ -31,7 +31,8 @@ def main() -> None:
             "sms", sms.inbound_request(sender=phone.value, text="Make it 3 people?")
         )
         for event in events:
-            print(f"{event.type} from {event.sender.value}: {event.message.text}")  # type: ignore[union-attr]
+            if isinstance(event, InboundMessage):  # other events: delivery statuses, opt-outs
+                print(f"{event.type} from {event.sender.value}: {event.message.text}")
 
     assert len(sms.sent) == 1, "the retried send was recorded once"
 
