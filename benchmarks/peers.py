@@ -35,7 +35,7 @@ from typing import Any
 
 from benchmarks.datasets import Dataset
 
-__all__ = ["RUNNERS", "Prediction", "clean_contacts"]
+__all__ = ["RUNNERS", "Prediction", "Runner", "clean_contacts"]
 
 SPLINK_CLUSTER_THRESHOLD = 0.99
 SPLINK_LINK_THRESHOLD = 0.99

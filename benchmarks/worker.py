@@ -124,7 +124,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     if tool == "omnilink":
         from benchmarks.omni import RUNNERS
     else:
-        from benchmarks.peers import RUNNERS  # type: ignore[assignment]
+        from benchmarks.peers import RUNNERS
     load, link = RUNNERS[(tool, dataset)]
     t0 = time.perf_counter()
     inputs = load(ds)

@@ -34,7 +34,9 @@ def test_demo_delivers_email_to_a_real_smtp_server_and_sms_to_the_fake() -> None
     assert "merged" in merged[0]
     assert "email" in merged[0]
     assert "phone" in merged[0]
-    assert received["Message-ID"].strip("<>") == by_channel["smtp"].provider_message_id.strip("<>")  # type: ignore[union-attr]
+    message_id = by_channel["smtp"].provider_message_id
+    assert message_id is not None
+    assert received["Message-ID"].strip("<>") == message_id.strip("<>")
 
 
 def test_omnilink_demo_console_script() -> None:

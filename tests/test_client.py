@@ -519,7 +519,7 @@ async def test_split_part_failure_keeps_earlier_ids(mode: str) -> None:
             raise BadRequestError("no", provider="fake")
         return original(sent)
 
-    fake._deliver = deliver  # type: ignore[method-assign]
+    fake._deliver = deliver  # type: ignore[method-assign]  # on purpose: fail the second part
     result = await d.send("aaaa bbbb cccc", to="+1", channel="fake")
     assert isinstance(result.error, BadRequestError)
     assert result.status is DeliveryStatus.FAILED
@@ -871,7 +871,7 @@ def test_a_flow_that_returns_no_delivery_gets_a_clear_error() -> None:
     class NoDelivery(FakeChannel):
         def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> SendFlow:
             yield from ()
-            return "sid-123"  # type: ignore[return-value]
+            return "sid-123"  # type: ignore[return-value]  # on purpose: not a Delivery
 
     with Client(channels=[NoDelivery()]) as client, pytest.raises(TypeError, match="not a Delivery"):
         client.send("hi", to="+14155550100", channel="fake")

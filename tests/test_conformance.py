@@ -165,6 +165,7 @@ class NoCapabilities:
 
 def test_missing_capabilities_fails_protocol() -> None:
     harness = FakeHarness()
+    # on purpose: a factory of channels without capabilities, for the protocol check to refuse
     harness.make_channel = NoCapabilities  # type: ignore[assignment,method-assign]
     _fails(harness, "protocol", r"'capabilities' must be an omnilink.channels.Capabilities")
 
@@ -174,6 +175,7 @@ def test_bad_capabilities_and_name_fail() -> None:
         def __init__(self, **kw: Any) -> None:
             super().__init__(
                 name="my channel",
+                # on purpose: "truncate" is not a length policy
                 capabilities=Capabilities(max_body=0, length_policy="truncate", max_attachment_bytes=10),  # type: ignore[arg-type]
                 **kw,
             )
@@ -201,6 +203,7 @@ def test_verify_that_accepts_anything_fails_the_signature_checks() -> None:
 
 
 class VerifyReturnsBool(FakeChannel):
+    # on purpose: returns a bool where the protocol says None, for the check to refuse
     def verify_webhook(self, request: WebhookRequest) -> bool:  # type: ignore[override]
         try:
             super().verify_webhook(request)
@@ -422,6 +425,7 @@ def test_declared_but_unsent_content_fails() -> None:
 
 def test_unimplemented_hooks_say_what_to_write() -> None:
     harness = MiniHarness()
+    # on purpose: put back the base class's unimplemented hook
     harness.respond = ChannelHarness.respond.__get__(harness)  # type: ignore[method-assign]
     _fails(harness, "send_ok", r"respond\(request, 'ok'\) is not implemented")
     with pytest.raises(ConformanceFailure, match="must implement make_channel"):
@@ -577,6 +581,7 @@ def test_length_policy_looks_at_what_was_sent() -> None:
 
 def test_length_policy_without_a_view_of_what_was_sent_is_skipped() -> None:
     harness = FakeHarness()
+    # on purpose: put back the base class's transmitted(), which cannot see what was sent
     harness.transmitted = ChannelHarness.transmitted.__get__(harness)  # type: ignore[method-assign]
     with pytest.raises(NotApplicable, match="the parts were counted, but the kit cannot see"):
         run_check(harness, "length_policy")
@@ -676,6 +681,7 @@ def test_a_timestamp_the_signature_does_not_cover_fails(stamp: str) -> None:
 
 def test_redating_needs_a_timestamp_the_kit_can_find() -> None:
     harness = TimestampedHarness()
+    # on purpose: signed examples that carry no signing time
     harness.signed_webhooks = FakeHarness().signed_webhooks  # type: ignore[method-assign]
     with pytest.raises(
         NotApplicable, match=r"no signed example carries its signing time \(self.webhook_clock\(\) as Unix"

@@ -348,7 +348,7 @@ def test_model_copy_freezes_the_values_it_brings() -> None:
     # would stay changeable inside a frozen model.
     message = Message(text="hi").model_copy(update={"metadata": {"k": "v"}})
     with pytest.raises(TypeError, match="frozen omnilink model"):
-        message.metadata["k"] = "changed"  # type: ignore[index]
+        message.metadata["k"] = "changed"  # type: ignore[index]  # on purpose: a read-only mapping
     conversation = Conversation(customer_id="c").model_copy(update={"context": {"items": [1]}})
     with pytest.raises(TypeError, match="frozen omnilink model"):
         conversation.context["items"].append(2)

@@ -226,7 +226,9 @@ def test_every_built_in_comparator_makes_a_promise_and_a_new_compare_drops_it() 
     assert len({type(c) for c in comps}) >= 12
     assert all(c.missing in (1, 2) for c in comps)
 
-    class Custom(type(comps[0])):  # type: ignore[misc]
+    assert FirstNameComparator in {type(c) for c in comps}
+
+    class Custom(FirstNameComparator):
         def compare(self, a: Any, b: Any) -> int:
             return 0
 

@@ -165,7 +165,8 @@ def test_one_handle_text_in_columns_of_different_platforms(order: tuple[int, int
     fields = {"twitter": "handle", "instagram": "handle", "handle": "handle"}
     resolver = Resolver(id_field="id", fields=fields)
     resolver.resolve([rows[k] for k in order])
-    handles = {rid: rec.handles for rid, rec in resolver._last[3].items()}  # type: ignore[index]
+    assert resolver._last is not None
+    handles = {rid: rec.handles for rid, rec in resolver._last[3].items()}
     assert handles == {
         "1": ("x:jdoe", "instagram:jdoe"),
         "2": ("any:jdoe",),

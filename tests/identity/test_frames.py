@@ -75,8 +75,10 @@ def test_a_pandas_frame_with_nan_and_an_id_index_resolves_as_its_rows() -> None:
     want_rows = [
         {**r, "email": None if k == 3 else r["email"]} for k, r in enumerate(rows) if r["id"] is not None
     ]
-    seen: set[Any] = set()
-    want_rows = [r for r in want_rows if not (r["id"] in seen or seen.add(r["id"]))]  # type: ignore[func-returns-value]
+    first_of_id: dict[Any, dict[str, Any]] = {}
+    for r in want_rows:
+        first_of_id.setdefault(r["id"], r)  # drop_duplicates keeps the first row of each id
+    want_rows = list(first_of_id.values())
     want = Resolver(id_field="id", region="US", region_field="country").resolve(want_rows)
     got = Resolver(id_field="id", region="US", region_field="country").resolve(indexed)
     assert got.profile_of == want.profile_of

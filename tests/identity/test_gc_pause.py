@@ -81,7 +81,7 @@ def test_resolve_and_fit_restore_the_collector(collector_on: None) -> None:
     resolver.resolve(rows)
     assert gc.isenabled()
     with pytest.raises(TypeError):
-        resolver.resolve(5)  # type: ignore[arg-type]
+        resolver.resolve(5)  # type: ignore[arg-type]  # on purpose: not rows, a TypeError
     assert gc.isenabled()
     graph = resolver.graph()
     graph.add_many(rows[:50])

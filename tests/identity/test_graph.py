@@ -181,7 +181,8 @@ def test_a_loaded_graph_leaves_few_objects_for_the_garbage_collector() -> None:
     lone = [pid for pid, m in graph._members.items() if not isinstance(m, list)]
     assert len(lone) > len(rows) // 2
     assert all(len(graph.profile(pid).record_ids) == 1 for pid in lone)
-    assert not any(gc.is_tracked(key) for key in graph._norm._cache)  # type: ignore[union-attr]
+    assert graph._norm is not None
+    assert not any(gc.is_tracked(key) for key in graph._norm._cache)
     names = list(graph._tracker._names.values())
     assert sum(not gc.is_tracked(n) for n in names) > len(names) // 2
     assert all(not gc.is_tracked(n) or len(n) > 1 for n in names)  # one name: a bare str

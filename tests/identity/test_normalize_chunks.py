@@ -196,6 +196,7 @@ def test_a_resolver_run_gives_the_records_of_one_row_at_a_time(monkeypatch: pyte
     rows = contacts(3000, seed=21)
     resolver = Resolver(id_field="id", region="US", region_field="country", workers=2)
     resolver.resolve(rows)
-    by_id = resolver._last[3]  # type: ignore[index]
+    assert resolver._last is not None
+    by_id = resolver._last[3]
     norm = Engine(resolver._config(rows)).normalizer()
     assert [by_id[str(r["id"])] for r in rows] == [dataclasses.replace(norm.normalize(r)) for r in rows]

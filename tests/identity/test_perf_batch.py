@@ -76,6 +76,7 @@ def test_a_raising_comparator_counts_as_missing() -> None:
     column = ["x", "x", "bad", "y", ["unhashable"]]
     i_arr = np.array([0, 0, 1, 2, 0], dtype=np.int32)
     j_arr = np.array([1, 2, 3, 3, 4], dtype=np.int32)
+    # on purpose: a duck-typed comparator (no Comparator base, so no vectorized()) is allowed
     pats, pat_of_pair, _ = _pairs.pair_patterns([Boom()], [column], i_arr, j_arr)  # type: ignore[list-item]
     assert [pats[p][0] for p in pat_of_pair.tolist()] == [0, -1, 1, -1, 1]
 

@@ -66,13 +66,12 @@ def fixture_json(name: str) -> object:
 def sms(**settings: object) -> TwilioSMSChannel:
     options: dict[str, object] = {"account_sid": SID, "auth_token": TOKEN, "from_number": "+14155550100"}
     options.update(settings)
+    # on purpose: tests pass settings of any type, some wrong (int or bytes tokens) to check the errors
     return TwilioSMSChannel(**options)  # type: ignore[arg-type]
 
 
-def whatsapp(**settings: object) -> TwilioWhatsAppChannel:
-    options: dict[str, object] = {"account_sid": SID, "auth_token": TOKEN, "from_number": "+14155550100"}
-    options.update(settings)
-    return TwilioWhatsAppChannel(**options)  # type: ignore[arg-type]
+def whatsapp() -> TwilioWhatsAppChannel:
+    return TwilioWhatsAppChannel(account_sid=SID, auth_token=TOKEN, from_number="+14155550100")
 
 
 def no_sleep(_: float) -> None:
@@ -109,7 +108,8 @@ def signed(
 
 
 def created(sid: str = "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", status: str = "queued") -> httpx.Response:
-    payload = dict(fixture_json("message_create_response.json"))  # type: ignore[call-overload]
+    payload = fixture_json("message_create_response.json")  # a fresh dict on every call
+    assert isinstance(payload, dict)
     payload.update(sid=sid, status=status)
     return httpx.Response(201, json=payload)
 
