@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given, settings
@@ -51,7 +51,11 @@ from omnilink.providers._email import (
 )
 from omnilink.providers.smtp import SMTPChannel, SMTPTransaction, parse_email, sign_inbound
 
-Server = Any  # conftest.SMTPServer
+if TYPE_CHECKING:
+    # Fixture classes from tests/providers/conftest.py, for annotations only: importing that
+    # conftest at run time would load it a second time under another module name.
+    from tests.providers.conftest import SMTPServer as Server
+    from tests.providers.conftest import TLSFiles
 
 SECRET = "whsec-test"
 
@@ -350,7 +354,7 @@ def test_auth_refused_is_not_retried(smtp_server: Server) -> None:
 
 
 def test_starttls_with_trusted_certificate(
-    smtp_server_factory: Callable[..., Server], tls_files: Any
+    smtp_server_factory: Callable[..., Server], tls_files: TLSFiles
 ) -> None:
     server = smtp_server_factory(tls_context=tls_files.server_context(), require_starttls=True)
     ch = channel(
@@ -364,7 +368,7 @@ def test_starttls_with_trusted_certificate(
 
 
 def test_starttls_with_untrusted_certificate_fails_permanently(
-    smtp_server_factory: Callable[..., Server], tls_files: Any
+    smtp_server_factory: Callable[..., Server], tls_files: TLSFiles
 ) -> None:
     server = smtp_server_factory(tls_context=tls_files.server_context(), require_starttls=True)
     result = send(channel(server, starttls=True), "hi")  # default context: the system CAs only
@@ -382,7 +386,7 @@ def test_starttls_required_but_not_offered(smtp_server: Server) -> None:
     assert result.attempts == 1
 
 
-def test_implicit_tls(smtp_server_factory: Callable[..., Server], tls_files: Any) -> None:
+def test_implicit_tls(smtp_server_factory: Callable[..., Server], tls_files: TLSFiles) -> None:
     server = smtp_server_factory(ssl_context=tls_files.server_context())
     ch = channel(server, starttls=None, ssl=True, tls_context=tls_files.client_context())
     result = send(ch, "over TLS")
@@ -487,7 +491,8 @@ def test_timeout_after_data_is_not_retried(smtp_server: Server) -> None:
         await asyncio.sleep(1.5)
         return "250 OK"
 
-    smtp_server.handler.handle_DATA = stall
+    # on purpose: monkeypatch this server's DATA handler with one that stalls
+    smtp_server.handler.handle_DATA = stall  # type: ignore[method-assign]
     result = send(channel(smtp_server, timeout=0.3), "hi")
     assert isinstance(result.error, ProviderTimeoutError)
     assert not result.error.retryable
