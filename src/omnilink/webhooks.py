@@ -20,7 +20,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
@@ -47,7 +47,7 @@ Secrets = str | bytes | Sequence[str | bytes]
 """One secret, or several while rotating: a signature valid under any of them passes."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class WebhookRequest:
     """An incoming webhook as any web framework can describe it.
 
@@ -59,14 +59,31 @@ class WebhookRequest:
 
     method: str
     url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    headers: httpx.Headers
+    """Case-insensitive, and a repeated header keeps every value (``headers.get_list(name)``)."""
+    body: bytes
+    """The raw body, as signed: any str or bytes-like body given is stored as bytes."""
 
-    def __post_init__(self) -> None:
+    # A hand-written __init__, so that what it takes (any str mapping, a str or bytes-like body)
+    # can be wider than what the attributes hold, and both are typed as they are.
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | bytearray | memoryview | str = b"",
+    ) -> None:
+        object.__setattr__(self, "method", method)
+        object.__setattr__(self, "url", url)
         # httpx.Headers gives case-insensitive lookup and keeps repeated headers.
-        object.__setattr__(self, "headers", _headers(self.headers))
-        if isinstance(self.body, str):
-            object.__setattr__(self, "body", self.body.encode())
+        object.__setattr__(self, "headers", _headers(headers if headers is not None else {}))
+        if isinstance(body, str):
+            body = body.encode()
+        elif not isinstance(body, bytes):
+            if not isinstance(body, bytearray | memoryview):  # bytes(5) would be five zero bytes
+                raise TypeError(f"WebhookRequest(body=...) takes bytes or str, not {type(body).__name__}")
+            body = bytes(body)
+        object.__setattr__(self, "body", body)
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """A header value, looked up case-insensitively."""
