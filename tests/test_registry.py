@@ -207,10 +207,19 @@ def test_entry_point_to_non_callable() -> None:
 
 def test_two_entry_points_with_different_targets_conflict() -> None:
     registry = ChannelRegistry(discover=False)
+    registry.load_entry_points(
+        [
+            _ep("x", "omnilink.testing:FakeChannel"),
+            _ep("x", "acme_channels:XChannel"),
+            _ep("fake", "omnilink.testing:FakeChannel"),
+        ]
+    )
+    # The conflict is the name's alone: the other channel is built, and the name is listed.
+    assert isinstance(registry.create("fake"), FakeChannel)
+    assert registry.available() == ["fake", "x"]
+    assert "acme_channels:XChannel" in registry.origin("x")
     with pytest.raises(PluginError) as info:
-        registry.load_entry_points(
-            [_ep("x", "omnilink.testing:FakeChannel"), _ep("x", "acme_channels:XChannel")]
-        )
+        registry.create("x")
     message = str(info.value)
     assert info.value.plugin == "x"
     assert "omnilink.testing:FakeChannel" in message
@@ -230,8 +239,9 @@ def test_same_name_from_two_distributions_names_both(tmp_path: pathlib.Path) -> 
     eps = [*a.entry_points, *b.entry_points]
     assert all(ep.dist is not None for ep in eps)
     registry = ChannelRegistry(discover=False)
+    registry.load_entry_points(eps)
     with pytest.raises(PluginError) as info:
-        registry.load_entry_points(eps)
+        registry.create("sms")
     message = str(info.value)
     assert info.value.plugin == "sms"
     assert "acme-sms)" in message
@@ -241,8 +251,33 @@ def test_same_name_from_two_distributions_names_both(tmp_path: pathlib.Path) -> 
 def test_entry_point_conflicts_with_explicit_registration() -> None:
     registry = ChannelRegistry(discover=False)
     registry.register("fake", FakeChannel)
-    with pytest.raises(PluginError, match="'fake'"):
+    with pytest.raises(PluginError, match="'fake' is already registered"):
         registry.load_entry_points([_ep("fake", "omnilink.testing:FakeChannel")])
+
+
+def test_origin_names_where_a_channel_comes_from() -> None:
+    registry = ChannelRegistry(discover=False)
+    registry.load_entry_points([_ep("fake", "omnilink.testing:FakeChannel")])
+    assert registry.origin("fake").startswith("omnilink.testing:FakeChannel (from ")
+    registry.register("mine", FakeChannel)
+    assert "FakeChannel" in registry.origin("mine")
+    with pytest.raises(KeyError):
+        registry.origin("nope")
+
+
+class _Picky:
+    """A factory that does not check its settings' types, as third-party plugins often do."""
+
+    def __init__(self, *, sender: str = "+1") -> None:
+        self.sender = sender.strip()
+
+
+@pytest.mark.parametrize("sender", [14155550100, None, ["+1"]])
+def test_a_setting_of_the_wrong_type_is_a_configuration_error(sender: object) -> None:
+    registry = ChannelRegistry(discover=False)
+    registry.register("picky", _Picky)  # type: ignore[arg-type]  # on purpose: no Channel, never built
+    with pytest.raises(ConfigurationError, match=r"channel 'picky': invalid settings \(AttributeError"):
+        registry.create("picky", sender=sender)
 
 
 def test_discovery_finds_an_installed_plugin(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,10 +301,14 @@ def test_discovery_reports_a_plugin_stealing_a_builtin_name(
 ) -> None:
     _dist(tmp_path, "evil-fake", {"fake": "evil_fake:Channel"})
     monkeypatch.syspath_prepend(str(tmp_path))
+    registry = ChannelRegistry()  # one stray install had made every channel unusable
     with pytest.raises(PluginError) as info:
-        ChannelRegistry()
+        registry.create("fake")
     assert "evil-fake" in str(info.value)
     assert "omnilink.testing:FakeChannel" in str(info.value)
+    assert "evil-fake" in registry.origin("fake")
+    assert "omnilink.providers.smtp:SMTPChannel" in registry.origin("smtp")
+    assert registry.create("smtp", host="localhost", from_address="a@example.com").name == "smtp"
 
 
 # --- the installed package ------------------------------------------------------------------

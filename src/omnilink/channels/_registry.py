@@ -53,22 +53,33 @@ class ChannelRegistry:
 
     def __init__(self, *, discover: bool = True) -> None:
         self._factories: dict[str, tuple[str, Callable[[], ChannelFactory]]] = {}
+        self._discovered: set[str] = set()  # names that came from entry points
         if discover:
             self.load_entry_points(entry_points(group=ENTRY_POINT_GROUP))
 
     def load_entry_points(self, eps: Iterable[EntryPoint]) -> None:
-        """Register each entry point lazily: its module is imported on first :meth:`create`."""
+        """Register each entry point lazily: its module is imported on first :meth:`create`.
+
+        Two installed plugins that declare one name are, like a plugin that fails to import, an
+        error of that name only: :meth:`create` of it raises :class:`PluginError` naming both, and
+        every other channel works (one stray install had broken them all).
+        """
         for ep in eps:
             dist = ep.dist.name if ep.dist is not None else "<unknown distribution>"
             origin = f"{ep.value} (from {dist})"
             existing = self._factories.get(ep.name)
             if existing is not None and existing[0] != origin:
-                raise PluginError(
-                    f"two plugins declare the channel name {ep.name!r}: {existing[0]} and {origin}; "
-                    "uninstall one of them",
-                    plugin=ep.name,
-                )
+                if ep.name not in self._discovered:  # a registered factory: the caller's own conflict
+                    raise PluginError(
+                        f"a channel named {ep.name!r} is already registered ({existing[0]}) and the "
+                        f"installed plugin {origin} declares it too",
+                        plugin=ep.name,
+                    )
+                origin = f"two plugins declare it: {existing[0]} and {origin}; uninstall one of them"
+                self._factories[ep.name] = (origin, _conflict(ep.name, origin))
+                continue
             self._factories[ep.name] = (origin, _loader(ep))
+            self._discovered.add(ep.name)
 
     def register(self, name: str, factory: ChannelFactory, *, replace: bool = False) -> None:
         """Register a factory (usually a Channel class) under ``name``."""
@@ -79,10 +90,16 @@ class ChannelRegistry:
                 plugin=name,
             )
         self._factories[name] = (repr(factory), lambda: factory)
+        self._discovered.discard(name)
 
     def available(self) -> list[str]:
         """Names of every registered channel, sorted."""
         return sorted(self._factories)
+
+    def origin(self, name: str) -> str:
+        """Where the channel ``name`` comes from: its entry point and distribution, or the factory
+        registered; for a name two plugins declare, both. ``KeyError`` for an unknown name."""
+        return self._factories[name][0]
 
     def create(self, name: str, /, **settings: Any) -> Channel:
         """Build the channel registered as ``name`` with its settings."""
@@ -100,9 +117,21 @@ class ChannelRegistry:
             channel = factory(**settings)
         except (ConfigurationError, PluginError):
             raise
-        except TypeError as exc:
-            raise ConfigurationError(f"channel {name!r}: invalid settings: {exc}") from exc
+        except (TypeError, ValueError, AttributeError) as exc:
+            # What a setting of the wrong type raises inside a factory that does not check it
+            # (an int where text belongs: 'int' object has no attribute 'strip').
+            raise ConfigurationError(
+                f"channel {name!r}: invalid settings ({type(exc).__name__}: {exc}); check each "
+                "setting's name, type and value"
+            ) from exc
         return validate_channel(channel, plugin=name)
+
+
+def _conflict(name: str, said: str) -> Callable[[], ChannelFactory]:
+    def load() -> ChannelFactory:
+        raise PluginError(said, plugin=name)
+
+    return load
 
 
 def _loader(ep: EntryPoint) -> Callable[[], ChannelFactory]:
