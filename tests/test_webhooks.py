@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import hashlib
 import hmac
+import math
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from omnilink.webhooks import (
     check_timestamp,
     form_params,
     json_body,
+    replay_window,
     secrets_tuple,
     verify_hmac,
 )
@@ -291,6 +293,20 @@ def _clock() -> float:
 @pytest.mark.parametrize("ts", [NOW, NOW - 299, NOW + 299, NOW - 300, NOW + 300, str(int(NOW)), f"{NOW}"])
 def test_timestamp_inside_window(ts: Any) -> None:
     check_timestamp(ts, provider="p", now=_clock)
+
+
+@pytest.mark.parametrize("tolerance", [math.nan, math.inf, 0, -1, "300", True, None])
+def test_a_tolerance_that_is_no_replay_window_is_a_configuration_error(tolerance: Any) -> None:
+    # NaN compared False with every age: a request signed in 2001 was inside the "window".
+    with pytest.raises(ConfigurationError, match="replay window in seconds"):
+        check_timestamp(1_000_000_000, provider="p", tolerance=tolerance, now=_clock)
+    with pytest.raises(ConfigurationError, match="'webhook_tolerance' is"):
+        replay_window(tolerance, provider="p", setting="webhook_tolerance")
+
+
+def test_replay_window_gives_the_seconds_as_a_float() -> None:
+    assert replay_window(600, provider="p") == 600.0
+    assert type(replay_window(600, provider="p")) is float
 
 
 @pytest.mark.parametrize("ts", [NOW - 301, NOW + 301, 0, str(int(NOW - 3600)), "inf", "-inf"])

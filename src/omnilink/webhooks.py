@@ -36,6 +36,7 @@ __all__ = [
     "check_timestamp",
     "form_params",
     "json_body",
+    "replay_window",
     "secrets_tuple",
     "verify_hmac",
 ]
@@ -208,6 +209,16 @@ def verify_hmac(
     )
 
 
+def replay_window(tolerance: object, *, provider: str, setting: str = "tolerance") -> float:
+    """``tolerance`` as a replay window in seconds: a finite number above 0, else ConfigurationError."""
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 < tolerance < math.inf:
+        raise ConfigurationError(
+            f"{provider}: {setting!r} is {tolerance!r}; give the replay window in seconds, a finite "
+            "number above 0 (300 is usual)"
+        )
+    return float(tolerance)
+
+
 def check_timestamp(
     timestamp: str | float | None,
     *,
@@ -215,7 +226,12 @@ def check_timestamp(
     tolerance: float = 300.0,
     now: Callable[[], float] = time.time,
 ) -> None:
-    """Reject a signed timestamp more than ``tolerance`` seconds away from now (replay)."""
+    """Reject a signed timestamp more than ``tolerance`` seconds away from now (replay).
+
+    A ``tolerance`` that is not a finite number above 0 is a :class:`ConfigurationError`: NaN
+    compares False with everything, so it had accepted a request of any age.
+    """
+    replay_window(tolerance, provider=provider)
     if timestamp is None or timestamp == "":
         raise WebhookVerificationError(
             "the request carries no timestamp", provider=provider, reason="missing"

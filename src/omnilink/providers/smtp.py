@@ -52,7 +52,14 @@ from omnilink.providers._email import (
     stable_message_id,
 )
 from omnilink.providers._text import unencodable_error
-from omnilink.webhooks import Secrets, WebhookRequest, check_timestamp, secrets_tuple, verify_hmac
+from omnilink.webhooks import (
+    Secrets,
+    WebhookRequest,
+    check_timestamp,
+    replay_window,
+    secrets_tuple,
+    verify_hmac,
+)
 
 __all__ = [
     "INBOUND_CONTENT_TYPES",
@@ -449,7 +456,7 @@ class SMTPChannel:
         self.message_id_domain = domain
         self._secrets = secrets_tuple(webhook_secret, provider=name, setting="webhook_secret")
         self.webhook_require_timestamp = webhook_require_timestamp
-        self.webhook_tolerance = webhook_tolerance
+        self.webhook_tolerance = replay_window(webhook_tolerance, provider=name, setting="webhook_tolerance")
         self.max_inbound_bytes = max_inbound_bytes
         self.capabilities = Capabilities(
             html=True,
