@@ -150,3 +150,144 @@ def test_verify_webhook_usage_names_the_channel_as_the_help_does() -> None:
     output = CliRunner().invoke(_app(), ["verify-webhook", "--help"]).output
     usage = next(line.strip() for line in output.splitlines() if "Usage:" in line)
     assert usage == "Usage: omnilink verify-webhook [OPTIONS] CHANNEL", output
+
+
+def _said(output: str) -> str:
+    """The words of a rich panel or message, without its borders and line breaks."""
+    return " ".join(output.replace("│", " ").replace("╭", " ").replace("╰", " ").replace("─", " ").split())
+
+
+@pytest.mark.parametrize("where", ["missing", "directory"])
+def test_verify_webhook_body_that_is_no_readable_file_is_a_usage_error(tmp_path: Path, where: str) -> None:
+    """A missing --body file, or a directory, had ended in a FileNotFoundError traceback."""
+    body = tmp_path / "missing.txt" if where == "missing" else tmp_path
+    args = ["verify-webhook", "fake", "--body", str(body), "--url", "https://x.test/hook"]
+    result = CliRunner().invoke(_app(), args)
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--body'" in _said(result.output)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--set", "novalue"], "Invalid value for --set: expects KEY=value, got 'novalue'"),
+        (["-H", "nocolon"], "Invalid value for --header: expects Name: value, got 'nocolon'"),
+    ],
+)
+def test_verify_webhook_malformed_pairs_are_usage_errors(tmp_path: Path, args: list[str], said: str) -> None:
+    """They had exited 1, the code for "refused", so a script could not tell a typo from a forgery."""
+    body = tmp_path / "body.txt"
+    body.write_bytes(b"x")
+    base = ["verify-webhook", "fake", "--body", str(body), "--url", "https://x.test/hook"]
+    result = CliRunner().invoke(_app(), [*base, *args])
+    assert result.exit_code == 2, result.output
+    assert said in _said(result.output)
+
+
+@pytest.mark.parametrize(
+    ("channel", "settings", "said"),
+    [
+        # digits read as a JSON number where the channel wants text: the hint says how to quote
+        (
+            "twilio-sms",
+            ["account_sid=AC1", "auth_token=t", "from_number=14155550100"],
+            "invalid settings (AttributeError",
+        ),
+        (
+            "twilio-sms",
+            ["account_sid=AC1", "auth_token=t", "from_number=+1415", "api_base=1"],
+            "invalid settings",
+        ),
+        ("smtp", ["host=h", "from_address=a@b.org", "message_id_domain=123"], "invalid settings"),
+        (
+            "smtp",
+            ["host=h", "from_address=a@b.org", "webhook_secret=k", 'webhook_tolerance="abc"'],
+            "replay window",
+        ),
+        (
+            "smtp",
+            ["host=h", "from_address=a@b.org", "webhook_secret=k", "webhook_tolerance=NaN"],
+            "replay window",
+        ),
+        (
+            "smtp",
+            ["host=h", "from_address=a@b.org", "webhook_secret=k", "webhook_tolerance=-1"],
+            "replay window",
+        ),
+    ],
+)
+def test_verify_webhook_settings_of_the_wrong_type_are_a_message(
+    tmp_path: Path, channel: str, settings: list[str], said: str
+) -> None:
+    """Each had crashed with a traceback (AttributeError, or TypeError at the first timestamp); a
+    NaN replay window had accepted a request of any age."""
+    body = tmp_path / "body.txt"
+    body.write_bytes(b"x")
+    args = ["verify-webhook", channel, "--body", str(body), "--url", "https://x.test/hook"]
+    result = CliRunner().invoke(_app(), [*args, *(a for s in settings for a in ("--set", s))])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    output = _said(result.output)
+    assert f"cannot create channel '{channel}'" in output
+    assert said in output
+
+
+def test_verify_webhook_channel_names_are_not_markup(tmp_path: Path) -> None:
+    body = tmp_path / "body.txt"
+    body.write_bytes(b"x")
+    for name in ("[/x]", "[bold]sms"):
+        args = ["verify-webhook", name, "--body", str(body), "--url", "https://x.test/hook"]
+        result = CliRunner().invoke(_app(), args)
+        assert result.exit_code == 1, result.output
+        assert f"cannot create channel {name!r}" in _said(result.output)
+
+
+def test_channels_lists_where_each_comes_from_and_a_conflict_breaks_only_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two plugins declaring one name had made `omnilink channels` (and every channel) fail."""
+    dist = tmp_path / "dupe_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: dupe-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[omnilink.channels]\nfake = dupe_mod:X\nodd[beta] = omnilink.testing:FakeChannel\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = CliRunner().invoke(_app(), ["channels"])
+    assert result.exit_code == 0, result.output
+    output = _said(result.output)
+    assert "two plugins declare it" in output
+    assert "dupe-plugin" in output
+    assert "odd[beta]" in output, "a name with brackets is shown as it is, not read as markup"
+    assert "omnilink.providers.smtp:SMTPChannel" in output
+    body = tmp_path / "body.txt"
+    body.write_bytes(b"x")
+    other = ["verify-webhook", "smtp", "--body", str(body), "--url", "https://x.test/hook", "--set", "host=h"]
+    result = CliRunner().invoke(
+        _app(), [*other, "--set", "from_address=a@b.org", "--set", "webhook_secret=k"]
+    )
+    assert "two plugins" not in _said(result.output), "another channel is not touched by the conflict"
+    assert "not verified" in _said(result.output)
+
+
+def test_demo_without_its_smtp_server_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import omnilink._demo as demo
+    from omnilink.exceptions import MissingDependencyError
+
+    def missing() -> Any:
+        raise MissingDependencyError(package="aiosmtpd", extra="cli", feature="the demo's SMTP server")
+
+    monkeypatch.setattr(demo, "run_demo", missing)
+    result = CliRunner().invoke(_app(), ["demo"])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)
+    assert "aiosmtpd" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_demo_logs_no_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """The first command the README runs had warned that the demo's own column was not compared."""
+    with caplog.at_level("WARNING"):
+        report = run_demo()
+    assert "4 records, 2 people." in report.notes
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []

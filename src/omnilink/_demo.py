@@ -118,7 +118,7 @@ def run_demo() -> DemoReport:
 # Records as three systems saw Ada (web chat, SMS, CRM) and one other customer.
 DEMO_RECORDS = (
     {"id": "chat-1", "first_name": "Ada", "last_name": "Lovelace", "email": "Ada.Lovelace@gmail.com"},
-    {"id": "sms-7", "first_name": "Ada", "phone": "020 7946 0958", "country": "GB"},
+    {"id": "sms-7", "first_name": "Ada", "phone": "020 7946 0958"},  # a national number: region="GB"
     {
         "id": "crm-3",
         "first_name": "Ada",

@@ -21,6 +21,7 @@ def _app() -> Any:
         from rich.console import Console
         from rich.markup import escape
         from rich.table import Table
+        from rich.text import Text
     except ImportError as exc:
         raise MissingDependencyError(
             package=exc.name or "typer", extra="cli", feature="the omnilink command"
@@ -47,7 +48,11 @@ def _app() -> Any:
         """Send a message over SMTP to an in-process SMTP server and over a fake SMS channel."""
         from omnilink._demo import run_demo
 
-        report = run_demo()
+        try:
+            report = run_demo()
+        except MissingDependencyError as exc:  # the demo's SMTP server is aiosmtpd, from the cli extra
+            sys.stderr.write(f"{exc}\n")
+            raise typer.Exit(2) from None
         table = Table(title="omnilink demo: what was sent")
         for column in ("channel", "to", "status", "provider message id", "content"):
             table.add_column(column)
@@ -66,14 +71,22 @@ def _app() -> Any:
         registry = ChannelRegistry()
         table = Table(title="installed channels")
         table.add_column("name")
+        table.add_column("from")  # a name two plugins declare says so here, and only it fails
         for name in registry.available():
-            table.add_row(name)
+            table.add_row(Text(name), Text(registry.origin(name)))  # Text: names are not markup
         console.print(table)
 
     @app.command("verify-webhook", cls=Command)
     def verify_webhook(
         channel: str = typer.Argument(..., metavar="CHANNEL", help="installed channel name, e.g. twilio-sms"),
-        body: Path = typer.Option(..., "--body", help="file holding the raw request body"),
+        body: Path = typer.Option(
+            ...,
+            "--body",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="file holding the raw request body",
+        ),
         url: str = typer.Option(..., "--url", help="the full URL the provider posted to"),
         header: list[str] = typer.Option([], "--header", "-H", help="'Name: value', repeatable"),
         setting: list[str] = typer.Option(
@@ -93,8 +106,16 @@ def _app() -> Any:
         from omnilink.channels import create
         from omnilink.webhooks import WebhookRequest
 
-        settings = {key: _setting_value(value) for key, value in (_pair(s, "=", "--set") for s in setting)}
-        headers = dict(_pair(h, ":", "--header") for h in header)
+        settings = {
+            key: _setting_value(value) for key, value in (_pair(s, "=", "--set", "KEY") for s in setting)
+        }
+        headers = dict(_pair(h, ":", "--header", "Name") for h in header)
+        try:
+            raw = body.read_bytes()
+        except OSError as exc:  # exists/readable were checked, but the file can go or fail between
+            raise typer.BadParameter(
+                f"cannot read {str(body)!r}: {exc.strerror or exc}", param_hint="--body"
+            ) from None
         try:
             ch = create(channel, **settings)
         except OmnilinkError as exc:
@@ -105,9 +126,10 @@ def _app() -> Any:
                 if read
                 else ""
             )
-            console.print(f"[red]cannot create channel {channel!r}:[/red] {escape(str(exc) + hint)}")
+            said = escape(f"{channel!r}: {exc}{hint}")  # the name too: '[/x]' is no markup
+            console.print(f"[red]cannot create channel[/red] {said}")
             raise typer.Exit(1) from None
-        request = WebhookRequest(method="POST", url=url, headers=headers, body=body.read_bytes())
+        request = WebhookRequest(method="POST", url=url, headers=headers, body=raw)
         try:
             ch.verify_webhook(request)
         except OmnilinkError as exc:
@@ -132,10 +154,13 @@ def _app() -> Any:
     return app
 
 
-def _pair(text: str, sep: str, option: str) -> tuple[str, str]:
+def _pair(text: str, sep: str, option: str, key_name: str) -> tuple[str, str]:
+    import typer
+
     key, found, value = text.partition(sep)
-    if not found:
-        raise SystemExit(f"{option} expects KEY{sep}VALUE, got {text!r}")
+    if not found:  # a usage error (exit 2), not "refused" (exit 1): scripts tell the two apart
+        spaced = " " if sep == ":" else ""
+        raise typer.BadParameter(f"expects {key_name}{sep}{spaced}value, got {text!r}", param_hint=option)
     return key.strip(), value.strip()
 
 
