@@ -604,3 +604,108 @@ def test_huge_rows_in_parse_many() -> None:
     result = parse_many(["x" * (1 << 20), "jane@example.com"])
     assert [e.reason for e in result.errors] == ["too_long"]
     assert result.results[1] is not None
+
+
+# --- from a review of real-world inputs -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://help.x.com/en/using-x",
+        "https://docs.github.com/en/get-started",
+        "https://api.github.com/users/torvalds",
+        "https://business.facebook.com/latest/inbox",
+        "https://about.instagram.com/blog",
+        "https://vm.tiktok.com/ZMabc123/",
+        "facebook.com/login.php",
+        "facebook.com/photo/?fbid=1",
+        "github.com/site/terms",
+    ],
+)
+def test_a_site_page_is_not_a_profile(url: str) -> None:
+    """Each had become a handle ('x:en', 'github:users', 'facebook:latest'...), so unrelated
+    people could be joined on it."""
+    with pytest.raises(InvalidIdentifierError) as info:
+        canonical_handle(url)
+    assert info.value.reason == "not_a_profile"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://instagram.com/_u/jane.doe", "instagram:jane.doe"),
+        ("https://www.instagram.com/jane.doe/", "instagram:jane.doe"),
+        ("https://m.facebook.com/jane.doe5", "facebook:janedoe5"),
+        ("https://de-de.facebook.com/jane.doe5", "facebook:janedoe5"),
+        ("https://uk.linkedin.com/in/jane-doe", "linkedin:jane-doe"),
+        ("https://mobile.twitter.com/jack", "x:jack"),
+        ("https://acme.slack.com/team/U123ABC", "slack:U123ABC"),
+        ("https://api.whatsapp.com/send?phone=14155550123", "whatsapp:14155550123"),
+        ("https://web.whatsapp.com/send?phone=14155550123", "whatsapp:14155550123"),
+        ("x:@jack", "x:jack"),
+        ("tiktok:@some.user", "tiktok:some.user"),
+    ],
+)
+def test_profile_subdomains_and_prefixed_at_handles(url: str, expected: str) -> None:
+    assert canonical_handle(url) == expected
+
+
+@pytest.mark.parametrize("value", ["whatsapp:", "x:@", "tel:"])
+def test_nothing_after_a_prefix_is_empty(value: str) -> None:
+    with pytest.raises(InvalidIdentifierError) as info:
+        parse_identifier(value)
+    assert info.value.reason == "empty"
+
+
+def test_mailto_escapes_that_are_not_utf8_are_refused_not_replaced() -> None:
+    """Both had become 'jos\ufffd@x.org': two addresses, one key."""
+    for value in ("mailto:jos%E9@x.org", "mailto:jos%E8@x.org"):
+        with pytest.raises(InvalidIdentifierError) as info:
+            canonical_email(value)
+        assert info.value.reason == "syntax"
+    assert canonical_email("mailto:jos%C3%A9@x.org") == "jos\u00e9@x.org"
+
+
+@pytest.mark.parametrize("value", ["Stripe:cus_1", "STRIPE:cus_1", "stripe:cus_1", " cus_1 "])
+def test_an_external_prefix_in_another_case_is_not_doubled(value: str) -> None:
+    assert canonical_external(value, platform="Stripe") == "stripe:cus_1"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\u202a+1 (650) 253-0000\u202c",  # what iOS Contacts copies
+        "\ufeff+16502530000",
+        "\u200e+16502530000",
+        "+1 650 253 0000\u200b",
+        "\u2066+16502530000\u2069",
+    ],
+)
+def test_invisible_format_characters_at_the_ends_are_dropped(value: str) -> None:
+    assert canonical_phone(value) == "+16502530000"
+    assert parse_identifier(value).value == "+16502530000"
+
+
+def test_invisible_format_characters_inside_an_email_are_still_refused() -> None:
+    assert canonical_email("\ufeffjane@example.com") == "jane@example.com"
+    with pytest.raises(InvalidIdentifierError):
+        canonical_email("ja\u200bne@example.com")
+
+
+def test_parse_many_drops_a_utf8_bom_from_bytes() -> None:
+    result = parse_many([b"\xef\xbb\xbfjane@example.com", b"+16502530000"])
+    assert [i.value for i in result.identifiers] == ["jane@example.com", "+16502530000"]
+    assert result.ok
+
+
+@pytest.mark.parametrize("values", ["jane@x.org", b"jane@x.org"])
+def test_parse_many_of_one_value_is_a_type_error(values: Any) -> None:
+    with pytest.raises(TypeError, match="iterable of values, got one"):
+        parse_many(values)
+
+
+def test_whatsapp_bare_digits_follow_the_documented_rule() -> None:
+    assert canonical_handle("4915112345678", platform="whatsapp") == "whatsapp:4915112345678"
+    assert canonical_handle("whatsapp:4915112345678", region="DE") == "whatsapp:4915112345678"
+    assert canonical_handle("07911123456", platform="whatsapp", region="GB") == "whatsapp:447911123456"

@@ -105,6 +105,10 @@ def _text(value: object, kind: str, *, limit: int = MAX_INPUT_LENGTH) -> str:
             f"{MAX_INPUT_LENGTH}): this is not a single {kind}",
         )
     text = value.strip()
+    if text and (text[0] > "\x7f" or text[-1] > "\x7f"):  # cheap test: most values are ASCII
+        # Invisible format characters that copy and paste brings along (a BOM, the bidi marks
+        # iOS Contacts wraps a number in) are no part of the value, and str.strip() keeps them.
+        text = _FORMAT_EDGES.sub("", text)
     if not text:
         raise _fail(kind, value, "empty", f"{kind} is empty: give a non-blank value")
     if len(text) > limit:
@@ -187,11 +191,28 @@ _FAST_EMAIL: Final = re.compile(
 _MAILTO: Final = re.compile(r"mailto:", re.IGNORECASE)
 
 
+_FORMAT_EDGES: Final = re.compile(
+    r"^[\s\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]+"
+    r"|[\s\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]+$"
+)
+"""Whitespace and invisible format characters (Unicode Cf: BOM, bidi marks, zero-width) at
+either end of a value."""
+
+
 def _email_input(value: object) -> str:
     text = _text(value, "email")
     if _MAILTO.match(text):
         # RFC 6068: mailto:addr?subject=... with %-escapes.
-        text = unquote(text[7:].split("?", 1)[0]).strip()
+        try:
+            text = unquote(text[7:].split("?", 1)[0], errors="strict").strip()
+        except UnicodeDecodeError:
+            # unquote's default replaces them with U+FFFD, so jos%E9 and jos%E8 were one address.
+            raise _fail(
+                "email",
+                value,
+                "syntax",
+                f"{_show(value)} has %-escapes that are not UTF-8: write the address as text",
+            ) from None
         if not text:
             raise _fail("email", value, "empty", "email is empty after 'mailto:': give an address")
     if len(text) > _EMAIL_MAX_LENGTH and "<" not in text:
@@ -670,7 +691,9 @@ class HandlePlatform:
     rule: str
     """The rule in words, for error messages and the docs."""
     hosts: tuple[str, ...]
-    """Profile URL hosts (subdomains such as www., m., uk. are accepted too)."""
+    """Profile URL hosts. Of their subdomains, those :attr:`subdomains` matches carry profiles
+    too (``www.``, ``m.``, ``uk.``); the others (``help.``, ``api.``, ``business.``) are
+    pages of the site, not profiles."""
     profile_path: re.Pattern[str]
     """Matches a profile URL's path; group ``h`` is the handle."""
     fold_case: bool = True
@@ -685,6 +708,11 @@ class HandlePlatform:
     """``(path, parameter)``: a URL with that path carries the handle in that query parameter."""
     phone: bool = False
     """The handle is a phone number, kept as E.164 digits without the ``+``."""
+    subdomains: re.Pattern[str] = re.compile(
+        r"www|m|mobile|web|mbasic|touch|[a-z]{2}(?:-[a-z]{2})?", re.ASCII | re.IGNORECASE
+    )
+    """The subdomains of :attr:`hosts` whose pages are profiles (a language or country code,
+    the mobile and web sites)."""
 
 
 def _re(pattern: str, flags: int = re.ASCII) -> re.Pattern[str]:
@@ -718,8 +746,10 @@ HANDLE_PLATFORMS: Final[Mapping[str, HandlePlatform]] = MappingProxyType(
                 shape=_re(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*"),
                 rule="1-30 letters, digits, '_' or '.', no '.' at either end and no '..'",
                 hosts=("instagram.com", "instagr.am"),
-                profile_path=_FIRST_SEGMENT,
-                reserved=_words("p reel reels explore stories accounts tv direct about legal developer web"),
+                profile_path=_re(r"/(?:_u/)?@?(?P<h>[^/]+)(?:/.*)?"),  # _u/<h>: the app's deep link
+                reserved=_words(
+                    "p reel reels explore stories accounts tv direct about legal developer web _n"
+                ),
             ),
             HandlePlatform(
                 name="facebook",
@@ -732,7 +762,9 @@ HANDLE_PLATFORMS: Final[Mapping[str, HandlePlatform]] = MappingProxyType(
                 profile_path=_FIRST_SEGMENT,
                 reserved=_words(
                     "pages groups events watch marketplace sharer share login home.php people "
-                    "story.php photo.php permalink.php gaming help policies privacy settings"
+                    "story.php photo.php permalink.php gaming help policies privacy settings "
+                    "login.php photo photos reel reels stories friends messages notifications "
+                    "search hashtag ads business bookmarks dialog plugins l.php signup recover"
                 ),
                 query=("/profile.php", "id"),
             ),
@@ -780,7 +812,8 @@ HANDLE_PLATFORMS: Final[Mapping[str, HandlePlatform]] = MappingProxyType(
                 reserved=_words(
                     "orgs settings login logout join explore marketplace pulls issues notifications "
                     "sponsors topics trending features about pricing enterprise new organizations "
-                    "apps search collections events codespaces"
+                    "apps search collections events codespaces site contact security readme "
+                    "account dashboard sessions customer-stories"
                 ),
             ),
             HandlePlatform(
@@ -802,6 +835,7 @@ HANDLE_PLATFORMS: Final[Mapping[str, HandlePlatform]] = MappingProxyType(
                 rule="a member id: 'U' or 'W' then upper-case letters and digits (U012AB3CD), "
                 "not a display name",
                 hosts=("slack.com",),
+                subdomains=_re(r"[a-z0-9-]+", re.ASCII | re.IGNORECASE),  # <workspace>.slack.com
                 profile_path=_re(r"/team/(?P<h>[^/]+)/?"),
             ),
             HandlePlatform(
@@ -812,6 +846,7 @@ HANDLE_PLATFORMS: Final[Mapping[str, HandlePlatform]] = MappingProxyType(
                 phone=True,
                 rule="a phone number in international form (+14155550123 or 14155550123)",
                 hosts=("wa.me", "whatsapp.com"),
+                subdomains=_re(r"www|api|web", re.ASCII | re.IGNORECASE),  # api.whatsapp.com/send
                 profile_path=_re(r"/\+?(?P<h>[0-9]+)/?"),
                 query=("/send", "phone"),
             ),
@@ -861,13 +896,22 @@ def _prefixed(text: str) -> tuple[HandlePlatform, str] | None:
 
 def _host_platform(host: str) -> HandlePlatform | None:
     """The platform of ``host`` or of a parent domain (``uk.linkedin.com`` -> linkedin)."""
+    found = _host_match(host)
+    return None if found is None else found[0]
+
+
+def _host_match(host: str) -> tuple[HandlePlatform, str] | None:
+    """The platform of ``host`` or of a parent domain, and the subdomain before it ("" if none)."""
     host = host.lower().rstrip(".")
+    parent = host
     while True:
-        platform = _HOSTS.get(host)
-        if platform is not None or "." not in host:
-            return platform
-        host = host.split(".", 1)[1]
-        if "." not in host:  # never match a bare TLD
+        platform = _HOSTS.get(parent)
+        if platform is not None:
+            return platform, host[: len(host) - len(parent)].rstrip(".")
+        if "." not in parent:
+            return None
+        parent = parent.split(".", 1)[1]
+        if "." not in parent:  # never match a bare TLD
             return None
 
 
@@ -878,7 +922,8 @@ def _from_url(
     m = _URL.fullmatch(text)
     if m is None:
         return None
-    platform = _host_platform(m.group("host"))
+    matched = _host_match(m.group("host"))
+    platform, subdomain = (None, "") if matched is None else matched
     if platform is None:
         if m.group("scheme") is None:
             return None  # "jack.smith" is a handle, not a URL
@@ -899,7 +944,9 @@ def _from_url(
         )
     path = (m.group("path") or "").rstrip("/")
     handle: str | None = None
-    if platform.query is not None and path == platform.query[0]:
+    if subdomain and not platform.subdomains.fullmatch(subdomain):
+        pass  # help.x.com/en, api.github.com/users/...: the site's pages, no profile (below)
+    elif platform.query is not None and path == platform.query[0]:
         found = parse_qs(m.group("query") or "").get(platform.query[1])
         handle = found[0] if found else None
     else:
@@ -992,7 +1039,11 @@ def _handle(value: object, platform: str | None, region: str | None) -> tuple[st
                 f"{_show(value)} is a {chosen.name} handle but platform={wanted.name!r} was "
                 "given: pass the matching platform",
             )
-        return chosen.name, _check_handle(chosen, handle.strip(), value, region, True)
+        handle = handle.strip()
+        handle = handle[1:] if handle.startswith("@") else handle  # "x:@jack", as "@jack" is read
+        if not handle:
+            raise _fail("handle", value, "empty", f"{_show(value)} has no handle after the prefix")
+        return chosen.name, _check_handle(chosen, handle, value, region, True)
     if wanted is None:
         raise _fail(
             "handle",
@@ -1044,7 +1095,7 @@ def _external(value: object, platform: object) -> tuple[str, str]:
             f"external ids need platform= naming the system they come from (letters, digits, "
             f"'_', '-', '.'; e.g. 'stripe'), got {_show(platform)}",
         )
-    if text.startswith(name + ":"):  # the canonical form itself
+    if text[: len(name) + 1].lower() == name + ":":  # the canonical form itself, in any case
         text = text[len(name) + 1 :].strip()
         if not text:
             raise _fail("external", value, "empty", f"{name} id is empty: give the id")
@@ -1094,6 +1145,8 @@ def _guess(value: object, platform: str | None) -> IdentifierKind:
         return IdentifierKind.HANDLE
     if _MAILTO.match(text):
         return IdentifierKind.EMAIL
+    if _TEL.match(text):
+        return IdentifierKind.PHONE
     url = _URL.fullmatch(text)
     if url is not None and (url.group("scheme") or _host_platform(url.group("host"))):
         return IdentifierKind.HANDLE
@@ -1195,7 +1248,7 @@ class BulkResult:
 def _row_text(row: object, kind: str) -> object:
     if isinstance(row, (bytes, bytearray, memoryview)):
         try:
-            return bytes(row).decode("utf-8")
+            return bytes(row).decode("utf-8-sig")  # a CSV's first row read as bytes keeps its BOM
         except UnicodeDecodeError as exc:
             raise _fail(
                 kind,
@@ -1222,6 +1275,12 @@ def parse_many(
     :func:`parse_identifier`; a bad option (unknown ``kind``, ``region`` or ``platform``) is
     the caller's mistake, not a row's, and raises :class:`InvalidIdentifierError` at once.
     """
+    if isinstance(values, str | bytes | bytearray | memoryview):
+        # One value is iterable too, as characters (or ints): every "row" would fail.
+        raise TypeError(
+            f"parse_many takes an iterable of values, got one {type(values).__name__}: pass a list "
+            "(parse_many([value])) or use parse_identifier"
+        )
     chosen = _kind(kind)
     _region(region, "identifier")
     if chosen is IdentifierKind.EXTERNAL:
