@@ -69,6 +69,27 @@ def test_rejected_codes_win(status: int) -> None:
     assert err.provider_code == "21610"
 
 
+def test_rejected_says_a_recipient_where_the_code_cannot() -> None:
+    # Telegram: 403 "Forbidden: bot was blocked by the user" is about the recipient, not the token.
+    description = "Forbidden: bot was blocked by the user"
+    response = _response(403, json={"ok": False, "error_code": 403, "description": description})
+    assert type(error_from_response(response, provider="telegram")) is AuthenticationError
+    err = error_from_response(response, provider="telegram", rejected="blocked" in description)
+    assert type(err) is RecipientRejectedError
+    assert not err.retryable
+
+
+def test_retry_after_from_the_body_is_used_and_wins_over_no_header() -> None:
+    body = {"ok": False, "error_code": 429, "parameters": {"retry_after": 14}}
+    err = error_from_response(_response(429, json=body), provider="telegram", retry_after=14)
+    assert type(err) is RateLimitError
+    assert err.retry_after == 14
+    assert error_from_response(_response(429, json=body), provider="telegram").retry_after is None
+    with_header = _response(429, json=body, **{"Retry-After": "3"})
+    assert error_from_response(with_header, provider="telegram").retry_after == 3
+    assert error_from_response(with_header, provider="telegram", retry_after=14).retry_after == 14
+
+
 def test_a_code_not_in_rejected_codes_uses_the_status() -> None:
     err = error_from_response(
         _response(400), provider="twilio", provider_code="21604", rejected_codes={"21610"}

@@ -23,6 +23,7 @@ from omnilink.webhooks import (
     replay_window,
     secrets_tuple,
     verify_hmac,
+    verify_shared_secret,
 )
 
 BODY = b'{"event":"delivered","id":"m1"}'
@@ -432,3 +433,32 @@ def test_json_body_deeply_nested() -> None:
     # Well under the size limit, but deep enough to exhaust the parser's recursion.
     with pytest.raises(WebhookPayloadError):
         json_body(_req(b"[" * 100_000), provider="p")
+
+
+# --- verify_shared_secret -----------------------------------------------------------------------
+
+
+def test_a_shared_secret_matches_any_of_the_secrets() -> None:
+    secrets = secrets_tuple(["new-token", "old-token"], provider="p", setting="secret_token")
+    verify_shared_secret("new-token", secrets=secrets, provider="p")
+    verify_shared_secret("old-token", secrets=secrets, provider="p")  # during rotation
+
+
+@pytest.mark.parametrize(
+    ("token", "secrets", "reason"),
+    [
+        ("wrong", (b"new-token",), "mismatch"),
+        ("new-toke", (b"new-token",), "mismatch"),  # a prefix is no match
+        ("new-token\u00e9", (b"new-token",), "mismatch"),
+        (None, (b"new-token",), "missing"),
+        ("", (b"new-token",), "missing"),
+        ("new-token", (), "no_secret"),
+    ],
+)
+def test_a_shared_secret_that_does_not_match_is_refused(
+    token: str | None, secrets: tuple[bytes, ...], reason: str
+) -> None:
+    with pytest.raises(WebhookVerificationError) as info:
+        verify_shared_secret(token, secrets=secrets, provider="p")
+    assert info.value.reason == reason
+    assert info.value.provider == "p"

@@ -39,6 +39,7 @@ __all__ = [
     "replay_window",
     "secrets_tuple",
     "verify_hmac",
+    "verify_shared_secret",
 ]
 
 DEFAULT_MAX_BODY_BYTES = 1_048_576
@@ -180,13 +181,7 @@ def verify_hmac(
     Comparison is constant-time (:func:`hmac.compare_digest`); a header may carry several
     space- or comma-separated signatures (some providers send one per active secret).
     """
-    if not secrets:
-        raise WebhookVerificationError(
-            "no webhook secret is configured, so no request can be verified; set the channel's "
-            "signing secret (or pass verify=False to trust the network, which is unsafe)",
-            provider=provider,
-            reason="no_secret",
-        )
+    _require_secrets(secrets, provider)
     if not signature:
         raise WebhookVerificationError(
             "the request carries no signature", provider=provider, reason="missing"
@@ -207,6 +202,40 @@ def verify_hmac(
         provider=provider,
         reason="mismatch",
     )
+
+
+def verify_shared_secret(token: str | None, *, secrets: Sequence[bytes], provider: str) -> None:
+    """Check a shared secret sent as it is (Telegram's ``X-Telegram-Bot-Api-Secret-Token``,
+    basic-auth style schemes) against any of ``secrets``, in constant time.
+
+    Such a scheme signs nothing: it proves the sender knows the secret, not that the body is the
+    one sent, so use :func:`verify_hmac` wherever the provider offers a signature.
+    """
+    _require_secrets(secrets, provider)
+    if not token:
+        raise WebhookVerificationError(
+            "the request carries no secret token", provider=provider, reason="missing"
+        )
+    offered = token.encode("utf-8", "surrogateescape")
+    # Every secret is compared, matched or not, so the time taken does not tell which one matched.
+    matched = [hmac.compare_digest(secret, offered) for secret in secrets]
+    if not any(matched):
+        raise WebhookVerificationError(
+            "the secret token does not match any secret this channel has (check the secret, and "
+            "list both while rotating)",
+            provider=provider,
+            reason="mismatch",
+        )
+
+
+def _require_secrets(secrets: Sequence[bytes], provider: str) -> None:
+    if not secrets:
+        raise WebhookVerificationError(
+            "no webhook secret is configured, so no request can be verified; set the channel's "
+            "signing secret (or pass verify=False to trust the network, which is unsafe)",
+            provider=provider,
+            reason="no_secret",
+        )
 
 
 def replay_window(tolerance: object, *, provider: str, setting: str = "tolerance") -> float:

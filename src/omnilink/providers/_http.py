@@ -55,11 +55,19 @@ def error_from_response(
     message: str | None = None,
     provider_code: str | None = None,
     rejected_codes: Collection[str] = (),
+    rejected: bool = False,
+    retry_after: float | None = None,
 ) -> ProviderError:
-    """The ProviderError subclass for an error response, with all its context attached."""
+    """The ProviderError subclass for an error response, with all its context attached.
+
+    ``rejected`` says the provider refused this recipient when its code alone cannot (Telegram
+    answers 403 "bot was blocked by the user": a recipient, not the credentials);
+    ``retry_after`` is the wait the provider asked for in its body (Telegram's
+    ``parameters.retry_after``), used instead of a ``Retry-After`` header.
+    """
     status = response.status_code
     cls: type[ProviderError]
-    if provider_code is not None and provider_code in rejected_codes:
+    if rejected or (provider_code is not None and provider_code in rejected_codes):
         cls = RecipientRejectedError
     elif status in (401, 403):
         cls = AuthenticationError
@@ -82,7 +90,9 @@ def error_from_response(
         provider=provider,
         status_code=status,
         provider_code=provider_code,
-        retry_after=parse_retry_after(response.headers.get("retry-after")),
+        retry_after=retry_after
+        if retry_after is not None
+        else parse_retry_after(response.headers.get("retry-after")),
         request=_request_of(response),
         response=response,
         raw=_raw(response),
