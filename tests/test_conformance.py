@@ -9,14 +9,16 @@ import email.utils
 import hashlib
 import hmac
 import json
+import logging
 import re
 import sys
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
+import phonenumbers
 import pytest
 
 from omnilink import (
@@ -42,7 +44,7 @@ from omnilink.testing.conformance import (
     check_channel,
     run_check,
 )
-from omnilink.webhooks import check_timestamp, verify_hmac
+from omnilink.webhooks import check_timestamp, verify_hmac, verify_shared_secret
 
 ROOT = Path(__file__).parent.parent
 
@@ -861,3 +863,124 @@ def test_the_plugins_guide_example_passes(pytester: pytest.Pytester) -> None:
 async def test_check_channel_works_inside_a_running_event_loop() -> None:
     report = check_channel(FakeHarness(), checks={"send_ok", "server_error_is_retried"})
     assert report.passed == ["send_ok", "server_error_is_retried"]
+
+
+# --- from an integrator's Telegram plugin: shared secrets, chat ids, known failures -------------
+
+
+class SharedSecretFake(FakeChannel):
+    """FakeChannel authenticated the way Telegram is: the secret itself in a header, no signature."""
+
+    kind = "telegram"
+
+    def verify_webhook(self, request: WebhookRequest) -> None:
+        verify_shared_secret(request.header("x-fake-token"), secrets=self._secrets, provider=self.name)
+
+
+class SharedSecretHarness(FakeHarness):
+    recipient = "-1001234567890"  # a Telegram supergroup chat id
+    webhook_signs_body = False
+
+    def make_channel(self) -> Channel:
+        return SharedSecretFake(secret=self.webhook_secret)
+
+    def signed_webhooks(self, *, secret: str) -> Sequence[WebhookRequest]:
+        requests = []
+        for request in super().signed_webhooks(secret=secret):
+            headers = {k: v for k, v in request.headers.items() if k.lower() != "x-fake-signature"}
+            headers["X-Fake-Token"] = secret
+            requests.append(
+                WebhookRequest(method="POST", url=request.url, headers=headers, body=request.body)
+            )
+        return requests
+
+    def unsigned_webhook(self, request: WebhookRequest) -> WebhookRequest:
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "x-fake-token"}
+        return WebhookRequest(method=request.method, url=request.url, headers=headers, body=request.body)
+
+
+def test_a_shared_secret_scheme_passes_with_the_tampered_body_check_skipped() -> None:
+    """A correct Telegram-style plugin could not pass: a flipped body byte cannot be detected
+    when nothing signs the body."""
+    report = check_channel(SharedSecretHarness())
+    assert "webhook_tampered_body_refused" in report.skipped
+    assert "webhook_signs_body is False" in report.skipped["webhook_tampered_body_refused"]
+    for check in ("webhook_examples_verify", "webhook_unsigned_refused", "webhook_wrong_secret_refused"):
+        assert check in report.passed
+    harness = SharedSecretHarness()
+    harness.webhook_signs_body = True  # the default: the check runs, and this scheme fails it
+    _fails(harness, "webhook_tampered_body_refused", r"flipped")
+
+
+class DropsTheMinus(MiniHTTP):
+    kind = "telegram"
+
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        return (yield from super().send_flow(message, to=to.lstrip("+-"), idempotency_key=idempotency_key))
+
+
+class DropsTheFirstDigit(MiniHTTP):
+    kind = "telegram"
+
+    def send_flow(self, message: Message, *, to: str, idempotency_key: str) -> Generator[Any, Any, Delivery]:
+        return (yield from super().send_flow(message, to=to[1:], idempotency_key=idempotency_key))
+
+
+class TelegramMini(MiniHTTP):
+    kind = "telegram"
+
+
+@pytest.mark.parametrize(
+    ("channel_class", "recipient"), [(DropsTheMinus, "-1001234567890"), (DropsTheFirstDigit, "123456789")]
+)
+def test_a_mangled_chat_id_fails_on_a_chat_channel(channel_class: type[MiniHTTP], recipient: str) -> None:
+    """Digits had been read as a phone number on any channel, so a chat id sent without its
+    minus, or without its first digit (its 'national number'), passed."""
+    harness = MiniHarness()
+    harness.recipient = recipient
+    harness.channel_class = TelegramMini
+    run_check(harness, "recipient_and_content_sent")
+    harness.channel_class = channel_class
+    _fails(harness, "recipient_and_content_sent", r"sent the provider none of")
+
+
+def test_a_phone_channel_may_still_send_the_number_in_another_form() -> None:
+    class NationalOnly(MiniHTTP):  # kind "sms": an API for one country wants the national number
+        def send_flow(
+            self, message: Message, *, to: str, idempotency_key: str
+        ) -> Generator[Any, Any, Delivery]:
+            national = str(phonenumbers.parse(to).national_number)
+            return (yield from super().send_flow(message, to=national, idempotency_key=idempotency_key))
+
+    harness = MiniHarness()
+    harness.channel_class = NationalOnly
+    run_check(harness, "recipient_and_content_sent")
+
+
+def test_check_channel_reports_known_failures_as_the_pytest_class_does() -> None:
+    class Known(SharedSecretHarness):
+        webhook_signs_body = True
+        known_failures: ClassVar[Mapping[str, str]] = {
+            "webhook_tampered_body_refused": "the scheme does not sign the body"
+        }
+
+    report = check_channel(Known())
+    assert report.known == {"webhook_tampered_body_refused": "the scheme does not sign the body"}
+    assert "webhook_tampered_body_refused" not in report.failed
+
+    class FixedNow(FakeHarness):
+        known_failures: ClassVar[Mapping[str, str]] = {"send_ok": "flaky once"}
+
+    with pytest.raises(
+        AssertionError, match=r"send_ok: listed in known_failures \('flaky once'\) but passes now"
+    ):
+        check_channel(FixedNow())
+
+
+def test_check_channel_keeps_the_clients_warnings_about_simulated_failures_to_itself(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="omnilink.client"):
+        check_channel(FakeHarness())
+    assert [r for r in caplog.records if r.name == "omnilink.client"] == []
+    assert not logging.getLogger("omnilink.client").disabled, "the logger is restored"

@@ -106,6 +106,11 @@ class ChannelHarness:
     webhook_replay_window: float | None = None
     """Seconds a signed webhook stays valid, if the scheme carries a timestamp (enables the replay check)."""
 
+    webhook_signs_body: bool = True
+    """Whether the webhook scheme signs the body. False for a shared secret sent as it is (Telegram's
+    ``X-Telegram-Bot-Api-Secret-Token``): a flipped body byte cannot be detected, so the tampered
+    body check is skipped, and the other webhook checks still run."""
+
     max_webhook_bytes: int = DEFAULT_MAX_BODY_BYTES
     """The largest webhook body the channel parses; one byte more must raise WebhookPayloadError."""
 
