@@ -213,8 +213,9 @@ def main() -> None:
         where = reject.field or "row"
         print(f"  {reject.record_id} [{where}]: {reject.reason}")
 
-    # pos-3 ("Rob Smith", only the household phone and a zip) stays apart from crm-1: the phone is
-    # shared with Alice, so it is weak evidence and the rest is not enough. explain() shows it.
+    # pos-3 ("Rob Smith", only the household phone and a zip) joins crm-1, though the phone is
+    # shared with Alice and weighs little: the nickname, the surname and the zip carry the match.
+    # crm-2 (Alice) stays apart from crm-1 on the same phone. explain() shows both.
     print()
     print(resolver.explain("crm-1", "pos-3"))
     print()

@@ -36,3 +36,6 @@ def test_resolve_contacts_output() -> None:
     out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=True).stdout
     assert "same clusters as batch: True" in out
     assert "app-2 placed as before the restart: True" in out
+    # What the example's comments say about the household phone: Rob joins Bob, Alice stays apart.
+    assert "crm-1, web-7, pos-3" in out
+    assert "crm-2, web-9" in out
