@@ -242,31 +242,119 @@ def norm_postcode(text: str) -> str | None:
     return None if t.lower() in _MISSING_TEXT else t
 
 
-def norm_date(value: object) -> str | None:
-    """A date as ``YYYYMMDD`` where it parses; other digit strings are kept as given."""
+_MONTH_FIRST = frozenset({"US", "PR", "VI", "GU", "AS", "MP", "UM", "PH", "FM", "MH", "PW"})
+"""Regions that write a numeric date month first (03/07/1984 is March 7)."""
+
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_DATE_TOKENS = re.compile(r"[A-Za-z]+|\d+")
+_TWO_DIGIT_PIVOT = 30
+"""A two-digit year below this is 20yy, else 19yy (84 -> 1984, 07 -> 2007): fixed, so that the
+same input gives the same profiles in every year."""
+
+
+def norm_date(value: object, region: str | None = None) -> str | None:
+    """A date as ``YYYYMMDD``; a bare year or other partial digits are kept as given.
+
+    Numeric dates are read day first (07/03/1984 is 7 March), month first in the regions that
+    write them so (:data:`_MONTH_FIRST`: the US), and either way when only one order is a date
+    (the comparator scores swapped day and month too). Two-digit years pivot at
+    :data:`_TWO_DIGIT_PIVOT`; English month names are read (``March 7, 1984``, ``7 Mar 1984``).
+    A value that is no calendar date (``1984-13-45``, ``March``) raises
+    :class:`InvalidIdentifierError`, so it is reported, not dropped or kept as it was; an
+    all-zero date (``0000-00-00``, a database's "none") is missing.
+    """
     if isinstance(value, datetime):
         return value.strftime("%Y%m%d")
     if isinstance(value, date):
         return value.strftime("%Y%m%d")
     text = str(value).strip()
+    iso = _ISO_DATE.fullmatch(text)
+    if iso is not None:  # the common form first, without the general parse (this runs per value)
+        year, month, day = iso.groups()
+        if year == "0000" and month == day == "00":
+            return None  # a database's "no date"
+        return _calendar(int(year), int(month), int(day), text)
     if text.lower() in _MISSING_TEXT:
         return None
-    head = text.split("T", 1)[0].split(" ", 1)[0]
-    parts = [p for p in re.split(r"[-/.]", head) if p]
-    if len(parts) == 3 and all(p.isdigit() for p in parts):
-        a, b, c = parts
+    time = _TIME.search(text)
+    head = text[: time.start()] if time is not None else text
+    tokens = _DATE_TOKENS.findall(head)
+    words = [t for t in tokens if not t.isdigit() and t.lower() not in _DATE_FILLERS]
+    numbers = [t for t in tokens if t.isdigit()]
+    if numbers and all(int(n) == 0 for n in numbers) and not words:
+        return None
+    if words:
+        months = [_MONTHS[w.lower()] for w in words if w.lower() in _MONTHS]
+        years = [n for n in numbers if len(n) == 4]
+        days = [n for n in numbers if len(n) <= 2]
+        if len(months) == 1 and len(words) == 1 and len(years) == 1 and len(days) == 1:
+            return _calendar(int(years[0]), months[0], int(days[0]), text)
+        raise _not_a_date(text, "not a date")
+    if len(numbers) == 3:
+        a, b, c = numbers
         if len(a) == 4:
-            return f"{a}{int(b):02d}{int(c):02d}"
-        if len(c) == 4:
-            # Day-first unless that is impossible; the comparator scores swapped day/month anyway.
+            return _calendar(int(a), int(b), int(c), text)
+        if len(c) in (2, 4) and len(a) <= 2 and len(b) <= 2:
+            year = int(c) if len(c) == 4 else (2000 if int(c) < _TWO_DIGIT_PIVOT else 1900) + int(c)
             first, second = int(a), int(b)
-            if first <= 12 < second:
-                return f"{c}{first:02d}{second:02d}"
-            return f"{c}{second:02d}{first:02d}"
-    digits = _DIGITS.sub("", head)
-    if digits:
-        return digits
-    return None
+            month_first = region in _MONTH_FIRST
+            if first > 12 >= second:
+                month_first = False
+            elif second > 12 >= first:
+                month_first = True
+            day, month = (second, first) if month_first else (first, second)
+            return _calendar(year, month, day, text)
+    digits = "".join(numbers)
+    if len(numbers) == 1 and len(digits) == 8 and digits[:2] in ("19", "20"):
+        return _calendar(int(digits[:4]), int(digits[4:6]), int(digits[6:]), text)
+    return digits or None
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_TIME = re.compile(r"(?<=\d)[T ]\d{1,2}:\d{2}")
+"""A time after a date (``1984-03-07T10:00``, ``1984-03-07 10:00:00``): not part of the date."""
+_DATE_FILLERS = frozenset({"st", "nd", "rd", "th", "of"})
+"""Words a written date may hold besides its month (7th of March)."""
+
+
+def _calendar(year: int, month: int, day: int, text: str) -> str:
+    if not (year >= 1 and 1 <= month <= 12 and 1 <= day <= 28) and not _is_date(year, month, day):
+        raise _not_a_date(text, "not a calendar date")
+    return f"{year:04d}{month:02d}{day:02d}"  # strftime costs ~1 us more, per value
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _not_a_date(text: str, reason: str) -> InvalidIdentifierError:
+    return InvalidIdentifierError(
+        f"date {text[:40]!r} is {reason}: write it as YYYY-MM-DD", kind="date", value=text, reason=reason
+    )
 
 
 @functools.cache
@@ -405,6 +493,11 @@ def _place(rec: NormRecord, lists: _Lists, column: str, slot: int, canon: str) -
         lists[5].append((column, canon))
 
 
+_BY_REGION = frozenset({FieldType.PHONE, FieldType.DATE})
+"""Field types whose canonical form depends on the row's region (a phone's country, a date's
+day-month order): the region is part of their cache key."""
+
+
 def _cache_key(tag: str, text: str, context: str | None) -> tuple[str, str]:
     """A value's key in :attr:`Normalizer._cache`. ``tag`` is the field type's string value
     (not the enum member: a tuple of two strings is not tracked by the cyclic GC, and an online
@@ -535,7 +628,7 @@ class Normalizer:
         self.id_field = id_field
         self.fields = dict(fields)
         # Per column: its type, the platform a handle column names, where normalize puts its
-        # values (_SLOTS), and whether the region is part of a value's cache key (phones). Read
+        # values (_SLOTS), and whether the region is part of a value's cache key (_BY_REGION). Read
         # once here: an enum member read costs ~0.1 µs, and normalize runs for every row.
         self._columns: list[_Column] = [
             (
@@ -543,7 +636,7 @@ class Normalizer:
                 t,
                 _column_platform(c) if t is FieldType.HANDLE else None,
                 _SLOTS.get(t, _VALUE),
-                t is FieldType.PHONE,
+                t in _BY_REGION,
                 t.value,  # the type's part of a cache key (_cache_key)
             )
             for c, t in self.fields.items()
@@ -675,7 +768,7 @@ class Normalizer:
         if ftype in (FieldType.FIRST_NAME, FieldType.LAST_NAME, FieldType.FULL_NAME):
             return norm_name(text)
         if ftype is FieldType.DATE:
-            return norm_date(text)
+            return norm_date(text, region)
         if ftype is FieldType.ADDRESS:
             return norm_address(text)
         if ftype is FieldType.POSTCODE:
@@ -757,7 +850,7 @@ class Normalizer:
     def _cell(self, rec: NormRecord, spec: _Column, raw: Any, region: str | None, lists: _Lists) -> bool:
         """Canonicalize one cell (a value, or a list of values) into ``lists`` and ``rec.values``,
         rejecting what cannot be used; whether the cell held anything (a value or an error)."""
-        column, ftype, platform, slot, is_phone, tag = spec
+        column, ftype, platform, slot, by_region, tag = spec
         rid, index = rec.rid, rec.index
         if type(raw) is str:
             items: Iterable[Any] = (raw,)
@@ -786,7 +879,7 @@ class Normalizer:
                 text = as_text
             # _cache_key, inline (``platform`` is None but for a handle column named after its
             # platform).
-            context = region if is_phone else platform
+            context = region if by_region else platform
             key = (tag, text) if context is None else (tag, f"{context}\x00{text}")
             canon = cache.get(key, _MISS)
             if canon is _MISS:
@@ -1060,21 +1153,21 @@ class _Chunk:
         self.ids = cells_of(norm.id_field)
         self.regions = self._regions(cells_of)
         # Per column: what its distinct values are read from (the cells, or (region, cell) pairs
-        # for phones) and, per distinct entry, (text, cache key), None (nothing) or _SLOW.
+        # for phones and dates) and, per distinct entry, (text, cache key), None (nothing) or _SLOW.
         self.seqs: list[list[Any]] = []
         self.keys: list[dict[Any, Any]] = []
         limit = norm.max_field_length
-        for column, _ftype, platform, _slot, is_phone, tag in norm._columns:
+        for column, _ftype, platform, _slot, by_region, tag in norm._columns:
             cells = cells_of(column)
-            seq: list[Any] = list(zip(self.regions, cells, strict=True)) if is_phone else cells
+            seq: list[Any] = list(zip(self.regions, cells, strict=True)) if by_region else cells
             try:
                 distinct = dict.fromkeys(seq)
             except TypeError:  # an unhashable cell (a list of values): the row rules read it
                 cells = [c if c is None or type(c) is str else _SLOW for c in cells]
-                seq = list(zip(self.regions, cells, strict=True)) if is_phone else cells
+                seq = list(zip(self.regions, cells, strict=True)) if by_region else cells
                 distinct = dict.fromkeys(seq)
             for entry in distinct:
-                if is_phone:
+                if by_region:
                     context, raw = entry
                 else:
                     context, raw = platform, entry
@@ -1118,14 +1211,14 @@ class _Chunk:
         norm = self.norm
         cache = norm._cache
         todo: dict[tuple[str, str], _Todo] = {}
-        for (column, ftype, _pf, _slot, is_phone, _tag), keys in zip(norm._columns, self.keys, strict=True):
+        for (column, ftype, _pf, _slot, by_region, _tag), keys in zip(norm._columns, self.keys, strict=True):
             if ftype not in _HELPED:
                 continue
             for entry, tk in keys.items():
                 if type(tk) is tuple:
                     text, key = tk
                     if key not in cache and key not in todo:
-                        todo[key] = (ftype, text, column, entry[0] if is_phone else None, key)
+                        todo[key] = (ftype, text, column, entry[0] if by_region else None, key)
         return list(todo.values())
 
     def _results(self, c: int) -> tuple[list[Any], bool]:
@@ -1133,7 +1226,7 @@ class _Chunk:
         canonical value (a full name: its (first, last)), None (nothing), an
         :class:`InvalidIdentifierError` or :data:`_SLOW`."""
         norm = self.norm
-        column, ftype, _pf, slot, is_phone, _tag = norm._columns[c]
+        column, ftype, _pf, slot, by_region, _tag = norm._columns[c]
         cache = norm._cache
         result_of: dict[Any, Any] = {}
         failed = False
@@ -1144,7 +1237,7 @@ class _Chunk:
             text, key = tk
             canon = cache.get(key, _MISS)
             if canon is _MISS:
-                canon = norm._canon(ftype, text, column, entry[0] if is_phone else None, key)
+                canon = norm._canon(ftype, text, column, entry[0] if by_region else None, key)
             if isinstance(canon, InvalidIdentifierError):
                 failed = True
             elif slot == _FULL and canon is not None:
@@ -1162,7 +1255,7 @@ class _Chunk:
         errors: dict[int, list[tuple[str, Any, str]]] = {}
         found: set[int] = set()
         results: list[list[Any]] = []
-        for c, (column, _ftype, _pf, _slot, is_phone, _tag) in enumerate(columns):
+        for c, (column, _ftype, _pf, _slot, by_region, _tag) in enumerate(columns):
             res, failed = self._results(c)
             if _SLOW in self.keys[c].values():
                 slow.update(i for i, r in enumerate(res) if r is _SLOW)
@@ -1170,7 +1263,7 @@ class _Chunk:
                 cells = self.seqs[c]
                 for i, r in enumerate(res):
                     if isinstance(r, InvalidIdentifierError):
-                        raw = cells[i][1] if is_phone else cells[i]
+                        raw = cells[i][1] if by_region else cells[i]
                         errors.setdefault(i, []).append((column, raw, r.reason or str(r)))
             found.update(itertools.compress(range(n), res))  # a value, a pair or an error
             results.append(res)

@@ -1,0 +1,101 @@
+"""Dates: read by the row's region, validated, and reported when they are no date."""
+
+from __future__ import annotations
+
+import pytest
+
+from omnilink.exceptions import InvalidIdentifierError
+from omnilink.identity import Resolver
+from omnilink.identity._normalize import norm_date
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "expected"),
+    [
+        ("1984-03-07", None, "19840307"),
+        ("1984.03.07", None, "19840307"),
+        ("19840307", None, "19840307"),
+        ("1984-03-07T10:00:00Z", None, "19840307"),
+        ("1984-03-07 10:00:00", None, "19840307"),
+        ("07/03/1984", None, "19840307"),  # day first where the region does not say otherwise
+        ("07.03.1984", "DE", "19840307"),
+        ("07/03/1984", "GB", "19840307"),
+        ("03/07/1984", "US", "19840307"),  # month first in the US
+        ("13/03/1984", "US", "19840313"),  # ...unless only the other order is a date
+        ("03/13/1984", "GB", "19840313"),
+        ("03/07/84", "US", "19840307"),  # two-digit years: 84 -> 1984
+        ("01/02/05", "GB", "20050201"),  # 05 -> 2005
+        ("March 7, 1984", "US", "19840307"),
+        ("7 March 1984", "GB", "19840307"),
+        ("7th of March 1984", None, "19840307"),
+        ("7-Mar-1984", None, "19840307"),
+        ("Sept 7 1984", None, "19840907"),
+        ("1984", None, "1984"),  # a year alone is kept: it still compares
+        ("0000-00-00", None, None),  # a database's "no date"
+        ("00/00/0000", None, None),
+        ("n/a", None, None),
+    ],
+)
+def test_dates_are_read_by_region(text: str, region: str | None, expected: str | None) -> None:
+    assert norm_date(text, region) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1984-13-45", "not a calendar date"),
+        ("1984-02-30", "not a calendar date"),
+        ("1900-02-29", "not a calendar date"),
+        ("31/02/1990", "not a calendar date"),
+        ("0000-03-07", "not a calendar date"),
+        ("March", "not a date"),
+        ("soon", "not a date"),
+        ("March 7", "not a date"),  # no year: no date to compare
+    ],
+)
+def test_what_is_no_date_is_an_error_with_a_reason(text: str, reason: str) -> None:
+    """They had been kept as given ("1984-13-45" -> "19841345"), or dropped without a word."""
+    with pytest.raises(InvalidIdentifierError) as info:
+        norm_date(text)
+    assert info.value.reason == reason
+    assert info.value.kind == "date"
+
+
+def test_a_bad_date_is_a_reject_and_the_record_is_resolved_on_the_rest() -> None:
+    rows = [
+        {"id": "a", "name": "Bob Stone", "email": "bob.stone@gmail.com", "dob": "1984-13-45"},
+        {"id": "b", "name": "Bob Stone", "email": "bob.stone@gmail.com", "dob": "March"},
+    ]
+    result = Resolver(region="US").resolve(rows)
+    assert result.profile_of["a"] == result.profile_of["b"]
+    assert sorted((r.record_id, r.field, r.reason) for r in result.rejects) == [
+        ("a", "dob", "not a calendar date"),
+        ("b", "dob", "not a date"),
+    ]
+
+
+def test_a_us_date_written_month_first_meets_the_same_date_written_iso() -> None:
+    """Read day first, 03/07/84 had been 3 July 0084, a contradiction that split one person."""
+    rows = [
+        {"id": "a1", "name": "Bob Stone", "email": "bob.stone@gmail.com", "dob": "1984-03-07"},
+        {"id": "a2", "name": "Bob Stone", "email": "bob.stone@gmail.com", "zip": "98101"},
+        {"id": "b1", "name": "Bob Stone", "phone": "+1 206 283 9911", "dob": "03/07/84"},
+        {"id": "b2", "name": "Bob Stone", "phone": "+1 206 283 9911", "zip": "98101"},
+        {"id": "c", "name": "Bob Stone", "phone": "+1 206 283 9911", "email": "bob.stone@gmail.com"},
+    ]
+    resolver = Resolver(region="US")
+    result = resolver.resolve(rows)
+    assert len(set(result.profile_of.values())) == 1
+    evidence = {e.comparator: e.level for e in resolver.explain("a1", "b1").evidence}
+    assert evidence["dob"] == "exact"
+
+
+def test_the_region_column_decides_the_order_per_row() -> None:
+    rows = [
+        {"id": "us", "name": "Ann Lee", "email": "ann@x.org", "dob": "03/07/1984", "country": "US"},
+        {"id": "gb", "name": "Ann Lee", "email": "ann@y.org", "dob": "07/03/1984", "country": "GB"},
+    ]
+    resolver = Resolver(region_field="country")
+    resolver.resolve(rows)
+    evidence = {e.comparator: e.level for e in resolver.explain("us", "gb").evidence}
+    assert evidence["dob"] == "exact"
