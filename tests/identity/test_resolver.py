@@ -514,3 +514,35 @@ def test_options_are_checked() -> None:
         Resolver(threshold=1.5)
     with pytest.raises(ConfigurationError):
         Resolver(max_block=1)
+
+
+def test_explain_says_which_guard_applied() -> None:
+    """The guards had read 'first names differ (maria vs maria)' when the surnames differed, and
+    'role mailbox, placeholder or shared by several people' whichever of the three it was."""
+    r = Resolver(region="ES")
+    r.resolve(
+        [
+            {"id": "a", "name": "María García López", "phone": "+34 622 918 473", "zip": "28001"},
+            {"id": "b", "name": "María García", "phone": "622 918 473", "zip": "28001"},
+        ]
+    )
+    assert r.explain("a", "b").guards == (
+        "phone: surnames differ ('lopez' vs 'garcia') on a shared phone, which a household shares",
+    )
+    r = Resolver(region="US")
+    r.resolve(
+        [
+            {"id": "a", "name": "Ann Lee", "email": "info@acme.com"},
+            {"id": "b", "name": "Bob Ray", "email": "info@acme.com"},
+            {"id": "c", "name": "Cy Dee", "phone": "+1 415 555 2671"},
+            {"id": "d", "name": "Di Dee", "phone": "+1 415 555 2671"},
+            {"id": "e", "name": "Ed Fox", "email": "test@test.com"},
+            {"id": "f", "name": "Flo Gee", "email": "test@test.com"},
+        ]
+    )
+    assert r.explain("a", "b").guards == (
+        "info@acme.com: a role mailbox (info@, support@...), so it is evidence, not proof",
+    )
+    shared = "shared by several people (seen with different first names)"
+    assert r.explain("c", "d").guards == (f"+14155552671: {shared}, so it is evidence, not proof",)
+    assert any("test@test.com: a placeholder address" in g for g in r.explain("e", "f").guards)

@@ -15,13 +15,28 @@ from omnilink.exceptions import ConfigurationError
 from omnilink.identity._blocking import candidate_pairs, record_keys
 from omnilink.identity._cluster import ConstrainedUnionFind, RecordUnionFind, assign_profile_ids
 from omnilink.identity._comparators import NULL
-from omnilink.identity._engine import Config, Engine, SharedTracker, shared_values
+from omnilink.identity._engine import (
+    Config,
+    Engine,
+    SharedTracker,
+    first_name_hint,
+    names_compatible,
+    shared_values,
+)
 from omnilink.identity._fields import FieldType, compared_by_name, resolve_field_map
 from omnilink.identity._fork import ForkedItems, worth_forking
 from omnilink.identity._frames import Batches, frame_batches, is_frame
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel, anchored_m, em, estimate_u, match_share, term_frequencies
-from omnilink.identity._normalize import NormRecord, id_text, region_code, row_mapping
+from omnilink.identity._normalize import (
+    _ROLE_LOCALS,
+    NormRecord,
+    _is_placeholder_phone,
+    id_text,
+    is_placeholder_email,
+    region_code,
+    row_mapping,
+)
 from omnilink.identity._pairs import (
     Interned,
     column_by_inputs,
@@ -989,15 +1004,15 @@ class Resolver:
         for reason, key in engine.strong_values(ra):
             if key in keys_b:
                 if not engine.deterministic_ok(reason, ra, rb):
-                    guards.append(f"{reason}: first names differ ({ra.first!r} vs {rb.first!r})")
+                    guards.append(f"{reason}: {_refused_because(ra, rb)}")
                 elif engine.contradicted(model, pat):
                     guards.append(f"{reason}: contradicted by the other evidence")
                 else:
                     deterministic = reason
                     break
-        for v in set(ra.emails + ra.phones + ra.handles) & set(rb.emails + rb.phones + rb.handles):
+        for v in sorted(set(ra.emails + ra.phones + ra.handles) & set(rb.emails + rb.phones + rb.handles)):
             if v in engine.weak:
-                guards.append(f"{v}: role mailbox, placeholder or shared by several people")
+                guards.append(f"{v}: {_weak_because(v)}, so it is evidence, not proof")
         return Explanation(
             a=ra.rid,
             b=rb.rid,
@@ -1118,6 +1133,28 @@ class _TfVector:
             if not self.ok:  # pragma: no cover - a model that corrects differently
                 logger.info("term-frequency corrections scored pair by pair")
         return bool(self.ok)
+
+
+def _refused_because(a: NormRecord, b: NormRecord) -> str:
+    """Why :meth:`Engine.deterministic_ok` refused a shared identifier, in words (explain)."""
+    if not names_compatible(first_name_hint(a), first_name_hint(b)):
+        return f"first names differ ({first_name_hint(a)!r} vs {first_name_hint(b)!r})"
+    return f"surnames differ ({a.last!r} vs {b.last!r}) on a shared phone, which a household shares"
+
+
+def _weak_because(value: str) -> str:
+    """Why ``value`` is weak evidence (explain): which of the three guards applies."""
+    if "@" in value:
+        from omnilink.identifiers import is_role_email  # lazily, as the normalizer loads it
+
+        local = value.rpartition("@")[0]
+        if is_role_email(value) or local in _ROLE_LOCALS:
+            return "a role mailbox (info@, support@...)"
+        if is_placeholder_email(value):
+            return "a placeholder address"
+    elif value.startswith("+") and _is_placeholder_phone(value):
+        return "a placeholder number"
+    return "shared by several people (seen with different first names)"
 
 
 def _rebind(model: FSModel, engine: Engine) -> FSModel:
