@@ -132,7 +132,6 @@ _TITLES = frozenset(
 _NON_LETTER = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
 _NON_ALNUM = re.compile(r"[^0-9a-z ]+")
-_DIGITS = re.compile(r"\D+")
 _STREET_ABBREV = {
     "street": "st",
     "road": "rd",
@@ -441,6 +440,18 @@ def first_from_email(emails: Iterable[str], last: str) -> str | None:
     return None
 
 
+def weak_reason(value: str, is_role_local: Callable[[str], bool]) -> str | None:
+    """Why a canonical email or phone is weak evidence by its own nature, in words, or None: a
+    role mailbox, a placeholder address or number. (A value shared by several people is found
+    later, across records.) The one rule for the normalizer and for ``explain``."""
+    if "@" in value:
+        local = value.rpartition("@")[0]
+        if is_role_local(local) or local in _ROLE_LOCALS:
+            return "a role mailbox (info@, support@...)"
+        return "a placeholder address" if is_placeholder_email(value) else None
+    return "a placeholder number" if _is_placeholder_phone(value) else None
+
+
 def _load_identifiers() -> tuple[
     Callable[..., str], Callable[[str], bool], Callable[..., str], Callable[..., str]
 ]:
@@ -738,15 +749,14 @@ class Normalizer:
             if text.lower() in _MISSING_TEXT:
                 return None
             email = self._canon_email(text)
-            local = email.rpartition("@")[0]
-            if self._is_role_local(local) or local in _ROLE_LOCALS or is_placeholder_email(email):
+            if weak_reason(email, self._is_role_local) is not None:
                 self.weak.add(email)
             return email
         if ftype is FieldType.PHONE:
             if text.lower() in _MISSING_TEXT:
                 return None
             phone = self._canon_phone(text, region=region)
-            if _is_placeholder_phone(phone):
+            if weak_reason(phone, self._is_role_local) is not None:
                 self.weak.add(phone)
             return phone
         if ftype is FieldType.HANDLE:

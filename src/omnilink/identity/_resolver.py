@@ -28,15 +28,7 @@ from omnilink.identity._fork import ForkedItems, worth_forking
 from omnilink.identity._frames import Batches, frame_batches, is_frame
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel, anchored_m, em, estimate_u, match_share, term_frequencies
-from omnilink.identity._normalize import (
-    _ROLE_LOCALS,
-    NormRecord,
-    _is_placeholder_phone,
-    id_text,
-    is_placeholder_email,
-    region_code,
-    row_mapping,
-)
+from omnilink.identity._normalize import NormRecord, id_text, region_code, row_mapping, weak_reason
 from omnilink.identity._pairs import (
     Interned,
     column_by_inputs,
@@ -1144,17 +1136,9 @@ def _refused_because(a: NormRecord, b: NormRecord) -> str:
 
 def _weak_because(value: str) -> str:
     """Why ``value`` is weak evidence (explain): which of the three guards applies."""
-    if "@" in value:
-        from omnilink.identifiers import is_role_email  # lazily, as the normalizer loads it
+    from omnilink.identifiers import _is_role_local  # lazily, as the normalizer loads it
 
-        local = value.rpartition("@")[0]
-        if is_role_email(value) or local in _ROLE_LOCALS:
-            return "a role mailbox (info@, support@...)"
-        if is_placeholder_email(value):
-            return "a placeholder address"
-    elif value.startswith("+") and _is_placeholder_phone(value):
-        return "a placeholder number"
-    return "shared by several people (seen with different first names)"
+    return weak_reason(value, _is_role_local) or "shared by several people (seen with different first names)"
 
 
 def _rebind(model: FSModel, engine: Engine) -> FSModel:
