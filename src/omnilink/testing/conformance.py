@@ -66,6 +66,11 @@ def run_check(harness: ChannelHarness, name: str) -> None:
     raise KeyError(f"no conformance check named {name!r}; known: {[c.name for c in CHECKS]}")
 
 
+def _fixed(reason: str) -> str:
+    """What a check listed in ``known_failures`` that passes now is told (by both runners)."""
+    return f"listed in known_failures ({reason!r}) but passes now; remove it from known_failures"
+
+
 def _pytest_test(check: Check) -> Callable[[ChannelConformance], None]:
     def test(self: ChannelConformance) -> None:
         import pytest  # only needed when run by pytest
@@ -80,10 +85,7 @@ def _pytest_test(check: Check) -> Callable[[ChannelConformance], None]:
                 raise
             pytest.xfail(f"known failure: {reason}")
         if reason is not None:
-            pytest.fail(
-                f"check {check.name!r} is listed in known_failures ({reason!r}) but passes now; "
-                "remove it from known_failures"
-            )
+            pytest.fail(f"check {check.name!r} is {_fixed(reason)}")
 
     test.__name__ = test.__qualname__ = f"test_{check.name}"
     test.__doc__ = check.description
@@ -221,9 +223,7 @@ def check_channel(
                 report.failed[check.name] = f"{kind}{exc}"
             else:
                 if reason is not None:
-                    report.failed[check.name] = (
-                        f"listed in known_failures ({reason!r}) but passes now; remove it from known_failures"
-                    )
+                    report.failed[check.name] = _fixed(reason)
                     continue
                 report.passed.append(check.name)
     if report.failed:
