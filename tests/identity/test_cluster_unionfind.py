@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from omnilink.identity._cluster import ConstrainedUnionFind, Constraints, RecordUnionFind
+from omnilink.identity._engine import GENERATION
 
 
 def _cons(k: int) -> Constraints | None:
@@ -45,8 +46,9 @@ def test_caps_refuse_a_union_over_the_limit() -> None:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_record_union_find_decides_like_constraints(seed: int) -> None:
-    """Without exclusive fields the batch reads caps and the cluster check off a group's members
-    (RecordUnionFind): every union decided as with Constraints, the same groups."""
+    """Without exclusive fields the batch reads caps, generational suffixes and the cluster
+    check off a group's members (RecordUnionFind): every union decided as with Constraints (as
+    Engine.constraints makes them), the same groups."""
     import random
 
     from omnilink.identity._normalize import NormRecord
@@ -60,6 +62,7 @@ def test_record_union_find_decides_like_constraints(seed: int) -> None:
             rid=str(k),
             emails=tuple(rng.sample(emails, rng.choice([0, 0, 1, 1, 2, 3, 5]))),  # 5: past the cap alone
             phones=tuple(rng.sample(phones, rng.choice([0, 1, 2]))),
+            generation=rng.choice([None, None, None, None, "jr", "sr"]),
         )
         for k in range(60)
     ]
@@ -79,7 +82,8 @@ def test_record_union_find_decides_like_constraints(seed: int) -> None:
             capped["email"] = rec.emails
         if rec.phones:
             capped["phone"] = rec.phones
-        return Constraints(None, capped or None, [rec], judge)
+        exclusive = {GENERATION: rec.generation} if rec.generation else None
+        return Constraints(exclusive, capped or None, [rec], judge)
 
     general = ConstrainedUnionFind(constraints, caps, n=len(records))
     fast = RecordUnionFind(records, caps, judge)

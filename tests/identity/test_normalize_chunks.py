@@ -94,6 +94,12 @@ def _messy(n: int, seed: int) -> list[Any]:
     columns = [*FIELDS, "unknown"]
     for row in rows:
         row["name"] = f"{row['first_name'] or ''} {row['last_name'] or ''}".strip() or None
+        if row["name"] and rng.random() < 0.05:  # a generational suffix, in either name column
+            suffix = rng.choice([" Jr.", " Sr", " III", ", Jr."])
+            if rng.random() < 0.5 or not row["last_name"]:
+                row["name"] += suffix
+            else:
+                row["last_name"] += suffix
         row["work_email"] = None
         row["crm_id"] = f"c{rng.randrange(500)}" if rng.random() < 0.2 else None
         row["street"] = "12 High Street" if rng.random() < 0.1 else None
@@ -139,6 +145,7 @@ def test_chunks_equal_one_row_at_a_time_on_messy_rows(batch: int, monkeypatch: p
     assert any(len(rec.phones) > 1 for rec in want[0])
     assert any(rec.externals for rec in want[0])
     assert any("street" in rec.values for rec in want[0])
+    assert {rec.generation for rec in want[0]} == {None, "jr", "sr", "iii"}
     assert want[2]  # role mailboxes and placeholders
 
 
@@ -156,6 +163,9 @@ _cells = st.one_of(
             " ann ",
             "ANN",
             "Smith, Ann",
+            "Ann Smith Jr.",
+            "Smith Sr",
+            "Sr. Ann",
             "a@example.com",
             "A@Example.com ",
             "a+x@gmail.com",

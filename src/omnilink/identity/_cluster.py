@@ -229,7 +229,8 @@ class RecordUnionFind(_UnionFind):
     A group holds its members; its identifier counts are upper bounds (sums of its records'
     distinct counts), and only a union that could pass a cap gathers the exact sets. A million
     contacts made ~900,000 constraint objects, dicts and sets for unions that never came near
-    a cap.
+    a cap. The records' generational suffixes (``generation``: Jr., Sr.) are kept per group as
+    the engine's constraints keep them, as an exclusive value.
     """
 
     def __init__(self, records: Sequence[Any], caps: Mapping[str, int], judge: Judge | None) -> None:
@@ -245,6 +246,10 @@ class RecordUnionFind(_UnionFind):
         self.cap_phone = caps.get("phone", 1 << 30)
         self.judge = judge
         self.refused = 0
+        self.generation: dict[int, str] = {
+            i: r.generation for i, r in enumerate(records) if r.generation is not None
+        }
+        """The generational suffix of each group (by root) that has one."""
 
     def _over(self, ra: int, rb: int, field: str, cap: int) -> bool:
         """Whether the two groups hold more than ``cap`` distinct values of ``field``."""
@@ -268,6 +273,7 @@ class RecordUnionFind(_UnionFind):
         members, counts = self.members, self.counts
         find, over, judge = self.find, self._over, self.judge
         cap_email, cap_phone = self.cap_email, self.cap_phone
+        generation = self.generation
         out: list[bool] = []
         put = out.append
         for a, b in zip(a_s, b_s, strict=True):
@@ -295,6 +301,14 @@ class RecordUnionFind(_UnionFind):
                 self.refused += 1
                 put(False)
                 continue
+            suffix = None
+            if generation:  # almost always empty: no record has a Jr. or Sr.
+                ga, gb = generation.get(ra), generation.get(rb)
+                if ga is not None and gb is not None and ga != gb:
+                    self.refused += 1
+                    put(False)
+                    continue
+                suffix = ga or gb
             if judge is not None and size[ra] >= 2 and size[rb] >= 2:
                 ma = [records[k] for k in members[ra]]
                 mb = [records[k] for k in members[rb]]
@@ -316,6 +330,9 @@ class RecordUnionFind(_UnionFind):
                 mine += theirs
             counts.pop(rb, None)
             counts[ra] = (ea + eb, pa + pb)
+            if suffix is not None:
+                generation.pop(rb, None)
+                generation[ra] = suffix
             put(True)
         return out
 

@@ -47,9 +47,23 @@ from omnilink.identity._normalize import (
 if TYPE_CHECKING:
     from omnilink.identity._table import IntArray, RecordTable
 
-__all__ = ["Config", "Engine", "first_name_hints", "names_compatible", "shared_values", "surnames_differ"]
+__all__ = [
+    "GENERATION",
+    "Config",
+    "Engine",
+    "first_name_hints",
+    "names_compatible",
+    "shared_values",
+    "surnames_differ",
+]
 
 _jw = JaroWinkler.normalized_similarity
+
+GENERATION = "\x00generation"
+"""The key under which a record's generational suffix (``NormRecord.generation``) joins the
+exclusive values of its constraints: like two values of an exclusive field, "Jr." and "Sr."
+never end in one profile (it starts with a NUL, as the graph's separation tags do, to stay
+apart from the column names of a field map)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -496,6 +510,8 @@ class Engine:
 
     def constraints(self, rec: NormRecord) -> Constraints | None:
         excl: dict[str, str] | None = None
+        if rec.generation is not None:  # Jr. and Sr.: as an exclusive field (GENERATION)
+            excl = {GENERATION: rec.generation}
         if self.exclusive:
             for col in self.exclusive:
                 v = rec.values.get(col)

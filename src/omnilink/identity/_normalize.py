@@ -173,6 +173,9 @@ class NormRecord:
     values: dict[str, str] = dataclasses.field(default_factory=dict)
     """Canonical values of the other compared columns (dates, addresses, cities, codes, text)."""
     empty: bool = False
+    generation: str | None = None
+    """The generational suffix of its name (``"jr"``, ``"sr"``, ``"iii"``, ``"iv"``), or None:
+    two records with different ones are never one profile (see :func:`name_and_generation`)."""
 
 
 # Letters that do not decompose into a base letter and an accent: without this table "Weiß"
@@ -216,12 +219,35 @@ def _strip_accents(text: str) -> str:
 
 def norm_name(text: str) -> str | None:
     """Lower-case, accents and punctuation removed, titles dropped; None when nothing is left."""
-    t = _strip_accents(text.lower()).replace("'", "").replace("\u2019", "")
+    return name_and_generation(text)[0]
+
+
+_GENERATIONS = {"sr": "sr", "jr": "jr", "ii": "jr", "iii": "iii", "iv": "iv"}
+"""Generational suffixes, as the generation they name: "II" is read as "Jr." (one person's
+records write either), and "I" and "V" are left out (more often an initial)."""
+
+
+def name_and_generation(text: str) -> tuple[str | None, str | None]:
+    """:func:`norm_name` of ``text``, and the generational suffix it held (``"jr"``, ``"sr"``,
+    ``"iii"``, ``"iv"``; see :data:`_GENERATIONS`) or None.
+
+    A suffix is dropped from the name, as a title is, but kept apart: "John Smith Jr." and "John
+    Smith Sr." are a father and a son, who often share an address and a phone. A suffix counts
+    after a name word only: a leading "Sr." is Spanish for Mr.
+    """
+    t = text.lower()
+    if t.strip() in _MISSING_TEXT:  # before punctuation goes: "N/A" is no name "n a"
+        return None, None
+    t = _strip_accents(t).replace("'", "").replace("\u2019", "")
     t = _SPACES.sub(" ", _NON_LETTER.sub(" ", t)).strip()
     if not t or t in _MISSING_TEXT:
-        return None
-    parts = [p for p in t.split(" ") if p not in _TITLES]
-    return " ".join(parts) or None
+        return None, None
+    words = t.split(" ")
+    parts = [p for p in words if p not in _TITLES]
+    generation = None
+    if len(parts) != len(words):  # a title was dropped: it may be a suffix (rare, so looked at here)
+        generation = next((_GENERATIONS[w] for w in words[1:] if w in _GENERATIONS), None)
+    return " ".join(parts) or None, generation
 
 
 def norm_text(text: str) -> str | None:
@@ -504,6 +530,9 @@ def _place(rec: NormRecord, lists: _Lists, column: str, slot: int, canon: str) -
         lists[5].append((column, canon))
 
 
+_NAME_TYPES = frozenset({FieldType.FIRST_NAME, FieldType.LAST_NAME, FieldType.FULL_NAME})
+_NAME_SLOTS = frozenset({_FIRSTS, _LASTS, _FULL})
+
 _BY_REGION = frozenset({FieldType.PHONE, FieldType.DATE})
 """Field types whose canonical form depends on the row's region (a phone's country, a date's
 day-month order): the region is part of their cache key."""
@@ -657,6 +686,9 @@ class Normalizer:
         self.max_field_length = max_field_length
         self._canon_email, self._is_role_local, self._canon_phone, self._canon_handle = _load_identifiers()
         self._cache: dict[tuple[str, str], str | InvalidIdentifierError | None] = {}
+        self._generation: dict[str, str] = {}
+        """Name texts of the cache that hold a generational suffix -> the suffix (a name's
+        canonical value in the cache is its text without it). Emptied with the cache."""
         self.cache_max = _CACHE_MAX
         """Canonical values kept at most; the cache starts over when full (an online graph
         meets new values for as long as it runs: its memory must not grow with them)."""
@@ -675,7 +707,7 @@ class Normalizer:
     # A saved graph (IdentityGraph.save) carries its normalizer: the cache of canonical values
     # is not state, and at up to a million values it would be most of a small graph's file.
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_cache": {}}
+        return {**self.__dict__, "_cache": {}, "_generation": {}}
 
     # -- values -------------------------------------------------------------------------------
 
@@ -727,6 +759,7 @@ class Normalizer:
         """Start the cache over if ``n`` more values would take it past :attr:`cache_max`."""
         if len(self._cache) + n > self.cache_max:
             self._cache.clear()
+            self._generation.clear()
 
     def _canon(
         self, ftype: FieldType, text: str, column: str, region: str | None, key: tuple[str, str]
@@ -734,14 +767,20 @@ class Normalizer:
         """Canonicalize a value the cache does not hold (``key``: its :func:`_cache_key`) and
         cache the result: the canonical value, None, or the error."""
         result: str | InvalidIdentifierError | None
+        generation = None
         try:
-            result = self._canon_uncached(ftype, text, column, region)
+            if ftype in _NAME_TYPES:
+                result, generation = name_and_generation(text)
+            else:
+                result = self._canon_uncached(ftype, text, column, region)
         except InvalidIdentifierError as exc:
             result = _without_tracebacks(exc)
         except ValueError as exc:  # defensive: a canonicalizer that raised a plain ValueError
             result = InvalidIdentifierError(str(exc), kind=ftype.value, value=text, reason=str(exc))
         self._make_room(1)
         self._cache[key] = result
+        if generation is not None:
+            self._generation[text] = generation
         return result
 
     def _canon_uncached(self, ftype: FieldType, text: str, column: str, region: str | None) -> str | None:
@@ -775,7 +814,7 @@ class Normalizer:
                 return "any:" + bare
         if ftype is FieldType.EXTERNAL_ID:
             return None if text.lower() in _MISSING_TEXT else text
-        if ftype in (FieldType.FIRST_NAME, FieldType.LAST_NAME, FieldType.FULL_NAME):
+        if ftype in _NAME_TYPES:  # _canon reads names (and their suffix); here for completeness
             return norm_name(text)
         if ftype is FieldType.DATE:
             return norm_date(text, region)
@@ -871,6 +910,7 @@ class Normalizer:
         else:
             items = raw if isinstance(raw, list | tuple) else (raw,)
         cache = self._cache
+        generations = self._generation
         max_length = self.max_field_length
         found = False
         for item in items:
@@ -901,6 +941,8 @@ class Normalizer:
             if canon is None:
                 continue
             found = True
+            if generations and rec.generation is None and slot in _NAME_SLOTS:
+                rec.generation = generations.get(text)
             if slot == _FULL:
                 first, last = split_full_name(canon, text)
                 if first:
@@ -1231,14 +1273,17 @@ class _Chunk:
                         todo[key] = (ftype, text, column, entry[0] if by_region else None, key)
         return list(todo.values())
 
-    def _results(self, c: int) -> tuple[list[Any], bool]:
-        """Column ``c``'s result for every row, and whether one is an error. A result is the
-        canonical value (a full name: its (first, last)), None (nothing), an
-        :class:`InvalidIdentifierError` or :data:`_SLOW`."""
+    def _results(self, c: int) -> tuple[list[Any], bool, dict[Any, str]]:
+        """Column ``c``'s result for every row, whether one is an error, and the generational
+        suffixes of its names (entry -> suffix; read as each value is, since the normalizer
+        forgets them with its cache). A result is the canonical value (a full name: its
+        (first, last)), None (nothing), an :class:`InvalidIdentifierError` or :data:`_SLOW`."""
         norm = self.norm
         column, ftype, _pf, slot, by_region, _tag = norm._columns[c]
         cache = norm._cache
+        generations = norm._generation if slot in _NAME_SLOTS else None
         result_of: dict[Any, Any] = {}
+        hits: dict[Any, str] = {}
         failed = False
         for entry, tk in self.keys[c].items():
             if type(tk) is not tuple:
@@ -1253,8 +1298,24 @@ class _Chunk:
             elif slot == _FULL and canon is not None:
                 first, last = split_full_name(canon, text)
                 canon = (first or None, last or None)
+            if generations and canon is not None and text in generations:
+                hits[entry] = generations[text]
             result_of[entry] = canon
-        return list(map(result_of.__getitem__, self.seqs[c])), failed
+        return list(map(result_of.__getitem__, self.seqs[c])), failed, hits
+
+    def _generations(self, hits: list[dict[Any, str]]) -> list[str | None] | None:
+        """Each row's generational suffix (as ``Normalizer._cell``: the first its name columns
+        give, in column order) from each column's ``hits`` (entry -> suffix, from
+        :meth:`_results`), or None when no row has one (nearly every chunk)."""
+        if not any(hits):
+            return None
+        out: list[str | None] = [None] * self.n
+        for seq, column_hits in zip(self.seqs, hits, strict=True):
+            if column_hits:
+                for i, entry in enumerate(seq):
+                    if out[i] is None and entry in column_hits:
+                        out[i] = column_hits[entry]
+        return out
 
     def records(self) -> list[NormRecord]:
         """The chunk's records, in order (their rejects appended in row order)."""
@@ -1265,8 +1326,10 @@ class _Chunk:
         errors: dict[int, list[tuple[str, Any, str]]] = {}
         found: set[int] = set()
         results: list[list[Any]] = []
+        hits: list[dict[Any, str]] = []
         for c, (column, _ftype, _pf, _slot, by_region, _tag) in enumerate(columns):
-            res, failed = self._results(c)
+            res, failed, column_hits = self._results(c)
+            hits.append(column_hits)
             if _SLOW in self.keys[c].values():
                 slow.update(i for i, r in enumerate(res) if r is _SLOW)
             if failed:
@@ -1305,6 +1368,7 @@ class _Chunk:
 
         emails, phones, handles = strong(_EMAILS), strong(_PHONES), strong(_HANDLES)
         firsts, lasts = name(0), name(1)
+        generation = self._generations(hits)
         ext_cols = [(spec[0], results[c]) for c, spec in enumerate(columns) if spec[3] == _EXTERNAL]
         externals = (
             [
@@ -1341,6 +1405,8 @@ class _Chunk:
             if first is None and last is not None and em:
                 first = first_from_email(em, last)
             rec = NormRecord(index, rid, em, ph, ha, ex, first, last, vals)
+            if generation is not None:
+                rec.generation = generation[i]
             if i not in found:
                 rec.empty = True
                 rejects.append(Reject(rid, index, None, None, "empty row: no usable value"))

@@ -16,6 +16,7 @@ from omnilink.identity._blocking import candidate_pairs, record_keys
 from omnilink.identity._cluster import ConstrainedUnionFind, RecordUnionFind, assign_profile_ids
 from omnilink.identity._comparators import NULL
 from omnilink.identity._engine import (
+    GENERATION,
     Config,
     Engine,
     SharedTracker,
@@ -990,11 +991,12 @@ class Resolver:
             label = "missing" if level == NULL else comp.levels[level]
             evidence.append(Evidence(comp.name, label, comp.display(va[c]), comp.display(vb[c]), w))
         total = model.prior + sum(e.weight for e in evidence)
+        conflict = _conflict(engine, ra, rb)
         deterministic = None
         guards: list[str] = []
         keys_b = {k: r for r, k in engine.strong_values(rb)}
         for reason, key in engine.strong_values(ra):
-            if key in keys_b:
+            if key in keys_b and conflict is None:
                 if not engine.deterministic_ok(reason, ra, rb):
                     guards.append(f"{reason}: {_refused_because(ra, rb)}")
                 elif engine.contradicted(model, pat):
@@ -1015,6 +1017,7 @@ class Resolver:
             threshold=model.threshold,
             deterministic=deterministic,
             guards=tuple(guards),
+            conflict=conflict,
         )
 
     # -- online --------------------------------------------------------------------------------
@@ -1125,6 +1128,21 @@ class _TfVector:
             if not self.ok:  # pragma: no cover - a model that corrects differently
                 logger.info("term-frequency corrections scored pair by pair")
         return bool(self.ok)
+
+
+def _conflict(engine: Engine, a: NormRecord, b: NormRecord) -> str | None:
+    """What keeps ``a`` and ``b`` apart whatever their evidence (explain): the exclusive values
+    of their constraints that differ, as the clustering reads them, in words; else None."""
+    ca, cb = engine.constraints(a), engine.constraints(b)
+    mine = (ca.exclusive if ca is not None else None) or {}
+    theirs = (cb.exclusive if cb is not None else None) or {}
+    for key, value in mine.items():
+        other = theirs.get(key)
+        if other is not None and other != value:
+            if key == GENERATION:
+                return f"generational suffixes differ ({value!r} vs {other!r}): two generations of one family"
+            return f"exclusive field {key!r} differs ({value!r} vs {other!r})"
+    return None
 
 
 def _refused_because(a: NormRecord, b: NormRecord) -> str:

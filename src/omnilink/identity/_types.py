@@ -178,9 +178,14 @@ class Explanation:
     """The strong identifier that links the pair on its own, or None."""
     guards: tuple[str, ...] = ()
     """Guards that stopped a shared identifier from linking on its own (role mailbox, shared, placeholder)."""
+    conflict: str | None = None
+    """What keeps the two records in different profiles whatever the evidence weighs: two
+    values of an exclusive field, or different generational suffixes (Jr. and Sr.); else None."""
 
     @property
     def match(self) -> bool:
+        if self.conflict is not None:
+            return False
         return self.deterministic is not None or self.total >= self.threshold
 
     def to_text(self) -> str:
@@ -203,6 +208,8 @@ class Explanation:
         )
         if self.guards:
             lines.append("  guards: " + ", ".join(self.guards))
+        if self.conflict is not None:
+            lines.append(f"  conflict: {self.conflict}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
