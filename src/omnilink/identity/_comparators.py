@@ -485,7 +485,9 @@ class EmailComparator(_StrongSet):
     name = "email"
     levels = ("exact", "exact-guarded", "same-local-part", "local-jw>=0.88", "different")
     default_m = (0.6, 0.01, 0.1, 0.09, 0.2)
-    default_u = (0.0003, 0.0001, 0.00003, 0.0003, 0.99927)
+    # No partial level outweighs "exact" (test_online_defaults): the same mailbox name at
+    # another domain is rarer in one person's records and commoner among strangers.
+    default_u = (0.0003, 0.0001, 0.0001, 0.0003, 0.9992)
 
     def value(self, rec: NormRecord) -> Any:
         return EmailSet.of(rec.emails, rec.first, rec.last) if rec.emails else None
@@ -573,7 +575,9 @@ class PhoneComparator(_StrongSet):
     name = "phone"
     levels = ("exact", "exact-guarded", "one-digit-typo", "same-last-7", "different")
     default_m = (0.6, 0.01, 0.08, 0.01, 0.3)
-    default_u = (0.0003, 0.0001, 0.00003, 0.00003, 0.99954)
+    # A number has dozens of numbers one digit away: strangers are one typo apart more often
+    # than they share one, so the typo weighs less than the exact number.
+    default_u = (0.0003, 0.0001, 0.0001, 0.00003, 0.99947)
 
     def value(self, rec: NormRecord) -> Any:
         return rec.phones or None
@@ -743,7 +747,9 @@ class ExactComparator(_Column):
 
     levels = ("exact", "one-edit", "different")
     default_m = (0.9, 0.05, 0.05)
-    default_u = (0.25, 0.001, 0.749)
+    # "exact" is the average code's (a state, a gender: common); "one-edit" applies to long
+    # codes only, but must not weigh more than their exact agreement does untrained.
+    default_u = (0.25, 0.03, 0.72)
     tf = True
 
     def vectorized(self, values: list[Any]) -> VectorFn | None:
