@@ -78,6 +78,11 @@ def test_deterministic_candidates_from_arrays_equal_record_by_record(seed: int, 
     from omnilink.identity._resolver import _det_candidate_arrays, _det_candidates
 
     records = messy_records(4000, seed, FIELDS)
+    named = [r for r in records if r.first and r.last and r.first != r.last and (r.emails or r.phones)]
+    for r in named[:150]:  # the same people with their names in the other order (Wei Wang)
+        records.append(
+            dataclasses.replace(r, index=len(records), rid=f"{r.rid}-swapped", first=r.last, last=r.first)
+        )
     config = dataclasses.replace(Resolver()._config([dict.fromkeys(FIELDS)]), max_block=max_block)
     engine = Engine(config)
     tracker = SharedTracker(engine.weak, config.shared_after)
@@ -90,6 +95,7 @@ def test_deterministic_candidates_from_arrays_equal_record_by_record(seed: int, 
     assert len(want[3]) > 100
     assert {"email", "phone", "handle", "external_id:crm_id"} <= set(want[3])
     assert len(set(want[2])) < len(want[3])  # some attempts found no candidate past the guard
+    assert any(records[j].rid == f"{records[i].rid}-swapped" for i, j in zip(want[0], want[1], strict=True))
 
 
 @pytest.mark.parametrize("seed", [2, 5])

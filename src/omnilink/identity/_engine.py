@@ -185,6 +185,7 @@ class SharedTracker:
     An address that spells a first name (harry.anderson@) joins the names it is compatible
     with into one group: Henry and Harold are both a Harry, and two nicknames of one name
     (Jem, Jimmie) are not each other's, so without it the owner's own inbox looked shared.
+    One name in both orders (Wang Wei, Wei Wang: :func:`names_swapped`) is one group too.
     """
 
     MAX_SPELLINGS = 12
@@ -193,9 +194,11 @@ class SharedTracker:
     def __init__(self, weak: set[str], shared_after: int) -> None:
         self.weak = weak
         self.shared_after = shared_after
-        # Value -> the first names seen with it: one name as a bare str, which the cyclic GC
-        # does not track (most values are seen once; an online graph holds one entry per value).
-        self._names: dict[str, str | list[str]] = {}
+        # Value -> the first record seen with it under each first name (first_name_hint): one
+        # record as itself, a reference that makes no object for the cyclic GC to walk (most
+        # values are seen once; an online graph holds one entry per value). A record, not its
+        # name, so that its surname is there for names_swapped.
+        self._names: dict[str, NormRecord | list[NormRecord]] = {}
 
     def see(self, rec: NormRecord) -> None:
         first = first_name_hint(rec)
@@ -206,20 +209,45 @@ class SharedTracker:
                 continue
             names = self._names.get(v)
             if names is None:
-                self._names[v] = first
+                self._names[v] = rec
                 continue
-            if isinstance(names, str):
-                if names == first:
+            if not isinstance(names, list):
+                if first_name_hint(names) == first:
                     continue
-                names = self._names[v] = [names, first]
-            elif first in names:
+                names = self._names[v] = [names, rec]
+            elif any(first_name_hint(r) == first for r in names):
                 continue
             else:
-                names.append(first)
-            owner = mailbox_first_name(v) if "@" in v else None
-            if len(names) > self.MAX_SPELLINGS or _name_groups(names, owner) >= self.shared_after:
+                names.append(rec)
+            if len(names) > self.MAX_SPELLINGS:
+                groups = self.shared_after
+            else:
+                owner = mailbox_first_name(v) if "@" in v else None
+                groups = _name_groups([_entry(r) for r in names], owner)
+            if groups >= self.shared_after:
                 self.weak.add(v)
                 del self._names[v]
+
+
+NameEntry = tuple[str, str | None, str | None]
+"""What the shared-value rule reads of a record: (first-name hint, first name, last name)."""
+
+
+def _entry(rec: NormRecord) -> NameEntry:
+    return (first_name_hint(rec) or "", rec.first, rec.last)
+
+
+def names_swapped(fa: str | None, la: str | None, fb: str | None, lb: str | None) -> bool:
+    """Whether two records write one two-word name in both orders (Wang Wei and Wei Wang):
+    family name first, as Chinese, Japanese, Korean and Hungarian names are, in one record, and
+    given name first in the other. The name comparators score it (their "swapped" levels); the
+    name guard and the shared-value rule take it for one person's name too."""
+    return bool(fa and la) and fa != la and fa == lb and la == fb
+
+
+def _entries_fit(a: NameEntry, b: NameEntry) -> bool:
+    """The shared-value rule's test of two names: compatible first names, or one name swapped."""
+    return names_compatible(a[0], b[0]) or names_swapped(a[1], a[2], b[1], b[2])
 
 
 def first_name_hints(table: RecordTable) -> tuple[IntArray, list[str]]:
@@ -287,19 +315,23 @@ def shared_values(table: RecordTable, weak: Collection[str], shared_after: int) 
     starts = np.flatnonzero(np.concatenate(([True], val[1:] != val[:-1])))
     counts = np.diff(np.append(starts, val.size))
     out: list[str] = []
-    name_list, val_list = name.tolist(), val.tolist()
-    # names_compatible of each pair once: the same pairs of common names meet at many values.
-    memo: dict[tuple[str, str], bool] = {}
+    name_list, val_list, rec_list = name.tolist(), val.tolist(), rec[first_row].tolist()
+    records = table.records
+    # _entries_fit of each pair once: the same pairs of common names meet at many values.
+    memo: dict[tuple[NameEntry, NameEntry], bool] = {}
 
-    def fits(a: str, b: str) -> bool:
+    def fits(a: NameEntry, b: NameEntry) -> bool:
         got = memo.get((a, b))
         if got is None:
-            got = memo[a, b] = names_compatible(a, b)
+            got = memo[a, b] = _entries_fit(a, b)
         return got
 
     several = counts >= 2
     for start, count in zip(starts[several].tolist(), counts[several].tolist(), strict=True):
-        seen = [names[k] for k in name_list[start : start + count]]
+        seen = [
+            (names[k], records[r].first, records[r].last)
+            for k, r in zip(name_list[start : start + count], rec_list[start : start + count], strict=True)
+        ]
         # As SharedTracker.see: checked each time a second or later distinct name arrives. The
         # name the address spells only ever joins groups, so it is read (for an e-mail) only
         # when the names alone make enough groups.
@@ -348,12 +380,14 @@ def mailbox_first_name(email: str, last: str | None = None) -> str | None:
 
 
 def _name_groups(
-    names: list[str], owner: str | None = None, compatible: Callable[[str, str], bool] | None = None
+    names: Sequence[NameEntry],
+    owner: str | None = None,
+    compatible: Callable[[NameEntry, NameEntry], bool] | None = None,
 ) -> int:
     """How many groups the names form when compatible names are one group (transitively), and
     the names compatible with ``owner`` (the name the address spells) are one group too.
-    ``compatible`` stands in for :func:`names_compatible` (a memo of it, say)."""
-    fits = compatible or names_compatible
+    ``compatible`` stands in for :func:`_entries_fit` (a memo of it, say)."""
+    fits = compatible or _entries_fit
     parent = list(range(len(names)))
 
     def find(x: int) -> int:
@@ -370,7 +404,8 @@ def _name_groups(
                 parent[ri] = rj
                 groups -= 1
     if owner:
-        same = [i for i, name in enumerate(names) if fits(owner, name)]
+        spelled: NameEntry = (owner, None, None)
+        same = [i for i, name in enumerate(names) if fits(spelled, name)]
         for i in same[1:]:
             ri, rj = find(i), find(same[0])
             if ri != rj:
@@ -559,7 +594,8 @@ class Engine:
 
     @staticmethod
     def deterministic_ok(reason: str, a: NormRecord, b: NormRecord) -> bool:
-        """The guard on a deterministic link: external ids link alone, others need compatible names.
+        """The guard on a deterministic link: external ids link alone, others need compatible names
+        (or one name written in both orders, :func:`names_swapped`).
 
         A phone also needs surnames that are not different. A phone is often a household's
         (partners and flatmates with other surnames share it), while a personal mailbox is not:
@@ -568,7 +604,9 @@ class Engine:
         """
         if reason.startswith("external_id:"):
             return True
-        if not names_compatible(first_name_hint(a), first_name_hint(b)):
+        if not names_compatible(first_name_hint(a), first_name_hint(b)) and not names_swapped(
+            a.first, a.last, b.first, b.last
+        ):
             return False
         return not (reason == "phone" and surnames_differ((a.first, a.last), (b.first, b.last)))
 

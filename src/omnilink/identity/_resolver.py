@@ -277,7 +277,7 @@ def _det_candidate_arrays(engine: Engine, table: RecordTable) -> _DetCandidates:
     (and, for phones, of names), not once per candidate pair."""
     import numpy as np
 
-    from omnilink.identity._engine import first_name_hints, names_compatible, surnames_differ
+    from omnilink.identity._engine import first_name_hints, names_compatible, names_swapped, surnames_differ
     from omnilink.identity._table import expand
 
     if not engine.config.deterministic:
@@ -341,12 +341,20 @@ def _det_candidate_arrays(engine: Engine, table: RecordTable) -> _DetCandidates:
     reason_list = list(reasons_of)
     external = np.array([r.startswith("external_id:") for r in reason_list], dtype=bool)
     ok |= external[cand_reason]
+    names = table.names
+    known = [(None, None), *names.values]  # id + 1: a record with neither name is 0
+    size = len(known)
+    refused = np.flatnonzero(~ok)
+    if refused.size:  # one name in both orders passes too (names_swapped)
+        ni, nj = names.ids[cand_i[refused]] + 1, names.ids[cand_j[refused]] + 1
+        uniq, inverse = np.unique(ni * size + nj, return_inverse=True)
+        swapped = np.array(
+            [names_swapped(*known[p // size], *known[p % size]) for p in uniq.tolist()], dtype=bool
+        )[inverse.ravel()]
+        ok[refused[swapped]] = True
     phone = (cand_reason == reasons_of["phone"]) & ok
     if phone.any():
-        names = table.names
-        known = [(None, None), *names.values]  # id + 1: a record with neither name is 0
         ni, nj = names.ids[cand_i[phone]] + 1, names.ids[cand_j[phone]] + 1
-        size = len(known)
         uniq, inverse = np.unique(ni * size + nj, return_inverse=True)
         differ = np.array(
             [surnames_differ(known[p // size], known[p % size]) for p in uniq.tolist()], dtype=bool
