@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import copy
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from omnilink.identity import Resolver
+from omnilink.identity import IdentityGraph, Resolver
 from omnilink.identity._normalize import name_and_generation, norm_name
 
 from .conftest import make_people
@@ -153,3 +154,17 @@ def test_batch_and_graph_keep_generations_apart_alike(exclusive: bool) -> None:
         assert len(suffixes) <= 1, cluster
     assert batch.stats["refused_unions"] > 0
     assert any(len(c) > 1 and any(i.endswith("-father") for i in c) for c in batch.clusters)
+
+
+def test_a_saved_graph_keeps_the_generations_apart(tmp_path: Path) -> None:
+    resolver = Resolver(fields=FIELDS, region="US").fit(_others(150) + FAMILY)
+    graph = resolver.graph()
+    son = graph.add(FAMILY[0]).profile_id
+    graph.save(tmp_path / "graph.pkl")
+    loaded = IdentityGraph.load(tmp_path / "graph.pkl")
+    # The father's record, with all the son's identifiers, arrives after the restart.
+    father = loaded.add({**FAMILY[0], "id": "father", "name": "John Smith Sr."})
+    assert father.created
+    assert father.profile_id != son
+    again = loaded.add({**FAMILY[0], "id": "son-again"})
+    assert again.profile_id == son
