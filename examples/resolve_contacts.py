@@ -87,6 +87,31 @@ CONTACTS: list[dict[str, str | None]] = [
         "city": "New York",
         "zip": "10001",
     },
+    # A father and a son: one name, one home phone, one zip. The suffixes tell them apart.
+    {
+        "id": "crm-5",
+        "name": "Daniel Ortiz Jr.",
+        "email": "dan.ortiz@gmail.com",
+        "phone": "+1 305 555 0199",
+        "city": "Miami",
+        "zip": "33101",
+    },
+    {
+        "id": "crm-6",
+        "name": "Daniel Ortiz Sr.",
+        "email": None,
+        "phone": "(305) 555-0199",
+        "city": "Miami",
+        "zip": "33101",
+    },
+    {
+        "id": "web-4",
+        "name": "Dan Ortiz",
+        "email": "dan.ortiz@gmail.com",
+        "phone": None,
+        "city": "Miami",
+        "zip": None,
+    },
     # Bad input is reported, never fatal.
     {
         "id": "web-5",
@@ -220,6 +245,9 @@ def main() -> None:
     print(resolver.explain("crm-1", "pos-3"))
     print()
     print(resolver.explain("crm-1", "crm-2"))
+    # crm-5 and crm-6 agree on everything but "Jr." and "Sr.": two generations, never one profile.
+    print()
+    print(resolver.explain("crm-5", "crm-6"))
 
     # Online: freeze the weights, replay the records one at a time, then keep adding.
     resolver.fit(records)

@@ -39,3 +39,6 @@ def test_resolve_contacts_output() -> None:
     # What the example's comments say about the household phone: Rob joins Bob, Alice stays apart.
     assert "crm-1, web-7, pos-3" in out
     assert "crm-2, web-9" in out
+    # The father and the son: the son's web sign-up joins him, the father stays apart.
+    assert "crm-5, web-4" in out
+    assert "generational suffixes differ ('jr' vs 'sr')" in out
