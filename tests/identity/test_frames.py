@@ -36,6 +36,8 @@ def _rows(n: int, seed: int) -> list[dict[str, Any]]:
             row["first_name"] = "  "
         if k % 79 == 4:
             row["last_name"] = "Smith\x00"
+        if k % 61 == 8:  # generational suffixes, read off the column as off the rows
+            row["last_name"] = f"{row['last_name'] or 'Smith'} {'Jr.' if k % 2 else 'Sr'}"
         if k % 211 == 5:
             row["id"] = None
         if k % 199 == 6:
@@ -138,6 +140,7 @@ def test_batches_of_columns_normalize_as_rows(monkeypatch: pytest.MonkeyPatch) -
     assert by_columns.rejects == by_rows.rejects
     assert any(r.reason == "not valid UTF-8" for r in by_rows.rejects)
     assert any(r.reason.startswith("wrong type") for r in by_rows.rejects)
+    assert {r.generation for r in want} == {None, "jr", "sr"}
 
 
 def test_frame_batches_split_a_frame_into_columns() -> None:
