@@ -317,32 +317,52 @@ def shared_values(table: RecordTable, weak: Collection[str], shared_after: int) 
     out: list[str] = []
     name_list, val_list, rec_list = name.tolist(), val.tolist(), rec[first_row].tolist()
     records = table.records
-    # _entries_fit of each pair once: the same pairs of common names meet at many values.
-    memo: dict[tuple[NameEntry, NameEntry], bool] = {}
+    # names_compatible of each pair of first names once: the same pairs of common names meet at
+    # many values. Surnames are read only for names_swapped, and only when the first names do
+    # not fit: a memo keyed on (first, last) entries, made for every value, took this step from
+    # 0.85 s to 1.76 s at 1,000,000 contacts (now 0.96-1.22 s).
+    memo: dict[tuple[str, str], bool] = {}
 
-    def fits(a: NameEntry, b: NameEntry) -> bool:
+    def compatible(a: str, b: str) -> bool:
         got = memo.get((a, b))
         if got is None:
-            got = memo[a, b] = _entries_fit(a, b)
+            got = memo[a, b] = names_compatible(a, b)
         return got
 
-    several = counts >= 2
-    for start, count in zip(starts[several].tolist(), counts[several].tolist(), strict=True):
-        seen = [
+    def fits(a: NameEntry, b: NameEntry) -> bool:  # _entries_fit, with the memo
+        return compatible(a[0], b[0]) or names_swapped(a[1], a[2], b[1], b[2])
+
+    def swapped(i: int, j: int) -> bool:
+        a, b = records[i], records[j]
+        return names_swapped(a.first, a.last, b.first, b.last)
+
+    def entries(start: int, count: int) -> list[NameEntry]:
+        return [
             (names[k], records[r].first, records[r].last)
             for k, r in zip(name_list[start : start + count], rec_list[start : start + count], strict=True)
         ]
+
+    several = counts >= 2
+    for start, count in zip(starts[several].tolist(), counts[several].tolist(), strict=True):
+        seen: list[NameEntry] | None = None
         # As SharedTracker.see: checked each time a second or later distinct name arrives. The
         # name the address spells only ever joins groups, so it is read (for an e-mail) only
         # when the names alone make enough groups.
         for n in range(2, count + 1):
-            pair = n == 2  # the usual case: one call, no union-find
-            groups = (1 if fits(seen[0], seen[1]) else 2) if pair else _name_groups(seen[:n], None, fits)
+            if n == 2:  # the usual case: one call, no union-find, and surnames read only if needed
+                one = compatible(names[name_list[start]], names[name_list[start + 1]]) or swapped(
+                    rec_list[start], rec_list[start + 1]
+                )
+                groups = 1 if one else 2
+            else:
+                seen = seen or entries(start, count)
+                groups = _name_groups(seen[:n], None, fits)
             if n <= SharedTracker.MAX_SPELLINGS and groups < shared_after:
                 continue
             v = strings[val_list[start]]
             if n <= SharedTracker.MAX_SPELLINGS and "@" in v:
                 owner = mailbox_first_name(v)
+                seen = seen or entries(start, count)
                 if owner and _name_groups(seen[:n], owner, fits) < shared_after:
                     continue
             out.append(v)
