@@ -231,6 +231,7 @@ def test_every_field_type_lands_where_its_comparators_read_it() -> None:
         "zip": FieldType.POSTCODE,
         "state": FieldType.EXACT,
         "notes": FieldType.TEXT,
+        "sfx": FieldType.NAME_SUFFIX,
     }
     # Every type a column can hold (id and ignore columns never reach normalize): a new type
     # must be placed here too.
@@ -252,6 +253,7 @@ def test_every_field_type_lands_where_its_comparators_read_it() -> None:
             "zip": "94105",
             "state": "CA",
             "notes": "VIP",
+            "sfx": "Jr.",
         }
     )
     assert rec.emails == ("ann.lee@example.org",)
@@ -261,6 +263,7 @@ def test_every_field_type_lands_where_its_comparators_read_it() -> None:
     assert rec.externals == (("crm_id", "C-17"),)
     assert set(rec.values) == {"dob", "street", "town", "zip", "state", "notes"}
     assert rec.values["dob"] == "19800229"
+    assert rec.generation == "jr"  # not a value: nothing compares it, clustering reads it
     assert not norm.rejects
 
 

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from omnilink.identity import IdentityGraph, Resolver
-from omnilink.identity._normalize import name_and_generation, norm_name
+from omnilink.exceptions import InvalidIdentifierError
+from omnilink.identity import FieldType, IdentityGraph, Resolver
+from omnilink.identity._fields import infer_field_type
+from omnilink.identity._normalize import name_and_generation, norm_name, norm_suffix
 
 from .conftest import make_people
 
@@ -168,3 +170,71 @@ def test_a_saved_graph_keeps_the_generations_apart(tmp_path: Path) -> None:
     assert father.profile_id != son
     again = loaded.add({**FAMILY[0], "id": "son-again"})
     assert again.profile_id == son
+
+
+@pytest.mark.parametrize(
+    ("text", "generation"),
+    [
+        ("Jr.", "jr"),
+        ("SR", "sr"),
+        ("II", "jr"),
+        ("iii", "iii"),
+        ("IV", "iv"),
+        ("2nd", "jr"),
+        ("3rd", "iii"),
+        ("Junior", "jr"),
+        ("I", "sr"),  # alone in its column, "I" is the first
+        ("Jr., M.D.", "jr"),
+        ("M.D.", None),  # a degree: no generation, and no error
+        ("Ph.D.", None),
+        ("Esq.", None),
+        ("n/a", None),
+        ("", None),
+    ],
+)
+def test_a_suffix_column_is_read(text: str, generation: str | None) -> None:
+    assert norm_suffix(text) == generation
+
+
+@pytest.mark.parametrize("text", ["xyz", "Smith", "5"])
+def test_a_suffix_column_that_says_something_else_is_an_error(text: str) -> None:
+    with pytest.raises(InvalidIdentifierError, match="not a generational suffix") as caught:
+        norm_suffix(text)
+    assert caught.value.reason == "not a name suffix"
+
+
+@pytest.mark.parametrize("column", ["suffix", "Name Suffix", "generation"])
+def test_a_suffix_column_is_recognised_by_its_name(column: str) -> None:
+    assert infer_field_type(column) is FieldType.NAME_SUFFIX
+
+
+def test_a_suffix_column_keeps_a_father_and_a_son_apart() -> None:
+    others = _others(150)
+    for row in others:
+        row["suffix"] = None
+    family = [
+        {"id": "son", "name": "John Smith", "suffix": "Jr.", "phone": "+1 206 555 0101", "zip": "98101"},
+        {"id": "father", "name": "John Smith", "suffix": "SR", "phone": "+1 206 555 0101", "zip": "98101"},
+        {"id": "son-2", "name": "John Smith", "suffix": "II", "email": "js84@gmail.com", "zip": "98101"},
+        {
+            "id": "son-3",
+            "name": "John Smith",
+            "suffix": None,
+            "email": "js84@gmail.com",
+            "phone": "+1 206 555 0101",
+        },
+        {"id": "odd", "name": "Jane Smith", "suffix": "Smith", "phone": "+1 206 555 0199"},
+    ]
+    rows = others + family
+    resolver = Resolver(fields={**FIELDS, "suffix": "name_suffix"}, region="US")
+    result = resolver.resolve(rows)
+    p = result.profile_of
+    assert p["son"] != p["father"]
+    assert p["son"] == p["son-2"] == p["son-3"]
+    assert resolver.explain("son", "father").conflict is not None
+    rejects = [(r.record_id, r.field, r.reason) for r in result.rejects]
+    assert ("odd", "suffix", "not a name suffix") in rejects  # reported, and the row still resolved
+    assert "odd" in p
+    graph = resolver.graph()
+    graph.add_many(rows)
+    assert sorted(map(sorted, graph.clusters)) == sorted(map(sorted, result.clusters))

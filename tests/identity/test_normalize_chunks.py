@@ -35,6 +35,7 @@ FIELDS = {
     "postcode": FieldType.POSTCODE,
     "crm_id": FieldType.EXTERNAL_ID,
     "street": FieldType.ADDRESS,
+    "suffix": FieldType.NAME_SUFFIX,
 }
 
 
@@ -103,6 +104,7 @@ def _messy(n: int, seed: int) -> list[Any]:
         row["work_email"] = None
         row["crm_id"] = f"c{rng.randrange(500)}" if rng.random() < 0.2 else None
         row["street"] = "12 High Street" if rng.random() < 0.1 else None
+        row["suffix"] = rng.choice(["Sr.", "IV", "M.D.", "xyz"]) if rng.random() < 0.05 else None
         if rng.random() < 0.15:
             row[rng.choice(columns)] = rng.choice(odd)
         if rng.random() < 0.03:
@@ -145,7 +147,8 @@ def test_chunks_equal_one_row_at_a_time_on_messy_rows(batch: int, monkeypatch: p
     assert any(len(rec.phones) > 1 for rec in want[0])
     assert any(rec.externals for rec in want[0])
     assert any("street" in rec.values for rec in want[0])
-    assert {rec.generation for rec in want[0]} == {None, "jr", "sr", "iii"}
+    assert {rec.generation for rec in want[0]} == {None, "jr", "sr", "iii", "iv"}  # IV: the column's
+    assert any(r.reason == "not a name suffix" for r in want[1])
     assert want[2]  # role mailboxes and placeholders
 
 

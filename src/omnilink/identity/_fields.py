@@ -30,6 +30,9 @@ class FieldType(str, enum.Enum):
     """Compared for equality (with a one-edit level for typed codes such as social security numbers)."""
     TEXT = "text"
     """Free text compared fuzzily."""
+    NAME_SUFFIX = "name_suffix"
+    """A generational suffix in a column of its own (Jr., Sr., II, III, IV): not compared, but
+    two records with different ones are never one profile, as when the name holds it."""
     IGNORE = "ignore"
 
 
@@ -97,6 +100,7 @@ _NAME_RULES: tuple[tuple[FieldType, tuple[str, ...]], ...] = (
         ("last_name", "lastname", "surname", "family_name", "familyname", "lname", "last"),
     ),
     (FieldType.FULL_NAME, ("name", "full_name", "fullname", "display_name", "contact_name", "customer_name")),
+    (FieldType.NAME_SUFFIX, ("suffix", "name_suffix", "suffix_name", "generational_suffix", "generation")),
     (FieldType.DATE, ("dob", "date_of_birth", "birth_date", "birthdate", "birthday", "bdate")),
     (
         FieldType.ADDRESS,

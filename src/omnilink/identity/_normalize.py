@@ -250,6 +250,43 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
     return " ".join(parts) or None, generation
 
 
+_SUFFIXES = {
+    **_GENERATIONS,
+    "i": "sr",
+    "junior": "jr",
+    "senior": "sr",
+    "2nd": "jr",
+    "3rd": "iii",
+    "4th": "iv",
+}
+"""What a suffix column may say, as the generation it names (alone, "I" is the first)."""
+_OTHER_SUFFIXES = _TITLES | frozenset(
+    {"esq", "esquire", "dds", "dmd", "do", "dvm", "jd", "rn", "cpa", "mba", "ret", "pe", "np", "pa"}
+)
+"""Suffixes that name no generation (degrees, professions): no suffix, and no error either."""
+_NON_ALNUM_RUN = re.compile(r"[^0-9a-z]+")
+
+
+def norm_suffix(text: str) -> str | None:
+    """The generation a name-suffix column's value names (``"jr"``, ``"sr"``, ``"iii"``,
+    ``"iv"``: see :data:`_SUFFIXES`), None for none or for a degree (``MD``, ``Esq.``). Anything
+    else raises :class:`InvalidIdentifierError`, so that a shifted column is reported, not read."""
+    words = _NON_ALNUM_RUN.sub(" ", _strip_accents(text.lower()).replace(".", "")).split()  # M.D. is md
+    if not words or text.strip().lower() in _MISSING_TEXT:
+        return None
+    for word in words:
+        if word in _SUFFIXES:
+            return _SUFFIXES[word]
+    if all(word in _OTHER_SUFFIXES for word in words):
+        return None
+    raise InvalidIdentifierError(
+        f"name suffix {text[:40]!r} is not a generational suffix: write Jr., Sr., II, III or IV",
+        kind="name_suffix",
+        value=text,
+        reason="not a name suffix",
+    )
+
+
 def norm_text(text: str) -> str | None:
     t = _SPACES.sub(" ", _NON_ALNUM.sub(" ", _strip_accents(text.lower()))).strip()
     return None if t in _MISSING_TEXT else t
@@ -498,7 +535,7 @@ _MISS: Any = object()  # a cache miss (None is a cached value: "nothing usable")
 
 # Where :meth:`Normalizer.normalize` puts a column's canonical values: the first five index its
 # lists (emails, phones, handles, first names, last names), the others say what to do.
-_EMAILS, _PHONES, _HANDLES, _FIRSTS, _LASTS, _VALUE, _EXTERNAL, _FULL = range(8)
+_EMAILS, _PHONES, _HANDLES, _FIRSTS, _LASTS, _VALUE, _EXTERNAL, _FULL, _SUFFIX = range(9)
 _SLOTS = {
     FieldType.EMAIL: _EMAILS,
     FieldType.PHONE: _PHONES,
@@ -507,6 +544,7 @@ _SLOTS = {
     FieldType.LAST_NAME: _LASTS,
     FieldType.EXTERNAL_ID: _EXTERNAL,
     FieldType.FULL_NAME: _FULL,
+    FieldType.NAME_SUFFIX: _SUFFIX,
 }
 """Field types not listed (dates, addresses, cities, postcodes, codes, text) are kept as one value
 per column in :attr:`NormRecord.values` (``_VALUE``)."""
@@ -532,6 +570,7 @@ def _place(rec: NormRecord, lists: _Lists, column: str, slot: int, canon: str) -
 
 _NAME_TYPES = frozenset({FieldType.FIRST_NAME, FieldType.LAST_NAME, FieldType.FULL_NAME})
 _NAME_SLOTS = frozenset({_FIRSTS, _LASTS, _FULL})
+"""Slots whose values may hold a generational suffix (``Normalizer._generation``)."""
 
 _BY_REGION = frozenset({FieldType.PHONE, FieldType.DATE})
 """Field types whose canonical form depends on the row's region (a phone's country, a date's
@@ -816,6 +855,8 @@ class Normalizer:
             return None if text.lower() in _MISSING_TEXT else text
         if ftype in _NAME_TYPES:  # _canon reads names (and their suffix); here for completeness
             return norm_name(text)
+        if ftype is FieldType.NAME_SUFFIX:
+            return norm_suffix(text)
         if ftype is FieldType.DATE:
             return norm_date(text, region)
         if ftype is FieldType.ADDRESS:
@@ -943,7 +984,10 @@ class Normalizer:
             found = True
             if generations and rec.generation is None and slot in _NAME_SLOTS:
                 rec.generation = generations.get(text)
-            if slot == _FULL:
+            if slot == _SUFFIX:
+                if rec.generation is None:
+                    rec.generation = canon
+            elif slot == _FULL:
                 first, last = split_full_name(canon, text)
                 if first:
                     lists[3].append(first)  # _FIRSTS
@@ -1300,6 +1344,8 @@ class _Chunk:
                 canon = (first or None, last or None)
             if generations and canon is not None and text in generations:
                 hits[entry] = generations[text]
+            elif slot == _SUFFIX and type(canon) is str:
+                hits[entry] = canon
             result_of[entry] = canon
         return list(map(result_of.__getitem__, self.seqs[c])), failed, hits
 
