@@ -30,6 +30,9 @@ from .conftest import make_people
         ("John Smith II", "john smith", "jr"),  # one person's records write either
         ("John Smith III", "john smith", "iii"),
         ("John Smith IV", "john smith", "iv"),
+        ("John Smith 3rd", "john smith", "iii"),  # the digits went, and "rd" was the surname
+        ("John Smith 2nd", "john smith", "jr"),
+        ("John Smith 4", "john smith", None),
         ("Dr. John Smith Jr., PhD", "john smith", "jr"),
         ("Sr. Juan García", "juan garcia", None),  # a leading Sr. is Spanish for Mr.
         ("Dr. John Smith", "john smith", None),

@@ -223,6 +223,9 @@ def norm_name(text: str) -> str | None:
 
 
 _GENERATIONS = {"sr": "sr", "jr": "jr", "ii": "jr", "iii": "iii", "iv": "iv"}
+_ORDINALS = {"2nd": "ii", "3rd": "iii", "4th": "iv"}
+_ORDINAL = re.compile(r"\b(?:2nd|3rd|4th)\b")
+_DIGIT = re.compile(r"\d")
 """Generational suffixes, as the generation they name: "II" is read as "Jr." (one person's
 records write either), and "I" and "V" are left out (more often an initial)."""
 
@@ -238,6 +241,8 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
     t = text.lower()
     if t.strip() in _MISSING_TEXT:  # before punctuation goes: "N/A" is no name "n a"
         return None, None
+    if _DIGIT.search(t):  # before digits go: "John Smith 3rd" had the surname "rd"
+        t = _ORDINAL.sub(lambda m: _ORDINALS[m.group(0)], t)
     t = _strip_accents(t).replace("'", "").replace("\u2019", "")
     t = _SPACES.sub(" ", _NON_LETTER.sub(" ", t)).strip()
     if not t or t in _MISSING_TEXT:
