@@ -42,3 +42,24 @@ def test_resolve_contacts_output() -> None:
     # The father and the son: the son's web sign-up joins him, the father stays apart.
     assert "crm-5, web-4" in out
     assert "generational suffixes differ ('jr' vs 'sr')" in out
+
+
+def _block(text: str, first_line: str) -> list[str]:
+    """The lines from ``first_line`` up to the next blank line or code fence, right-stripped."""
+    lines = text.splitlines()
+    start = lines.index(first_line)
+    out = []
+    for line in lines[start:]:
+        if not line.strip() or line.startswith("```"):
+            break
+        out.append(line.rstrip())
+    return out
+
+
+@pytest.mark.parametrize("pair", ["crm-1 vs crm-2", "crm-5 vs crm-6"])
+def test_the_guide_shows_what_the_example_prints(pair: str) -> None:
+    """docs/identity.md quotes the worked example's explanations: they must stay its output."""
+    path = next(p for p in EXAMPLES if p.name == "resolve_contacts.py")
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=True).stdout
+    guide = (Path(__file__).parent.parent / "docs" / "identity.md").read_text(encoding="utf-8")
+    assert _block(guide, pair) == _block(out, pair)
