@@ -53,6 +53,7 @@ __all__ = [
     "Engine",
     "first_name_hints",
     "names_compatible",
+    "names_swapped",
     "shared_values",
     "surnames_differ",
 ]
