@@ -206,9 +206,14 @@ def test_a_suffix_column_that_says_something_else_is_an_error(text: str) -> None
     assert caught.value.reason == "not a name suffix"
 
 
-@pytest.mark.parametrize("column", ["suffix", "Name Suffix", "generation"])
+@pytest.mark.parametrize("column", ["suffix", "Name Suffix", "generational_suffix"])
 def test_a_suffix_column_is_recognised_by_its_name(column: str) -> None:
     assert infer_field_type(column) is FieldType.NAME_SUFFIX
+
+
+def test_a_generation_column_is_not_taken_for_a_suffix() -> None:
+    # Marketing data names a cohort so (Gen X, Millennial): every row would be a reject.
+    assert infer_field_type("generation") is None
 
 
 def test_a_suffix_column_keeps_a_father_and_a_son_apart() -> None:

@@ -100,7 +100,8 @@ _NAME_RULES: tuple[tuple[FieldType, tuple[str, ...]], ...] = (
         ("last_name", "lastname", "surname", "family_name", "familyname", "lname", "last"),
     ),
     (FieldType.FULL_NAME, ("name", "full_name", "fullname", "display_name", "contact_name", "customer_name")),
-    (FieldType.NAME_SUFFIX, ("suffix", "name_suffix", "suffix_name", "generational_suffix", "generation")),
+    # Not "generation": marketing data names a cohort so (Gen X), which would be a reject a row.
+    (FieldType.NAME_SUFFIX, ("suffix", "name_suffix", "suffix_name", "generational_suffix")),
     (FieldType.DATE, ("dob", "date_of_birth", "birth_date", "birthdate", "birthday", "bdate")),
     (
         FieldType.ADDRESS,
