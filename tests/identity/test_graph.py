@@ -218,7 +218,7 @@ def test_batch_and_online_agree_under_constraints() -> None:
 ROW = st.fixed_dictionaries(
     {
         "first_name": st.sampled_from(["Ann", "Anne", "Bob", "Robert", None]),
-        "last_name": st.sampled_from(["Lee", "Li", "Ray", None]),
+        "last_name": st.sampled_from(["Lee", "Li", "Ray", "Lee Jr.", "Lee Sr", None]),
         "email": st.sampled_from(["ann.lee@gmail.com", "bob@ray.org", "info@acme.com", "bad@", None]),
         "phone": st.sampled_from(["+14155552671", "+14155552672", "(415) 555-0199", None]),
     }
@@ -234,6 +234,8 @@ def test_graph_invariants(rows: list[dict[str, Any]], data: st.DataObject) -> No
         graph.add({"id": f"r{i}", **row})
     ids = [f"r{i}" for i in range(len(rows))]
 
+    suffix = {f"r{i}": (row["last_name"] or "").split(" ")[-1] for i, row in enumerate(rows)}
+
     def check() -> None:
         # Every record is in exactly one profile, and profiles are never empty.
         seen = [rid for p in graph.profiles() for rid in p.record_ids]
@@ -241,6 +243,9 @@ def test_graph_invariants(rows: list[dict[str, Any]], data: st.DataObject) -> No
         assert all(p.record_ids for p in graph.profiles())
         for rid in ids:
             assert rid in graph.profile(graph.profile_of(rid)).record_ids
+        # Never a Jr. and a Sr. in one profile.
+        for p in graph.profiles():
+            assert len({suffix[rid] for rid in p.record_ids} & {"Jr.", "Sr"}) <= 1
 
     check()
     if graph.merges:
