@@ -223,11 +223,12 @@ def norm_name(text: str) -> str | None:
 
 
 _GENERATIONS = {"sr": "sr", "jr": "jr", "ii": "jr", "iii": "iii", "iv": "iv"}
-_ORDINALS = {"2nd": "ii", "3rd": "iii", "4th": "iv"}
-_ORDINAL = re.compile(r"\b(?:2nd|3rd|4th)\b")
-_DIGIT = re.compile(r"\d")
 """Generational suffixes, as the generation they name: "II" is read as "Jr." (one person's
 records write either), and "I" and "V" are left out (more often an initial)."""
+_ORDINALS = {"2nd": "ii", "3rd": "iii", "4th": "iv"}
+"""Ordinals that stand for a suffix, as it: read before a name loses its digits."""
+_ORDINAL = re.compile(r"\b(?:2nd|3rd|4th)\b")
+_DIGIT = re.compile(r"\d")
 
 
 def name_and_generation(text: str) -> tuple[str | None, str | None]:
@@ -257,26 +258,23 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
 
 _SUFFIXES = {
     **_GENERATIONS,
+    **{ordinal: _GENERATIONS[roman] for ordinal, roman in _ORDINALS.items()},
     "i": "sr",
     "junior": "jr",
     "senior": "sr",
-    "2nd": "jr",
-    "3rd": "iii",
-    "4th": "iv",
 }
 """What a suffix column may say, as the generation it names (alone, "I" is the first)."""
 _OTHER_SUFFIXES = _TITLES | frozenset(
     {"esq", "esquire", "dds", "dmd", "do", "dvm", "jd", "rn", "cpa", "mba", "ret", "pe", "np", "pa"}
 )
 """Suffixes that name no generation (degrees, professions): no suffix, and no error either."""
-_NON_ALNUM_RUN = re.compile(r"[^0-9a-z]+")
 
 
 def norm_suffix(text: str) -> str | None:
     """The generation a name-suffix column's value names (``"jr"``, ``"sr"``, ``"iii"``,
     ``"iv"``: see :data:`_SUFFIXES`), None for none or for a degree (``MD``, ``Esq.``). Anything
     else raises :class:`InvalidIdentifierError`, so that a shifted column is reported, not read."""
-    words = _NON_ALNUM_RUN.sub(" ", _strip_accents(text.lower()).replace(".", "")).split()  # M.D. is md
+    words = _NON_ALNUM.sub(" ", _strip_accents(text.lower()).replace(".", "")).split()  # M.D. is md
     if not words or text.strip().lower() in _MISSING_TEXT:
         return None
     for word in words:
@@ -828,6 +826,8 @@ class Normalizer:
         return result
 
     def _canon_uncached(self, ftype: FieldType, text: str, column: str, region: str | None) -> str | None:
+        """The canonical form of a value that is not a name (``_canon`` reads names, whose
+        suffix it keeps aside); also what the helper process runs (:data:`_HELPED`)."""
         if ftype is FieldType.EMAIL:
             if text.lower() in _MISSING_TEXT:
                 return None
@@ -858,8 +858,6 @@ class Normalizer:
                 return "any:" + bare
         if ftype is FieldType.EXTERNAL_ID:
             return None if text.lower() in _MISSING_TEXT else text
-        if ftype in _NAME_TYPES:  # _canon reads names (and their suffix); here for completeness
-            return norm_name(text)
         if ftype is FieldType.NAME_SUFFIX:
             return norm_suffix(text)
         if ftype is FieldType.DATE:
