@@ -21,7 +21,7 @@ from omnilink.identity._engine import (
     Engine,
     SharedTracker,
     first_name_hint,
-    names_compatible,
+    names_fit,
     shared_values,
 )
 from omnilink.identity._fields import FieldType, compared_by_name, resolve_field_map
@@ -1155,7 +1155,7 @@ def _conflict(engine: Engine, a: NormRecord, b: NormRecord) -> str | None:
 
 def _refused_because(a: NormRecord, b: NormRecord) -> str:
     """Why :meth:`Engine.deterministic_ok` refused a shared identifier, in words (explain)."""
-    if not names_compatible(first_name_hint(a), first_name_hint(b)):
+    if not names_fit(a, b):
         return f"first names differ ({first_name_hint(a)!r} vs {first_name_hint(b)!r})"
     return f"surnames differ ({a.last!r} vs {b.last!r}) on a shared phone, which a household shares"
 
