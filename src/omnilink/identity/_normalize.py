@@ -176,6 +176,10 @@ class NormRecord:
     generation: str | None = None
     """The generational suffix of its name (``"jr"``, ``"sr"``, ``"iii"``, ``"iv"``), or None:
     two records with different ones are never one profile (see :func:`name_and_generation`)."""
+    middle: str | None = None
+    """The surname-like words between the first and the last name of a full name
+    (:func:`split_full_name`), when they gave the last name: the last-name comparator finds
+    "García" in "María García López"."""
 
 
 # Letters that do not decompose into a base letter and an accent: without this table "Weiß"
@@ -991,11 +995,13 @@ class Normalizer:
                 if rec.generation is None:
                     rec.generation = canon
             elif slot == _FULL:
-                first, last = split_full_name(canon, text)
+                first, last, middle = split_full_name(canon, text)
                 if first:
                     lists[3].append(first)  # _FIRSTS
                 if last:
                     lists[4].append(last)  # _LASTS
+                    if len(lists[4]) == 1:  # the record's last name: its middle words too
+                        rec.middle = middle
             else:
                 _place(rec, lists, column, slot, canon)
         return found
@@ -1324,7 +1330,7 @@ class _Chunk:
         """Column ``c``'s result for every row, whether one is an error, and the generational
         suffixes of its names (entry -> suffix; read as each value is, since the normalizer
         forgets them with its cache). A result is the canonical value (a full name: its
-        (first, last)), None (nothing), an :class:`InvalidIdentifierError` or :data:`_SLOW`."""
+        (first, last, middle)), None (nothing), an :class:`InvalidIdentifierError` or :data:`_SLOW`."""
         norm = self.norm
         column, ftype, _pf, slot, by_region, _tag = norm._columns[c]
         cache = norm._cache
@@ -1343,8 +1349,8 @@ class _Chunk:
             if isinstance(canon, InvalidIdentifierError):
                 failed = True
             elif slot == _FULL and canon is not None:
-                first, last = split_full_name(canon, text)
-                canon = (first or None, last or None)
+                first, last, middle = split_full_name(canon, text)
+                canon = (first or None, last or None, middle)
             if generations and canon is not None and text in generations:
                 hits[entry] = generations[text]
             elif slot == _SUFFIX and type(canon) is str:
@@ -1415,8 +1421,29 @@ class _Chunk:
                 return cols[0]
             return [next((x for x in xs if x is not None), None) for xs in zip(*cols, strict=True)]
 
+        def middles() -> list[str | None] | None:
+            # The middle words of the full name that gave each row its last name (as
+            # Normalizer._cell); None when no full name has any (most data).
+            cols = [
+                (spec[3] == _FULL, results[c]) for c, spec in enumerate(columns) if spec[3] in (_LASTS, _FULL)
+            ]
+            if not any(full and any(type(r) is tuple and r[2] for r in res) for full, res in cols):
+                return None
+            out: list[str | None] = []
+            for rs in zip(*(res for _, res in cols), strict=True):
+                m = None
+                for (full, _), r in zip(cols, rs, strict=True):
+                    if full and type(r) is tuple and r[1] is not None:
+                        m = r[2]
+                        break
+                    if not full and type(r) is str:
+                        break
+                out.append(m)
+            return out
+
         emails, phones, handles = strong(_EMAILS), strong(_PHONES), strong(_HANDLES)
         firsts, lasts = name(0), name(1)
+        middle = middles()
         generation = self._generations(hits)
         ext_cols = [(spec[0], results[c]) for c, spec in enumerate(columns) if spec[3] == _EXTERNAL]
         externals = (
@@ -1456,6 +1483,8 @@ class _Chunk:
             rec = NormRecord(index, rid, em, ph, ha, ex, first, last, vals)
             if generation is not None:
                 rec.generation = generation[i]
+            if middle is not None:
+                rec.middle = middle[i]
             if i not in found:
                 rec.empty = True
                 rejects.append(Reject(rid, index, None, None, "empty row: no usable value"))
@@ -1466,14 +1495,32 @@ class _Chunk:
 _PLATFORM_COLUMNS = frozenset({"twitter", "instagram", "telegram", "facebook", "x", "tiktok", "linkedin"})
 
 
-def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None]:
-    """First and last name from a full name; ``"Smith, John"`` is understood as last, first."""
+def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str | None]:
+    """First name, last name and the surname-like words between them, from a full name;
+    ``"Smith, John"`` is understood as last, first.
+
+    The last word is the last name (the main surname in Portuguese and most other names). The
+    words between keep what it would lose: the first of a Spanish compound surname ("María
+    García López": ``"garcia"``), a maiden name, a middle name. Initials and particles
+    ("van", "de la") are left out of them, as they name nobody."""
     parts = canon.split(" ")
     if "," in raw and len(parts) >= 2:
         before = norm_name(raw.split(",", 1)[0]) or ""
         nb = len(before.split(" ")) if before else 0
         if 0 < nb < len(parts):
-            return parts[nb], " ".join(parts[:nb])
+            return parts[nb], " ".join(parts[:nb]), _middle(parts[nb + 1 :])
     if len(parts) == 1:
-        return parts[0], None
-    return parts[0], parts[-1]
+        return parts[0], None, None
+    return parts[0], parts[-1], _middle(parts[1:-1])
+
+
+_PARTICLES = frozenset(
+    {"al", "bin", "da", "das", "de", "del", "della", "den", "der", "di", "do", "dos", "du"}
+    | {"el", "la", "las", "le", "los", "st", "te", "ten", "ter", "van", "von"}
+)
+"""Surname particles: they begin many surnames, so a shared one says nothing."""
+
+
+def _middle(words: Sequence[str]) -> str | None:
+    kept = [w for w in words if len(w) > 1 and w not in _PARTICLES]
+    return " ".join(kept) if kept else None
