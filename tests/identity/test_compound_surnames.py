@@ -5,11 +5,13 @@ her "María García" records are not scored as another surname, nor refused a sh
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
-from omnilink.identity import FieldType
+from omnilink.identity import FieldType, Resolver
+from omnilink.identity._engine import surnames_differ
 from omnilink.identity._normalize import Normalizer, norm_name, split_full_name
 
 
@@ -62,3 +64,52 @@ def test_one_row_at_a_time_and_a_batch_read_the_same_middle_words(
     by_row = [one.normalize(r) for r in _ROWS]
     assert [r.middle for r in by_row] == middles
     assert batch.normalize_all(_ROWS) == by_row
+
+
+def _resolve(rows: list[dict[str, Any]]) -> tuple[Resolver, Mapping[str, str]]:
+    r = Resolver(id_field="id", region="ES")
+    return r, r.resolve(rows).profile_of
+
+
+def test_a_compound_surname_and_its_first_half_are_one_person() -> None:
+    rows = [
+        {"id": "a", "name": "María García López", "dob": "1980-02-03", "postcode": "28001"},
+        {"id": "b", "name": "María García", "dob": "1980-02-03", "postcode": "28001"},
+    ]
+    r, profile_of = _resolve(rows)
+    assert profile_of["a"] == profile_of["b"]
+    ex = r.explain("a", "b")
+    (last,) = [e for e in ex.evidence if e.comparator == "last_name"]
+    assert last.level == "jw>=0.80"  # the shared word; "different" before, at -5.0
+    assert last.weight > 0
+    assert ex.match
+    # The graph gives the same.
+    graph = r.graph()
+    assert graph.add(rows[0]).profile_id == graph.add(rows[1]).profile_id
+
+
+def test_a_compound_surname_passes_the_phone_guard_and_another_surname_does_not() -> None:
+    rows = [
+        {"id": "a", "name": "María García López", "phone": "+34 622 918 473"},
+        {"id": "b", "name": "María García", "phone": "622 918 473"},
+        {"id": "c", "name": "María Ruiz Pérez", "phone": "622 918 473"},
+    ]
+    r, profile_of = _resolve(rows)
+    assert profile_of["a"] == profile_of["b"] != profile_of["c"]
+    assert r.explain("a", "b").guards == ()
+    assert r.explain("a", "c").guards  # surnames differ on a shared (household) phone
+    assert not surnames_differ(("maria", "lopez", "garcia"), ("maria", "garcia"))
+    assert surnames_differ(("maria", "lopez", "garcia"), ("ana", "perez", "garcia"))  # sisters: no
+    assert surnames_differ(("maria", "lopez"), ("maria", "garcia"))
+
+
+def test_a_middle_name_changes_nothing() -> None:
+    rows = [
+        {"id": "a", "name": "John Michael Smith", "email": "jms@acme-bakery.com"},
+        {"id": "b", "name": "John Smith", "email": "jms@acme-bakery.com"},
+        {"id": "c", "name": "John Michael", "dob": "1970-01-01"},
+    ]
+    r, profile_of = _resolve(rows)
+    assert profile_of["a"] == profile_of["b"] != profile_of["c"]
+    (last,) = [e for e in r.explain("a", "b").evidence if e.comparator == "last_name"]
+    assert last.level == "exact"

@@ -68,6 +68,9 @@ _names = st.sampled_from(
         "smyth",
         "smith-jones",
         "jones smith",
+        "garcia",
+        "lopez",
+        "garcia lopez",
         "müller",
         "mueller",
         "weiß",
@@ -102,10 +105,42 @@ def test_first_name(values: list[Any]) -> None:
     _check(FirstNameComparator(), values)
 
 
+_middle = st.one_of(_names, st.sampled_from(["garcia", "smith jones", "lopez garcia", "bob", ""]))
+
+
 @SETTINGS
-@given(_values(st.tuples(_word, st.one_of(st.none(), _word))))
+@given(
+    _values(
+        st.one_of(
+            st.tuples(_word, st.one_of(st.none(), _word)),
+            st.tuples(_word, st.one_of(st.none(), _word), st.one_of(st.none(), _middle)),
+        )
+    )
+)
 def test_last_name(values: list[Any]) -> None:
+    """Also with a full name's middle words (a third part): "garcia" among them is the
+    shared-word level with a last name "garcia"."""
     _check(LastNameComparator(), values)
+
+
+def test_last_name_middle_words() -> None:
+    values: list[Any] = [
+        ("lopez", "maria", "garcia"),
+        ("garcia", "maria"),
+        ("perez", "ana", "garcia"),
+        ("garcia lopez", "maria"),
+        ("lopez", "maria", "jose garcia"),
+        ("smith", "john"),
+        ("smith", "john", "michael"),
+        ("michael", "john"),
+    ]
+    _check(LastNameComparator(), values)
+    comp = LastNameComparator()
+    assert comp.compare(values[0], values[1]) == 3  # García in María García López's middle words
+    assert comp.compare(values[4], values[1]) == 3
+    assert comp.compare(values[0], values[2]) == 4  # sisters: never middle word against middle word
+    assert comp.compare(values[5], values[6]) == 0
+    assert comp.compare(values[3], values[2]) == 3  # "garcia lopez" as a last-name column
 
 
 def test_names_edges() -> None:
@@ -143,6 +178,7 @@ def test_scores_off_in_the_last_bits(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_names_odd_shapes() -> None:
     """Values not of the usual shape are left to ``compare`` (which may say NULL)."""
     values: list[Any] = [("", "x"), (), ("a",), ("bob", "smith"), ("robert", None), ("smith", "bob"), 3]
+    values += [("bob", "smith", ""), ("bob", None, None), ("bob", "x", "y", "z"), ("smith", "bob", 3)]
     _check(FirstNameComparator(), values)
     _check(LastNameComparator(), values)
 

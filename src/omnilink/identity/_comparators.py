@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein, Prefix
@@ -261,7 +261,13 @@ class FirstNameComparator(Comparator):
 
 
 class LastNameComparator(Comparator):
-    """Surnames: exact / swapped with the first name / Jaro-Winkler bands."""
+    """Surnames: exact / Jaro-Winkler >= 0.92 / swapped with the first name / Jaro-Winkler >= 0.80
+    or a shared word / different.
+
+    A shared word is one word of a double-barrelled surname ("García López" and "García"), or
+    one surname among the middle words of a full name ("María García López", whose last name
+    is "López", and "María García"). The value is ``(last, first)``, or ``(last, first,
+    middle)`` for a record with middle words (:attr:`NormRecord.middle`)."""
 
     name = "last_name"
     levels = ("exact", "jw>=0.92", "swapped", "jw>=0.80", "different")
@@ -270,12 +276,14 @@ class LastNameComparator(Comparator):
     tf = True
 
     def value(self, rec: NormRecord) -> Any:
-        return (rec.last, rec.first) if rec.last else None
+        if not rec.last:
+            return None
+        return (rec.last, rec.first) if rec.middle is None else (rec.last, rec.first, rec.middle)
 
     def input_ids(self, table: RecordTable) -> IntArray | None:
         import numpy as np
 
-        return np.where(table.last.ids >= 0, table.names.ids, -1)
+        return np.where(table.last.ids >= 0, table.name_parts.ids, -1)
 
     def tf_key(self, value: Any) -> Hashable | None:
         return value[0] if value else None
@@ -291,8 +299,8 @@ class LastNameComparator(Comparator):
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
-        la, fa = a
-        lb, fb = b
+        la, fa, *ma = a
+        lb, fb, *mb = b
         if la == lb:
             return 0
         s = _jw(la, lb)
@@ -302,11 +310,16 @@ class LastNameComparator(Comparator):
             return 2
         if s >= 0.80:
             return 3
-        # Double-barrelled and changed surnames: one contains the other as a word.
-        if " " in la or " " in lb or "-" in la or "-" in lb:
-            wa, wb = set(la.replace("-", " ").split()), set(lb.replace("-", " ").split())
-            if wa & wb:
-                return 3
+        # Double-barrelled and changed surnames: one contains the other as a word, or has it
+        # among its full name's middle words (never middle word against middle word: two
+        # sisters' "García López" and "García Pérez" share one).
+        wa, wb = _words(la), _words(lb)
+        if (
+            wa & wb
+            or (mb and mb[0] and wa & set(mb[0].split()))
+            or (ma and ma[0] and wb & set(ma[0].split()))
+        ):
+            return 3
         return 4
 
 
@@ -947,7 +960,7 @@ class _Strings:
     def __init__(self) -> None:
         self.table: dict[str, int] = {}
 
-    def ids(self, strings: list[str | None]) -> IntArray:
+    def ids(self, strings: Sequence[str | None]) -> IntArray:
         import numpy as np
 
         table = self.table
@@ -1250,19 +1263,26 @@ def _start(comp: Comparator, values: list[Any], flag: IntArray, xs: IntArray, ys
     return st
 
 
+def _words(name: str) -> set[str]:
+    return set(name.replace("-", " ").split())
+
+
 def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
     """First or last names: values ``(name, other name)``; ``first`` selects the level order."""
     import numpy as np
     from rapidfuzz.process import cpdist
 
+    sizes = (2,) if first else (2, 3)  # last names: (last, first) or (last, first, middle)
+
     def good(v: Any) -> bool:
         # An empty name would make _short_form fail: compare settles it.
         return (
             type(v) is tuple
-            and len(v) == 2
+            and len(v) in sizes
             and _is_str(v[0])
             and v[0] != ""
             and (v[1] is None or _is_str(v[1]))
+            and (len(v) == 2 or (_is_str(v[2]) and v[2] != ""))
         )
 
     flag, good_mask = _missing_and_odd(values, good)
@@ -1271,6 +1291,24 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
     key = strs.ids([v[0] if g else None for v, g in zip(values, ok, strict=True)])
     # The swapped test reads the other name only when it is not empty.
     other = strs.ids([(v[1] or None) if g else None for v, g in zip(values, ok, strict=True)])
+    if not first:
+        # Middle words, as codes (middle id, word id) in a sorted array: a surname found among
+        # the other record's middle words is the shared-word level.
+        mstrs = _Strings()
+        middle = mstrs.ids([v[2] if g and len(v) == 3 else None for v, g in zip(values, ok, strict=True)])
+        word_ids = [strs.ids(m.split()) for m in mstrs.table]
+        n_words = len(strs.table) + 1
+        mid_codes = np.unique(
+            np.concatenate([m * n_words + w for m, w in enumerate(word_ids)] or [np.zeros(0, dtype=np.int64)])
+        )
+
+        def in_middle(m: IntArray, w: IntArray) -> BoolArray:
+            """Whether name ``w`` is one of the middle words ``m`` (``-1``: none)."""
+            code = m * n_words + w
+            pos = np.minimum(np.searchsorted(mid_codes, code), max(mid_codes.size - 1, 0))
+            found: BoolArray = (m >= 0) & (w >= 0) & (mid_codes.size > 0) & (mid_codes[pos] == code)
+            return found
+
     names = strs.objects()
     if first:
         nick_pairs = _nickname_pairs(strs, key)
@@ -1336,6 +1374,11 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
                 lv[swapped & (lv >= 4)] = 3
             else:
                 lv[swapped & (lv != 1)] = 2
+                if mid_codes.size:
+                    sel = np.flatnonzero(lv == 4)
+                    xi, yi = xs[idx[sel]], ys[idx[sel]]
+                    shared = in_middle(middle[xi], key[yi]) | in_middle(middle[yi], key[xi])
+                    lv[sel[shared]] = 3
             st.out[idx] = lv
             st.open[idx] = False
         return st.done()

@@ -451,11 +451,13 @@ _LAST = LastNameComparator()
 _LAST_DIFFERENT = len(LastNameComparator.levels) - 1
 
 
-def surnames_differ(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:
-    """Whether two records, given as (first name, last name), both have a surname and the
-    surnames are different (the last-name comparator's "different" level): the phone guard."""
-    (fa, la), (fb, lb) = a, b
-    return bool(la and lb) and _LAST.compare((la, fa), (lb, fb)) == _LAST_DIFFERENT
+def surnames_differ(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
+    """Whether two records, given as (first name, last name) or (first name, last name, middle
+    words), both have a surname and the surnames are different (the last-name comparator's
+    "different" level): the phone guard."""
+    fa, la, *ma = a
+    fb, lb, *mb = b
+    return bool(la and lb) and _LAST.compare((la, fa, *ma), (lb, fb, *mb)) == _LAST_DIFFERENT
 
 
 def _by_index(rec: NormRecord) -> int:
@@ -639,7 +641,9 @@ class Engine:
             return True
         if not names_fit(a, b):
             return False
-        return not (reason == "phone" and surnames_differ((a.first, a.last), (b.first, b.last)))
+        return not (
+            reason == "phone" and surnames_differ((a.first, a.last, a.middle), (b.first, b.last, b.middle))
+        )
 
     def contradicted(self, model: FSModel, pattern: tuple[int, ...]) -> bool:
         """Whether the evidence *against* a pair outweighs any single shared identifier.

@@ -354,10 +354,14 @@ def _det_candidate_arrays(engine: Engine, table: RecordTable) -> _DetCandidates:
         ok[refused[swapped]] = True
     phone = (cand_reason == reasons_of["phone"]) & ok
     if phone.any():
-        ni, nj = names.ids[cand_i[phone]] + 1, names.ids[cand_j[phone]] + 1
+        parts = table.name_parts
+        known_parts = [(None, None), *parts.values]
+        size = len(known_parts)
+        ni, nj = parts.ids[cand_i[phone]] + 1, parts.ids[cand_j[phone]] + 1
         uniq, inverse = np.unique(ni * size + nj, return_inverse=True)
         differ = np.array(
-            [surnames_differ(known[p // size], known[p % size]) for p in uniq.tolist()], dtype=bool
+            [surnames_differ(known_parts[p // size], known_parts[p % size]) for p in uniq.tolist()],
+            dtype=bool,
         )[inverse.ravel()]
         ok[np.flatnonzero(phone)[differ]] = False
     return (

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from omnilink.identity._normalize import NormRecord
 
@@ -107,7 +107,9 @@ class RecordTable:
         self.n = len(records)
         # One pass over the records (scattered in memory at a million of them), then one list
         # per field.
-        rows = [(r.first, r.last, r.emails, r.phones, r.handles, r.externals, r.values) for r in records]
+        rows = [
+            (r.first, r.last, r.emails, r.phones, r.handles, r.externals, r.values, r.middle) for r in records
+        ]
         (
             self._firsts,
             self._lasts,
@@ -116,7 +118,8 @@ class RecordTable:
             self._handles,
             self._externals,
             self._values,
-        ) = (list(map(itemgetter(k), rows)) for k in range(7))
+            self._middles,
+        ) = (list(map(itemgetter(k), rows)) for k in range(8))
         del rows
         self.empty = np.fromiter((r.empty for r in records), dtype=bool, count=self.n)
         self._cache: dict[str, Any] = {}
@@ -151,6 +154,26 @@ class RecordTable:
         return col
 
     @property
+    def middle(self) -> Column[str]:
+        """Every record's middle words (:attr:`NormRecord.middle`; most records have none)."""
+        col: Column[str] = self._get("middle", lambda: Column(self._middles))
+        return col
+
+    @property
+    def name_parts(self) -> Column[tuple[str | None, ...]]:
+        """(first, last, middle) of every record, as :attr:`names` is (first, last); it is
+        :attr:`names` when no record has middle words."""
+
+        def build() -> Column[tuple[str | None, ...]]:
+            if not self.middle.values:
+                return cast("Column[tuple[str | None, ...]]", self.names)
+            parts = zip(self._firsts, self._lasts, self._middles, strict=True)
+            return Column((f, la, m) if f or la else None for f, la, m in parts)
+
+        col: Column[tuple[str | None, ...]] = self._get("name_parts", build)
+        return col
+
+    @property
     def emails(self) -> Multi[str]:
         m: Multi[str] = self._get("emails", lambda: Multi(self._emails))
         return m
@@ -178,7 +201,7 @@ class RecordTable:
     def read(self, columns: Iterable[str]) -> None:
         """Make every field now (the value columns named): before a process forks, so that the
         child and this process share them instead of each making its own."""
-        for field in ("first", "last", "names", "emails", "phones", "handles", "externals"):
+        for field in ("first", "last", "names", "name_parts", "emails", "phones", "handles", "externals"):
             getattr(self, field)
         for column in columns:
             self.truthy(column)
