@@ -54,15 +54,27 @@ FIELDS = {
 }
 
 
+_MIDDLE_WORDS = (
+    "María García López",
+    "Maria Garcia",
+    "Ana García Pérez",
+    "John Michael Smith",
+    "Smith, Chuck Reyes",
+)
+"""Full names with middle words: a compound surname, its first half, a sister's, a middle name."""
+
+
 def messy_records(n: int, seed: int, fields: dict[str, FieldType]) -> list[NormRecord]:
     """Generated contacts with every column a rule reads, and the odd cases the rules treat apart:
     nicknames whose formal names block too, handles on two platforms, several emails, records
-    with one name or none, empty rows."""
+    with one name or none, full names with middle words, empty rows."""
     rng = random.Random(seed)
     rows: list[dict[str, Any]] = contacts(n, seed=seed)
     for k, row in enumerate(rows):
         row["ssn"] = rng.choice([None, "12", f"{rng.randrange(400):07d}"])
-        row["name"] = rng.choice([None, None, "Smith, Chuck", "Bob Jones", "Madonna"])
+        row["name"] = rng.choice([None, None, "Smith, Chuck", "Bob Jones", "Madonna", *_MIDDLE_WORDS])
+        if row["name"] in _MIDDLE_WORDS and rng.random() < 0.5:
+            row["last_name"] = None  # the full name gives the last name, and its middle words
         row["twitter"] = rng.choice([None, row.get("handle"), "emilymoore", "bob"])
         row["crm_id"] = rng.choice([None, None, f"c{rng.randrange(300)}"])
         row["signup"] = rng.choice([None, row.get("dob"), "2020-01-01"])

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from omnilink.identity import FieldType, Resolver
+from omnilink.identity._blocking import default_rules
 from omnilink.identity._engine import surnames_differ
 from omnilink.identity._normalize import Normalizer, norm_name, split_full_name
 
@@ -113,3 +114,21 @@ def test_a_middle_name_changes_nothing() -> None:
     assert profile_of["a"] == profile_of["b"] != profile_of["c"]
     (last,) = [e for e in r.explain("a", "b").evidence if e.comparator == "last_name"]
     assert last.level == "exact"
+
+
+def test_a_surname_among_middle_words_blocks_with_it() -> None:
+    """Two records with nothing but a name in common are compared: the middle word that is no
+    first name gives the keys of its name; a middle name ("Michael") gives none."""
+    fields = {"name": FieldType.FULL_NAME}
+    norm = Normalizer(id_field="id", fields=fields, region="ES", max_field_length=200)
+    a, b, c, d = norm.normalize_all(
+        [
+            {"id": "a", "name": "María García López"},
+            {"id": "b", "name": "María García"},
+            {"id": "c", "name": "John Michael Smith"},
+            {"id": "d", "name": "John Michael"},
+        ]
+    )
+    (rule,) = [x for x in default_rules(fields) if x.name == "name-phonetic"]
+    assert set(rule.keys(a)) & set(rule.keys(b))
+    assert not set(rule.keys(c)) & set(rule.keys(d))

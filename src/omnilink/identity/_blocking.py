@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import jellyfish
 
 from omnilink.identity._fields import FieldType
-from omnilink.identity._normalize import NormRecord, nick_tables
+from omnilink.identity._normalize import NormRecord, known_first_name, nick_tables
 
 if TYPE_CHECKING:
     from omnilink.identity._table import IntArray, RecordTable
@@ -162,12 +162,24 @@ def _strong_arrays(t: RecordTable) -> list[Part]:
 
 
 def _name_keys(rec: NormRecord) -> Iterable[str]:
-    return _name_keys_of(rec.first, rec.last)
+    return _name_part_keys(rec.first, rec.last, rec.middle)
 
 
 def _name_arrays(t: RecordTable) -> list[Part]:
-    names = t.names
-    return [_listed(list(starmap(_name_keys_of, names.values)), names.ids)]
+    names = t.name_parts
+    return [_listed(list(starmap(_name_part_keys, names.values)), names.ids)]
+
+
+def _name_part_keys(first: str | None, last: str | None, middle: str | None = None) -> tuple[str, ...]:
+    """The name keys of a record, and for each middle word that is no first name (the first
+    surname of "María García López", not the "Michael" of "John Michael Smith") the keys the
+    record would have with it as the surname, so that "María García" shares a block."""
+    keys = _name_keys_of(first, last)
+    if middle:
+        for word in middle.split():
+            if not known_first_name(word):
+                keys += tuple(k for k in _name_keys_of(first, word) if k not in keys)
+    return keys
 
 
 @functools.lru_cache(maxsize=1 << 17)
