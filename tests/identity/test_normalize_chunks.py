@@ -94,7 +94,12 @@ def _messy(n: int, seed: int) -> list[Any]:
     ]
     columns = [*FIELDS, "unknown"]
     for row in rows:
-        row["name"] = f"{row['first_name'] or ''} {row['last_name'] or ''}".strip() or None
+        middle = rng.choice(["", "", "", "", "García ", "Michael ", "J. ", "van der ", "de la Torre "])
+        row["name"] = f"{row['first_name'] or ''} {middle}{row['last_name'] or ''}".strip() or None
+        if rng.random() < 0.1:  # a full name gives the last name, and its middle words
+            row["last_name"] = rng.choice([None, "Na", "NA"])
+        if rng.random() < 0.02:  # missing markers that are names too
+            row["first_name"] = rng.choice(["Nan", "nan", "NaN", "Nil"])
         if row["name"] and rng.random() < 0.05:  # a generational suffix, in either name column
             suffix = rng.choice([" Jr.", " Sr", " III", ", Jr."])
             if rng.random() < 0.5 or not row["last_name"]:

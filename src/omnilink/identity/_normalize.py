@@ -235,6 +235,17 @@ _ORDINAL = re.compile(r"\b(?:2nd|3rd|4th)\b")
 _DIGIT = re.compile(r"\d")
 
 
+_NAMES_THAT_SAY_MISSING = frozenset({"na", "nan", "nil"})
+"""Missing-value markers that are names too: the Korean surname Na, the first name Nan, the
+Turkish Nil. Exports write them for "no value" in lower or upper case (pandas' ``nan``, R's
+``NA``); written as a name ("Na", "Nan"), they are the name."""
+
+
+def _written_as_a_name(text: str) -> bool:
+    t = text.strip()
+    return t[:1].isupper() and t[1:].islower() and t.lower() in _NAMES_THAT_SAY_MISSING
+
+
 def name_and_generation(text: str) -> tuple[str | None, str | None]:
     """:func:`norm_name` of ``text``, and the generational suffix it held (``"jr"``, ``"sr"``,
     ``"iii"``, ``"iv"``; see :data:`_GENERATIONS`) or None.
@@ -244,13 +255,14 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
     after a name word only: a leading "Sr." is Spanish for Mr.
     """
     t = text.lower()
-    if t.strip() in _MISSING_TEXT:  # before punctuation goes: "N/A" is no name "n a"
+    named = _written_as_a_name(text)
+    if t.strip() in _MISSING_TEXT and not named:  # before punctuation goes: "N/A" is no name "n a"
         return None, None
     if _DIGIT.search(t):  # before digits go: "John Smith 3rd" had the surname "rd"
         t = _ORDINAL.sub(lambda m: _ORDINALS[m.group(0)], t)
     t = _strip_accents(t).replace("'", "").replace("\u2019", "")
     t = _SPACES.sub(" ", _NON_LETTER.sub(" ", t)).strip()
-    if not t or t in _MISSING_TEXT:
+    if not t or (t in _MISSING_TEXT and not named):
         return None, None
     words = t.split(" ")
     parts = [p for p in words if p not in _TITLES]
