@@ -79,6 +79,15 @@ CONTACTS: list[dict[str, str | None]] = [
         "city": "new york",
         "zip": "10001",
     },
+    # Her full name, with both surnames: García, the one she goes by, is among its middle words.
+    {
+        "id": "pos-6",
+        "name": "María García López",
+        "email": None,
+        "phone": "(212) 555-0147",
+        "city": "New York",
+        "zip": "10001",
+    },
     {
         "id": "pos-8",
         "name": "Thomas Chen",
@@ -248,6 +257,9 @@ def main() -> None:
     # crm-5 and crm-6 agree on everything but "Jr." and "Sr.": two generations, never one profile.
     print()
     print(resolver.explain("crm-5", "crm-6"))
+    # pos-6 writes both her surnames: García, among the middle words, is a surname in common.
+    print()
+    print(resolver.explain("web-2", "pos-6"))
 
     # Online: freeze the weights, replay the records one at a time, then keep adding.
     resolver.fit(records)

@@ -42,6 +42,8 @@ def test_resolve_contacts_output() -> None:
     # The father and the son: the son's web sign-up joins him, the father stays apart.
     assert "crm-5, web-4" in out
     assert "generational suffixes differ ('jr' vs 'sr')" in out
+    # The compound surname: "María García López" joins her "María García" records at her phone.
+    assert "crm-3, web-2, pos-6" in out
 
 
 def _block(text: str, first_line: str) -> list[str]:
@@ -56,7 +58,7 @@ def _block(text: str, first_line: str) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("pair", ["crm-1 vs crm-2", "crm-5 vs crm-6"])
+@pytest.mark.parametrize("pair", ["crm-1 vs crm-2", "crm-5 vs crm-6", "web-2 vs pos-6"])
 def test_the_guide_shows_what_the_example_prints(pair: str) -> None:
     """docs/identity.md quotes the worked example's explanations: they must stay its output."""
     path = next(p for p in EXAMPLES if p.name == "resolve_contacts.py")

@@ -82,6 +82,7 @@ def test_a_compound_surname_and_its_first_half_are_one_person() -> None:
     ex = r.explain("a", "b")
     (last,) = [e for e in ex.evidence if e.comparator == "last_name"]
     assert last.level == "jw>=0.80"  # the shared word; "different" before, at -5.0
+    assert (last.value_a, last.value_b) == ("garcia lopez", "garcia")  # the middle words shown
     assert last.weight > 0
     assert ex.match
     # The graph gives the same.

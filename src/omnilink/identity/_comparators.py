@@ -289,7 +289,10 @@ class LastNameComparator(Comparator):
         return value[0] if value else None
 
     def display(self, value: Any) -> Any:
-        return value[0] if value else None
+        if not value:
+            return None
+        # The middle words too, in the order written: "garcia lopez" shows why "garcia" agrees.
+        return value[0] if len(value) < 3 or not value[2] else f"{value[2]} {value[0]}"
 
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_names(self, values, first=False) if _own_compare(self, LastNameComparator) else None
