@@ -430,7 +430,8 @@ def test_first_name_compatibility_is_symmetric(a: str, b: str) -> None:
 def test_name_groups_do_not_depend_on_the_order_of_the_names(
     pairs: list[tuple[str, str | None]], owner: str | None, rnd: Any
 ) -> None:
-    names = [(first, first, last) for first, last in pairs]  # (hint, first, last): swaps meet
+    # (hint, first, last, middle): swaps meet, and a lone name is a one-word full name's
+    names = [(first, first, last, None if last else first) for first, last in pairs]
     shuffled = list(names)
     rnd.shuffle(shuffled)
     groups = _name_groups(names, owner)
@@ -474,6 +475,8 @@ def _tracked_records(draw: st.DrawFn) -> list[NormRecord]:
     out = []
     for k in range(draw(st.integers(1, 30))):
         values = draw(st.lists(st.sampled_from(values_pool), min_size=1, max_size=2, unique=True))
+        first = draw(st.sampled_from(names_pool))
+        last = draw(st.sampled_from([None, "", "anderson", "patel", "smith", "wang", "wei", "li"]))
         out.append(
             NormRecord(
                 k,
@@ -481,8 +484,10 @@ def _tracked_records(draw: st.DrawFn) -> list[NormRecord]:
                 emails=tuple(v for v in values if "@" in v),
                 phones=tuple(v for v in values if v.startswith("+")),
                 handles=tuple(v for v in values if ":" in v),
-                first=draw(st.sampled_from(names_pool)),
-                last=draw(st.sampled_from([None, "", "anderson", "patel", "smith", "wang", "wei", "li"])),
+                first=first,
+                last=last,
+                # A one-word full name ("Li"): its word may be a surname (lone_surname).
+                middle=first if not last and draw(st.booleans()) else None,
             )
         )
     return out

@@ -26,7 +26,7 @@ from omnilink.identity._normalize import Normalizer, norm_name, split_full_name
         ("John M. Smith", ("john", "smith", None)),  # nor do initials
         ("John Michael Smith", ("john", "smith", "michael")),
         ("John Smith", ("john", "smith", None)),
-        ("Madonna", ("madonna", None, None)),
+        ("Madonna", ("madonna", None, "madonna")),  # one word: a first name that may be a surname
         ("García López, María", ("maria", "garcia lopez", None)),  # the comma form already kept both
         ("Smith, John Michael", ("john", "smith", "michael")),
     ],

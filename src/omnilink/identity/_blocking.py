@@ -175,7 +175,7 @@ def _name_part_keys(first: str | None, last: str | None, middle: str | None = No
     surname of "María García López", not the "Michael" of "John Michael Smith") the keys the
     record would have with it as the surname, so that "María García" shares a block."""
     keys = _name_keys_of(first, last)
-    if middle:
+    if middle and last:  # (a one-word full name's word is its first name: no other keys)
         for word in middle.split():
             if not known_first_name(word):
                 keys += tuple(k for k in _name_keys_of(first, word) if k not in keys)

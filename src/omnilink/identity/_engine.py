@@ -52,6 +52,7 @@ __all__ = [
     "Config",
     "Engine",
     "first_name_hints",
+    "lone_surname",
     "names_compatible",
     "names_fit",
     "names_swapped",
@@ -231,12 +232,13 @@ class SharedTracker:
                 del self._names[v]
 
 
-NameEntry = tuple[str, str | None, str | None]
-"""What the shared-value rule reads of a record: (first-name hint, first name, last name)."""
+NameEntry = tuple[str, str | None, str | None, str | None]
+"""What the shared-value rule reads of a record: (first-name hint, first name, last name,
+middle words)."""
 
 
 def _entry(rec: NormRecord) -> NameEntry:
-    return (first_name_hint(rec) or "", rec.first, rec.last)
+    return (first_name_hint(rec) or "", rec.first, rec.last, rec.middle)
 
 
 def names_swapped(fa: str | None, la: str | None, fb: str | None, lb: str | None) -> bool:
@@ -247,20 +249,41 @@ def names_swapped(fa: str | None, la: str | None, fb: str | None, lb: str | None
     return bool(fa and la) and fa != la and fa == lb and la == fb
 
 
+def lone_surname(first: str | None, last: str | None, middle: str | None, other_last: str | None) -> bool:
+    """Whether a record's only name, a one-word full name, is another record's surname: "Smith"
+    is read as a first name, and beside "John Smith" it is his surname (a first-name column's
+    "Thomas" beside "Jacob Thomas" stays a first name). The first-name comparator scores it at
+    its "swapped" level; the name guard and the shared-value rule read such a record as one
+    without a first name (:func:`names_fit`, :func:`_name_groups`)."""
+    return bool(first) and not last and middle == first and first == other_last
+
+
 def _entries_fit(
     a: NameEntry, b: NameEntry, compatible: Callable[[str | None, str | None], bool] = names_compatible
 ) -> bool:
     """The shared-value rule's test of two names: compatible first names (``compatible``: a memo
-    of :func:`names_compatible`, say), or one name swapped."""
-    return compatible(a[0], b[0]) or names_swapped(a[1], a[2], b[1], b[2])
+    of :func:`names_compatible`, say), one name swapped, or one's only name the other's surname."""
+    return (
+        compatible(a[0], b[0])
+        or names_swapped(a[1], a[2], b[1], b[2])
+        or lone_surname(a[1], a[2], a[3], b[2])
+        or lone_surname(b[1], b[2], b[3], a[2])
+    )
 
 
 def names_fit(a: NormRecord, b: NormRecord) -> bool:
     """The name guard of a deterministic link (:meth:`Engine.deterministic_ok`): first names
-    that could be one person's, or one name in both orders."""
-    return names_compatible(first_name_hint(a), first_name_hint(b)) or names_swapped(
-        a.first, a.last, b.first, b.last
-    )
+    that could be one person's, or one name in both orders. A record whose only name is the
+    other's surname (:func:`lone_surname`) has no first name here, so it speaks through its
+    inbox, as a record with only a surname does (isabellapatel@ is not John Smith's)."""
+    ha, hb = first_name_hint(a), first_name_hint(b)
+    if names_compatible(ha, hb) or names_swapped(a.first, a.last, b.first, b.last):
+        return True
+    if lone_surname(a.first, a.last, a.middle, b.last):
+        return names_compatible(_inbox_first_name(a, a.first), hb)
+    if lone_surname(b.first, b.last, b.middle, a.last):
+        return names_compatible(ha, _inbox_first_name(b, b.first))
+    return False
 
 
 def first_name_hints(table: RecordTable) -> tuple[IntArray, list[str]]:
@@ -347,11 +370,15 @@ def shared_values(table: RecordTable, weak: Collection[str], shared_after: int) 
 
     def swapped(i: int, j: int) -> bool:
         a, b = records[i], records[j]
-        return names_swapped(a.first, a.last, b.first, b.last)
+        return (
+            names_swapped(a.first, a.last, b.first, b.last)
+            or lone_surname(a.first, a.last, a.middle, b.last)
+            or lone_surname(b.first, b.last, b.middle, a.last)
+        )
 
     def entries(start: int, count: int) -> list[NameEntry]:
         return [
-            (names[k], records[r].first, records[r].last)
+            (names[k], records[r].first, records[r].last, records[r].middle)
             for k, r in zip(name_list[start : start + count], rec_list[start : start + count], strict=True)
         ]
 
@@ -389,10 +416,13 @@ def first_name_hint(rec: NormRecord) -> str | None:
     household partner's record without a name otherwise looks compatible with everyone at the
     shared phone. (A record *with* a surname already took a first name from its inbox when it
     could: :func:`first_from_email`.)"""
-    if rec.first:
-        return rec.first
+    return rec.first or _inbox_first_name(rec, rec.last)
+
+
+def _inbox_first_name(rec: NormRecord, last: str | None) -> str | None:
+    """The first name one of the record's addresses spells for an owner named ``last``."""
     for email in rec.emails:
-        hint = mailbox_first_name(email, rec.last)
+        hint = mailbox_first_name(email, last)
         if hint:
             return hint
     return None
@@ -419,8 +449,16 @@ def _name_groups(
 ) -> int:
     """How many groups the names form when compatible names are one group (transitively), and
     the names compatible with ``owner`` (the name the address spells) are one group too.
-    ``compatible`` stands in for :func:`_entries_fit` (a memo of it, say)."""
+    ``compatible`` stands in for :func:`_entries_fit` (a memo of it, say).
+
+    A lone name that is another entry's surname ("Smith" beside "John Smith",
+    :func:`lone_surname`) is left out: it fits its person, but taken transitively it would join
+    John and Jane Smith of one household phone into one group, as a record without a name would
+    (which the tracker skips)."""
     fits = compatible or _entries_fit
+    surnames = {e[2] for e in names if e[1] and e[2]}
+    if surnames:
+        names = [e for e in names if not (e[1] in surnames and lone_surname(e[1], e[2], e[3], e[1]))]
     parent = list(range(len(names)))
 
     def find(x: int) -> int:
@@ -437,7 +475,7 @@ def _name_groups(
                 parent[ri] = rj
                 groups -= 1
     if owner:
-        spelled: NameEntry = (owner, None, None)
+        spelled: NameEntry = (owner, None, None, None)
         same = [i for i, name in enumerate(names) if fits(spelled, name)]
         for i in same[1:]:
             ri, rj = find(i), find(same[0])

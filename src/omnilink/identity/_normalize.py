@@ -129,6 +129,14 @@ _ROLE_LOCALS = frozenset(
 _TITLES = frozenset(
     {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx", "jr", "sr", "ii", "iii", "iv", "phd", "md"}
 )
+_SALUTATIONS = frozenset(
+    {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "sr", "sra", "srta", "dra"}
+    | {"herr", "frau", "mme", "mlle"}
+)
+"""Words that open a name to address its holder: after one, a lone word is the surname ("Mr
+Smith", "Herr Müller", "Sra. García"). A leading "Sr." is Spanish for Mr."""
+_LEADING_TITLES = _SALUTATIONS - _TITLES
+"""Salutations dropped only in front of a name: Herr and Frau are surnames too."""
 _NON_LETTER = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
 _NON_ALNUM = re.compile(r"[^0-9a-z ]+")
@@ -177,9 +185,11 @@ class NormRecord:
     """The generational suffix of its name (``"jr"``, ``"sr"``, ``"iii"``, ``"iv"``), or None:
     two records with different ones are never one profile (see :func:`name_and_generation`)."""
     middle: str | None = None
-    """The surname-like words between the first and the last name of a full name
-    (:func:`split_full_name`), when they gave the last name: the last-name comparator finds
-    "García" in "María García López"."""
+    """The surname-like words of a full name that are not its last name
+    (:func:`split_full_name`): those between its first and last name, when they gave the
+    record's last name (the last-name comparator finds "García" in "María García López"), or
+    the one word of a one-word full name, read as the first name, which may be a surname
+    (:func:`~omnilink.identity._engine.lone_surname`)."""
 
 
 # Letters that do not decompose into a base letter and an accent: without this table "Weiß"
@@ -265,6 +275,8 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
     if not t or (t in _MISSING_TEXT and not named):
         return None, None
     words = t.split(" ")
+    if len(words) > 1 and words[0] in _LEADING_TITLES:
+        words = words[1:]
     parts = [p for p in words if p not in _TITLES]
     generation = None
     if len(parts) != len(words):  # a title was dropped: it may be a suffix (rare, so looked at here)
@@ -572,7 +584,9 @@ _Column = tuple[str, FieldType, str | None, int, bool, str]
 """A column as :class:`Normalizer` reads it: (name, type, the platform its name gives, slot,
 whether it holds phones, the type's cache-key tag)."""
 
-_Lists = tuple[list[str], list[str], list[str], list[str], list[str], list[tuple[str, str]]]
+_Lists = tuple[list[str], list[str], list[str], list[str], list[str], list[tuple[str, str]], list[str]]
+"""What ``Normalizer._cell`` gathers of a row: emails, phones, handles, first names, last names,
+external ids, and the words of one-word full names (which may be surnames)."""
 """A row's values while it is read: emails, phones, handles, first names, last names (indexed by
 their slots) and external ids."""
 
@@ -1014,6 +1028,8 @@ class Normalizer:
                     lists[4].append(last)  # _LASTS
                     if len(lists[4]) == 1:  # the record's last name: its middle words too
                         rec.middle = middle
+                elif middle:
+                    lists[6].append(middle)  # a one-word full name
             else:
                 _place(rec, lists, column, slot, canon)
         return found
@@ -1021,13 +1037,15 @@ class Normalizer:
     def _finish(self, rec: NormRecord, lists: _Lists, found: bool) -> NormRecord:
         """Give ``rec`` the values gathered in ``lists`` (each once, in order); an empty row is
         rejected (and still a record)."""
-        emails, phones, handles, firsts, lasts, externals = lists
+        emails, phones, handles, firsts, lasts, externals, lone = lists
         rec.emails = tuple(dict.fromkeys(emails)) if len(emails) > 1 else tuple(emails)
         rec.phones = tuple(dict.fromkeys(phones)) if len(phones) > 1 else tuple(phones)
         rec.handles = tuple(dict.fromkeys(handles)) if len(handles) > 1 else tuple(handles)
         rec.externals = tuple(dict.fromkeys(externals))
         rec.first = firsts[0] if firsts else None
         rec.last = lasts[0] if lasts else None
+        if lone and rec.last is None and rec.first == lone[0]:
+            rec.middle = lone[0]  # its one name may be a surname
         if rec.first is None and rec.last is not None and rec.emails:
             rec.first = first_from_email(rec.emails, rec.last)
         if not found:
@@ -1044,7 +1062,7 @@ class Normalizer:
             rec.empty = True
             return rec
         region = self._row_region(mapping)
-        lists: _Lists = ([], [], [], [], [], [])
+        lists: _Lists = ([], [], [], [], [], [], [])
         found = False
         for spec in self._columns:
             raw = mapping.get(spec[0])
@@ -1434,22 +1452,29 @@ class _Chunk:
             return [next((x for x in xs if x is not None), None) for xs in zip(*cols, strict=True)]
 
         def middles() -> list[str | None] | None:
-            # The middle words of the full name that gave each row its last name (as
-            # Normalizer._cell); None when no full name has any (most data).
+            # The middle words of the full name that gave each row its last name, or of a
+            # one-word full name (as Normalizer._cell and _finish); None when no full name has
+            # any (most data).
             cols = [
                 (spec[3] == _FULL, results[c]) for c, spec in enumerate(columns) if spec[3] in (_LASTS, _FULL)
             ]
             if not any(full and any(type(r) is tuple and r[2] for r in res) for full, res in cols):
                 return None
             out: list[str | None] = []
-            for rs in zip(*(res for _, res in cols), strict=True):
-                m = None
+            for first, rs in zip(firsts, zip(*(res for _, res in cols), strict=True), strict=True):
+                m = lone = None
                 for (full, _), r in zip(cols, rs, strict=True):
-                    if full and type(r) is tuple and r[1] is not None:
-                        m = r[2]
+                    if full and type(r) is tuple:
+                        if r[1] is not None:
+                            m = r[2]
+                            break
+                        if lone is None and r[2]:
+                            lone = r[2]  # a one-word full name
+                    elif not full and type(r) is str:
                         break
-                    if not full and type(r) is str:
-                        break
+                else:  # no last name: a one-word full name's word, when it is the first name
+                    if lone is not None and lone == first:
+                        m = lone
                 out.append(m)
             return out
 
@@ -1509,7 +1534,9 @@ _PLATFORM_COLUMNS = frozenset({"twitter", "instagram", "telegram", "facebook", "
 
 def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str | None]:
     """First name, last name and the surname-like words between them, from a full name;
-    ``"Smith, John"`` is understood as last, first.
+    ``"Smith, John"`` is understood as last, first. A lone word is a first name ("Madonna",
+    or a chat's "John") that may be a surname ("Smith"), so it is a middle word too, unless a
+    salutation opened the name ("Mr. Smith": a surname).
 
     The last word is the last name (the main surname in Portuguese and most other names). The
     words between keep what it would lose: the first of a Spanish compound surname ("María
@@ -1522,8 +1549,15 @@ def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str |
         if 0 < nb < len(parts):
             return parts[nb], " ".join(parts[:nb]), _middle(parts[nb + 1 :])
     if len(parts) == 1:
-        return parts[0], None, None
+        # Its one word is a first name, and may be a surname ("Smith"): the middle word too.
+        return (None, parts[0], None) if _addressed(raw) else (parts[0], None, _middle(parts))
     return parts[0], parts[-1], _middle(parts[1:-1])
+
+
+def _addressed(raw: str) -> bool:
+    """Whether a name opens with a salutation (:data:`_SALUTATIONS`): "Mr. Smith"."""
+    words = _NON_LETTER.sub(" ", raw.lower()).split(None, 1)
+    return bool(words) and words[0] in _SALUTATIONS
 
 
 _PARTICLES = frozenset(

@@ -277,8 +277,20 @@ def _det_candidate_arrays(engine: Engine, table: RecordTable) -> _DetCandidates:
     (and, for phones, of names), not once per candidate pair."""
     import numpy as np
 
-    from omnilink.identity._engine import first_name_hints, names_compatible, names_swapped, surnames_differ
+    from omnilink.identity._engine import (
+        first_name_hints,
+        lone_surname,
+        names_compatible,
+        names_fit,
+        names_swapped,
+        surnames_differ,
+    )
     from omnilink.identity._table import expand
+
+    def _lone_pair(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
+        fa, la, ma = (*a, None)[:3]
+        fb, lb, mb = (*b, None)[:3]
+        return lone_surname(fa, la, ma, lb) or lone_surname(fb, lb, mb, la)
 
     if not engine.config.deterministic:
         return [], [], [], []
@@ -352,6 +364,20 @@ def _det_candidate_arrays(engine: Engine, table: RecordTable) -> _DetCandidates:
             [names_swapped(*known[p // size], *known[p % size]) for p in uniq.tolist()], dtype=bool
         )[inverse.ravel()]
         ok[refused[swapped]] = True
+        # A one-word full name that is the other's surname (lone_surname): the whole guard
+        # decides (names_fit), as the record's inbox speaks for it. Rare, so one by one.
+        parts = table.name_parts
+        lone = refused[~swapped]
+        if parts is not names and lone.size:
+            pk = [(None, None), *parts.values]
+            pi, pj = parts.ids[cand_i[lone]] + 1, parts.ids[cand_j[lone]] + 1
+            uniq, inverse = np.unique(pi * len(pk) + pj, return_inverse=True)
+            maybe = np.array(
+                [_lone_pair(pk[p // len(pk)], pk[p % len(pk)]) for p in uniq.tolist()], dtype=bool
+            )
+            records = table.records
+            for k in lone[maybe[inverse.ravel()]].tolist():
+                ok[k] = names_fit(records[cand_i[k]], records[cand_j[k]])
     phone = (cand_reason == reasons_of["phone"]) & ok
     if phone.any():
         parts = table.name_parts
