@@ -28,3 +28,37 @@ def test_each_job_records_the_gauge_taken_before_it(
     assert res["records"] == 500
     assert res["gauge_s"] > 0
     assert f"(gauge {res['gauge_s']:.3f}s)" in capsys.readouterr().out
+
+
+def test_the_full_name_form_of_the_contact_data() -> None:
+    from benchmarks.contactgen import generate, iter_records
+    from benchmarks.fullnames import SPANISH, full_name_rows
+
+    rows = list(iter_records(generate(3000, seed=1)))
+    full = full_name_rows(rows)
+    assert len(full) == len(rows)
+    assert all("first_name" not in r and "last_name" not in r for r in full)
+    for before, after in zip(rows, full, strict=True):
+        words = (after["name"] or "").split()
+        if not before["first_name"] and not before["last_name"]:
+            assert after["name"] is None
+        if before["first_name"]:
+            assert words[0] == before["first_name"]  # a middle name only after a first name
+        if before["last_name"] and len(words) > 1 + bool(before["first_name"]):
+            assert before["last_name"] in words
+    second = [
+        r["name"] for r in full if r.get("country") in SPANISH and r["name"] and len(r["name"].split()) >= 3
+    ]
+    assert second  # compound surnames are written
+
+
+def test_the_full_name_benchmark_prints_both_forms(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.fullnames import main as fullnames
+
+    assert fullnames(["-n", "2000"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith(("| first_name +", "| name (full"))]
+    assert len(rows) == 2
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert all(0.0 < float(c) <= 1.0 for c in cells[2:])  # precision, recall, F1, ES/MX recall
