@@ -585,10 +585,8 @@ _Column = tuple[str, FieldType, str | None, int, bool, str]
 whether it holds phones, the type's cache-key tag)."""
 
 _Lists = tuple[list[str], list[str], list[str], list[str], list[str], list[tuple[str, str]], list[str]]
-"""What ``Normalizer._cell`` gathers of a row: emails, phones, handles, first names, last names,
-external ids, and the words of one-word full names (which may be surnames)."""
 """A row's values while it is read: emails, phones, handles, first names, last names (indexed by
-their slots) and external ids."""
+their slots), external ids, and the words of one-word full names (which may be surnames)."""
 
 
 def _place(rec: NormRecord, lists: _Lists, column: str, slot: int, canon: str) -> None:
