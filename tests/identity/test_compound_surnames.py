@@ -133,3 +133,26 @@ def test_a_surname_among_middle_words_blocks_with_it() -> None:
     (rule,) = [x for x in default_rules(fields) if x.name == "name-phonetic"]
     assert set(rule.keys(a)) & set(rule.keys(b))
     assert not set(rule.keys(c)) & set(rule.keys(d))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_batch_and_graph_agree_on_full_names(seed: int) -> None:
+    """The contact data with one full-name column (middle names, second surnames, one-word
+    names): the batch path's array forms (blocks, guard, shared values) and the graph's
+    record-at-a-time forms give the same clusters, and the middle words are in use."""
+    from benchmarks.contactgen import generate, iter_records
+    from benchmarks.fullnames import full_name_rows
+
+    rows = full_name_rows(list(iter_records(generate(2500, seed=seed))), seed=seed)
+    for row in rows:
+        row["id"] = str(row["id"])
+        del row["entity_id"]
+    r = Resolver(id_field="id", region="US", region_field="country").fit(rows)
+    batch = r.resolve(rows)
+    graph = r.graph()
+    graph.add_many(rows)
+    assert sorted(map(sorted, batch.clusters)) == sorted(map(sorted, graph.clusters))
+    assert len(batch.profiles) < len(rows)
+    records = graph._recs
+    assert any(rec.middle and rec.last for rec in records)  # compound surnames, middle names
+    assert any(rec.middle and not rec.last for rec in records)  # one-word names
