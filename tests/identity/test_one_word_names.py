@@ -41,6 +41,9 @@ def test_a_salutation_makes_a_lone_word_the_surname(text: str, parts: tuple[str 
         (("smith", None), (None, "smith"), True),
         (("john", "smith"), ("john", "smith"), False),
         (("wang", "wei"), ("wei", "wang"), False),  # names_swapped's case
+        (("willaims", None), ("john", "williams"), True),  # a slip in his surname
+        (("paul", None), ("anna", "pauls"), False),  # a first name one letter off: her husband
+        (("lee", None), ("ann", "leo"), False),  # three letters: a slip turns too many into others
     ],
 )
 def test_lone_surname(a: tuple[str | None, str | None], b: tuple[str | None, str | None], lone: bool) -> None:
@@ -73,6 +76,18 @@ def test_a_lone_surname_joins_its_person_at_his_inbox_in_batch_and_online() -> N
     ids = [graph.add(row).profile_id for row in rows]
     assert ids[0] == ids[1]
     assert ids[2] == ids[3]
+
+
+def test_a_lone_surname_with_a_slip_joins_its_person() -> None:
+    rows = [
+        {"id": "a", "name": "John Williams", "email": "jwilliams1970@gmail.com"},
+        {"id": "b", "name": "Willaims", "email": "jwilliams1970@gmail.com"},
+        {"id": "c", "name": "Paul", "phone": "+1 415 555 2671"},
+        {"id": "d", "name": "Anna Pauls", "phone": "+1 415 555 2671"},
+    ]
+    _r, profile_of = _profiles(rows)
+    assert profile_of["a"] == profile_of["b"]
+    assert profile_of["c"] != profile_of["d"]  # Paul is a first name: her husband, not a slip
 
 
 def test_a_lone_surname_speaks_through_its_inbox() -> None:

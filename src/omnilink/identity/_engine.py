@@ -250,12 +250,23 @@ def names_swapped(fa: str | None, la: str | None, fb: str | None, lb: str | None
 
 
 def lone_surname(first: str | None, last: str | None, middle: str | None, other_last: str | None) -> bool:
-    """Whether a record's only name, a one-word full name, is another record's surname: "Smith"
-    is read as a first name, and beside "John Smith" it is his surname (a first-name column's
-    "Thomas" beside "Jacob Thomas" stays a first name). The first-name comparator scores it at
-    its "swapped" level; the name guard and the shared-value rule read such a record as one
-    without a first name (:func:`names_fit`, :func:`_name_groups`)."""
-    return bool(first) and not last and middle == first and first == other_last
+    """Whether a record's only name, a one-word full name, is another record's surname, or that
+    surname with a slip: "Smith" is read as a first name, and beside "John Smith" it is his
+    surname (a first-name column's "Thomas" beside "Jacob Thomas" stays a first name). The
+    first-name comparator scores the exact case at its "swapped" level; the name guard and the
+    shared-value rule read such a record as one without a first name (:func:`names_fit`,
+    :func:`_name_groups`)."""
+    if not first or last or middle != first or not other_last:
+        return False
+    if first == other_last:
+        return True
+    # A slip in the surname ("Willaims" beside "John Williams"), unless the word is a first name
+    # of its own: a lone "Paul" beside "Anna Pauls" is more likely her husband.
+    return (
+        len(first) >= 4
+        and not known_first_name(first)
+        and OSA.distance(first, other_last, score_cutoff=1) <= 1
+    )
 
 
 def _entries_fit(
@@ -458,7 +469,7 @@ def _name_groups(
     fits = compatible or _entries_fit
     surnames = {e[2] for e in names if e[1] and e[2]}
     if surnames:
-        names = [e for e in names if not (e[1] in surnames and lone_surname(e[1], e[2], e[3], e[1]))]
+        names = [e for e in names if not any(lone_surname(e[1], e[2], e[3], la) for la in surnames)]
     parent = list(range(len(names)))
 
     def find(x: int) -> int:
