@@ -53,6 +53,7 @@ __all__ = [
     "Engine",
     "first_name_hints",
     "lone_surname",
+    "names_alike",
     "names_compatible",
     "names_fit",
     "names_swapped",
@@ -269,17 +270,22 @@ def lone_surname(first: str | None, last: str | None, middle: str | None, other_
     )
 
 
+def names_alike(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
+    """Whether two records' names, given as (first, last) or (first, last, middle words), are
+    one person's name written two ways: in both orders (:func:`names_swapped`), or one's only
+    name the other's surname (:func:`lone_surname`). What the shared-value rule and the name
+    guard accept beside compatible first names, in their scalar and array forms."""
+    fa, la, ma = (*a, None)[:3]
+    fb, lb, mb = (*b, None)[:3]
+    return names_swapped(fa, la, fb, lb) or lone_surname(fa, la, ma, lb) or lone_surname(fb, lb, mb, la)
+
+
 def _entries_fit(
     a: NameEntry, b: NameEntry, compatible: Callable[[str | None, str | None], bool] = names_compatible
 ) -> bool:
     """The shared-value rule's test of two names: compatible first names (``compatible``: a memo
-    of :func:`names_compatible`, say), one name swapped, or one's only name the other's surname."""
-    return (
-        compatible(a[0], b[0])
-        or names_swapped(a[1], a[2], b[1], b[2])
-        or lone_surname(a[1], a[2], a[3], b[2])
-        or lone_surname(b[1], b[2], b[3], a[2])
-    )
+    of :func:`names_compatible`, say), or one name written two ways (:func:`names_alike`)."""
+    return compatible(a[0], b[0]) or names_alike(a[1:], b[1:])
 
 
 def names_fit(a: NormRecord, b: NormRecord) -> bool:
@@ -379,13 +385,9 @@ def shared_values(table: RecordTable, weak: Collection[str], shared_after: int) 
     def fits(a: NameEntry, b: NameEntry) -> bool:
         return _entries_fit(a, b, compatible)
 
-    def swapped(i: int, j: int) -> bool:
+    def alike(i: int, j: int) -> bool:
         a, b = records[i], records[j]
-        return (
-            names_swapped(a.first, a.last, b.first, b.last)
-            or lone_surname(a.first, a.last, a.middle, b.last)
-            or lone_surname(b.first, b.last, b.middle, a.last)
-        )
+        return names_alike((a.first, a.last, a.middle), (b.first, b.last, b.middle))
 
     def entries(start: int, count: int) -> list[NameEntry]:
         return [
@@ -401,7 +403,7 @@ def shared_values(table: RecordTable, weak: Collection[str], shared_after: int) 
         # when the names alone make enough groups.
         for n in range(2, count + 1):
             if n == 2:  # the usual case: one call, no union-find, and surnames read only if needed
-                one = compatible(names[name_list[start]], names[name_list[start + 1]]) or swapped(
+                one = compatible(names[name_list[start]], names[name_list[start + 1]]) or alike(
                     rec_list[start], rec_list[start + 1]
                 )
                 groups = 1 if one else 2

@@ -279,18 +279,12 @@ def _det_candidate_arrays(engine: Engine, table: RecordTable) -> _DetCandidates:
 
     from omnilink.identity._engine import (
         first_name_hints,
-        lone_surname,
+        names_alike,
         names_compatible,
         names_fit,
-        names_swapped,
         surnames_differ,
     )
     from omnilink.identity._table import expand
-
-    def _lone_pair(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
-        fa, la, ma = (*a, None)[:3]
-        fb, lb, mb = (*b, None)[:3]
-        return lone_surname(fa, la, ma, lb) or lone_surname(fb, lb, mb, la)
 
     if not engine.config.deterministic:
         return [], [], [], []
@@ -353,41 +347,26 @@ def _det_candidate_arrays(engine: Engine, table: RecordTable) -> _DetCandidates:
     reason_list = list(reasons_of)
     external = np.array([r.startswith("external_id:") for r in reason_list], dtype=bool)
     ok |= external[cand_reason]
-    names = table.names
-    known = [(None, None), *names.values]  # id + 1: a record with neither name is 0
+    parts = table.name_parts  # (first, last[, middle]) of every record
+    known = [(None, None), *parts.values]  # id + 1: a record with neither name is 0
     size = len(known)
     refused = np.flatnonzero(~ok)
-    if refused.size:  # one name in both orders passes too (names_swapped)
-        ni, nj = names.ids[cand_i[refused]] + 1, names.ids[cand_j[refused]] + 1
+    if refused.size:
+        # One name written two ways (names_alike: in both orders, or one's only name the other's
+        # surname) passes when the whole guard says so (names_fit: a lone surname's inbox
+        # speaks for it). Rare, so those pairs one by one.
+        ni, nj = parts.ids[cand_i[refused]] + 1, parts.ids[cand_j[refused]] + 1
         uniq, inverse = np.unique(ni * size + nj, return_inverse=True)
-        swapped = np.array(
-            [names_swapped(*known[p // size], *known[p % size]) for p in uniq.tolist()], dtype=bool
-        )[inverse.ravel()]
-        ok[refused[swapped]] = True
-        # A one-word full name that is the other's surname (lone_surname): the whole guard
-        # decides (names_fit), as the record's inbox speaks for it. Rare, so one by one.
-        parts = table.name_parts
-        lone = refused[~swapped]
-        if parts is not names and lone.size:
-            pk = [(None, None), *parts.values]
-            pi, pj = parts.ids[cand_i[lone]] + 1, parts.ids[cand_j[lone]] + 1
-            uniq, inverse = np.unique(pi * len(pk) + pj, return_inverse=True)
-            maybe = np.array(
-                [_lone_pair(pk[p // len(pk)], pk[p % len(pk)]) for p in uniq.tolist()], dtype=bool
-            )
-            records = table.records
-            for k in lone[maybe[inverse.ravel()]].tolist():
-                ok[k] = names_fit(records[cand_i[k]], records[cand_j[k]])
+        alike = np.array([names_alike(known[p // size], known[p % size]) for p in uniq.tolist()], dtype=bool)
+        records = table.records
+        for k in refused[alike[inverse.ravel()]].tolist():
+            ok[k] = names_fit(records[cand_i[k]], records[cand_j[k]])
     phone = (cand_reason == reasons_of["phone"]) & ok
     if phone.any():
-        parts = table.name_parts
-        known_parts = [(None, None), *parts.values]
-        size = len(known_parts)
         ni, nj = parts.ids[cand_i[phone]] + 1, parts.ids[cand_j[phone]] + 1
         uniq, inverse = np.unique(ni * size + nj, return_inverse=True)
         differ = np.array(
-            [surnames_differ(known_parts[p // size], known_parts[p % size]) for p in uniq.tolist()],
-            dtype=bool,
+            [surnames_differ(known[p // size], known[p % size]) for p in uniq.tolist()], dtype=bool
         )[inverse.ravel()]
         ok[np.flatnonzero(phone)[differ]] = False
     return (
