@@ -315,7 +315,10 @@ class LastNameComparator(Comparator):
             return 3
         # Double-barrelled and changed surnames: one contains the other as a word, or has it
         # among its full name's middle words (never middle word against middle word: two
-        # sisters' "García López" and "García Pérez" share one).
+        # sisters' "García López" and "García Pérez" share one). Single words without middle
+        # words, nearly every pair that gets here, cannot share one: no sets made for them.
+        if not (ma or mb or " " in la or " " in lb or "-" in la or "-" in lb):
+            return 4
         wa, wb = _words(la), _words(lb)
         if (
             wa & wb
