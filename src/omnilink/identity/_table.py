@@ -154,18 +154,13 @@ class RecordTable:
         return col
 
     @property
-    def middle(self) -> Column[str]:
-        """Every record's middle words (:attr:`NormRecord.middle`; most records have none)."""
-        col: Column[str] = self._get("middle", lambda: Column(self._middles))
-        return col
-
-    @property
     def name_parts(self) -> Column[tuple[str | None, ...]]:
-        """(first, last, middle) of every record, as :attr:`names` is (first, last); it is
-        :attr:`names` when no record has middle words."""
+        """(first, last, middle words) of every record (:attr:`NormRecord.middle`), as
+        :attr:`names` is (first, last); it is :attr:`names` when no record has middle words
+        (most data)."""
 
         def build() -> Column[tuple[str | None, ...]]:
-            if not self.middle.values:
+            if not any(self._middles):
                 return cast("Column[tuple[str | None, ...]]", self.names)
             parts = zip(self._firsts, self._lasts, self._middles, strict=True)
             return Column((f, la, m) if f or la else None for f, la, m in parts)
