@@ -98,6 +98,9 @@ def _messy(n: int, seed: int) -> list[Any]:
         row["name"] = f"{row['first_name'] or ''} {middle}{row['last_name'] or ''}".strip() or None
         if rng.random() < 0.1:  # a full name gives the last name, and its middle words
             row["last_name"] = rng.choice([None, "Na", "NA"])
+        if rng.random() < 0.03:  # no person's name: an inbox, a widget's, a couple's, a household's
+            row["name"] = rng.choice(["ann.smith@example.com", "Guest", "Visitor 4821", "Mr and Mrs Smith"])
+            row["name"] = rng.choice([row["name"], "The Smith Family", "Herr und Frau Müller"])
         if rng.random() < 0.02:  # missing markers that are names too
             row["first_name"] = rng.choice(["Nan", "nan", "NaN", "Nil"])
         if row["name"] and rng.random() < 0.05:  # a generational suffix, in either name column
@@ -154,6 +157,7 @@ def test_chunks_equal_one_row_at_a_time_on_messy_rows(batch: int, monkeypatch: p
     assert any("street" in rec.values for rec in want[0])
     assert {rec.generation for rec in want[0]} == {None, "jr", "sr", "iii", "iv"}  # IV: the column's
     assert any(r.reason == "not a name suffix" for r in want[1])
+    assert any(r.reason == "an e-mail address, not a name" for r in want[1])
     assert want[2]  # role mailboxes and placeholders
 
 
@@ -174,6 +178,9 @@ _cells = st.one_of(
             "Ann Smith Jr.",
             "Smith Sr",
             "Sr. Ann",
+            "Guest",
+            "Mr & Mrs Smith",
+            "The Smith Family",
             "a@example.com",
             "A@Example.com ",
             "a+x@gmail.com",

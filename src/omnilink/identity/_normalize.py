@@ -256,14 +256,67 @@ def _written_as_a_name(text: str) -> bool:
     return t[:1].isupper() and t[1:].islower() and t.lower() in _NAMES_THAT_SAY_MISSING
 
 
+_ADDRESS_IN_NAME = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+")
+"""An e-mail address written in a name cell: the cell itself, or "John Smith <john@x.com>"."""
+
+_JOINING_WORDS = frozenset({"and", "und", "et"})
+"""Words that join two people in one name ("Mr and Mrs Smith", "Herr und Frau Müller"; "&" goes
+with the punctuation). No name is one of them."""
+_HOUSEHOLD_WORDS = frozenset({"family", "household", "familie", "famille", "familia"})
+"""Words that make a name a household's: "The Smith Family", "Familia García" name a surname."""
+_NO_NAME_WORDS = _JOINING_WORDS | _HOUSEHOLD_WORDS
+
+_PLACEHOLDER_NAMES = frozenset(
+    {"customer", "guest", "visitor", "anonymous", "user", "client", "test", "noname"}
+)
+"""The names that forms and chat widgets give people who gave none: "Guest", "Visitor 4821". A
+first or full name made of them, and of :data:`_PLACEHOLDER_QUALIFIERS` beside one ("Valued
+Customer", "Test User"), is no name (two visitors are not one person); a last-name column's
+"Guest" may be a surname."""
+_PLACEHOLDER_QUALIFIERS = frozenset(
+    {"valued", "new", "site", "website", "web", "chat", "contact", "lead", "unknown", "sample", "no", "name"}
+)
+"""Words of such names that are no placeholder alone: "Chat" is a slip of "Chad"."""
+
+
+def is_placeholder_name(canon: str) -> bool:
+    """Whether a canonical first or full name is one a form or chat widget made up
+    (:data:`_PLACEHOLDER_NAMES`)."""
+    words = canon.split(" ")
+    if canon == "no name":
+        return True
+    return not _PLACEHOLDER_NAMES.isdisjoint(words) and all(
+        w in _PLACEHOLDER_NAMES or w in _PLACEHOLDER_QUALIFIERS for w in words
+    )
+
+
 def name_and_generation(text: str) -> tuple[str | None, str | None]:
     """:func:`norm_name` of ``text``, and the generational suffix it held (``"jr"``, ``"sr"``,
     ``"iii"``, ``"iv"``; see :data:`_GENERATIONS`) or None.
 
     A suffix is dropped from the name, as a title is, but kept apart: "John Smith Jr." and "John
     Smith Sr." are a father and a son, who often share an address and a phone. A suffix counts
-    after a name word only: a leading "Sr." is Spanish for Mr.
+    after a name word only: a leading "Sr." is Spanish for Mr. The words that join a couple
+    ("Mr and Mrs Smith") and those that name a household ("The Smith Family") are dropped too.
+
+    An e-mail address is no name: its words would be read as names ("john.smith@gmail.com" had
+    the last name "com"). The name beside one is read without it ("John Smith <john@x.com>");
+    a cell with no name beside it (exports fill an empty name with the address) raises
+    :class:`InvalidIdentifierError`, so the row's reject names the cell.
     """
+    if "@" in text:
+        bare = _ADDRESS_IN_NAME.sub(" ", text)
+        if bare != text:
+            name = name_and_generation(bare)
+            if name[0] is None:
+                raise InvalidIdentifierError(
+                    f"{text[:60]!r} is an e-mail address, not a name: map its column as an email "
+                    "field, or leave the name empty",
+                    kind="name",
+                    value=text,
+                    reason="an e-mail address, not a name",
+                )
+            return name
     t = text.lower()
     named = _written_as_a_name(text)
     if t.strip() in _MISSING_TEXT and not named:  # before punctuation goes: "N/A" is no name "n a"
@@ -275,7 +328,14 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
     if not t or (t in _MISSING_TEXT and not named):
         return None, None
     words = t.split(" ")
-    if len(words) > 1 and words[0] in _LEADING_TITLES:
+    if not _NO_NAME_WORDS.isdisjoint(words):
+        # Rare, so tested before the work: a couple's or a household's name.
+        words = [w for w in words if w not in _NO_NAME_WORDS]
+        if len(words) > 1 and words[0] == "the":
+            words = words[1:]
+        if not words:
+            return None, None
+    while len(words) > 1 and words[0] in _LEADING_TITLES:  # "Herr und Frau Müller": both
         words = words[1:]
     parts = [p for p in words if p not in _TITLES]
     generation = None
@@ -841,6 +901,8 @@ class Normalizer:
         try:
             if ftype in _NAME_TYPES:
                 result, generation = name_and_generation(text)
+                if result is not None and ftype is not FieldType.LAST_NAME and is_placeholder_name(result):
+                    result = generation = None  # "Guest", "Visitor 4821": nobody's name
             else:
                 result = self._canon_uncached(ftype, text, column, region)
         except InvalidIdentifierError as exc:
@@ -1541,6 +1603,8 @@ def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str |
     García López": ``"garcia"``), a maiden name, a middle name. Initials and particles
     ("van", "de la") are left out of them, as they name nobody."""
     parts = canon.split(" ")
+    if "@" in raw:  # as the name was read: without an e-mail address beside it
+        raw = _ADDRESS_IN_NAME.sub(" ", raw)
     if "," in raw and len(parts) >= 2:
         before = norm_name(raw.split(",", 1)[0]) or ""
         nb = len(before.split(" ")) if before else 0
@@ -1553,9 +1617,10 @@ def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str |
 
 
 def _addressed(raw: str) -> bool:
-    """Whether a name opens with a salutation (:data:`_SALUTATIONS`): "Mr. Smith"."""
-    words = _NON_LETTER.sub(" ", raw.lower()).split(None, 1)
-    return bool(words) and words[0] in _SALUTATIONS
+    """Whether a name opens with a salutation (:data:`_SALUTATIONS`): "Mr. Smith", or names a
+    household (:data:`_HOUSEHOLD_WORDS`): "The Smith Family"."""
+    words = _NON_LETTER.sub(" ", _strip_accents(raw.lower())).split()
+    return bool(words) and (words[0] in _SALUTATIONS or not _HOUSEHOLD_WORDS.isdisjoint(words))
 
 
 _PARTICLES = frozenset(

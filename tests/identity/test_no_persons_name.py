@@ -1,0 +1,114 @@
+"""Name cells that name no one person: an e-mail address, a chat widget's "Visitor 4821", a
+couple ("Mr and Mrs Smith"), a household ("The Smith Family"). Read as names, their words
+made first and last names: "john.smith@gmail.com" had the last name "com", and "Mr and Mrs
+Smith" the first name "and"."""
+
+from __future__ import annotations
+
+import pytest
+
+from omnilink.exceptions import InvalidIdentifierError
+from omnilink.identity import Resolver
+from omnilink.identity._normalize import is_placeholder_name, name_and_generation, split_full_name
+
+
+def _parts(text: str) -> tuple[str | None, str | None, str | None] | None:
+    canon, _ = name_and_generation(text)
+    return None if canon is None else split_full_name(canon, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("John Smith <john.smith@gmail.com>", ("john", "smith", None)),
+        ("Smith, John (js@example.net)", ("john", "smith", None)),
+        ("Mr and Mrs Smith", (None, "smith", None)),
+        ("Mr. & Mrs. Smith", (None, "smith", None)),
+        ("Herr und Frau Müller", (None, "muller", None)),
+        ("The Smith Family", (None, "smith", None)),
+        ("Smith household", (None, "smith", None)),
+        ("Familia García", (None, "garcia", None)),
+        ("John & Jane Smith", ("john", "smith", "jane")),
+        ("John and Jane Smith", ("john", "smith", "jane")),
+        # Unchanged: the words are dropped as words, not as parts of one.
+        ("Anderson", ("anderson", None, "anderson")),
+        ("Andy Anderson", ("andy", "anderson", None)),
+        ("Christopher Guest", ("christopher", "guest", None)),
+        ("@johnsmith", ("johnsmith", None, "johnsmith")),  # a handle, not an address
+        ("Family", None),
+    ],
+)
+def test_how_a_name_cell_is_read(text: str, parts: tuple[str | None, ...] | None) -> None:
+    assert _parts(text) == parts
+
+
+@pytest.mark.parametrize(
+    "text", ["john.smith@gmail.com", " A.Lee@Example.co.uk ", "ann.smith@example.com, Jr."]
+)
+def test_an_address_alone_is_no_name(text: str) -> None:
+    with pytest.raises(InvalidIdentifierError, match="map its column as an email field") as err:
+        name_and_generation(text)
+    assert err.value.reason == "an e-mail address, not a name"
+    assert err.value.value == text
+
+
+@pytest.mark.parametrize(
+    ("canon", "placeholder"),
+    [
+        ("guest", True),
+        ("visitor", True),  # "Visitor 4821": the digits are gone
+        ("valued customer", True),
+        ("test user", True),
+        ("no name", True),
+        ("anonymous", True),
+        ("guest ann", False),
+        ("anon", False),  # a slip of Anton, and not a widget's word
+        ("chat", False),  # a slip of Chad: the widget's words count beside a placeholder only
+        ("new contact", False),
+        ("christopher guest", False),
+        ("ann", False),
+    ],
+)
+def test_placeholder_names(canon: str, placeholder: bool) -> None:
+    assert is_placeholder_name(canon) is placeholder
+
+
+_ROWS = [
+    # Two visitors of a chat widget, writing from one company's support inbox.
+    {"id": "v1", "name": "Visitor 4821", "email": "support@acme.com", "postcode": "02119", "country": "US"},
+    {"id": "v2", "name": "Visitor 9377", "email": "support@acme.com", "postcode": "02119", "country": "US"},
+    {"id": "c1", "name": "Mr and Mrs Smith", "phone": "+1 202 555 0143"},
+    {"id": "c2", "name": "John Smith", "phone": "+1 202 555 0143"},
+    {"id": "e1", "name": "ann.lee84@gmail.com", "email": "ann.lee84@gmail.com"},
+    {"id": "e2", "name": "Ann Lee", "email": "ann.lee84@gmail.com"},
+    {"id": "f1", "first_name": "Guest", "last_name": "Guest", "city": "Leeds"},
+]
+
+
+def test_batch_and_online_read_such_names_alike() -> None:
+    r = Resolver(id_field="id", region="US")
+    result = r.resolve(_ROWS)
+    p = result.profile_of
+    # The couple's record shares the household phone with its husband, who has the surname.
+    assert p["c1"] == p["c2"]
+    (last,) = [e for e in r.explain("c1", "c2").evidence if e.comparator == "last_name"]
+    assert last.level == "exact"
+    # The address in the name cell is reported, and the record is kept and linked by it.
+    assert p["e1"] == p["e2"]
+    (reject,) = result.rejects
+    assert (reject.record_id, reject.field, reject.value) == ("e1", "name", "ann.lee84@gmail.com")
+    assert reject.reason == "an e-mail address, not a name"
+    # The visitors have no first name to agree on; before, "visitor" was one, and rare.
+    ex = r.explain("v1", "v2")
+    assert p["v1"] != p["v2"]
+    assert "first_name" not in {e.comparator for e in ex.evidence if e.level != "missing"}
+    # A last-name column's "Guest" may be a surname (Christopher Guest); a first name is not.
+    (first, last) = [e for e in r.explain("f1", "c2").evidence if e.comparator in ("first_name", "last_name")]
+    assert first.level == "missing"
+    assert last.level != "missing"
+
+    graph = r.graph()
+    added = [graph.add(row) for row in _ROWS]
+    ids = {a.record_id: a.profile_id for a in added}
+    assert {frozenset(k for k in ids if ids[k] == v) for v in ids.values()} == set(result.clusters)
+    assert [x.reason for a in added for x in a.rejects] == ["an e-mail address, not a name"]
