@@ -91,6 +91,7 @@ def _messy(n: int, seed: int) -> list[Any]:
         "+1 202 555 0100",
         "Smith, John",
         "info@company.com",
+        "a@b.com; c@d.com",
     ]
     columns = [*FIELDS, "unknown"]
     for row in rows:
@@ -122,6 +123,7 @@ def _messy(n: int, seed: int) -> list[Any]:
     # Rows the assertions below look for, whatever the random choices.
     rows[1]["phone"] = ["+1 415 555 2671", "+44 20 7946 0958", "12"]
     rows[2]["email"] = b"\xff\xfe"
+    rows[6]["email"] = "Ann <ann@example.com>; a.lee@gmail.com"  # several addresses in one cell
     rows[3]["id"] = rows[4]["id"]
     rows[5]["id"] = None
     for k in range(0, n, max(n // 12, 1)):  # rows of other kinds, and rows that are not rows
@@ -153,6 +155,7 @@ def test_chunks_equal_one_row_at_a_time_on_messy_rows(batch: int, monkeypatch: p
     assert any(r.reason.startswith("too long") for r in want[1])
     assert any(r.reason == "not valid UTF-8" for r in want[1])
     assert any(len(rec.phones) > 1 for rec in want[0])
+    assert any(len(rec.emails) > 1 for rec in want[0])
     assert any(rec.externals for rec in want[0])
     assert any("street" in rec.values for rec in want[0])
     assert {rec.generation for rec in want[0]} == {None, "jr", "sr", "iii", "iv"}  # IV: the column's
@@ -184,6 +187,7 @@ _cells = st.one_of(
             "a@example.com",
             "A@Example.com ",
             "a+x@gmail.com",
+            "a@example.com, b@example.com",
             "info@example.com",
             "+1 415 555 2671",
             "(415) 555-2671",

@@ -677,6 +677,16 @@ def _cache_key(tag: str, text: str, context: str | None) -> tuple[str, str]:
     return (tag, text) if context is None else (tag, f"{context}\x00{text}")
 
 
+_BETWEEN_ADDRESSES = re.compile(r"[\s;,|]+")
+
+
+def addresses(cell: str) -> list[str]:
+    """The e-mail addresses of an email cell that holds several ("a@x.com; b@y.com", "a@x.com,
+    b@y.com", "Ann <a@x.com>, Bob <b@y.com>"), as exports write a multi-valued field: each is
+    read (and rejected) on its own, where the whole cell was one invalid address."""
+    return [part for part in _BETWEEN_ADDRESSES.split(cell) if "@" in part]
+
+
 def _column_platform(column: str) -> str | None:
     """The platform a handle column's name gives (``twitter``, ``instagram``...), else None."""
     low = column.lower()
@@ -1036,7 +1046,9 @@ class Normalizer:
         column, ftype, platform, slot, by_region, tag = spec
         rid, index = rec.rid, rec.index
         if type(raw) is str:
-            items: Iterable[Any] = (raw,)
+            items: Iterable[Any] = (
+                (raw,) if ftype is not FieldType.EMAIL or raw.count("@") < 2 else addresses(raw)
+            )
         elif isinstance(raw, set | frozenset):
             # In a stable order: a set's order follows string hashes, which change per process,
             # and the order of a record's values decides e.g. which e-mail names it.
@@ -1352,7 +1364,8 @@ class _Chunk:
         self.seqs: list[list[Any]] = []
         self.keys: list[dict[Any, Any]] = []
         limit = norm.max_field_length
-        for column, _ftype, platform, _slot, by_region, tag in norm._columns:
+        for column, ftype, platform, _slot, by_region, tag in norm._columns:
+            several = ftype is FieldType.EMAIL  # a cell of several addresses: the row rules split it
             cells = cells_of(column)
             seq: list[Any] = list(zip(self.regions, cells, strict=True)) if by_region else cells
             try:
@@ -1368,7 +1381,7 @@ class _Chunk:
                     context, raw = platform, entry
                 if raw is None:
                     continue
-                if type(raw) is not str or len(raw) > limit:
+                if type(raw) is not str or len(raw) > limit or (several and raw.count("@") > 1):
                     distinct[entry] = _SLOW
                     continue
                 text = raw.strip()
