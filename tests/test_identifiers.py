@@ -224,6 +224,14 @@ def test_is_role_email_refuses_invalid_addresses() -> None:
         # tel: URIs
         ("tel:+1-650-253-0000", None, "+16502530000", None),
         ("TEL:+1-650-253-0000;ext=55", None, "+16502530000", "55"),
+        # labels that exports write beside a number
+        ("Mobile: +1 650 253 0000", None, "+16502530000", None),
+        ("Tel.: (650) 253-0000", "US", "+16502530000", None),
+        ("+1 650 253 0000 (home)", None, "+16502530000", None),
+        ("M: 650 253 0000 x12 (work)", "US", "+16502530000", "12"),
+        # 00 is the international prefix where the region's reading is no number
+        ("0044 20 7946 0958", "US", "+442079460958", None),
+        ("0049 30 1234567", "DE", "+49301234567", None),
     ],
 )
 def test_parse_phone(raw: str, region: str | None, expected: str, extension: str | None) -> None:
@@ -246,6 +254,9 @@ def test_parse_phone(raw: str, region: str | None, expected: str, extension: str
         ("order 4155552671", "US", "syntax", "must start with"),
         ("", None, "empty", "empty"),
         ("tel:", None, "empty", "tel:"),
+        ("Mobile:", None, "empty", "Mobile:"),
+        ("(home)", None, "empty", "give a number"),
+        ("0044 20 7946 095", "US", "invalid_number", "not a valid phone number"),
         ("+1 650 253 0000" * 10, None, "too_long", "at most 100"),
         ("650 253 0000", "XX", "invalid_region", "ISO 3166"),
         ("650 253 0000", "USA", "invalid_region", "two-letter"),

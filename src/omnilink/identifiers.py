@@ -350,6 +350,11 @@ def is_role_email(value: str) -> bool:
 
 _PLUS: Final = "+\uff0b"
 _TEL: Final = re.compile(r"tel:", re.IGNORECASE)
+_LABELS: Final = r"tel|phone|ph|mobile|mob|cell|home|work|office|main|direct|landline|fax|whatsapp|[mhwct]"
+_LEADING_LABEL: Final = re.compile(rf"(?:{_LABELS})\.?\s*:\s*", re.IGNORECASE)
+_TRAILING_LABEL: Final = re.compile(rf"\s*\((?:{_LABELS})\.?\)\s*$", re.IGNORECASE)
+"""What exports write next to a number: "Mobile: 415 555 2671", "+1 415 555 2671 (home)" (and
+the ``tel:`` of a URI)."""
 _PARSE_REASONS: Final = {
     phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "invalid_number",
     phonenumbers.NumberParseException.NOT_A_NUMBER: "syntax",
@@ -605,9 +610,12 @@ def _is_valid_nsn(cc: int, nsn: str) -> bool:
 def _slow_phone(value: object, region: str | None) -> tuple[str, str | None]:
     text = _text(value, "phone", limit=_PHONE_MAX_LENGTH)
     region = _region(region)
-    body = text[4:].lstrip() if _TEL.match(text) else text
+    label = _LEADING_LABEL.match(text)
+    body = text[label.end() :] if label else text
+    if body.endswith(")"):
+        body = _TRAILING_LABEL.sub("", body)
     if not body:
-        raise _fail("phone", value, "empty", "phone is empty after 'tel:': give a number")
+        raise _fail("phone", value, "empty", f"phone is empty after {_show(text)}: give a number")
     first = body[0]
     if not (first in _PLUS or first == "(" or first.isdigit()):
         raise _fail(
@@ -629,6 +637,17 @@ def _slow_phone(value: object, region: str | None) -> tuple[str, str | None]:
             )
     try:
         number = phonenumbers.parse(body, region)
+        if (
+            region
+            and len(body) > 2
+            and _is_zero(body[0])
+            and _is_zero(body[1])
+            and not phonenumbers.is_valid_number(number)
+        ):
+            # 00 is the international prefix in most of the world, though not in the region's
+            # own ("0044 20 7946 0958" among US rows): tried when the region's reading is no
+            # number.
+            number = phonenumbers.parse("+" + body[2:], None)
     except phonenumbers.NumberParseException as exc:
         reason = _PARSE_REASONS.get(exc.error_type, "syntax")
         detail = re.sub(r"^\(\d+\) ", "", str(exc)).rstrip(".")
@@ -659,7 +678,9 @@ def parse_phone(value: str, *, region: str | None = None) -> tuple[str, str | No
     a national number with no region is an error, never a guess. With a region, the
     region's own international prefix applies (``011`` for ``US``, ``00`` for ``DE``).
     Vanity letters are converted (``1-800-FLOWERS`` is ``+18003569377``); a ``tel:`` URI
-    prefix is accepted. Numbers that ``phonenumbers`` does not consider valid are refused.
+    prefix is accepted, and so is a label (``Mobile: ...``, ``... (home)``). A number that
+    opens with ``00`` and is none in the region is read as international (``0044 20 7946
+    0958`` among US numbers). Numbers that ``phonenumbers`` does not consider valid are refused.
 
     Raises :class:`InvalidIdentifierError` (``reason``: ``no_region``, ``invalid_region``,
     ``invalid_number``, ``syntax``, ``too_long``, ``empty`` or ``not_text``).
