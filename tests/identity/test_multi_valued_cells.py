@@ -1,48 +1,62 @@
-"""An email cell that holds several addresses, as exports write a multi-valued field ("a@x.com;
-b@y.com"): each address is read on its own. The whole cell had been one invalid address, so the
-record lost both."""
+"""Email and phone cells as exports write them: several values in one cell ("a@x.com;
+b@y.com", "415-555-2671 / 415-555-2672"), a label beside a number, a number that went through a
+float column ("4155552671.0"). Each such cell had been one invalid value, so the record lost
+all of it."""
 
 from __future__ import annotations
 
 import pytest
 
-from omnilink.identity import Resolver
-from omnilink.identity._normalize import addresses
+from omnilink.identity import FieldType, Resolver
+from omnilink.identity._normalize import several_values
 
 
 @pytest.mark.parametrize(
-    ("cell", "parts"),
+    ("ftype", "cell", "parts"),
     [
-        ("ann@x.com; bob@y.com", ["ann@x.com", "bob@y.com"]),
-        ("ann@x.com,bob@y.com", ["ann@x.com", "bob@y.com"]),
-        ("ann@x.com / bob@y.com", ["ann@x.com", "bob@y.com"]),
-        ("ann@x.com | bob@y.com", ["ann@x.com", "bob@y.com"]),
-        ("Ann Lee <ann@x.com>, Bob <bob@y.com>", ["<ann@x.com>", "<bob@y.com>"]),
+        (FieldType.EMAIL, "ann@x.com; bob@y.com", ["ann@x.com", "bob@y.com"]),
+        (FieldType.EMAIL, "ann@x.com,bob@y.com", ["ann@x.com", "bob@y.com"]),
+        (FieldType.EMAIL, "ann@x.com / bob@y.com", ["ann@x.com", "bob@y.com"]),
+        (FieldType.EMAIL, "ann@x.com | bob@y.com", ["ann@x.com", "bob@y.com"]),
+        (FieldType.EMAIL, "Ann Lee <ann@x.com>, Bob <bob@y.com>", ["<ann@x.com>", "<bob@y.com>"]),
+        (FieldType.EMAIL, "Ann Lee <ann@x.com>", None),
+        (FieldType.EMAIL, "bob@@stone ", None),  # one bad address: rejected as it was written
+        (FieldType.PHONE, "415.555.2671; 415.555.2672", ["415.555.2671", "415.555.2672"]),
+        (FieldType.PHONE, "+1 415 555 2671 / +1 415 555 2672", ["+1 415 555 2671", "+1 415 555 2672"]),
+        (FieldType.PHONE, "(415) 555-2671, (415) 555-2672", ["(415) 555-2671", "(415) 555-2672"]),
+        (FieldType.PHONE, "030/1234567", None),  # one Berlin number
+        (FieldType.PHONE, "+1 415 555 2671, ext. 12", None),  # one number and its extension
+        (FieldType.PHONE, "415 555 2671; n/a", None),
+        (FieldType.CITY, "Paris; London", None),
     ],
 )
-def test_addresses(cell: str, parts: list[str]) -> None:
-    assert addresses(cell) == parts
+def test_several_values(ftype: FieldType, cell: str, parts: list[str] | None) -> None:
+    assert several_values(ftype, cell) == parts
 
 
 _ROWS = [
     {"id": "both", "name": "Ann Lee", "email": "ann.lee@gmail.com; a.lee@acme-corp.com"},
     {"id": "home", "name": "Ann Lee", "email": "ann.lee@gmail.com"},
-    {"id": "work", "name": "A. Lee", "email": "A.Lee@acme-corp.com", "phone": "+1 415 555 2671"},
+    {"id": "work", "name": "A. Lee", "email": "A.Lee@acme-corp.com", "phone": "Mobile: 415 555 2671"},
     {"id": "bad", "name": "Bob Stone", "email": "bob.stone@gmail.com, bob@@stone"},
     {"id": "bob", "name": "Bob Stone", "email": "bob.stone@gmail.com"},
+    {"id": "two", "name": "Carla Ruiz", "phone": "(212) 555-0187 / +44 20 7946 0958"},
+    {"id": "uk", "name": "Carla Ruiz", "phone": "0044 20 7946 0958"},  # 00: international
+    {"id": "ny", "name": "Carla Ruiz", "phone": "2125550187.0"},  # through a float column
+    {"id": "cell", "name": "Ann Lee", "phone": "+1 (415) 555-2671 (cell)"},
 ]
 
 
-def test_each_address_of_a_cell_links_in_batch_and_online() -> None:
+def test_each_value_of_a_cell_links_in_batch_and_online() -> None:
     r = Resolver(id_field="id", region="US")
     result = r.resolve(_ROWS)
     p = result.profile_of
-    assert p["both"] == p["home"] == p["work"]
+    assert p["both"] == p["home"] == p["work"] == p["cell"]
     assert p["bad"] == p["bob"]  # its good address still counts
+    assert p["two"] == p["uk"] == p["ny"]
     (reject,) = result.rejects  # and the bad one is reported on its own
     assert (reject.record_id, reject.field, reject.value) == ("bad", "email", "bob@@stone")
+    assert len(set(p.values())) == 3
     graph = r.graph()
     ids = {a.record_id: a.profile_id for a in graph.add_many(_ROWS)}
-    assert ids["both"] == ids["home"] == ids["work"]
-    assert ids["bad"] == ids["bob"]
-    assert len({ids["both"], ids["bob"]}) == 2
+    assert {frozenset(k for k in ids if ids[k] == v) for v in ids.values()} == set(result.clusters)

@@ -92,6 +92,7 @@ def _messy(n: int, seed: int) -> list[Any]:
         "Smith, John",
         "info@company.com",
         "a@b.com; c@d.com",
+        "+1 415 555 2671; +1 202 555 0100",
     ]
     columns = [*FIELDS, "unknown"]
     for row in rows:
@@ -123,7 +124,9 @@ def _messy(n: int, seed: int) -> list[Any]:
     # Rows the assertions below look for, whatever the random choices.
     rows[1]["phone"] = ["+1 415 555 2671", "+44 20 7946 0958", "12"]
     rows[2]["email"] = b"\xff\xfe"
-    rows[6]["email"] = "Ann <ann@example.com>; a.lee@gmail.com"  # several addresses in one cell
+    rows[6]["email"] = "Ann <ann@example.com>; a.lee@gmail.com"  # several values in one cell
+    rows[7]["phone"] = "(415) 555-2671 / +44 20 7946 0958"
+    rows[8]["phone"] = "4155552671.0"  # through a float column
     rows[3]["id"] = rows[4]["id"]
     rows[5]["id"] = None
     for k in range(0, n, max(n // 12, 1)):  # rows of other kinds, and rows that are not rows
@@ -188,6 +191,7 @@ _cells = st.one_of(
             "A@Example.com ",
             "a+x@gmail.com",
             "a@example.com, b@example.com",
+            "+1 415 555 2671, 0044 20 7946 0958",
             "info@example.com",
             "+1 415 555 2671",
             "(415) 555-2671",

@@ -663,6 +663,9 @@ _NAME_TYPES = frozenset({FieldType.FIRST_NAME, FieldType.LAST_NAME, FieldType.FU
 _NAME_SLOTS = frozenset({_FIRSTS, _LASTS, _FULL})
 """Slots whose values may hold a generational suffix (``Normalizer._generation``)."""
 
+_MULTI_VALUED = frozenset({FieldType.EMAIL, FieldType.PHONE})
+"""Field types whose cells may hold several values in one text (:func:`several_values`)."""
+
 _BY_REGION = frozenset({FieldType.PHONE, FieldType.DATE})
 """Field types whose canonical form depends on the row's region (a phone's country, a date's
 day-month order): the region is part of their cache key."""
@@ -678,13 +681,28 @@ def _cache_key(tag: str, text: str, context: str | None) -> tuple[str, str]:
 
 
 _BETWEEN_ADDRESSES = re.compile(r"[\s;,|]+")
+_BETWEEN_PHONES = re.compile(r"\s*[;,|]\s*|\s+/\s+")
+_DIGITS = re.compile(r"\d")
 
 
-def addresses(cell: str) -> list[str]:
-    """The e-mail addresses of an email cell that holds several ("a@x.com; b@y.com", "a@x.com,
-    b@y.com", "Ann <a@x.com>, Bob <b@y.com>"), as exports write a multi-valued field: each is
-    read (and rejected) on its own, where the whole cell was one invalid address."""
-    return [part for part in _BETWEEN_ADDRESSES.split(cell) if "@" in part]
+def several_values(ftype: FieldType, cell: str) -> list[str] | None:
+    """The values of an email or phone cell that holds several, as exports write a multi-valued
+    field ("a@x.com; b@y.com", "Ann <a@x.com>, Bob <b@y.com>", "415-555-2671 / 415-555-2672"),
+    each to be read (and rejected) on its own; None for a cell of one value (or another type),
+    which was one invalid value. A phone cell splits at ``;``, ``,``, ``|`` or a spaced ``/``
+    ("030/1234567" is one Berlin number), and only into parts of six digits or more ("+1 415
+    555 2671, ext. 12" is one number)."""
+    if ftype is FieldType.EMAIL:
+        if cell.count("@") < 2:
+            return None
+        parts = [part for part in _BETWEEN_ADDRESSES.split(cell) if "@" in part]
+        return parts if len(parts) > 1 else None
+    if ftype is not FieldType.PHONE or not ("," in cell or ";" in cell or "|" in cell or " /" in cell):
+        return None
+    parts = [part for part in _BETWEEN_PHONES.split(cell) if part]
+    if len(parts) < 2 or any(len(_DIGITS.findall(part)) < 6 for part in parts):
+        return None
+    return parts
 
 
 def _column_platform(column: str) -> str | None:
@@ -938,6 +956,10 @@ class Normalizer:
         if ftype is FieldType.PHONE:
             if text.lower() in _MISSING_TEXT:
                 return None
+            if text.endswith(".0") and text[:-2].isdigit():
+                # A number that went through a float column ("4155552671.0"): pandas writes a
+                # phone column with gaps as floats, and a CSV keeps the ".0".
+                text = text[:-2]
             phone = self._canon_phone(text, region=region)
             if weak_reason(phone, self._is_role_local) is not None:
                 self.weak.add(phone)
@@ -1045,9 +1067,9 @@ class Normalizer:
         rejecting what cannot be used; whether the cell held anything (a value or an error)."""
         column, ftype, platform, slot, by_region, tag = spec
         rid, index = rec.rid, rec.index
-        if type(raw) is str:
+        if isinstance(raw, str):
             items: Iterable[Any] = (
-                (raw,) if ftype is not FieldType.EMAIL or raw.count("@") < 2 else addresses(raw)
+                (raw,) if ftype not in _MULTI_VALUED else several_values(ftype, raw) or (raw,)
             )
         elif isinstance(raw, set | frozenset):
             # In a stable order: a set's order follows string hashes, which change per process,
@@ -1365,7 +1387,7 @@ class _Chunk:
         self.keys: list[dict[Any, Any]] = []
         limit = norm.max_field_length
         for column, ftype, platform, _slot, by_region, tag in norm._columns:
-            several = ftype is FieldType.EMAIL  # a cell of several addresses: the row rules split it
+            several = ftype in _MULTI_VALUED  # a cell of several values: the row rules split it
             cells = cells_of(column)
             seq: list[Any] = list(zip(self.regions, cells, strict=True)) if by_region else cells
             try:
@@ -1381,7 +1403,7 @@ class _Chunk:
                     context, raw = platform, entry
                 if raw is None:
                     continue
-                if type(raw) is not str or len(raw) > limit or (several and raw.count("@") > 1):
+                if type(raw) is not str or len(raw) > limit or (several and several_values(ftype, raw)):
                     distinct[entry] = _SLOW
                     continue
                 text = raw.strip()
