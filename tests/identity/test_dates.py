@@ -29,6 +29,8 @@ from omnilink.identity._normalize import norm_date
         ("7 March 1984", "GB", "19840307"),
         ("7th of March 1984", None, "19840307"),
         ("7-Mar-1984", None, "19840307"),
+        ("07-MAR-84", None, "19840307"),  # Oracle's and spreadsheets' DD-MON-YY
+        ("March 7, 05", "US", "20050307"),
         ("Sept 7 1984", None, "19840907"),
         ("1984", None, "1984"),  # a year alone is kept: it still compares
         ("0000-00-00", None, None),  # a database's "no date"
@@ -51,6 +53,8 @@ def test_dates_are_read_by_region(text: str, region: str | None, expected: str |
         ("March", "not a date"),
         ("soon", "not a date"),
         ("March 7", "not a date"),  # no year: no date to compare
+        ("31-Feb-84", "not a calendar date"),
+        ("7 Mar 84 99", "not a date"),
     ],
 )
 def test_what_is_no_date_is_an_error_with_a_reason(text: str, reason: str) -> None:

@@ -431,7 +431,8 @@ def norm_date(value: object, region: str | None = None) -> str | None:
     Numeric dates are read day first (07/03/1984 is 7 March), month first in the regions that
     write them so (:data:`_MONTH_FIRST`: the US), and either way when only one order is a date
     (the comparator scores swapped day and month too). Two-digit years pivot at
-    :data:`_TWO_DIGIT_PIVOT`; English month names are read (``March 7, 1984``, ``7 Mar 1984``).
+    :data:`_TWO_DIGIT_PIVOT`; English month names are read (``March 7, 1984``, ``7 Mar 1984``,
+    ``07-MAR-84``: a two-digit year comes last).
     A value that is no calendar date (``1984-13-45``, ``March``) raises
     :class:`InvalidIdentifierError`, so it is reported, not dropped or kept as it was; an
     all-zero date (``0000-00-00``, a database's "none") is missing.
@@ -462,6 +463,10 @@ def norm_date(value: object, region: str | None = None) -> str | None:
         days = [n for n in numbers if len(n) <= 2]
         if len(months) == 1 and len(words) == 1 and len(years) == 1 and len(days) == 1:
             return _calendar(int(years[0]), months[0], int(days[0]), text)
+        if len(months) == 1 and len(words) == 1 and not years and len(days) == 2 == len(numbers):
+            # Day, month and a two-digit year: "7-Mar-84", as Oracle and spreadsheets write it.
+            yy = int(numbers[1])
+            return _calendar((2000 if yy < _TWO_DIGIT_PIVOT else 1900) + yy, months[0], int(numbers[0]), text)
         raise _not_a_date(text, "not a date")
     if len(numbers) == 3:
         a, b, c = numbers
