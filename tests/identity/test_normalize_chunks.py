@@ -127,6 +127,7 @@ def _messy(n: int, seed: int) -> list[Any]:
     rows[6]["email"] = "Ann <ann@example.com>; a.lee@gmail.com"  # several values in one cell
     rows[7]["phone"] = "(415) 555-2671 / +44 20 7946 0958"
     rows[8]["phone"] = "4155552671.0"  # through a float column
+    rows[9]["postcode"], rows[10]["postcode"] = 2119, "02119-4401"  # the region decides these
     rows[3]["id"] = rows[4]["id"]
     rows[5]["id"] = None
     for k in range(0, n, max(n // 12, 1)):  # rows of other kinds, and rows that are not rows

@@ -390,9 +390,34 @@ def norm_address(text: str) -> str | None:
     return " ".join(_STREET_ABBREV.get(w, w) for w in t.split(" "))
 
 
-def norm_postcode(text: str) -> str | None:
+_POSTCODE_DIGITS = {
+    **dict.fromkeys(("US", "PR", "VI", "GU", "AS", "MP", "DE", "FR", "ES", "IT", "MX", "FI"), 5),
+    **dict.fromkeys(("AU", "NZ", "NO"), 4),
+}
+"""Regions whose postcodes are this many digits, some of them with a leading zero (Boston's
+02119, Barcelona's 08001, Darwin's 0800)."""
+_ZIP_PLUS_4 = frozenset(("US", "PR", "VI", "GU", "AS", "MP"))
+
+
+def norm_postcode(text: str, region: str | None = None) -> str | None:
+    """A postcode in upper case without spaces or punctuation (``SW1A 1AA``: ``SW1A1AA``).
+
+    In the regions of :data:`_POSTCODE_DIGITS`, a code that lost its leading zeros on the way
+    through a number column (``2119``, ``2119.0``) gets them back, and a US ZIP+4
+    (``02119-1234``) is its ZIP code, as most records hold only that.
+    """
+    if text.endswith(".0") and text[:-2].isdigit():  # through a float column
+        text = text[:-2]
     t = "".join(ch for ch in text.upper() if ch.isalnum())
-    return None if t.lower() in _MISSING_TEXT else t
+    if t.lower() in _MISSING_TEXT:
+        return None
+    size = _POSTCODE_DIGITS.get(region) if region is not None else None
+    if size is not None and t.isdigit():
+        if size - 2 <= len(t) < size:
+            return t.zfill(size)
+        if len(t) == 9 and region in _ZIP_PLUS_4:
+            return t[:5]
+    return t
 
 
 _MONTH_FIRST = frozenset({"US", "PR", "VI", "GU", "AS", "MP", "UM", "PH", "FM", "MH", "PW"})
@@ -671,9 +696,9 @@ _NAME_SLOTS = frozenset({_FIRSTS, _LASTS, _FULL})
 _MULTI_VALUED = frozenset({FieldType.EMAIL, FieldType.PHONE})
 """Field types whose cells may hold several values in one text (:func:`several_values`)."""
 
-_BY_REGION = frozenset({FieldType.PHONE, FieldType.DATE})
+_BY_REGION = frozenset({FieldType.PHONE, FieldType.DATE, FieldType.POSTCODE})
 """Field types whose canonical form depends on the row's region (a phone's country, a date's
-day-month order): the region is part of their cache key."""
+day-month order, a postcode's digits): the region is part of their cache key."""
 
 
 def _cache_key(tag: str, text: str, context: str | None) -> tuple[str, str]:
@@ -992,7 +1017,7 @@ class Normalizer:
         if ftype is FieldType.ADDRESS:
             return norm_address(text)
         if ftype is FieldType.POSTCODE:
-            return norm_postcode(text)
+            return norm_postcode(text, region)
         return norm_text(text)
 
     # -- rows ---------------------------------------------------------------------------------
