@@ -300,6 +300,11 @@ def test_canonical_phone_never_glues_the_extension() -> None:
         ("https://x.com/jack", "twitter", "x:jack"),
         ("x:jack", None, "x:jack"),
         ("twitter:Jack", None, "x:jack"),
+        # the short names people write
+        ("ig: Jane.Doe", None, "instagram:jane.doe"),
+        ("@jane.doe", "insta", "instagram:jane.doe"),
+        ("fb:jane.doe.5", None, "facebook:janedoe5"),
+        ("tg:@jane_doe", None, "telegram:jane_doe"),
         # instagram
         ("@Jane.Doe", "instagram", "instagram:jane.doe"),
         ("https://www.instagram.com/jane_doe/?hl=en", None, "instagram:jane_doe"),

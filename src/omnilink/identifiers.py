@@ -876,8 +876,18 @@ HANDLE_PLATFORMS: Final[Mapping[str, HandlePlatform]] = MappingProxyType(
 )
 """Supported handle platforms and their rules, keyed by canonical platform name."""
 
-PLATFORM_ALIASES: Final[Mapping[str, str]] = MappingProxyType({"twitter": "x"})
-"""Other names accepted for ``platform=``."""
+PLATFORM_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "twitter": "x",
+        "ig": "instagram",
+        "insta": "instagram",
+        "fb": "facebook",
+        "tg": "telegram",
+        "wa": "whatsapp",
+    }
+)
+"""Other names accepted for ``platform=`` and in a prefix (``ig: jane.doe``): the old name of X,
+and the short names people write."""
 
 _HOSTS: Final = {host: p for p in HANDLE_PLATFORMS.values() for host in p.hosts}
 _URL: Final = re.compile(
