@@ -96,7 +96,9 @@ def _messy(n: int, seed: int) -> list[Any]:
     ]
     columns = [*FIELDS, "unknown"]
     for row in rows:
-        middle = rng.choice(["", "", "", "", "García ", "Michael ", "J. ", "van der ", "de la Torre "])
+        middle = rng.choice(
+            ["", "", "", "", "García ", "Michael ", "J. ", "van der ", "de la Torre ", '"Bob" ']
+        )
         row["name"] = f"{row['first_name'] or ''} {middle}{row['last_name'] or ''}".strip() or None
         if rng.random() < 0.1:  # a full name gives the last name, and its middle words
             row["last_name"] = rng.choice([None, "Na", "NA"])

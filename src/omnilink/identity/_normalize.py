@@ -1666,10 +1666,22 @@ def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str |
     The last word is the last name (the main surname in Portuguese and most other names). The
     words between keep what it would lose: the first of a Spanish compound surname ("María
     García López": ``"garcia"``), a maiden name, a middle name. Initials and particles
-    ("van", "de la") are left out of them, as they name nobody."""
+    ("van", "de la") are left out of them, as they name nobody.
+
+    Words in brackets or quotes are an aside: a nickname (``Robert "Bob" Smith``), a maiden
+    name ("Jane (Doe) Smith"), a note ("John Smith (deceased)"). They are never the first or
+    the last name, and they join the middle words."""
     parts = canon.split(" ")
     if "@" in raw:  # as the name was read: without an e-mail address beside it
         raw = _ADDRESS_IN_NAME.sub(" ", raw)
+    if ("(" in raw or '"' in raw or "'" in raw or "[" in raw or "\u201c" in raw) and (
+        aside := _aside(raw)
+    ) is not None:
+        main, words = aside
+        first, last, middle = split_full_name(main, _ASIDE.sub(" ", raw))
+        if last is None:  # one word besides, a first name: its aside is no surname of it
+            return first, last, middle
+        return first, last, _middle([*(middle.split(" ") if middle else ()), *words])
     if "," in raw and len(parts) >= 2:
         before = norm_name(raw.split(",", 1)[0]) or ""
         nb = len(before.split(" ")) if before else 0
@@ -1679,6 +1691,24 @@ def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str |
         # Its one word is a first name, and may be a surname ("Smith"): the middle word too.
         return (None, parts[0], None) if _addressed(raw) else (parts[0], None, _middle(parts))
     return parts[0], parts[-1], _middle(parts[1:-1])
+
+
+_ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\"[^\"]*\"|\u201c[^\u201d]*\u201d|(?<!\w)'[^']+'(?!\w)")
+"""A bracketed or quoted part of a name (see :func:`split_full_name`); an apostrophe inside a
+word ("O'Brien") is none."""
+
+
+def _aside(raw: str) -> tuple[str, list[str]] | None:
+    """The canonical name without its asides, and the asides' words; None when the name has
+    none, or nothing but them."""
+    asides = _ASIDE.findall(raw)
+    if not asides:
+        return None
+    main = norm_name(_ASIDE.sub(" ", raw))
+    if main is None:
+        return None
+    words = [w for a in asides for w in (norm_name(a) or "").split(" ") if w]
+    return main, words
 
 
 def _addressed(raw: str) -> bool:
