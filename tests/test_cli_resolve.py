@@ -368,7 +368,7 @@ def test_a_csv_row_that_cannot_be_used_is_written_to_the_rejects_as_utf8(tmp_pat
 
 @pytest.mark.parametrize(
     ("option", "name"),
-    [("INPUT", "in.txt"), ("--output", "out.txt"), ("--rejects", "bad.xlsx"), ("--links", "links.tsv")],
+    [("INPUT", "in.txt"), ("--output", "out.txt"), ("--rejects", "bad.xlsx"), ("--links", "links.xml")],
 )
 def test_a_path_of_no_known_format_is_refused_before_anything_is_read(
     tmp_path: Path, option: str, name: str
@@ -384,7 +384,7 @@ def test_a_path_of_no_known_format_is_refused_before_anything_is_read(
     args = [paths.pop("INPUT"), *(part for item in paths.items() for part in item)]
     result = CliRunner().invoke(_app(), ["resolve", *args])
     assert result.exit_code == 2, result.output
-    assert "use one of .csv, .jsonl, .ndjson, .parquet" in result.output
+    assert "use one of .csv, .tsv, .jsonl, .ndjson, .parquet" in _said(result.output)
     assert option in result.output
     assert not out.exists(), "nothing was read, nothing written"
 
@@ -731,3 +731,57 @@ def test_the_values_of_a_repeated_jsonl_key_are_read_as_one_list(tmp_path: Path)
         (3, "a JSON line must be an object", 1, None),
         (4, "key 'x' given 2 times: with one value, read once", 0, "x"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [
+        (
+            "\ufeffid;first_name;last_name;email\n1;Ann;Lee;ann@x.com\n2;Ann;Lee;ann@x.com\n3;Bob;Stone;\n",
+            ";",
+        ),
+        ('"id","name, full","email"\n1,"Lee, Ann",ann@x.com\n2,Ann Lee,ann@x.com\n3,Bob,b@y.com\n', ","),
+        ("id|first_name|email\n1|Ann|ann@x.com\n2|Ann|ann@x.com\n3|Bob|b@y.com\n", "|"),
+        ("id\tfirst_name\temail\n1\tAnn\tann@x.com\n2\tAnn\tann@x.com\n3\tBob\tb@y.com\n", "\t"),
+    ],
+    ids=["semicolon", "comma-in-quotes", "pipe", "tab"],
+)
+def test_the_csv_delimiter_is_read_off_the_header(tmp_path: Path, text: str, delimiter: str) -> None:
+    """Spreadsheets in much of Europe write CSV with semicolons: read with commas, every row was
+    one column, with no id and nothing to compare."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(text, encoding="utf-8")
+    assert _cli._delimiter(src, "utf-8") == delimiter
+    _invoke(str(src), "-o", str(out))
+    got = _profiles(_read_csv(out))
+    assert set(got) == {"1", "2", "3"}
+    assert got["1"] == got["2"] != got["3"]
+    assert _read_csv(tmp_path / "out.rejects.csv") == []
+
+
+def test_tsv_in_and_out(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.tsv", tmp_path / "out.tsv"
+    src.write_text("id\tname\temail\n1\tAnn Lee\tann@x.com\n2\tAnn, Lee\tann@x.com\n", encoding="utf-8")
+    _invoke(str(src), "-o", str(out))
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "id\tprofile_id"
+    assert [line.split("\t")[0] for line in lines[1:]] == ["1", "2"]
+    assert len({line.split("\t")[1] for line in lines[1:]}) == 1, "one person"
+
+
+def test_encoding_option_reads_a_windows_export(tmp_path: Path) -> None:
+    """A cp1252 file's accented names were rejects, "not valid UTF-8"; the summary says what to do."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes("id;name;dob\n1;José García;1984-03-07\n2;José García;1984-03-07\n".encode("cp1252"))
+    output = _invoke(str(src), "-o", str(out))
+    assert [r["reason"] for r in _read_csv(tmp_path / "out.rejects.csv")] == ["not valid UTF-8"] * 2
+    assert "give it with --encoding" in _said(output)
+    output = _invoke(str(src), "-o", str(out), "--encoding", "cp1252", "--links", str(tmp_path / "l.csv"))
+    assert _read_csv(tmp_path / "out.rejects.csv") == []
+    assert "--encoding" not in _said(output)
+    got = _profiles(_read_csv(out))
+    assert got["1"] == got["2"], "the same name, now read: one person"
+    result = CliRunner().invoke(_app(), ["resolve", str(src), "-o", str(out), "--encoding", "nope"])
+    assert result.exit_code != 0
+    assert "unknown encoding 'nope'" in _said(result.output)
+    assert "--encoding" in _said(result.output)

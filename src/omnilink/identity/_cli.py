@@ -1,6 +1,8 @@
 """``omnilink resolve``: files in, one profile id per record out, rejects kept with their reason.
 
-The extension of a path decides its format (``.csv``, ``.jsonl``/``.ndjson``, ``.parquet``).
+The extension of a path decides its format (``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``,
+``.parquet``). A CSV file's delimiter is read off its header line (``,``, ``;`` as spreadsheets
+write CSV in much of Europe, a tab or ``|``).
 Rows that cannot even be read (a JSON line that is not an object, a CSV row with the wrong
 number of fields) go to the rejects file with their line number; rows the resolver refuses go
 there too, with the field and the reason; so does a JSON line that gives a key twice (all its
@@ -34,7 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ReadReject", "read_input", "read_records", "register", "write_columns"]
 
-_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+_FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+_DELIMITERS = ",;\t|"
+"""The delimiters a CSV file's header is read for, the first winning a tie."""
 _PROFILE_COLUMN = "profile_id"
 """The output's second column (the first is the input's id column)."""
 _FIELD_LIMIT = 2**31 - 1
@@ -78,6 +82,7 @@ def read_input(
     size: int | None = None,
     on_rows: Callable[[int], None] | None = None,
     on_end: Callable[[], None] | None = None,
+    encoding: str = "utf-8",
 ) -> Iterable[dict[str, Any]]:
     """The rows of ``path``, read as :meth:`Resolver.resolve <omnilink.identity.Resolver.resolve>`
     reads them fastest; rows that cannot be read are appended to ``rejects`` as they are met.
@@ -87,7 +92,8 @@ def read_input(
     which at a million rows is a gigabyte not held and seconds not spent. JSON lines may each
     have their own keys, so they come as dicts. Nothing is read until the rows are iterated
     (the resolver streams them); ``on_rows`` is called with the count of each batch or row
-    read and ``on_end`` once the last has been, for a progress bar.
+    read and ``on_end`` once the last has been, for a progress bar. ``encoding`` is a CSV
+    file's (JSON lines are UTF-8); a value with bytes it has no character for is rejected.
 
     Raises :class:`~omnilink.exceptions.ConfigurationError` when the file as a whole cannot be
     read: its extension names no format, it is no Parquet file (empty, cut short, another
@@ -98,9 +104,16 @@ def read_input(
     size = size or _normalize._BATCH  # read at each call: tests lower it
     if fmt == "jsonl":
         return _counted(_jsonl_rows(path, rejects), _one_row, on_rows, on_end)
-    if fmt == "csv":
-        header = _unique(path, _csv_header(path))
-        batches: Iterable[Columns] = _csv_batches(path, header, rejects, size)
+    if fmt in ("csv", "tsv"):
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ConfigurationError(
+                f"unknown encoding {encoding!r}: give a Python codec name (utf-8, cp1252, latin-1...)"
+            ) from None
+        delimiter = "\t" if fmt == "tsv" else _delimiter(path, encoding)
+        header = _unique(path, _csv_header(path, delimiter, encoding))
+        batches: Iterable[Columns] = _csv_batches(path, header, rejects, size, delimiter, encoding)
     else:
         header = _unique(path, _parquet_header(path))
         batches = _parquet_batches(path, size, rejects)
@@ -141,12 +154,25 @@ def _counted(
         on_end()
 
 
-def _csv_open(path: Path) -> IO[str]:
-    # surrogateescape keeps non-UTF-8 bytes as lone surrogates, so the row survives reading
-    # and the resolver reports the offending field instead of the whole file failing.
-    # utf-8-sig drops the byte order mark Excel writes first, which would otherwise be part of
-    # the first column's name ("\ufeffid": no id column, every record id lost).
-    return path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
+def _csv_open(path: Path, encoding: str = "utf-8") -> IO[str]:
+    # surrogateescape keeps bytes the encoding has no character for as lone surrogates, so the
+    # row survives reading and the resolver reports the offending field instead of the whole
+    # file failing. utf-8-sig drops the byte order mark Excel writes first, which would
+    # otherwise be part of the first column's name ("\ufeffid": no id column, every record id
+    # lost).
+    if codecs.lookup(encoding).name == "utf-8":
+        encoding = "utf-8-sig"
+    return path.open(newline="", encoding=encoding, errors="surrogateescape")
+
+
+def _delimiter(path: Path, encoding: str) -> str:
+    """The delimiter of a CSV file: of :data:`_DELIMITERS`, the one its header line (outside
+    quotes) holds most of; a comma when it holds none (a one-column file)."""
+    with _csv_open(path, encoding) as fh:
+        line = fh.readline()
+    bare = "".join(line.split('"')[::2])  # what is outside quotes
+    counts = [bare.count(d) for d in _DELIMITERS]
+    return _DELIMITERS[counts.index(max(counts))] if max(counts) else ","
 
 
 @contextmanager
@@ -165,17 +191,19 @@ def _wide_fields() -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _csv_header(path: Path) -> list[str]:
-    with _csv_open(path) as fh, _wide_fields():
-        return next(csv.reader(fh), [])
+def _csv_header(path: Path, delimiter: str, encoding: str) -> list[str]:
+    with _csv_open(path, encoding) as fh, _wide_fields():
+        return next(csv.reader(fh, delimiter=delimiter), [])
 
 
-def _csv_batches(path: Path, header: list[str], rejects: list[ReadReject], size: int) -> Iterator[Columns]:
+def _csv_batches(
+    path: Path, header: list[str], rejects: list[ReadReject], size: int, delimiter: str, encoding: str
+) -> Iterator[Columns]:
     """The rows after the header, ``size`` at a time, as columns (a row with the wrong number of
     fields is a reject, with its line number)."""
     width = len(header)
-    with _csv_open(path) as fh:
-        reader = csv.reader(fh)
+    with _csv_open(path, encoding) as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
         with _wide_fields():
             if next(reader, None) is None:
                 return
@@ -428,9 +456,9 @@ def write_columns(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     names = list(columns)
     rows = zip(*columns.values(), strict=True)
-    if fmt == "csv":
+    if fmt in ("csv", "tsv"):
         with path.open("w", newline="", encoding="utf-8", errors="backslashreplace") as fh:
-            writer = csv.writer(fh)
+            writer = csv.writer(fh, delimiter="\t" if fmt == "tsv" else ",")
             writer.writerow(names)
             writer.writerows(rows)
     elif fmt == "jsonl":
@@ -565,7 +593,7 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
     @app.command(cls=command)
     def resolve(
         input: Path = typer.Argument(  # noqa: A002
-            ..., exists=True, dir_okay=False, metavar="INPUT", help="CSV, JSONL or Parquet file"
+            ..., exists=True, dir_okay=False, metavar="INPUT", help="CSV, TSV, JSONL or Parquet file"
         ),
         output: Path = typer.Option(..., "--output", "-o", help="where to write id + profile_id"),
         id_column: str = typer.Option("id", "--id-column", help="the column that identifies a row"),
@@ -579,6 +607,9 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
         links: Path | None = typer.Option(
             None, "--links", help="also write why records were joined: a, b, score, probability, reason"
         ),
+        encoding: str = typer.Option(
+            "utf-8", "--encoding", help="a CSV or TSV file's text encoding, e.g. cp1252 for Windows exports"
+        ),
     ) -> None:
         """Resolve the records of INPUT into profiles; write each record's profile id to OUTPUT."""
         started = time.perf_counter()
@@ -590,6 +621,13 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
                 "column in INPUT and give its new name to --id-column",
                 param_hint="--id-column",
             )
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise typer.BadParameter(
+                f"unknown encoding {encoding!r}: give a Python codec name (utf-8, cp1252, latin-1...)",
+                param_hint="--encoding",
+            ) from None
         rejects_out = rejects or _rejects_path(output)
         paths = {"INPUT": input, "--output": output, "--rejects": rejects_out, "--links": links}
         _check_formats(paths)
@@ -635,7 +673,7 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
                 progress.update(task, total=read, description="resolving")
 
             try:
-                rows = read_input(input, read_rejects, on_rows=on_rows, on_end=on_end)
+                rows = read_input(input, read_rejects, on_rows=on_rows, on_end=on_end, encoding=encoding)
             except ConfigurationError as exc:  # the file as a whole cannot be read
                 raise typer.BadParameter(str(exc), param_hint="INPUT") from None
             try:
@@ -683,6 +721,12 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
         console.print(f"profiles -> {output}   rejects ({n_rejects:,} entries) -> {rejects_out}")
         if links is not None:
             console.print(f"links ({len(result.links):,}) -> {links}")
+        undecoded = sum(r.reason == "not valid UTF-8" for r in refused)
+        if undecoded and input.suffix.lower() in (".csv", ".tsv") and encoding == "utf-8":
+            console.print(
+                f"{undecoded:,} values are not valid UTF-8: if INPUT has another encoding, give it "
+                "with --encoding (cp1252 for most Windows exports)"
+            )
         late = result.stats.get("late_columns")
         if late:  # JSON lines whose keys vary: the types were inferred before these came
             console.print(
