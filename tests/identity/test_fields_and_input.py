@@ -28,6 +28,10 @@ from omnilink.identity import FieldType, Resolver, infer_field_type
         ("suburb", FieldType.CITY),
         ("soc_sec_id", FieldType.EXACT),
         ("customer_id", FieldType.EXTERNAL_ID),
+        ("Instagram Handle", FieldType.HANDLE),
+        ("LinkedIn URL", FieldType.HANDLE),
+        ("tiktok", FieldType.HANDLE),
+        ("instagram_email", FieldType.EMAIL),  # the last word that names a type decides
         ("first_seen", None),
         ("notes", None),
     ],
@@ -176,6 +180,25 @@ def test_one_handle_text_in_columns_of_different_platforms(order: tuple[int, int
     for k in order:
         graph.add(rows[k])
     assert graph._recs[graph._index["1"]].handles == ("x:jdoe", "instagram:jdoe")
+
+
+def test_a_platform_named_in_a_column_name_reads_its_bare_handles() -> None:
+    """ "Instagram Handle" and "LinkedIn URL" were no column the run compared."""
+    rows = [
+        {"id": "1", "Instagram Handle": "@jane.doe", "LinkedIn URL": "https://www.linkedin.com/in/jane-doe/"},
+        {"id": "2", "Instagram Handle": "Jane.Doe"},
+        {"id": "3", "LinkedIn URL": "jane-doe"},
+    ]
+    resolver = Resolver(id_field="id")
+    result = resolver.resolve(rows)
+    assert len(set(result.profile_of.values())) == 1
+    assert resolver._last is not None
+    handles = {rid: rec.handles for rid, rec in resolver._last[3].items()}
+    assert handles == {
+        "1": ("instagram:jane.doe", "linkedin:jane-doe"),
+        "2": ("instagram:jane.doe",),
+        "3": ("linkedin:jane-doe",),
+    }
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
@@ -37,6 +38,10 @@ class FieldType(str, enum.Enum):
 
 
 _STRONG = frozenset({FieldType.EMAIL, FieldType.PHONE, FieldType.HANDLE, FieldType.EXTERNAL_ID})
+
+PLATFORM_WORDS = ("twitter", "instagram", "telegram", "facebook", "tiktok", "linkedin", "github", "youtube")
+"""Platforms whose name in a column's name makes it a handle column of that platform
+("Instagram Handle", "linkedin_url"): the platform reads a bare handle in it."""
 
 # Column names are matched after lower-casing and collapsing every non-alphanumeric run to "_".
 _NAME_RULES: tuple[tuple[FieldType, tuple[str, ...]], ...] = (
@@ -75,10 +80,7 @@ _NAME_RULES: tuple[tuple[FieldType, tuple[str, ...]], ...] = (
             "phone2",
         ),
     ),
-    (
-        FieldType.HANDLE,
-        ("handle", "username", "user_name", "twitter", "instagram", "telegram", "facebook", "social_handle"),
-    ),
+    (FieldType.HANDLE, ("handle", "username", "user_name", "social_handle", *PLATFORM_WORDS)),
     (
         FieldType.EXTERNAL_ID,
         (
@@ -145,9 +147,20 @@ _PARTIAL = frozenset(
         "dob",
         "zip",
         "postcode",
+        *PLATFORM_WORDS,
     }
 )
 _NORMALIZE = re.compile(r"[^0-9a-z]+")
+
+
+@functools.lru_cache(maxsize=1024)  # a pure function of a column name, asked per value read
+def column_platform(column: str) -> str | None:
+    """The platform a handle column's name gives ("Instagram Handle": ``instagram``; ``x`` for
+    a column named X), else None."""
+    col = _norm_column(column)
+    if col == "x":
+        return "x"
+    return next((part for part in col.split("_") if part in PLATFORM_WORDS), None)
 
 
 def _norm_column(column: str) -> str:

@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from omnilink.exceptions import InvalidIdentifierError
-from omnilink.identity._fields import FieldType
+from omnilink.identity._fields import FieldType, column_platform
 from omnilink.identity._frames import Batches, Columns
 from omnilink.identity._types import Reject
 
@@ -706,7 +706,7 @@ def _cache_key(tag: str, text: str, context: str | None) -> tuple[str, str]:
     (not the enum member: a tuple of two strings is not tracked by the cyclic GC, and an online
     graph keeps up to :data:`_CACHE_MAX` of these keys). ``context`` is what else the canonical
     form depends on: a phone's region, or the platform a handle column names
-    (``_column_platform``); None for every other value, which depends on its text alone."""
+    (:func:`column_platform`); None for every other value, which depends on its text alone."""
     return (tag, text) if context is None else (tag, f"{context}\x00{text}")
 
 
@@ -733,12 +733,6 @@ def several_values(ftype: FieldType, cell: str) -> list[str] | None:
     if len(parts) < 2 or any(len(_DIGITS.findall(part)) < 6 for part in parts):
         return None
     return parts
-
-
-def _column_platform(column: str) -> str | None:
-    """The platform a handle column's name gives (``twitter``, ``instagram``...), else None."""
-    low = column.lower()
-    return low if low in _PLATFORM_COLUMNS else None
 
 
 def _is_placeholder_phone(e164: str) -> bool:
@@ -862,7 +856,7 @@ class Normalizer:
             (
                 c,
                 t,
-                _column_platform(c) if t is FieldType.HANDLE else None,
+                column_platform(c) if t is FieldType.HANDLE else None,
                 _SLOTS.get(t, _VALUE),
                 t in _BY_REGION,
                 t.value,  # the type's part of a cache key (_cache_key)
@@ -998,7 +992,7 @@ class Normalizer:
             if text.lower() in _MISSING_TEXT:
                 return None
             try:
-                return self._canon_handle(text, platform=_column_platform(column))
+                return self._canon_handle(text, platform=column_platform(column))
             except InvalidIdentifierError as exc:
                 if exc.reason != "no_platform":
                     raise
@@ -1652,9 +1646,6 @@ class _Chunk:
                 rejects.append(Reject(rid, index, None, None, "empty row: no usable value"))
             out.append(rec)
         return out
-
-
-_PLATFORM_COLUMNS = frozenset({"twitter", "instagram", "telegram", "facebook", "x", "tiktok", "linkedin"})
 
 
 def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str | None]:
