@@ -8,6 +8,7 @@ import pytest
 
 from omnilink.exceptions import ConfigurationError
 from omnilink.identity import FieldType, Resolver, infer_field_type
+from omnilink.identity._normalize import norm_name
 
 
 @pytest.mark.parametrize(
@@ -288,6 +289,34 @@ def test_every_field_type_lands_where_its_comparators_read_it() -> None:
     assert rec.values["dob"] == "19800229"
     assert rec.generation == "jr"  # not a value: nothing compares it, clustering reads it
     assert not norm.rejects
+
+
+@pytest.mark.parametrize(
+    ("text", "canon"),
+    [
+        ("Ann Lee \u2764\ufe0f", "ann lee"),  # was "ann lee heart": the last name "heart"
+        ("Ann \U0001f338", "ann"),  # was "ann cherry blossom"
+        ("John Smith \U0001f468\u200d\U0001f469\u200d\U0001f467", "john smith"),
+        ("Jos\u00e9 Garc\u00eda \U0001f1ea\U0001f1f8", "jose garcia"),  # a flag
+        ("Ann\u2122 Lee\u00ae", "ann lee"),  # was "anntm r"
+        ("Ann\u00adMarie Lee", "annmarie lee"),  # a soft hyphen joins
+        ("\U0001f338\U0001f338", None),
+    ],
+)
+def test_symbols_and_emoji_are_no_letters(text: str, canon: str | None) -> None:
+    """Messaging apps' display names carry emoji, which transliteration had spelled out."""
+    assert norm_name(text) == canon
+
+
+def test_an_emoji_in_a_display_name_does_not_make_a_surname() -> None:
+    rows = [
+        {"id": "wa", "name": "Ann Lee \u2764\ufe0f", "phone": "+1 415 555 2671"},
+        {"id": "crm", "name": "Ann Lee", "phone": "+1 415 555 2671", "email": "ann.lee@example.net"},
+    ]
+    resolver = Resolver(region="US")
+    assert len(set(resolver.resolve(rows).profile_of.values())) == 1
+    (last,) = [e for e in resolver.explain("wa", "crm").evidence if e.comparator == "last_name"]
+    assert (last.value_a, last.level) == ("lee", "exact")
 
 
 def test_names_in_other_scripts_are_compared_not_dropped() -> None:

@@ -221,6 +221,12 @@ def _strip_accents(text: str) -> str:
     if text.isascii():
         return text
     text = text.translate(_LETTERS)
+    # Symbols (emoji, ™, ®, ★) are no letters, and the format characters that join emoji or
+    # mark a text's direction (U+200D, U+200F) are none either. Transliterated, a messaging
+    # app's display name "Ann Lee ❤️" had the last name "heart", and "Ann™" was "anntm".
+    text = "".join(
+        " " if (cat := unicodedata.category(c))[0] == "S" else "" if cat == "Cf" else c for c in text
+    )
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     if not text.isascii():
         # Another script (Cyrillic, Greek, Arabic, CJK...): its Latin transliteration, lower
