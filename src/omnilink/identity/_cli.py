@@ -105,12 +105,7 @@ def read_input(
     if fmt == "jsonl":
         return _counted(_jsonl_rows(path, rejects), _one_row, on_rows, on_end)
     if fmt in ("csv", "tsv"):
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise ConfigurationError(
-                f"unknown encoding {encoding!r}: give a Python codec name (utf-8, cp1252, latin-1...)"
-            ) from None
+        _check_encoding(encoding)
         delimiter = "\t" if fmt == "tsv" else _delimiter(path, encoding)
         header = _unique(path, _csv_header(path, delimiter, encoding))
         batches: Iterable[Columns] = _csv_batches(path, header, rejects, size, delimiter, encoding)
@@ -152,6 +147,16 @@ def _counted(
         yield item
     if on_end is not None:
         on_end()
+
+
+def _check_encoding(encoding: str) -> None:
+    """Raise :class:`~omnilink.exceptions.ConfigurationError` unless ``encoding`` names a codec."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ConfigurationError(
+            f"unknown encoding {encoding!r}: give a Python codec name (utf-8, cp1252, latin-1...)"
+        ) from None
 
 
 def _csv_open(path: Path, encoding: str = "utf-8") -> IO[str]:
@@ -622,12 +627,9 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
                 param_hint="--id-column",
             )
         try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise typer.BadParameter(
-                f"unknown encoding {encoding!r}: give a Python codec name (utf-8, cp1252, latin-1...)",
-                param_hint="--encoding",
-            ) from None
+            _check_encoding(encoding)  # before anything is read, as the paths are
+        except ConfigurationError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--encoding") from None
         rejects_out = rejects or _rejects_path(output)
         paths = {"INPUT": input, "--output": output, "--rejects": rejects_out, "--links": links}
         _check_formats(paths)

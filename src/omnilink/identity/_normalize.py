@@ -288,9 +288,9 @@ _PLACEHOLDER_QUALIFIERS = frozenset(
 def is_placeholder_name(canon: str) -> bool:
     """Whether a canonical first or full name is one a form or chat widget made up
     (:data:`_PLACEHOLDER_NAMES`)."""
-    words = canon.split(" ")
     if canon == "no name":
         return True
+    words = canon.split(" ")
     return not _PLACEHOLDER_NAMES.isdisjoint(words) and all(
         w in _PLACEHOLDER_NAMES or w in _PLACEHOLDER_QUALIFIERS for w in words
     )
@@ -1674,8 +1674,8 @@ def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str |
     if ("(" in raw or '"' in raw or "'" in raw or "[" in raw or "\u201c" in raw) and (
         aside := _aside(raw)
     ) is not None:
-        main, words = aside
-        first, last, middle = split_full_name(main, _ASIDE.sub(" ", raw))
+        main, main_raw, words = aside
+        first, last, middle = split_full_name(main, main_raw)
         if last is None:  # one word besides, a first name: its aside is no surname of it
             return first, last, middle
         return first, last, _middle([*(middle.split(" ") if middle else ()), *words])
@@ -1695,17 +1695,18 @@ _ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\"[^\"]*\"|\u201c[^\u201d]*\u201d|
 word ("O'Brien") is none."""
 
 
-def _aside(raw: str) -> tuple[str, list[str]] | None:
-    """The canonical name without its asides, and the asides' words; None when the name has
-    none, or nothing but them."""
+def _aside(raw: str) -> tuple[str, str, list[str]] | None:
+    """The name without its asides (canonical, and as written), and the asides' words; None
+    when the name has none, or nothing but them."""
     asides = _ASIDE.findall(raw)
     if not asides:
         return None
-    main = norm_name(_ASIDE.sub(" ", raw))
+    main_raw = _ASIDE.sub(" ", raw)
+    main = norm_name(main_raw)
     if main is None:
         return None
     words = [w for a in asides for w in (norm_name(a) or "").split(" ") if w]
-    return main, words
+    return main, main_raw, words
 
 
 def _addressed(raw: str) -> bool:
