@@ -28,6 +28,7 @@ from omnilink.exceptions import InvalidIdentifierError
 from omnilink.identity._fields import FieldType, column_platform
 from omnilink.identity._frames import Batches, Columns
 from omnilink.identity._types import Reject
+from omnilink.models import Customer, IdentifierKind
 
 __all__ = ["NormRecord", "Normalizer", "id_text", "region_code", "row_mapping"]
 
@@ -795,11 +796,35 @@ def _plain_number(value: numbers.Number) -> int | float | numbers.Number:
     return value
 
 
+_IDENTIFIER_COLUMNS = {
+    IdentifierKind.EMAIL: "email",
+    IdentifierKind.PHONE: "phone",
+    IdentifierKind.HANDLE: "handle",
+    IdentifierKind.EXTERNAL: "external_id",
+}
+
+
+def customer_row(customer: Customer) -> dict[str, Any]:
+    """A :class:`~omnilink.models.Customer` as a row: its id, its display name (``name``) and
+    its identifiers by kind (``email``, ``phone``, ``handle``, ``external_id``: lists of their
+    canonical values, ``"stripe:cus_123"`` for an external id). Its model fields would give the
+    identifiers as one column no field type reads."""
+    row: dict[str, Any] = {"id": customer.id}
+    if customer.display_name:
+        row["name"] = customer.display_name
+    for ident in customer.identifiers:
+        row.setdefault(_IDENTIFIER_COLUMNS[ident.kind], []).append(ident.value)
+    return row
+
+
 def row_mapping(row: object) -> Mapping[str, Any] | None:
-    """A row as a mapping: a dict (any mapping) as it is, a pydantic model, a dataclass or a
-    namedtuple (``DataFrame.itertuples()``) as its fields; None for anything else."""
+    """A row as a mapping: a dict (any mapping) as it is, a :class:`~omnilink.models.Customer`
+    as :func:`customer_row`, another pydantic model, a dataclass or a namedtuple
+    (``DataFrame.itertuples()``) as its fields; None for anything else."""
     if isinstance(row, Mapping):
         return row
+    if isinstance(row, Customer):
+        return customer_row(row)
     dump = getattr(row, "model_dump", None)
     if callable(dump):
         out = dump()
