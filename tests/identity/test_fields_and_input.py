@@ -33,6 +33,19 @@ from omnilink.identity._normalize import norm_name
         ("LinkedIn URL", FieldType.HANDLE),
         ("tiktok", FieldType.HANDLE),
         ("instagram_email", FieldType.EMAIL),  # the last word that names a type decides
+        # CRM exports: a known name of two words or more at the end
+        ("Contact First Name", FieldType.FIRST_NAME),
+        ("Customer Full Name", FieldType.FULL_NAME),
+        ("Mailing Postal Code", FieldType.POSTCODE),
+        ("Contact Date of Birth", FieldType.DATE),
+        ("Billing Address Line 1", FieldType.ADDRESS),
+        ("Company Name", None),  # one word alone ("name") is not enough
+        ("contact_id", None),
+        ("contact_record_id", None),  # the id is found by name only
+        # ...and columns about someone else than the record's person
+        ("Owner Email", None),
+        ("Contact Owner Phone", None),
+        ("referred_by_email", None),
         ("first_seen", None),
         ("notes", None),
     ],

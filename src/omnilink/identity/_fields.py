@@ -167,13 +167,30 @@ def _norm_column(column: str) -> str:
     return _NORMALIZE.sub("_", column.strip().lower()).strip("_")
 
 
+_SOMEONE_ELSE = frozenset(
+    {"owner", "rep", "agent", "assignee", "assigned", "manager", "creator", "created", "modified"}
+    | {"updated", "employee", "staff", "salesperson", "referrer", "referred"}
+)
+"""Words that make a column about another person than the record's: a CRM export's "Owner
+Email" is the sales rep's, on every record of theirs."""
+
+
 def infer_field_type(column: str) -> FieldType | None:
     """The field type a column name suggests, or None when it suggests nothing."""
     col = _norm_column(column)
     if col in _BY_NAME:
         return _BY_NAME[col]
+    parts = col.split("_")
+    if not _SOMEONE_ELSE.isdisjoint(parts):
+        return None
+    # A known name of two words or more at the end: contact_first_name, mailing_postal_code
+    # (one word alone would make company_name a person's name).
+    for k in range(1, len(parts) - 1):
+        ftype = _BY_NAME.get("_".join(parts[k:]))
+        if ftype is not None and ftype is not FieldType.ID:
+            return ftype
     # Suffix / prefix forms: contact_email, email_primary, mobile_phone_2, billing_zip...
-    for part in reversed(col.split("_")):
+    for part in reversed(parts):
         if part in _PARTIAL:
             return _BY_NAME[part]
     return None
