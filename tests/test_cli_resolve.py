@@ -496,7 +496,7 @@ def test_json_output_holds_no_infinity_or_nan(tmp_path: Path) -> None:
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text(
         '{"id": "1", "first_name": "John", "phone": 1e400, "email": "john.smith@gmail.com"}\n'
-        '{"id": "2", "first_name": "John", "email": "john.smith@gmail.com", "last_name": {"x": -1e400}}\n'
+        '{"id": "2", "first_name": "John", "email": "john.smith@gmail.com", "last_name": [{"x": -1e400}]}\n'
     )
     _invoke(str(src), "-o", str(out))
     rejects = [_strict_json(line) for line in (tmp_path / "out.rejects.jsonl").read_text().splitlines()]
@@ -722,7 +722,7 @@ def test_the_values_of_a_repeated_jsonl_key_are_read_as_one_list(tmp_path: Path)
     assert list(read_records(src, rejects)) == [
         {"id": "1", "phone": ["+1 415 555 0134", "+1 415 555 0199"]},
         {"id": "2", "n": [1, True, 1.0, None]},  # equal in Python, not in JSON
-        {"id": "3", "x": {"a": [1, 2]}},  # an empty list gives no value
+        {"id": "3", "x.a": [1, 2]},  # an empty list gives no value; a nested object, columns
         {"id": "4", "email": "c@d.org"},
     ]
     assert [(r.line, r.reason, r.rows, r.field) for r in rejects] == [
@@ -785,3 +785,32 @@ def test_encoding_option_reads_a_windows_export(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "unknown encoding 'nope'" in _said(result.output)
     assert "--encoding" in _said(result.output)
+
+
+def test_a_jsonl_lines_nested_objects_are_columns_named_by_their_path(tmp_path: Path) -> None:
+    """Event exports carry the person in nested objects (Segment's identify: ``traits``); the
+    objects were values no field type reads, so nothing was compared."""
+    src, out = tmp_path / "events.jsonl", tmp_path / "out.csv"
+    events = [
+        {"messageId": "m1", "traits": {"name": "Peter Gibbons", "email": "peter@initech.example"}},
+        {
+            "messageId": "m2",
+            "traits": {"firstName": "Peter", "lastName": "Gibbons", "address": {"postalCode": "78701"}},
+            "context": {"traits": {"email": "Peter@Initech.example"}},
+        },
+        {"messageId": "m3", "traits": {"name": "Milton Waddams", "company": {"name": "Initech"}}},
+        {"messageId": "m4", "traits": {"name": "Bob Slydell", "company": {"name": "Initech"}}},
+    ]
+    src.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    rows = list(read_records(src, []))
+    assert rows[1] == {
+        "messageId": "m2",
+        "traits.firstName": "Peter",
+        "traits.lastName": "Gibbons",
+        "traits.address.postalCode": "78701",
+        "context.traits.email": "Peter@Initech.example",
+    }
+    _invoke(str(src), "-o", str(out), "--id-column", "messageId")
+    got = {r["messageId"]: r["profile_id"] for r in _read_csv(out)}
+    assert got["m1"] == got["m2"], "one email, in two places"
+    assert got["m3"] != got["m4"], "the company's name is no person's"

@@ -46,6 +46,16 @@ from omnilink.identity._normalize import norm_name
         ("Owner Email", None),
         ("Contact Owner Phone", None),
         ("referred_by_email", None),
+        # a nested object's value, named by its path (JSON lines: an event's traits)
+        ("traits.email", FieldType.EMAIL),
+        ("traits.firstName", FieldType.FIRST_NAME),
+        ("traits.address.postalCode", FieldType.POSTCODE),
+        ("company.name", None),  # another thing's name
+        ("owner.email", None),
+        ("traits.id", None),  # the record's id is a top-level key
+        ("phone.home", FieldType.PHONE),  # a key that names nothing: its path names the type
+        ("name.first", FieldType.FIRST_NAME),
+        ("Tel.", FieldType.PHONE),  # a dot at the end is no path
         ("first_seen", None),
         ("notes", None),
     ],

@@ -394,7 +394,24 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
             if not clean:
                 for key, value in obj.items():
                     obj[key] = _restore_all(value)
+            if any(type(value) is dict for value in obj.values()):
+                obj = _flat(obj)
             yield obj
+
+
+def _flat(obj: dict[str, Any], prefix: str = "", out: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A JSON object with its nested objects' values as columns named by their path: an event's
+    ``{"traits": {"email": ...}}`` gives ``traits.email``, which the field inference reads as an
+    email (as Segment's identify calls carry a person). A path that is also a key of the line
+    keeps the first value met."""
+    if out is None:
+        out = {}
+    for key, value in obj.items():
+        if type(value) is dict:
+            _flat(value, f"{prefix}{key}.", out)
+        else:
+            out.setdefault(f"{prefix}{key}", value)
+    return out
 
 
 def _shown(raw: bytes) -> str:

@@ -175,8 +175,26 @@ _SOMEONE_ELSE = frozenset(
 Email" is the sales rep's, on every record of theirs."""
 
 
+_NOT_A_PERSON = frozenset(
+    {"company", "organization", "organisation", "org", "account", "group", "employer", "business"}
+    | {"team", "workspace", "product", "order", "device", "page", "app", "campaign"}
+)
+"""Words of a nested object's path that make its values another thing's: ``company.name``."""
+
+
 def infer_field_type(column: str) -> FieldType | None:
-    """The field type a column name suggests, or None when it suggests nothing."""
+    """The field type a column name suggests, or None when it suggests nothing.
+
+    A nested object's value, named by its path (``traits.email``, ``traits.address.city``), is
+    named by its last key, or else by its path (``phone.home``: a phone), unless its path is
+    about another person or no person at all (``company.name``, ``owner.email``)."""
+    bare = column.strip().strip(".")
+    if "." in bare:
+        path, _, leaf = bare.rpartition(".")
+        if not (_SOMEONE_ELSE | _NOT_A_PERSON).isdisjoint(_norm_column(path).split("_")):
+            return None
+        ftype = infer_field_type(leaf) or infer_field_type(path)
+        return None if ftype is FieldType.ID else ftype  # the record's id is a top-level key
     col = _norm_column(column)
     if col in _BY_NAME:
         return _BY_NAME[col]
