@@ -814,3 +814,45 @@ def test_a_jsonl_lines_nested_objects_are_columns_named_by_their_path(tmp_path: 
     got = {r["messageId"]: r["profile_id"] for r in _read_csv(out)}
     assert got["m1"] == got["m2"], "one email, in two places"
     assert got["m3"] != got["m4"], "the company's name is no person's"
+
+
+@pytest.mark.parametrize(("name", "out_name"), [("in.csv.gz", "out.jsonl.gz"), ("in.jsonl.gz", "out.csv.gz")])
+def test_gzip_compressed_text_files_in_and_out(tmp_path: Path, name: str, out_name: str) -> None:
+    """Large exports come compressed; a .gz path had no format."""
+    import gzip
+
+    src, out = tmp_path / name, tmp_path / out_name
+    if name.startswith("in.csv"):
+        text = "id;name;email\n1;Ann Lee;ann@x.com\n2;Ann Lee;ANN@x.com\n3;Bob;not-an-email\n"
+    else:
+        text = "".join(
+            json.dumps(r) + "\n"
+            for r in [
+                {"id": "1", "name": "Ann Lee", "email": "ann@x.com"},
+                {"id": "2", "name": "Ann Lee", "email": "ANN@x.com"},
+                {"id": "3", "name": "Bob", "email": "not-an-email"},
+            ]
+        )
+    with gzip.open(src, "wt", encoding="utf-8") as fh:
+        fh.write(text)
+    _invoke(str(src), "-o", str(out))
+    rejects = tmp_path / out_name.replace("out.", "out.rejects.")
+    with gzip.open(out, "rt", encoding="utf-8") as fh:
+        written = fh.read()
+    with gzip.open(rejects, "rt", encoding="utf-8") as fh:
+        rejected = fh.read()
+    if out_name.startswith("out.csv"):
+        got = {line.split(",")[0]: line.split(",")[1] for line in written.splitlines()[1:]}
+    else:
+        got = {r["id"]: r["profile_id"] for r in map(json.loads, written.splitlines())}
+    assert set(got) == {"1", "2", "3"}
+    assert got["1"] == got["2"] != got["3"]
+    assert "not-an-email" in rejected
+
+
+def test_a_gzipped_parquet_file_is_no_format(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    _write_csv(src, ROWS)
+    result = CliRunner().invoke(_app(), ["resolve", str(src), "-o", str(tmp_path / "o.parquet.gz")])
+    assert result.exit_code == 2
+    assert "gzip-compressed" in _said(result.output)

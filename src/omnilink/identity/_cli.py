@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
+import gzip
 import json
 import math
 import sys
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from omnilink.exceptions import ConfigurationError, MissingDependencyError
 from omnilink.identity import _normalize
@@ -61,13 +62,33 @@ class ReadReject:
     """The column it is about, when it is about one (a JSON key given twice)."""
 
 
+def _gzipped(path: Path) -> bool:
+    """Whether ``path`` names a gzip-compressed text file (``contacts.csv.gz``)."""
+    return path.suffix.lower() == ".gz"
+
+
 def _format(path: Path) -> str:
+    """The format a path's extension names; ``.gz`` after a text format's (``.csv.gz``,
+    ``.jsonl.gz``) is that format, compressed."""
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        suffix = Path(path.stem).suffix.lower()
+        if suffix == ".parquet":  # compressed inside already: a .gz of it is no Parquet file
+            suffix = ".parquet.gz"
     try:
-        return _FORMATS[path.suffix.lower()]
+        return _FORMATS[suffix]
     except KeyError:
         raise ConfigurationError(
-            f"cannot tell the format of {str(path)!r} from its extension; use one of {', '.join(_FORMATS)}"
+            f"cannot tell the format of {str(path)!r} from its extension; use one of "
+            f"{', '.join(_FORMATS)} (the text formats also gzip-compressed: .csv.gz)"
         ) from None
+
+
+def _open_text(path: Path, mode: str, **kwargs: Any) -> IO[str]:
+    """``path`` opened as text (``mode`` "r" or "w"), through gzip for a ``.gz`` path."""
+    if _gzipped(path):
+        return cast("IO[str]", gzip.open(path, mode + "t", **kwargs))
+    return path.open(mode, **kwargs)
 
 
 def read_records(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any]]:
@@ -167,7 +188,7 @@ def _csv_open(path: Path, encoding: str = "utf-8") -> IO[str]:
     # lost).
     if codecs.lookup(encoding).name == "utf-8":
         encoding = "utf-8-sig"
-    return path.open(newline="", encoding=encoding, errors="surrogateescape")
+    return _open_text(path, "r", newline="", encoding=encoding, errors="surrogateescape")
 
 
 def _delimiter(path: Path, encoding: str) -> str:
@@ -354,7 +375,7 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
     # which costs more than the hook), whose hook tells this file's lines of repeated keys.
     repeats: _Repeats = []
     decode = json.JSONDecoder(object_pairs_hook=functools.partial(_object, repeats)).decode
-    with path.open("rb") as fh:
+    with gzip.open(path, "rb") if _gzipped(path) else path.open("rb") as fh:
         for line_no, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
@@ -479,12 +500,12 @@ def write_columns(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
     names = list(columns)
     rows = zip(*columns.values(), strict=True)
     if fmt in ("csv", "tsv"):
-        with path.open("w", newline="", encoding="utf-8", errors="backslashreplace") as fh:
+        with _open_text(path, "w", newline="", encoding="utf-8", errors="backslashreplace") as fh:
             writer = csv.writer(fh, delimiter="\t" if fmt == "tsv" else ",")
             writer.writerow(names)
             writer.writerows(rows)
     elif fmt == "jsonl":
-        with path.open("w", encoding="utf-8", errors="backslashreplace") as fh:
+        with _open_text(path, "w", encoding="utf-8", errors="backslashreplace") as fh:
             for row in rows:
                 record = dict(zip(names, row, strict=True))
                 try:
@@ -601,6 +622,10 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _rejects_path(output: Path) -> Path:
+    """``OUTPUT.rejects.EXT``: out.csv gives out.rejects.csv, out.csv.gz out.rejects.csv.gz."""
+    if _gzipped(output):
+        inner = Path(output.stem)
+        return output.with_name(f"{inner.stem}.rejects{inner.suffix}{output.suffix}")
     return output.with_name(f"{output.stem}.rejects{output.suffix}")
 
 
