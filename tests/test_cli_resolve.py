@@ -122,7 +122,7 @@ def test_bad_field_option_and_unknown_extension(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "COLUMN=TYPE" in result.output
     with pytest.raises(Exception, match="extension"):
-        list(read_records(tmp_path / "in.xlsx", []))
+        list(read_records(tmp_path / "in.xls", []))
 
 
 def test_read_records_reports_empty_csv_rows(tmp_path: Path) -> None:
@@ -368,7 +368,7 @@ def test_a_csv_row_that_cannot_be_used_is_written_to_the_rejects_as_utf8(tmp_pat
 
 @pytest.mark.parametrize(
     ("option", "name"),
-    [("INPUT", "in.txt"), ("--output", "out.txt"), ("--rejects", "bad.xlsx"), ("--links", "links.xml")],
+    [("INPUT", "in.txt"), ("--output", "out.txt"), ("--rejects", "bad.xls"), ("--links", "links.xml")],
 )
 def test_a_path_of_no_known_format_is_refused_before_anything_is_read(
     tmp_path: Path, option: str, name: str
@@ -384,7 +384,7 @@ def test_a_path_of_no_known_format_is_refused_before_anything_is_read(
     args = [paths.pop("INPUT"), *(part for item in paths.items() for part in item)]
     result = CliRunner().invoke(_app(), ["resolve", *args])
     assert result.exit_code == 2, result.output
-    assert "use one of .csv, .tsv, .jsonl, .ndjson, .parquet" in _said(result.output)
+    assert "use one of .csv, .tsv, .jsonl, .ndjson, .parquet, .xlsx" in _said(result.output)
     assert option in result.output
     assert not out.exists(), "nothing was read, nothing written"
 
@@ -856,3 +856,71 @@ def test_a_gzipped_parquet_file_is_no_format(tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["resolve", str(src), "-o", str(tmp_path / "o.parquet.gz")])
     assert result.exit_code == 2
     assert "gzip-compressed" in _said(result.output)
+
+
+def test_an_excel_workbook_is_read_with_its_typed_cells(tmp_path: Path) -> None:
+    """Spreadsheets are what people hand over. A workbook's cells come typed: a phone or a ZIP
+    code as a number, a birth date as a date; they read as the same person's text does."""
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(
+        ["id", "First Name", "Last Name", "Email", "Mobile Phone", "Zip", "Date of Birth", "Country"]
+    )
+    sheet.append(
+        [1, "Ann", "Lee", "ann.lee@gmail.com", 4155552671, 2119, datetime.datetime(1984, 3, 7), "US"]
+    )
+    sheet.append([2, "Ann", "Lee", None, "(415) 555-2671", "02119", "03/07/1984", "US"])
+    sheet.append([None] * 8)
+    sheet.append([3, "Bob", "Stone", "bob@@stone", None, None, None, "US"])
+    src, out = tmp_path / "contacts.xlsx", tmp_path / "out.csv"
+    book.save(src)
+    _invoke(str(src), "-o", str(out), "--links", str(tmp_path / "links.csv"))
+    got = _profiles(_read_csv(out))
+    assert set(got) == {"1", "2", "3"}
+    assert got["1"] == got["2"] != got["3"]
+    rejects = _read_csv(tmp_path / "out.rejects.csv")
+    assert [(r["line"], r["reason"]) for r in rejects if r["line"]] == [("4", "empty row")]
+    assert [(r["id"], r["field"], r["value"]) for r in rejects if r["id"]] == [("3", "Email", "bob@@stone")]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["{src_csv}", "-o", "{tmp}/out.xlsx"], ".xlsx is read, not written"),
+        (["{bad_xlsx}", "-o", "{tmp}/out.csv"], "cannot read"),
+    ],
+    ids=["xlsx-output", "not-a-workbook"],
+)
+def test_what_cannot_be_a_workbook_is_refused_before_anything_is_read(
+    tmp_path: Path, args: list[str], said: str
+) -> None:
+    src_csv, bad = tmp_path / "in.csv", tmp_path / "bad.xlsx"
+    _write_csv(src_csv, ROWS)
+    bad.write_text("not a zip file")
+    argv = [a.format(src_csv=src_csv, bad_xlsx=bad, tmp=tmp_path) for a in args]
+    result = CliRunner().invoke(_app(), ["resolve", *argv])
+    assert result.exit_code == 2, result.output
+    assert said in _said(result.output)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_workbook_without_openpyxl_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_openpyxl(name: str, *args: object, **kwargs: object) -> object:
+        if name == "openpyxl":
+            raise ImportError("No module named 'openpyxl'")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    src = tmp_path / "in.xlsx"
+    src.write_bytes(b"")
+    monkeypatch.setattr(builtins, "__import__", no_openpyxl)
+    result = CliRunner().invoke(_app(), ["resolve", str(src), "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 2, result.output
+    assert 'pip install "omnilink[excel]"' in _said(result.output)

@@ -37,7 +37,16 @@ if TYPE_CHECKING:
 
 __all__ = ["ReadReject", "read_input", "read_records", "register", "write_columns"]
 
-_FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".xlsx": "xlsx",
+}
+_READ_ONLY = frozenset({"xlsx"})
+"""Formats read and not written: a spreadsheet is what people hand over, not what a run writes."""
 _DELIMITERS = ",;\t|"
 """The delimiters a CSV file's header is read for, the first winning a tie."""
 _PROFILE_COLUMN = "profile_id"
@@ -130,6 +139,9 @@ def read_input(
         delimiter = "\t" if fmt == "tsv" else _delimiter(path, encoding)
         header = _unique(path, _csv_header(path, delimiter, encoding))
         batches: Iterable[Columns] = _csv_batches(path, header, rejects, size, delimiter, encoding)
+    elif fmt == "xlsx":
+        header = _unique(path, _xlsx_header(path))
+        batches = _xlsx_batches(path, header, rejects, size)
     else:
         header = _unique(path, _parquet_header(path))
         batches = _parquet_batches(path, size, rejects)
@@ -272,6 +284,57 @@ def _columns(header: list[str], rows: list[list[str | bytes]]) -> Columns:
     return Columns(
         {name: list(values) for name, values in zip(header, zip(*rows, strict=True), strict=True)}, len(rows)
     )
+
+
+def _openpyxl() -> Any:
+    try:
+        import openpyxl
+    except ImportError as exc:
+        raise MissingDependencyError(package="openpyxl", extra="excel", feature="Excel workbooks") from exc
+    return openpyxl
+
+
+@contextmanager
+def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[Any, ...]]]:
+    """The first sheet's rows of a workbook, as tuples of cell values (typed: numbers, dates)."""
+    openpyxl = _openpyxl()
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # BadZipFile, InvalidFileException, a missing part...
+        raise ConfigurationError(
+            f"cannot read {str(path)!r} as an Excel workbook ({type(exc).__name__}: {exc}); give a "
+            ".xlsx file, or save the sheet as CSV"
+        ) from None
+    try:
+        yield book.worksheets[0].iter_rows(values_only=True)
+    finally:
+        book.close()
+
+
+def _xlsx_header(path: Path) -> list[str]:
+    with _xlsx_rows(path) as rows:
+        return ["" if cell is None else str(cell).strip() for cell in next(rows, ())]
+
+
+def _xlsx_batches(path: Path, header: list[str], rejects: list[ReadReject], size: int) -> Iterator[Columns]:
+    """The first sheet's rows after the header, ``size`` at a time, as columns; a row with no
+    value is a reject, "empty row", with its row number (as a blank CSV line is)."""
+    width = len(header)
+    with _xlsx_rows(path) as rows:
+        next(rows, None)
+        batch: list[list[Any]] = []
+        for number, row in enumerate(rows, start=2):
+            if all(cell is None or (type(cell) is str and not cell.strip()) for cell in row):
+                rejects.append(ReadReject(number, "", "empty row"))
+                continue
+            cells = list(row[:width])
+            cells += [None] * (width - len(cells))
+            batch.append(cells)
+            if len(batch) == size:
+                yield _columns(header, batch)
+                batch = []
+        if batch:
+            yield _columns(header, batch)
 
 
 def _parquet_header(path: Path) -> list[str]:
@@ -552,23 +615,32 @@ def _pyarrow_parquet() -> Any:
 
 
 def _check_formats(paths: Mapping[str, Path | None]) -> None:
-    """Refuse, before anything is read, a path whose extension names no format, or Parquet
-    without pyarrow: an output noticed only when written comes after the whole run."""
+    """Refuse, before anything is read, a path whose extension names no format (or, for an
+    output, one that is only read), or Parquet without pyarrow or a workbook without openpyxl:
+    an output noticed only when written comes after the whole run."""
     import typer
 
-    parquet = False
+    formats: set[str] = set()
     for option, path in paths.items():
         if path is None:
             continue
         try:
-            parquet |= _format(path) == "parquet"
+            fmt = _format(path)
         except ConfigurationError as exc:
             raise typer.BadParameter(str(exc), param_hint=option) from None
-    if parquet:
-        try:
+        if option != "INPUT" and fmt in _READ_ONLY:
+            raise typer.BadParameter(
+                f"{str(path)!r}: .{fmt} is read, not written; write .csv, .tsv, .jsonl or .parquet",
+                param_hint=option,
+            )
+        formats.add(fmt)
+    try:
+        if "parquet" in formats:
             _pyarrow_parquet()
-        except MissingDependencyError as exc:
-            raise typer.BadParameter(str(exc)) from None
+        if "xlsx" in formats:
+            _openpyxl()
+    except MissingDependencyError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def _check_distinct(paths: Mapping[str, Path | None], *, rejects_given: bool) -> None:
@@ -640,7 +712,7 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
     @app.command(cls=command)
     def resolve(
         input: Path = typer.Argument(  # noqa: A002
-            ..., exists=True, dir_okay=False, metavar="INPUT", help="CSV, TSV, JSONL or Parquet file"
+            ..., exists=True, dir_okay=False, metavar="INPUT", help="CSV, TSV, JSONL, Parquet or .xlsx file"
         ),
         output: Path = typer.Option(..., "--output", "-o", help="where to write id + profile_id"),
         id_column: str = typer.Option("id", "--id-column", help="the column that identifies a row"),
