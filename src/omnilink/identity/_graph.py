@@ -19,6 +19,7 @@ from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel
 from omnilink.identity._normalize import Normalizer, NormRecord, id_text
 from omnilink.identity._types import Link, MergeEvent, Profile, Reject
+from omnilink.models import Identifier, IdentifierKind
 
 if TYPE_CHECKING:
     from omnilink.identity._resolver import Resolver
@@ -333,7 +334,10 @@ class IdentityGraph:
 
     # The contact columns an untrained graph compares besides those of its first record (a
     # phone that arrives with the third record must still count).
-    _CONTACT_COLUMNS = ("first_name", "last_name", "name", "email", "phone", "dob", "postcode", "city")
+    _CONTACT_COLUMNS = (
+        *("first_name", "last_name", "name", "email", "phone", "dob", "postcode", "city"),
+        *("handle", "external_id"),  # a Customer's handles and external ids (customer_row)
+    )
 
     def _setup_default(self, record: object) -> None:
         cfg = self._resolver._config([record, dict.fromkeys(self._CONTACT_COLUMNS)])
@@ -413,6 +417,50 @@ class IdentityGraph:
     def merges(self) -> tuple[MergeEvent, ...]:
         """Every merge so far, oldest first."""
         return tuple(self._merges)
+
+    _KEY_PREFIX: ClassVar[dict[IdentifierKind, str]] = {
+        IdentifierKind.EMAIL: "e:",
+        IdentifierKind.PHONE: "p:",
+        IdentifierKind.HANDLE: "h:",
+        IdentifierKind.EXTERNAL: "x:external_id:",
+    }
+    """How :meth:`Engine.strong_values` keys each kind (an external id: as a Customer row holds it)."""
+
+    def lookup(
+        self,
+        identifier: Identifier | str,
+        *,
+        kind: IdentifierKind | str | None = None,
+        platform: str | None = None,
+    ) -> tuple[str, ...]:
+        """The profiles whose records hold an email, phone, handle or external id, the profile
+        of the earliest record first: what an application asks when a message comes in ("whose
+        phone is this?"), without adding a record for every message.
+
+        ``identifier`` is an :class:`~omnilink.models.Identifier` (a webhook event's
+        ``sender``) or a text, canonicalized as :meth:`Identifier.parse
+        <omnilink.models.Identifier.parse>` does (``kind`` and ``platform`` as there; a national
+        number is read in the graph's default region); a text that is none raises
+        :class:`~omnilink.exceptions.InvalidIdentifierError`. An external id is found as a
+        :class:`~omnilink.models.Customer` holds it (``"stripe:cus_123"``).
+
+        Nothing is found for an identifier no record holds, nor for one that never identifies a
+        person on its own (a role mailbox, a placeholder, one the graph found shared by several
+        people, a household phone: records hold it, but it says nothing of which). Several
+        profiles are found when records the graph kept apart on other evidence hold one.
+        """
+        norm = self._norm
+        if norm is None:
+            return ()
+        if not isinstance(identifier, Identifier):
+            identifier = Identifier.parse(identifier, kind=kind, platform=platform, region=norm.region)
+        if identifier.value in self._engine.weak:
+            return ()
+        held = self._holders.get(self._KEY_PREFIX[identifier.kind] + identifier.value)
+        if held is None:
+            return ()
+        pids = self._pid
+        return tuple(dict.fromkeys(pids[i] for i in ([held] if isinstance(held, int) else held)))
 
     # -- adding --------------------------------------------------------------------------------
 
