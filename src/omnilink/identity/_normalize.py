@@ -164,7 +164,23 @@ _STREET_ABBREV = {
     "south": "s",
     "east": "e",
     "west": "w",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
 }
+_PO_BOX = re.compile(r"\b(?:p o|post office) box\b")
+"""A post office box as addresses write it apart from "PO Box" (P.O. Box, Post Office Box)."""
+
+_CITY_WORDS = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount"}
+"""Abbreviated words of city names, written out: St. Louis is Saint Louis, Ft. Worth Fort Worth."""
+_CITY_NAMES = {
+    "nyc": "new york",
+    "new york city": "new york",
+    "washington d c": "washington",
+    "washington dc": "washington",
+}
+"""Other names of one city, as the people of a contact list write them."""
 
 
 @dataclasses.dataclass(slots=True)
@@ -386,6 +402,8 @@ def norm_suffix(text: str) -> str | None:
 
 
 def norm_text(text: str) -> str | None:
+    if text.strip().lower() in _MISSING_TEXT:  # before punctuation goes: "N/A" is no city "n a"
+        return None
     t = _SPACES.sub(" ", _NON_ALNUM.sub(" ", _strip_accents(text.lower()))).strip()
     return None if t in _MISSING_TEXT else t
 
@@ -394,7 +412,22 @@ def norm_address(text: str) -> str | None:
     t = norm_text(text)
     if t is None:
         return None
+    if " box" in t:
+        t = _PO_BOX.sub("po box", t)
     return " ".join(_STREET_ABBREV.get(w, w) for w in t.split(" "))
+
+
+def norm_city(text: str) -> str | None:
+    """A city as :func:`norm_text` gives it, with its abbreviated words written out (St. Louis,
+    Ft. Worth, Mt. Vernon) and a few other names of one city as that city (NYC, New York City:
+    New York; Washington, D.C.: Washington)."""
+    t = norm_text(text)
+    if t is None:
+        return None
+    words = t.split(" ")
+    if len(words) > 1 and words[0] in _CITY_WORDS:
+        t = " ".join([_CITY_WORDS[words[0]], *words[1:]])
+    return _CITY_NAMES.get(t, t)
 
 
 _POSTCODE_DIGITS = {
@@ -1041,6 +1074,8 @@ class Normalizer:
             return norm_date(text, region)
         if ftype is FieldType.ADDRESS:
             return norm_address(text)
+        if ftype is FieldType.CITY:
+            return norm_city(text)
         if ftype is FieldType.POSTCODE:
             return norm_postcode(text, region)
         return norm_text(text)
