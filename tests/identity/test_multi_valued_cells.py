@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from omnilink.identity import FieldType, Resolver
-from omnilink.identity._normalize import several_values
+from omnilink.identity._normalize import several_values, without_float_tail
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,32 @@ def test_each_value_of_a_cell_links_in_batch_and_online() -> None:
     graph = r.graph()
     ids = {a.record_id: a.profile_id for a in graph.add_many(_ROWS)}
     assert {frozenset(k for k in ids if ids[k] == v) for v in ids.values()} == set(result.clusters)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("12345.0", "12345"), ("4155552671.0", "4155552671"), ("1.05", "1.05"), ("v1.0", "v1.0"), (".0", ".0")],
+)
+def test_without_float_tail(text: str, expected: str) -> None:
+    assert without_float_tail(text) == expected
+
+
+def test_an_id_through_a_float_column_is_the_same_id() -> None:
+    """A customer id read back from a float column ("12345.0") was another id, and with the
+    column exclusive, the two records of one customer could never be one profile."""
+    rows = [
+        {
+            "id": "crm",
+            "name": "Ann Lee",
+            "customer_id": "12345",
+            "ssn": "123456789",
+            "email": "ann.lee@gmail.com",
+        },
+        {"id": "csv", "name": "Ann Lee", "customer_id": "12345.0", "ssn": "123456789.0"},
+    ]
+    r = Resolver(id_field="id", exclusive=("customer_id",))
+    result = r.resolve(rows)
+    assert result.profile_of["crm"] == result.profile_of["csv"]
+    assert [link.reason for link in result.links] == ["external_id:customer_id"]
+    (ssn,) = [e for e in r.explain("crm", "csv").evidence if e.comparator == "ssn"]
+    assert ssn.level == "exact"

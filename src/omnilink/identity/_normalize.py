@@ -401,9 +401,17 @@ def norm_suffix(text: str) -> str | None:
     )
 
 
+def without_float_tail(text: str) -> str:
+    """A number's text without the ".0" a float column gave it: pandas reads an id, phone or
+    postcode column with gaps as floats, and a CSV it writes keeps "4155552671.0", "2119.0",
+    "12345.0". Only digits and ".0" are touched."""
+    return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
+
+
 def norm_text(text: str) -> str | None:
     if text.strip().lower() in _MISSING_TEXT:  # before punctuation goes: "N/A" is no city "n a"
         return None
+    text = without_float_tail(text)
     t = _SPACES.sub(" ", _NON_ALNUM.sub(" ", _strip_accents(text.lower()))).strip()
     return None if t in _MISSING_TEXT else t
 
@@ -446,9 +454,7 @@ def norm_postcode(text: str, region: str | None = None) -> str | None:
     through a number column (``2119``, ``2119.0``) gets them back, and a US ZIP+4
     (``02119-1234``) is its ZIP code, as most records hold only that.
     """
-    if text.endswith(".0") and text[:-2].isdigit():  # through a float column
-        text = text[:-2]
-    t = "".join(ch for ch in text.upper() if ch.isalnum())
+    t = "".join(ch for ch in without_float_tail(text).upper() if ch.isalnum())
     if t.lower() in _MISSING_TEXT:
         return None
     size = _POSTCODE_DIGITS.get(region) if region is not None else None
@@ -1044,11 +1050,7 @@ class Normalizer:
         if ftype is FieldType.PHONE:
             if text.lower() in _MISSING_TEXT:
                 return None
-            if text.endswith(".0") and text[:-2].isdigit():
-                # A number that went through a float column ("4155552671.0"): pandas writes a
-                # phone column with gaps as floats, and a CSV keeps the ".0".
-                text = text[:-2]
-            phone = self._canon_phone(text, region=region)
+            phone = self._canon_phone(without_float_tail(text), region=region)
             if weak_reason(phone, self._is_role_local) is not None:
                 self.weak.add(phone)
             return phone
@@ -1067,7 +1069,7 @@ class Normalizer:
                     raise
                 return "any:" + bare
         if ftype is FieldType.EXTERNAL_ID:
-            return None if text.lower() in _MISSING_TEXT else text
+            return None if text.lower() in _MISSING_TEXT else without_float_tail(text)
         if ftype is FieldType.NAME_SUFFIX:
             return norm_suffix(text)
         if ftype is FieldType.DATE:
