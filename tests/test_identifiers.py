@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -725,3 +726,29 @@ def test_whatsapp_bare_digits_follow_the_documented_rule() -> None:
     assert canonical_handle("4915112345678", platform="whatsapp") == "whatsapp:4915112345678"
     assert canonical_handle("whatsapp:4915112345678", region="DE") == "whatsapp:4915112345678"
     assert canonical_handle("07911123456", platform="whatsapp", region="GB") == "whatsapp:447911123456"
+
+
+@pytest.mark.parametrize("raw", ["0099 1234 5678", "+999 1234567", "+1 650 253 000"])
+def test_a_number_that_fails_to_parse_keeps_no_caller_alive(raw: str) -> None:
+    """phonenumbers.parse keeps the traceback of an error it handles in a local variable, a
+    cycle from its frame to itself that kept every calling frame (and, in a batch run with the
+    collector paused, the run's data) alive until a collection."""
+    import gc
+    import weakref
+
+    class Held:
+        pass
+
+    def caller() -> weakref.ref[Held]:
+        held = Held()
+        with contextlib.suppress(InvalidIdentifierError):
+            canonical_phone(raw, region="US")
+        return weakref.ref(held)
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        assert caller()() is None, "freed when its frame ended, not at the next collection"
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+import traceback
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -436,7 +437,7 @@ def _fast_phone(key: tuple[str, bool, str]) -> tuple[str, str | None] | None:
     if quick is not None:
         return quick, None
     try:
-        number = phonenumbers.parse("+" + digits if plus else digits, region or None)
+        number = _parse_number("+" + digits if plus else digits, region or None)
     except phonenumbers.NumberParseException:
         return None
     if not _is_valid_number(number):
@@ -607,6 +608,26 @@ def _is_valid_nsn(cc: int, nsn: str) -> bool:
     return _type_known(nsn, region, cc)
 
 
+def _parse_number(text: str, region: str | None) -> phonenumbers.PhoneNumber:
+    """``phonenumbers.parse``, whose error comes back with the frames it went through cleared.
+
+    ``parse`` keeps the traceback of an error it handles in a local variable (``_, e, _ =
+    sys.exc_info()``) before raising another: a reference cycle from its frame to itself, which
+    keeps alive, through ``f_back``, every frame that called it and what their variables hold
+    until the cyclic collector runs. In a batch run, which pauses the collector, that was the
+    whole run's data: 16 such numbers among 1,000,000 contacts kept 7 million objects to the
+    end, and the collection that freed them took 2.5 s.
+    """
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        err: BaseException | None = exc
+        while err is not None:
+            traceback.clear_frames(err.__traceback__)
+            err = err.__context__
+        raise
+
+
 def _slow_phone(value: object, region: str | None) -> tuple[str, str | None]:
     text = _text(value, "phone", limit=_PHONE_MAX_LENGTH)
     region = _region(region)
@@ -636,7 +657,7 @@ def _slow_phone(value: object, region: str | None) -> tuple[str, str | None]:
                 "country the number belongs to) or give the number in +E.164 form",
             )
     try:
-        number = phonenumbers.parse(body, region)
+        number = _parse_number(body, region)
         if (
             region
             and len(body) > 2
@@ -647,7 +668,7 @@ def _slow_phone(value: object, region: str | None) -> tuple[str, str | None]:
             # 00 is the international prefix in most of the world, though not in the region's
             # own ("0044 20 7946 0958" among US rows): tried when the region's reading is no
             # number.
-            number = phonenumbers.parse("+" + body[2:], None)
+            number = _parse_number("+" + body[2:], None)
     except phonenumbers.NumberParseException as exc:
         reason = _PARSE_REASONS.get(exc.error_type, "syntax")
         detail = re.sub(r"^\(\d+\) ", "", str(exc)).rstrip(".")
