@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
@@ -659,6 +659,21 @@ class Engine:
         if excl is None and capped is None:
             return None
         return Constraints(excl, capped)
+
+    _STRONG_KEY: ClassVar[dict[str, str]] = {
+        "email": "e:",
+        "phone": "p:",
+        "handle": "h:",
+        "external": "x:external_id:",
+    }
+    """The key prefix :meth:`strong_values` gives each kind of identifier (an external id under
+    the column a :class:`~omnilink.models.Customer` row gives it, ``external_id``)."""
+
+    @classmethod
+    def strong_key(cls, kind: str, value: str) -> str:
+        """The key :meth:`strong_values` gives a canonical ``value`` of ``kind`` (``email``,
+        ``phone``, ``handle``, ``external``), for looking an identifier up."""
+        return cls._STRONG_KEY[kind] + value
 
     def strong_values(self, rec: NormRecord) -> list[tuple[str, str]]:
         """(reason, value) of the record's strong identifiers that may link on their own."""

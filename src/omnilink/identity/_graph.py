@@ -418,14 +418,6 @@ class IdentityGraph:
         """Every merge so far, oldest first."""
         return tuple(self._merges)
 
-    _KEY_PREFIX: ClassVar[dict[IdentifierKind, str]] = {
-        IdentifierKind.EMAIL: "e:",
-        IdentifierKind.PHONE: "p:",
-        IdentifierKind.HANDLE: "h:",
-        IdentifierKind.EXTERNAL: "x:external_id:",
-    }
-    """How :meth:`Engine.strong_values` keys each kind (an external id: as a Customer row holds it)."""
-
     def lookup(
         self,
         identifier: Identifier | str,
@@ -456,7 +448,7 @@ class IdentityGraph:
             identifier = Identifier.parse(identifier, kind=kind, platform=platform, region=norm.region)
         if identifier.value in self._engine.weak:
             return ()
-        held = self._holders.get(self._KEY_PREFIX[identifier.kind] + identifier.value)
+        held = self._holders.get(self._engine.strong_key(identifier.kind.value, identifier.value))
         if held is None:
             return ()
         pids = self._pid
