@@ -21,6 +21,7 @@ from omnilink.identity._normalize import norm_date
         ("07.03.1984", "DE", "19840307"),
         ("07/03/1984", "GB", "19840307"),
         ("03/07/1984", "US", "19840307"),  # month first in the US
+        ("07.03.1984", "US", "19840307"),  # ...but dots are the day-first countries' way
         ("13/03/1984", "US", "19840313"),  # ...unless only the other order is a date
         ("03/13/1984", "GB", "19840313"),
         ("03/07/84", "US", "19840307"),  # two-digit years: 84 -> 1984

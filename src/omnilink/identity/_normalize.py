@@ -500,7 +500,8 @@ def norm_date(value: object, region: str | None = None) -> str | None:
     """A date as ``YYYYMMDD``; a bare year or other partial digits are kept as given.
 
     Numeric dates are read day first (07/03/1984 is 7 March), month first in the regions that
-    write them so (:data:`_MONTH_FIRST`: the US), and either way when only one order is a date
+    write them so (:data:`_MONTH_FIRST`: the US) unless dots separate them (07.03.1984 is the
+    day-first countries' way), and either way when only one order is a date
     (the comparator scores swapped day and month too). Two-digit years pivot at
     :data:`_TWO_DIGIT_PIVOT`; English month names are read (``March 7, 1984``, ``7 Mar 1984``,
     ``07-MAR-84``: a two-digit year comes last).
@@ -546,7 +547,9 @@ def norm_date(value: object, region: str | None = None) -> str | None:
         if len(c) in (2, 4) and len(a) <= 2 and len(b) <= 2:
             year = int(c) if len(c) == 4 else (2000 if int(c) < _TWO_DIGIT_PIVOT else 1900) + int(c)
             first, second = int(a), int(b)
-            month_first = region in _MONTH_FIRST
+            # Dots are the day-first countries' way (07.03.1984 in Germany, Russia, Brazil...),
+            # whatever region a row has; the US writes slashes.
+            month_first = region in _MONTH_FIRST and "." not in head
             if first > 12 >= second:
                 month_first = False
             elif second > 12 >= first:
