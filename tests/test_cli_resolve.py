@@ -850,10 +850,11 @@ def test_gzip_compressed_text_files_in_and_out(tmp_path: Path, name: str, out_na
     assert "not-an-email" in rejected
 
 
-def test_a_gzipped_parquet_file_is_no_format(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["o.parquet.gz", "o.xlsx.gz"])
+def test_a_gzipped_parquet_file_is_no_format(tmp_path: Path, name: str) -> None:
     src = tmp_path / "in.csv"
     _write_csv(src, ROWS)
-    result = CliRunner().invoke(_app(), ["resolve", str(src), "-o", str(tmp_path / "o.parquet.gz")])
+    result = CliRunner().invoke(_app(), ["resolve", str(src), "-o", str(tmp_path / name)])
     assert result.exit_code == 2
     assert "gzip-compressed" in _said(result.output)
 

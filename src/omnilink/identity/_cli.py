@@ -76,21 +76,21 @@ def _gzipped(path: Path) -> bool:
     return path.suffix.lower() == ".gz"
 
 
+_TEXT_FORMATS = frozenset({"csv", "tsv", "jsonl"})
+"""The formats that may come gzip-compressed: Parquet and workbooks compress inside already."""
+
+
 def _format(path: Path) -> str:
     """The format a path's extension names; ``.gz`` after a text format's (``.csv.gz``,
     ``.jsonl.gz``) is that format, compressed."""
-    suffix = path.suffix.lower()
-    if suffix == ".gz":
-        suffix = Path(path.stem).suffix.lower()
-        if suffix == ".parquet":  # compressed inside already: a .gz of it is no Parquet file
-            suffix = ".parquet.gz"
-    try:
-        return _FORMATS[suffix]
-    except KeyError:
+    gzipped = _gzipped(path)
+    fmt = _FORMATS.get((Path(path.stem) if gzipped else path).suffix.lower())
+    if fmt is None or (gzipped and fmt not in _TEXT_FORMATS):
         raise ConfigurationError(
             f"cannot tell the format of {str(path)!r} from its extension; use one of "
             f"{', '.join(_FORMATS)} (the text formats also gzip-compressed: .csv.gz)"
-        ) from None
+        )
+    return fmt
 
 
 def _open_text(path: Path, mode: str, **kwargs: Any) -> IO[str]:

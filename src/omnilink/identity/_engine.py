@@ -37,6 +37,7 @@ from omnilink.identity._comparators import (
 from omnilink.identity._fields import FieldType
 from omnilink.identity._model import FSModel
 from omnilink.identity._normalize import (
+    CUSTOMER_EXTERNAL_COLUMN,
     Normalizer,
     NormRecord,
     known_first_name,
@@ -664,10 +665,10 @@ class Engine:
         "email": "e:",
         "phone": "p:",
         "handle": "h:",
-        "external": "x:external_id:",
+        "external": f"x:{CUSTOMER_EXTERNAL_COLUMN}:",
     }
     """The key prefix :meth:`strong_values` gives each kind of identifier (an external id under
-    the column a :class:`~omnilink.models.Customer` row gives it, ``external_id``)."""
+    the column a :class:`~omnilink.models.Customer` row gives it)."""
 
     @classmethod
     def strong_key(cls, kind: str, value: str) -> str:

@@ -180,6 +180,7 @@ _NOT_A_PERSON = frozenset(
     | {"team", "workspace", "product", "order", "device", "page", "app", "campaign"}
 )
 """Words of a nested object's path that make its values another thing's: ``company.name``."""
+_NOT_THE_RECORDS = _SOMEONE_ELSE | _NOT_A_PERSON
 
 
 def infer_field_type(column: str) -> FieldType | None:
@@ -191,7 +192,7 @@ def infer_field_type(column: str) -> FieldType | None:
     bare = column.strip().strip(".")
     if "." in bare:
         path, _, leaf = bare.rpartition(".")
-        if not (_SOMEONE_ELSE | _NOT_A_PERSON).isdisjoint(_norm_column(path).split("_")):
+        if not _NOT_THE_RECORDS.isdisjoint(_norm_column(path).split("_")):
             return None
         ftype = infer_field_type(leaf) or infer_field_type(path)
         return None if ftype is FieldType.ID else ftype  # the record's id is a top-level key

@@ -838,12 +838,16 @@ def _plain_number(value: numbers.Number) -> int | float | numbers.Number:
     return value
 
 
+CUSTOMER_EXTERNAL_COLUMN = "external_id"
+"""Where a :func:`customer_row` puts a Customer's external ids (``IdentityGraph.lookup`` finds
+them there)."""
 _IDENTIFIER_COLUMNS = {
     IdentifierKind.EMAIL: "email",
     IdentifierKind.PHONE: "phone",
     IdentifierKind.HANDLE: "handle",
-    IdentifierKind.EXTERNAL: "external_id",
+    IdentifierKind.EXTERNAL: CUSTOMER_EXTERNAL_COLUMN,
 }
+"""The column of a :func:`customer_row` that holds each kind of identifier."""
 
 
 def customer_row(customer: Customer) -> dict[str, Any]:
