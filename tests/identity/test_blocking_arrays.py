@@ -101,3 +101,15 @@ def test_columns_and_packed_keys() -> None:
     ids, k = dense(pack((col.ids.clip(0), 2), (upper.ids.clip(0), 2)))
     assert k == 2
     assert ids.tolist()[0] == ids.tolist()[3]
+
+
+def test_a_year_or_a_month_alone_is_no_date_key() -> None:
+    """A year would block every record born in it that gives only its year: a block too big to
+    tell anything, capped or compared pair by pair. Whole dates still key, in both forms."""
+    rule = next(r for r in default_rules({"dob": FieldType.DATE}) if r.name == "date")
+    records = [
+        NormRecord(i, str(i), first="ann", last="lee", values={"dob": d})
+        for i, d in enumerate(["1984", "1984", "198403", "198403", "19840307", "19840307"])
+    ]
+    assert _string_blocks(rule, records) == (1, [(4, 5)])
+    assert _array_blocks(rule, RecordTable(records)) == (1, [(4, 5)])

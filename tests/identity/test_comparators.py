@@ -115,6 +115,24 @@ def test_dates() -> None:
     assert level(c, "19800512", "19650101") == "different"
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("1980", "19800512", "null"),  # a year alone holds the date: no evidence either way
+        ("198005", "19800512", "null"),  # so does its month
+        ("1980", "198005", "null"),
+        ("1980", "19810512", "different"),
+        ("198006", "19800512", "different"),
+        ("1980", "1980", "exact"),  # a column of years: EM learns what agreeing on one is worth
+    ],
+)
+def test_a_partial_date_against_a_whole_one(a: str, b: str, expected: str) -> None:
+    """A year alone had scored "different" against every whole date, its own included."""
+    c = DateComparator("dob")
+    assert level(c, a, b) == expected
+    assert level(c, b, a) == expected
+
+
 def test_handles_addresses_codes() -> None:
     h = HandleComparator(set())
     assert level(h, ("x:annlee",), ("x:annlee",)) == "exact"

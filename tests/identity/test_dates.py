@@ -34,6 +34,11 @@ from omnilink.identity._normalize import norm_date
         ("March 7, 05", "US", "20050307"),
         ("Sept 7 1984", None, "19840907"),
         ("1984", None, "1984"),  # a year alone is kept: it still compares
+        ("03/1984", "US", "198403"),  # a month of a year: YYYYMM (it was "031984")
+        ("3/1984", None, "198403"),
+        ("1984-03", None, "198403"),
+        ("March 1984", None, "198403"),
+        ("Mar. 1984", "GB", "198403"),
         ("0000-00-00", None, None),  # a database's "no date"
         ("00/00/0000", None, None),
         ("n/a", None, None),
@@ -54,6 +59,7 @@ def test_dates_are_read_by_region(text: str, region: str | None, expected: str |
         ("March", "not a date"),
         ("soon", "not a date"),
         ("March 7", "not a date"),  # no year: no date to compare
+        ("13/1984", "not a calendar date"),  # no 13th month
         ("31-Feb-84", "not a calendar date"),
         ("7 Mar 84 99", "not a date"),
     ],
@@ -104,3 +110,18 @@ def test_the_region_column_decides_the_order_per_row() -> None:
     resolver.resolve(rows)
     evidence = {e.comparator: e.level for e in resolver.explain("us", "gb").evidence}
     assert evidence["dob"] == "exact"
+
+
+def test_a_year_alone_links_with_the_whole_date_and_keeps_apart_from_another() -> None:
+    """A partial date had been "different" from every whole one (-5 or so, and a contradiction
+    to the cluster check), so a record giving only a birth year stayed away from its person."""
+    place = {"name": "Dana Whitfield", "address": "12 Elm St", "postcode": "02139"}
+    dobs = {"a": "1984-03-07", "b": "1984", "c": "March 1984", "d": "1991"}
+    rows = [{"id": k, "dob": v, **place} for k, v in dobs.items()]
+    resolver = Resolver(region="US")
+    result = resolver.resolve(rows)
+    p = result.profile_of
+    assert p["a"] == p["b"] == p["c"]
+    assert p["d"] != p["a"]
+    evidence = {e.comparator: e.level for e in resolver.explain(rows[0], rows[1]).evidence}
+    assert evidence["dob"] == "missing"  # no evidence: weight 0

@@ -307,7 +307,7 @@ def _date(draw: st.DrawFn) -> str:
     base = draw(
         st.sampled_from(["19870312", "19871203", "19880312", "19870313", "19870309", "19870310", "20000229"])
     )
-    edit = draw(st.sampled_from(["none", "sub", "swap", "drop", "odd"]))
+    edit = draw(st.sampled_from(["none", "sub", "swap", "drop", "odd", "partial"]))
     k = draw(st.integers(0, 6))
     if edit == "sub":
         return base[:k] + draw(st.sampled_from("0123456789x")) + base[k + 1 :]
@@ -315,6 +315,8 @@ def _date(draw: st.DrawFn) -> str:
         return base[:k] + base[k + 1] + base[k] + base[k + 2 :]
     if edit == "drop":
         return base[:k] + base[k + 1 :]
+    if edit == "partial":  # a year alone or a month of a year, as norm_date gives them
+        return base[: draw(st.sampled_from([4, 6]))]
     if edit == "odd":  # digits int() may refuse, other scripts' digits, short dates
         return draw(
             st.sampled_from(

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import jellyfish
 
 from omnilink.identity._fields import FieldType
-from omnilink.identity._normalize import NormRecord, known_first_name, nick_tables
+from omnilink.identity._normalize import PARTIAL_DATE, NormRecord, known_first_name, nick_tables
 
 if TYPE_CHECKING:
     from omnilink.identity._table import IntArray, RecordTable
@@ -88,6 +88,10 @@ def _keyed(values: Sequence[Any], ids: IntArray, recs: IntArray, key: Callable[[
     kid = per_value[ids]  # an id of -1 reads the last slot: no key
     keep = kid >= 0
     return kid[keep], recs[keep]
+
+
+def _whole_date(d: Any) -> Any:
+    return None if isinstance(d, str) and len(d) in PARTIAL_DATE else d
 
 
 def _present(ids: IntArray) -> Part:
@@ -362,14 +366,15 @@ def default_rules(fields: dict[str, FieldType]) -> list[BlockingRule]:
         # the day and month and an initial) had made 30% of the candidate pairs at 200,000
         # contacts and found 4 of 208,000 links that no other key found; F1 on FEBRL3/4 and
         # on 20,000 to 1,000,000 contacts was unchanged without them.
+        # A year or a month alone (1984, 198403) is no key: it says too little to block on.
         def date_keys(rec: NormRecord) -> Iterable[str]:
             for c in dates:
                 d = rec.values.get(c)
-                if d:
+                if _whole_date(d):
                     yield f"d:{c}:{d}"
 
         def date_arrays(t: RecordTable) -> list[Part]:
-            return [_present(t.truthy(c).ids) for c in dates]
+            return [_present(t.truthy(c).map(_whole_date).ids) for c in dates]
 
         rules.append(BlockingRule("date", date_keys, ("d:",), date_arrays if _colon_free(dates) else None))
     if postcodes or cities:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein, Prefix
 from rapidfuzz.fuzz import token_set_ratio
 
-from omnilink.identity._normalize import NormRecord, letters
+from omnilink.identity._normalize import PARTIAL_DATE, NormRecord, letters
 from omnilink.identity._normalize import nick_tables as _nick_tables
 
 if TYPE_CHECKING:
@@ -863,7 +863,12 @@ class CityComparator(_Column):
 
 
 class DateComparator(_Column):
-    """Dates: exact / day and month swapped / one typed digit or a day apart / year off by one / different."""
+    """Dates: exact / day and month swapped / one typed digit or a day apart / year off by one / different.
+
+    A month of a year (``YYYYMM``) or a year alone (``YYYY``) against a longer date gives no
+    evidence (NULL) when the longer date falls in it and is "different" when it does not: "1984"
+    says nothing against 7 March 1984, and much against any day of 1990.
+    """
 
     levels = ("exact", "day-month-swapped", "one-edit", "year-off-by-one", "different")
     default_m = (0.85, 0.02, 0.08, 0.02, 0.03)
@@ -879,6 +884,9 @@ class DateComparator(_Column):
             return NULL
         if a == b:
             return 0
+        if len(a) != len(b) and min(len(a), len(b)) in PARTIAL_DATE:
+            n = min(len(a), len(b))
+            return NULL if a[:n] == b[:n] else 4
         if date_swapped(a, b):
             return 1
         if one_digit_apart(a, b) or _lev(a, b, score_cutoff=1) <= 1 or _day_apart(a, b):
@@ -1646,6 +1654,8 @@ def _vec_date(comp: DateComparator, values: list[Any]) -> VectorFn:
     chars = strs.chars()
     month_day = _Strings().ids([None if d is None else d[4:] for d in eight])
     year_month = _Strings().ids([None if d is None else d[:6] for d in eight])
+    year4 = _Strings().ids([None if d is None else d[:4] for d in dates])
+    month6 = _Strings().ids([None if d is None or len(d) < 6 else d[:6] for d in dates])
     year = np.array([int(d[:4]) if d is not None and d[:4].isdigit() else -9 for d in eight], dtype=np.int64)
     day = np.array([int(d[6:]) if d is not None and d[6:].isdigit() else -9 for d in eight], dtype=np.int64)
 
@@ -1654,6 +1664,14 @@ def _vec_date(comp: DateComparator, values: list[Any]) -> VectorFn:
         a = sid[xs]
         b = sid[ys]
         st.rule(a == b, 0)
+        # A partial date against a longer one: NULL inside it, else different (as compare).
+        la = lengths[a]
+        lb = lengths[b]
+        short = np.minimum(la, lb)
+        partial = (a >= 0) & (b >= 0) & (la != lb) & ((short == 4) | (short == 6))
+        inside = np.where(short == 4, year4[xs] == year4[ys], month6[xs] == month6[ys])
+        st.rule(partial & inside, NULL)
+        st.rule(partial, 4)
         st.rule((swapped[xs] == b) & (b >= 0), 1)  # date_swapped: b is a with day and month swapped
         da = day[xs]
         db = day[ys]

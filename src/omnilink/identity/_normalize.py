@@ -497,7 +497,8 @@ same input gives the same profiles in every year."""
 
 
 def norm_date(value: object, region: str | None = None) -> str | None:
-    """A date as ``YYYYMMDD``; a bare year or other partial digits are kept as given.
+    """A date as ``YYYYMMDD``; a month of a year as ``YYYYMM``, a year alone as ``YYYY``
+    (:class:`DateComparator` compares them with the dates they hold); other digits are kept as given.
 
     Numeric dates are read day first (07/03/1984 is 7 March), month first in the regions that
     write them so (:data:`_MONTH_FIRST`: the US) unless dots separate them (07.03.1984 is the
@@ -535,6 +536,8 @@ def norm_date(value: object, region: str | None = None) -> str | None:
         days = [n for n in numbers if len(n) <= 2]
         if len(months) == 1 and len(words) == 1 and len(years) == 1 and len(days) == 1:
             return _calendar(int(years[0]), months[0], int(days[0]), text)
+        if len(months) == 1 and len(words) == 1 and len(years) == 1 == len(numbers):
+            return f"{int(years[0]):04d}{months[0]:02d}"  # "March 1984": the month of a year
         if len(months) == 1 and len(words) == 1 and not years and len(days) == 2 == len(numbers):
             # Day, month and a two-digit year: "7-Mar-84", as Oracle and spreadsheets write it.
             yy = int(numbers[1])
@@ -556,12 +559,21 @@ def norm_date(value: object, region: str | None = None) -> str | None:
                 month_first = True
             day, month = (second, first) if month_first else (first, second)
             return _calendar(year, month, day, text)
+    if len(numbers) == 2 and sorted(map(len, numbers)) in ([1, 4], [2, 4]):
+        # A month and a year ("03/1984", "1984-03"), as forms and exports ask for a card's or
+        # a birth's month: YYYYMM, so it compares with the dates of that month.
+        year, month = sorted(numbers, key=len, reverse=True)
+        if not (int(year) >= 1000 and 1 <= int(month) <= 12):
+            raise _not_a_date(text, "not a calendar date")
+        return f"{int(year):04d}{int(month):02d}"
     digits = "".join(numbers)
     if len(numbers) == 1 and len(digits) == 8 and digits[:2] in ("19", "20"):
         return _calendar(int(digits[:4]), int(digits[4:6]), int(digits[6:]), text)
     return digits or None
 
 
+PARTIAL_DATE = (4, 6)
+"""The lengths of a partial date from :func:`norm_date`: a year alone, a month of a year."""
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TIME = re.compile(r"(?<=\d)[T ]\d{1,2}:\d{2}")
 """A time after a date (``1984-03-07T10:00``, ``1984-03-07 10:00:00``): not part of the date."""
