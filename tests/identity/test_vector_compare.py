@@ -71,6 +71,14 @@ _names = st.sampled_from(
         "garcia",
         "lopez",
         "garcia lopez",
+        "garcialopez",  # one name with and without its space
+        "de luca",
+        "deluca",
+        "d eluca",
+        "luca",  # ...and without its particles
+        "van der berg",
+        "berg",
+        "delgado",
         "müller",
         "mueller",
         "weiß",

@@ -190,6 +190,10 @@ def _name_part_keys(first: str | None, last: str | None, middle: str | None = No
 def _name_keys_of(first: str | None, last: str | None) -> tuple[str, ...]:
     # Cached: a name pair recurs (62,514 distinct among 200,000 contacts), and a cached key
     # string also keeps its hash for the block table.
+    # Keyed without spaces, so "De Luca" and "DeLuca", "Mary Ann" and "Maryann" (which the
+    # comparators take for one name) share a block: "de luca" keys "fl2:...de " and "T LK".
+    first = first.replace(" ", "") if first else first
+    last = last.replace(" ", "") if last else last
     if last:
         if first:
             # No soundex-of-the-surname key beside these: at 20,000 to 200,000 contacts it made

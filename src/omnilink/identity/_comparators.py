@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein, Prefix
 from rapidfuzz.fuzz import token_set_ratio
 
-from omnilink.identity._normalize import PARTIAL_DATE, NormRecord, letters
+from omnilink.identity._normalize import (
+    PARTIAL_DATE,
+    SURNAME_REST_MIN,
+    NormRecord,
+    letters,
+    particle_suffixes,
+    particles_only,
+)
 from omnilink.identity._normalize import nick_tables as _nick_tables
 
 if TYPE_CHECKING:
@@ -110,6 +117,28 @@ def one_digit_apart(a: str, b: str) -> bool:
 def date_swapped(a: str, b: str) -> bool:
     """``YYYYMMDD`` dates equal once day and month are swapped."""
     return len(a) == 8 and len(b) == 8 and a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6] and a != b
+
+
+def _unspaced_equal(a: str, b: str) -> bool:
+    """One name written with and without spaces: "De Luca" and "DeLuca", "van der Berg" and
+    "Vanderberg", "Mary Ann" and "Maryann" (a hyphen is a space by now: "Mary-Ann")."""
+    return (" " in a or " " in b) and a.replace(" ", "") == b.replace(" ", "")
+
+
+def _particle_variant(a: str, b: str) -> bool:
+    """One surname with and without its particles: "DeLuca" and the "Luca" a full name "Anna De
+    Luca" keeps (:func:`split_full_name` leaves particles out), "van der Berg" and "Berg"."""
+    if a[-1:] != b[-1:]:  # most pairs end apart: no other test
+        return False
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    if len(a) < len(b):
+        a, b = b, a
+    return (
+        len(b) >= SURNAME_REST_MIN
+        and len(a) > len(b)
+        and a.endswith(b)
+        and particles_only(a[: len(a) - len(b)])
+    )
 
 
 def _short_form(a: str, b: str) -> bool:
@@ -246,7 +275,7 @@ class FirstNameComparator(Comparator):
             return NULL
         fa, la = a
         fb, lb = b
-        if fa == fb:
+        if fa == fb or _unspaced_equal(fa, fb):
             return 0
         if nickname_equivalent(fa, fb) or _short_form(fa, fb):
             return 1
@@ -304,10 +333,10 @@ class LastNameComparator(Comparator):
             return NULL
         la, fa, *ma = a
         lb, fb, *mb = b
-        if la == lb:
+        if la == lb or _unspaced_equal(la, lb):
             return 0
         s = _jw(la, lb)
-        if s >= 0.92:
+        if s >= 0.92 or _particle_variant(la, lb):
             return 1
         if (fb and la == fb) or (fa and lb == fa):
             return 2
@@ -1303,6 +1332,7 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
     strs = _Strings()
     ok = good_mask.tolist()
     key = strs.ids([v[0] if g else None for v, g in zip(values, ok, strict=True)])
+    unspaced = _Strings().ids([v[0].replace(" ", "") if g else None for v, g in zip(values, ok, strict=True)])
     # The swapped test reads the other name only when it is not empty.
     other = strs.ids([(v[1] or None) if g else None for v, g in zip(values, ok, strict=True)])
     if not first:
@@ -1332,6 +1362,21 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
         initial = np.array([ord(s[0]) if s else -1 for s in names], dtype=np.int64)
     else:
         words = strs.flags(lambda s: " " in s or "-" in s)
+        # _particle_variant: codes (name id, id of a surname it holds after particles), sorted,
+        # and each name's id without spaces, in one id space.
+        ustrs = _Strings()
+        name_unspaced = ustrs.ids([s.replace(" ", "") for s in names])
+        held = [(k, suffix) for k, s in enumerate(names) for suffix in particle_suffixes(s)]
+        held_ids = ustrs.ids([suffix for _, suffix in held])
+        n_uns = len(ustrs.table) + 1
+        held_codes = np.unique(np.array([k for k, _ in held], dtype=np.int64) * n_uns + held_ids)
+
+        def holds(x: IntArray, y: IntArray) -> BoolArray:
+            """Whether name ``x`` is name ``y`` after particles."""
+            code = x * n_uns + name_unspaced[y]
+            pos = np.minimum(np.searchsorted(held_codes, code), max(held_codes.size - 1, 0))
+            found: BoolArray = (held_codes.size > 0) & (held_codes[pos] == code)
+            return found
 
     n_names = len(names)
 
@@ -1364,6 +1409,8 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
         g = np.full(x.size, 4, dtype=np.int8)
         g[s >= 0.80] = 3
         g[s >= 0.92] = 1
+        if held_codes.size:
+            g[holds(x, y) | holds(y, x)] = 1
         # Double-barrelled names below 0.80: compare looks for a shared word.
         g[(g == 4) & (words[x] | words[y])] = _SCALAR
         return g
@@ -1373,6 +1420,7 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
         a = key[xs]
         b = key[ys]
         st.rule(a == b, 0)
+        st.rule((unspaced[xs] == unspaced[ys]) & (a >= 0), 0)  # _unspaced_equal
         # The other levels depend on the two names only (but for the swapped test): one
         # computation per distinct pair of names.
         idx = np.flatnonzero(st.open)

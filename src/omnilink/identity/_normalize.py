@@ -1804,6 +1804,36 @@ _PARTICLES = frozenset(
 """Surname particles: they begin many surnames, so a shared one says nothing."""
 
 
+_JOINED_PARTICLES = _PARTICLES - {"st"}
+"""The particles people also write joined to the name (DeLuca, VanDerBerg, LeBlanc, DaSilva);
+not "st" (Stewart is no St. Ewart)."""
+SURNAME_REST_MIN = 4
+"""The shortest surname after particles that counts as the name ("Luca", "Berg"): Allen is no
+Al Len, nor Leroy Le Roy."""
+
+
+@functools.lru_cache(maxsize=1024)
+def particles_only(text: str) -> bool:
+    """Whether ``text`` is one or more surname particles written together ("de", "vander"):
+    what "DeLuca" has before the "Luca" a full name "Anna De Luca" keeps as its surname."""
+    return bool(text) and any(
+        text.startswith(p) and (text == p or particles_only(text[len(p) :])) for p in _JOINED_PARTICLES
+    )
+
+
+def particle_suffixes(name: str) -> list[str]:
+    """The surnames (:data:`SURNAME_REST_MIN` letters or more) that ``name`` holds after its
+    particles, its spaces left out: "vanderberg" and "van der berg" give "derberg", "rberg"
+    (vande + rberg) and "berg"."""
+    u = name.replace(" ", "")
+    if u[:2] not in _PARTICLE_STARTS:  # most names: no particle to begin with
+        return []
+    return [u[i:] for i in range(2, len(u) - SURNAME_REST_MIN + 1) if particles_only(u[:i])]
+
+
+_PARTICLE_STARTS = frozenset(p[:2] for p in _JOINED_PARTICLES)
+
+
 def _middle(words: Sequence[str]) -> str | None:
     kept = [w for w in words if len(w) > 1 and w not in _PARTICLES]
     return " ".join(kept) if kept else None

@@ -1,0 +1,81 @@
+"""One name written with and without its spaces or particles: "De Luca", "DeLuca" and the "Luca"
+a full name "Anna De Luca" keeps as its surname (particles name nobody); "Mary Ann" and
+"Maryann". They had been different names (about -5), or only Jaro-Winkler-similar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from omnilink.identity import FieldType, Resolver
+from omnilink.identity._blocking import default_rules, record_keys
+from omnilink.identity._comparators import NULL, Comparator, FirstNameComparator, LastNameComparator
+from omnilink.identity._normalize import NormRecord, particle_suffixes
+
+
+def _level(comp: Comparator, a: Any, b: Any) -> str:
+    got = comp.compare(a, b)
+    return "null" if got == NULL else comp.levels[got]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("de luca", "deluca", "exact"),  # spaces only: the same name
+        ("van der berg", "vanderberg", "exact"),
+        ("deluca", "luca", "jw>=0.92"),  # particles: the name a full name keeps
+        ("van der berg", "berg", "jw>=0.92"),
+        ("vanderberg", "berg", "jw>=0.92"),
+        ("lafayette", "fayette", "jw>=0.92"),
+        ("mcdonald", "donald", "jw>=0.80"),  # "mc" is part of the name: Jaro-Winkler as before
+        ("stewart", "ewart", "jw>=0.80"),  # "st" begins it, but "ewart" is no surname of it
+        ("allen", "len", "different"),  # a rest of 4 letters at least
+    ],
+)
+def test_surname_written_with_and_without_spaces_or_particles(a: str, b: str, expected: str) -> None:
+    comp = LastNameComparator()
+    assert _level(comp, (a, "anna"), (b, "anna")) == expected
+    assert _level(comp, (b, "anna"), (a, "anna")) == expected
+
+
+def test_first_names_written_with_and_without_a_space() -> None:
+    comp = FirstNameComparator()
+    assert _level(comp, ("mary ann", "smith"), ("maryann", "smith")) == "exact"
+    assert _level(comp, ("jean luc", "picard"), ("jeanluc", "picard")) == "exact"
+
+
+def test_particle_suffixes() -> None:
+    assert particle_suffixes("van der berg") == ["derberg", "rberg", "berg"]
+    assert particle_suffixes("deluca") == ["luca"]
+    assert particle_suffixes("smith") == []
+    assert particle_suffixes("stewart") == []
+
+
+def test_spaced_and_unspaced_names_share_name_keys() -> None:
+    rules = default_rules({"first_name": FieldType.FIRST_NAME, "last_name": FieldType.LAST_NAME})
+    a = NormRecord(0, "a", first="anna", last="de luca")
+    b = NormRecord(1, "b", first="anna", last="deluca")
+    c = NormRecord(2, "c", first="mary ann", last="smith")
+    d = NormRecord(3, "d", first="maryann", last="smith")
+    assert {k for k in record_keys(rules, a) if k.startswith(("mf:", "fl2:"))} == {
+        k for k in record_keys(rules, b) if k.startswith(("mf:", "fl2:"))
+    }
+    assert set(record_keys(rules, c)) & set(record_keys(rules, d))
+
+
+def test_a_person_whose_surname_is_written_three_ways_is_one_profile() -> None:
+    """ "Pieter van der Berg" keeps "berg" (particles name nobody), "Pieter Vanderberg"
+    "vanderberg": "different" at -5 had kept them apart at one address."""
+    place = {"address": "41 Harbor Way", "postcode": "02118"}
+    rows = [
+        {"id": "a", "name": "Pieter van der Berg", **place},
+        {"id": "b", "name": "Pieter Vanderberg", **place},
+        {"id": "c", "name": "Pieter VanDerBerg", **place},
+        {"id": "d", "name": "Pieter Berg", **place},
+    ]
+    resolver = Resolver(region="US")
+    p = resolver.resolve(rows).profile_of
+    assert p["a"] == p["b"] == p["c"] == p["d"]
+    levels = {e.comparator: e.level for e in resolver.explain(rows[0], rows[1]).evidence}
+    assert levels["last_name"] == "jw>=0.92"
