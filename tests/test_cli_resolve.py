@@ -702,9 +702,10 @@ def test_a_jsonl_key_given_twice_keeps_every_value_and_is_reported(tmp_path: Pat
     assert [(r["line"], r["reason"]) for r in rejects] == [
         ("1", "key 'email' given 2 times: all its values read, as one list"),
         ("3", "key 'id' given 2 times: with one value, read once"),
-    ], "a key repeated inside a value (an object) is no column: not reported"
+        ("4", "key 'address.city' given 2 times: all its values read, as one list"),
+    ], "a key repeated in a nested object is named by its column's path"
     assert rejects[0]["value"].startswith('{"id": "1", ')
-    assert [r["field"] for r in rejects] == ["email", "id"], "the rejects file's field column names the key"
+    assert [r["field"] for r in rejects] == ["email", "id", "address.city"], "the field column names the key"
     assert _summary(output)["rejected rows"] == "0", "the records were read, and resolved"
 
 
@@ -717,6 +718,8 @@ def test_the_values_of_a_repeated_jsonl_key_are_read_as_one_list(tmp_path: Path)
         '[{"a": 1, "a": 2}]\n'
         '{"id": "3", "x": {"a": 1, "a": 2}, "x": []}\n'
         '{"id": "4", "email": "c@d.org"}\n'
+        '{"id": "5", "traits": {"email": "a@b.org", "email": "c@d.org", "n": {"k": 1, "k": 1}}}\n'
+        '{"id": "6", "ids": [{"v": 1, "v": 2}]}\n'
     )
     rejects: list[ReadReject] = []
     assert list(read_records(src, rejects)) == [
@@ -724,12 +727,18 @@ def test_the_values_of_a_repeated_jsonl_key_are_read_as_one_list(tmp_path: Path)
         {"id": "2", "n": [1, True, 1.0, None]},  # equal in Python, not in JSON
         {"id": "3", "x.a": [1, 2]},  # an empty list gives no value; a nested object, columns
         {"id": "4", "email": "c@d.org"},
+        {"id": "5", "traits.email": ["a@b.org", "c@d.org"], "traits.n.k": 1},
+        {"id": "6", "ids": [{"v": [1, 2]}]},
     ]
     assert [(r.line, r.reason, r.rows, r.field) for r in rejects] == [
         (1, "key 'phone' given 3 times: all its values read, as one list", 0, "phone"),
         (2, "key 'n' given 5 times: all its values read, as one list", 0, "n"),
         (3, "a JSON line must be an object", 1, None),
+        (4, "key 'x.a' given 2 times: all its values read, as one list", 0, "x.a"),
         (4, "key 'x' given 2 times: with one value, read once", 0, "x"),
+        (6, "key 'traits.n.k' given 2 times: with one value, read once", 0, "traits.n.k"),
+        (6, "key 'traits.email' given 2 times: all its values read, as one list", 0, "traits.email"),
+        (7, "key 'ids.v' given 2 times: all its values read, as one list", 0, "ids.v"),
     ]
 
 

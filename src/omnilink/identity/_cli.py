@@ -442,6 +442,8 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
         for line_no, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
+            if repeats:  # left by a line rejected below: the hook's list holds this line's only
+                repeats.clear()
             # A byte order mark, which json.loads of bytes skipped and of text refuses: on the
             # first line, or on any line of files written with one each and concatenated.
             raw = raw.removeprefix(codecs.BOM_UTF8)
@@ -464,16 +466,17 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
                 rejects.append(ReadReject(line_no, _shown(raw), "a JSON line must be an object"))
                 continue
             if repeats:
-                # The line's object is the last the hook made (the objects in it come first);
-                # one left by a line rejected above is not the last, and is let go here.
-                top, repeated = repeats[-1]
-                if top is obj:
+                # The objects in the line come first, the line's own last; a nested object's key
+                # is named by its path, as its column is (traits.email).
+                paths = {id(obj): ""} if len(repeats) == 1 and repeats[0][0] is obj else _paths(obj)
+                for inner, repeated in repeats:
+                    prefix = paths.get(id(inner), "")
                     for key, (times, kept) in repeated.items():
                         said = (
                             "with one value, read once" if kept == 1 else "all its values read, as one list"
                         )
-                        reason = f"key {key!r} given {times} times: {said}"
-                        rejects.append(ReadReject(line_no, _shown(raw), reason, rows=0, field=key))
+                        reason = f"key {prefix + key!r} given {times} times: {said}"
+                        rejects.append(ReadReject(line_no, _shown(raw), reason, rows=0, field=prefix + key))
                 repeats.clear()
             if not clean:
                 for key, value in obj.items():
@@ -481,6 +484,21 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
             if any(type(value) is dict for value in obj.values()):
                 obj = _flat(obj)
             yield obj
+
+
+def _paths(value: Any, prefix: str = "", out: dict[int, str] | None = None) -> dict[int, str]:
+    """The path prefix of every object in a parsed line, by ``id`` ("" for the line, "traits."
+    for its traits; an object in a list has the list's path)."""
+    if out is None:
+        out = {}
+    if type(value) is dict:
+        out[id(value)] = prefix
+        for key, item in value.items():
+            _paths(item, f"{prefix}{key}.", out)
+    elif type(value) is list:
+        for item in value:
+            _paths(item, prefix, out)
+    return out
 
 
 def _flat(obj: dict[str, Any], prefix: str = "", out: dict[str, Any] | None = None) -> dict[str, Any]:
