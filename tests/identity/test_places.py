@@ -52,6 +52,64 @@ def test_one_address_written_two_ways(a: str, b: str) -> None:
     assert norm_address(a) == norm_address(b)
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "region"),
+    [
+        ("Munich", "München", "DE"),
+        ("Muenchen", "München", "DE"),
+        ("Cologne", "Köln", None),  # no region: the table holds
+        ("Vienna", "Wien", "AT"),
+        ("Brussels", "Bruxelles", "BE"),
+        ("The Hague", "Den Haag", "NL"),
+        ("Copenhagen", "København", "DK"),
+        ("Moscow", "Москва", "RU"),
+        ("St. Petersburg", "Sankt Peterburg", "RU"),  # "St." written out first
+        ("Mexico City", "CDMX", "MX"),
+        ("Bombay", "Mumbai", "IN"),
+    ],
+)
+def test_a_city_in_another_language_is_the_city(a: str, b: str, region: str | None) -> None:
+    """ "München" / "Munich" had been different cities: a negative weight between one person's
+    records, as in a list of customers who write their city in either language."""
+    assert norm_city(a, region) == norm_city(b, region)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "region"),
+    [
+        ("Rome", "Roma", "US"),  # Rome, Georgia
+        ("Florence", "Firenze", "US"),  # Florence, Alabama
+        ("Naples", "Napoli", "US"),
+        ("Moscow", "Moskva", "US"),  # Moscow, Idaho
+    ],
+)
+def test_a_city_of_the_same_name_elsewhere_stays_itself(a: str, b: str, region: str) -> None:
+    assert norm_city(a, region) != norm_city(b, region)
+    assert norm_city(a, region) == a.lower()
+
+
+def test_the_row_region_decides_a_citys_name_in_a_run() -> None:
+    rows = [
+        {
+            "id": "a",
+            "name": "Lena Vogel",
+            "email": "lena.vogel@gmail.com",
+            "city": "München",
+            "country": "DE",
+        },
+        {"id": "b", "name": "Lena Vogel", "email": "lena.vogel@gmail.com", "city": "Munich", "country": "DE"},
+        {"id": "c", "name": "Ray Cole", "email": "ray.cole@gmail.com", "city": "Rome", "country": "US"},
+        {"id": "d", "name": "Ray Cole", "email": "ray.cole@gmail.com", "city": "Roma", "country": "IT"},
+    ]
+    r = Resolver(id_field="id", region_field="country")
+    r.resolve(rows)
+    levels = {
+        pair: next(e for e in r.explain(*pair).evidence if e.comparator == "city").level
+        for pair in (("a", "b"), ("c", "d"))
+    }
+    assert levels == {("a", "b"): "exact", ("c", "d"): "different"}
+
+
 def test_a_missing_marker_is_no_address() -> None:
     assert norm_address("N/A") is None
 

@@ -181,6 +181,58 @@ _CITY_NAMES = {
     "washington dc": "washington",
 }
 """Other names of one city, as the people of a contact list write them."""
+_EXONYMS: dict[str, tuple[str, str]] = {
+    form: (region, city)
+    for region, city, forms in (
+        ("DE", "munchen", ("munich", "muenchen")),
+        ("DE", "koln", ("cologne", "koeln")),
+        ("DE", "nurnberg", ("nuremberg", "nuernberg")),
+        ("DE", "frankfurt", ("frankfurt am main",)),
+        ("DE", "hannover", ("hanover",)),
+        ("AT", "wien", ("vienna",)),
+        ("CH", "geneve", ("geneva", "genf")),
+        ("CH", "zurich", ("zuerich",)),
+        ("CH", "luzern", ("lucerne",)),
+        ("CH", "bern", ("berne",)),
+        ("IT", "roma", ("rome",)),
+        ("IT", "milano", ("milan",)),
+        ("IT", "napoli", ("naples",)),
+        ("IT", "firenze", ("florence",)),
+        ("IT", "venezia", ("venice",)),
+        ("IT", "torino", ("turin",)),
+        ("IT", "genova", ("genoa",)),
+        ("IT", "padova", ("padua",)),
+        ("ES", "sevilla", ("seville",)),
+        ("PT", "lisboa", ("lisbon",)),
+        ("PT", "porto", ("oporto",)),
+        ("FR", "marseille", ("marseilles",)),
+        ("FR", "lyon", ("lyons",)),
+        ("BE", "bruxelles", ("brussels", "brussel")),
+        ("BE", "antwerpen", ("antwerp", "anvers")),
+        ("BE", "gent", ("ghent", "gand")),
+        ("NL", "den haag", ("the hague", "s gravenhage")),
+        ("DK", "kobenhavn", ("copenhagen", "koebenhavn")),
+        ("SE", "goteborg", ("gothenburg", "goeteborg")),
+        ("CZ", "praha", ("prague",)),
+        ("PL", "warszawa", ("warsaw",)),
+        ("PL", "krakow", ("cracow",)),
+        ("RU", "moskva", ("moscow",)),
+        ("RU", "sankt peterburg", ("saint petersburg",)),
+        ("UA", "kyiv", ("kiev",)),
+        ("RO", "bucuresti", ("bucharest",)),
+        ("RS", "beograd", ("belgrade",)),
+        ("GR", "athina", ("athens", "athinai")),
+        ("IN", "mumbai", ("bombay",)),
+        ("IN", "kolkata", ("calcutta",)),
+        ("IN", "chennai", ("madras",)),
+        ("CN", "beijing", ("peking",)),
+        ("MX", "ciudad de mexico", ("mexico city", "cdmx", "mexico df", "mexico d f")),
+    )
+    for form in forms
+}
+"""Other languages' names of a city (Munich, Muenchen) as its own (munchen, as transliteration
+gives München), in rows of its country or of no region only: Rome, Georgia and Florence,
+Alabama are not Roma and Firenze."""
 
 
 @dataclasses.dataclass(slots=True)
@@ -425,17 +477,23 @@ def norm_address(text: str) -> str | None:
     return " ".join(_STREET_ABBREV.get(w, w) for w in t.split(" "))
 
 
-def norm_city(text: str) -> str | None:
+def norm_city(text: str, region: str | None = None) -> str | None:
     """A city as :func:`norm_text` gives it, with its abbreviated words written out (St. Louis,
     Ft. Worth, Mt. Vernon) and a few other names of one city as that city (NYC, New York City:
-    New York; Washington, D.C.: Washington)."""
+    New York; Washington, D.C.: Washington). In a row of the city's country, or of no region,
+    another language's name of a major city is the city's own (:data:`_EXONYMS`: Munich and
+    Muenchen are München)."""
     t = norm_text(text)
     if t is None:
         return None
     words = t.split(" ")
     if len(words) > 1 and words[0] in _CITY_WORDS:
         t = " ".join([_CITY_WORDS[words[0]], *words[1:]])
-    return _CITY_NAMES.get(t, t)
+    t = _CITY_NAMES.get(t, t)
+    exonym = _EXONYMS.get(t)
+    if exonym is not None and (region is None or region == exonym[0]):
+        return exonym[1]
+    return t
 
 
 _POSTCODE_DIGITS = {
@@ -757,9 +815,9 @@ _NAME_SLOTS = frozenset({_FIRSTS, _LASTS, _FULL})
 _MULTI_VALUED = frozenset({FieldType.EMAIL, FieldType.PHONE})
 """Field types whose cells may hold several values in one text (:func:`several_values`)."""
 
-_BY_REGION = frozenset({FieldType.PHONE, FieldType.DATE, FieldType.POSTCODE})
+_BY_REGION = frozenset({FieldType.PHONE, FieldType.DATE, FieldType.POSTCODE, FieldType.CITY})
 """Field types whose canonical form depends on the row's region (a phone's country, a date's
-day-month order, a postcode's digits): the region is part of their cache key."""
+day-month order, a postcode's digits, a city's other names): the region is part of their cache key."""
 
 
 def _cache_key(tag: str, text: str, context: str | None) -> tuple[str, str]:
@@ -1096,7 +1154,7 @@ class Normalizer:
         if ftype is FieldType.ADDRESS:
             return norm_address(text)
         if ftype is FieldType.CITY:
-            return norm_city(text)
+            return norm_city(text, region)
         if ftype is FieldType.POSTCODE:
             return norm_postcode(text, region)
         return norm_text(text)
