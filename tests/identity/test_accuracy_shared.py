@@ -587,3 +587,54 @@ def test_names_swapped(
 
     assert names_swapped(*a, *b) is swapped
     assert names_swapped(*b, *a) is swapped
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "swapped"),
+    [
+        (("garcia", "maria", "lopez"), ("maria", "lopez", "garcia"), True),  # García López María
+        (("wang", "ming", "xiao"), ("xiaoming", "wang", None), True),  # Wang Xiao Ming, Xiaoming Wang
+        (("nguyen", "mai", "thi"), ("mai", "nguyen", None), True),  # the two-word rule already
+        (("garcia", "ana", "lopez"), ("jose", "lopez", "garcia"), False),  # her brother José
+        (("jose", "garcia", "maria"), ("maria", "lopez", "garcia"), False),  # José María García
+        (("wang", "ming", "xiao"), ("ming", "li", None), False),  # another family name
+    ],
+)
+def test_names_swapped_in_full_names_of_three_words(
+    a: tuple[str, str, str | None], b: tuple[str, str, str | None], swapped: bool
+) -> None:
+    """A surname-first full name of three words had been no swap: its first word is the other's
+    surname only among that name's middle words, or its given name is written in two words."""
+    from omnilink.identity._engine import names_swapped
+
+    (fa, la, ma), (fb, lb, mb) = a, b
+    assert names_swapped(fa, la, fb, lb, ma, mb) is swapped
+    assert names_swapped(fb, lb, fa, la, mb, ma) is swapped
+
+
+def test_a_surname_first_full_name_keeps_its_inbox_and_phone() -> None:
+    """"García López María" (a form that asks the surnames first) and "María García López" at
+    one inbox and phone: two name groups to the shared-value rule, so the inbox and the phone
+    became shared, and the name guard refused the link."""
+    from .conftest import make_people
+
+    rows: list[dict[str, Any]] = list(make_people(300, seed=5)[0])
+    rows += [
+        {"id": "m1", "name": "García López María", "email": "mgarcial@correo.es", "phone": "+34 655 917 203"},
+        {"id": "m2", "name": "María García López", "email": "mgarcial@correo.es"},
+        {"id": "m3", "name": "María García López", "phone": "+34 655 917 203"},
+        {"id": "x1", "name": "Wang Xiao Ming", "email": "xmwang@163.com"},
+        {"id": "x2", "name": "Xiaoming Wang", "email": "xmwang@163.com"},
+    ]
+    resolver = Resolver(region="US")
+    result = resolver.resolve(rows)
+    p = result.profile_of
+    assert p["m1"] == p["m2"] == p["m3"]
+    assert p["x1"] == p["x2"]
+    for pair in (("m1", "m2"), ("m1", "m3"), ("x1", "x2")):
+        why = resolver.explain(*pair)
+        assert why.deterministic in ("email", "phone"), pair
+        assert not why.guards, pair
+    graph = resolver.graph()
+    graph.add_many(rows)
+    assert sorted(map(sorted, graph.clusters)) == sorted(map(sorted, result.clusters))

@@ -243,12 +243,37 @@ def _entry(rec: NormRecord) -> NameEntry:
     return (first_name_hint(rec) or "", rec.first, rec.last, rec.middle)
 
 
-def names_swapped(fa: str | None, la: str | None, fb: str | None, lb: str | None) -> bool:
-    """Whether two records write one two-word name in both orders (Wang Wei and Wei Wang):
-    family name first, as Chinese, Japanese, Korean and Hungarian names are, in one record, and
+def names_swapped(
+    fa: str | None,
+    la: str | None,
+    fb: str | None,
+    lb: str | None,
+    ma: str | None = None,
+    mb: str | None = None,
+) -> bool:
+    """Whether two records write one name in both orders (Wang Wei and Wei Wang): family name
+    first, as Chinese, Japanese, Korean, Hungarian and Vietnamese names are, in one record, and
     given name first in the other. The name comparators score it (their "swapped" levels); the
-    name guard and the shared-value rule take it for one person's name too."""
-    return bool(fa and la) and fa != la and fa == lb and la == fb
+    name guard and the shared-value rule take it for one person's name too.
+
+    With a full name's middle words (``ma``, ``mb``: :attr:`NormRecord.middle`), three words
+    or more: the family name first in one is the other's surname or one of its middle words
+    ("García López María" and "María García López"), and the given name last in one is the
+    other's first name, whole or in two words ("Wang Xiao Ming" and "Xiaoming Wang")."""
+    if not (fa and la and fb and lb) or fa == la:
+        return False
+    if fa == lb and la == fb:
+        return True
+    return _surname_first(fa, la, ma, fb, lb, mb) or _surname_first(fb, lb, mb, fa, la, ma)
+
+
+def _surname_first(fa: str, la: str, ma: str | None, fb: str, lb: str, mb: str | None) -> bool:
+    """:func:`names_swapped` for a record ``a`` written family name first, of three words or more."""
+    if not (ma or mb):
+        return False
+    family = fa == lb or (mb is not None and fa in mb.split())
+    given = la == fb or (ma is not None and ma.split()[-1] + la == fb)
+    return family and given
 
 
 def lone_surname(first: str | None, last: str | None, middle: str | None, other_last: str | None) -> bool:
@@ -278,7 +303,7 @@ def names_alike(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
     guard accept beside compatible first names, in their scalar and array forms."""
     fa, la, ma = (*a, None)[:3]
     fb, lb, mb = (*b, None)[:3]
-    return names_swapped(fa, la, fb, lb) or lone_surname(fa, la, ma, lb) or lone_surname(fb, lb, mb, la)
+    return names_swapped(fa, la, fb, lb, ma, mb) or lone_surname(fa, la, ma, lb) or lone_surname(fb, lb, mb, la)
 
 
 def _entries_fit(
@@ -295,7 +320,7 @@ def names_fit(a: NormRecord, b: NormRecord) -> bool:
     other's surname (:func:`lone_surname`) has no first name here, so it speaks through its
     inbox, as a record with only a surname does (isabellapatel@ is not John Smith's)."""
     ha, hb = first_name_hint(a), first_name_hint(b)
-    if names_compatible(ha, hb) or names_swapped(a.first, a.last, b.first, b.last):
+    if names_compatible(ha, hb) or names_swapped(a.first, a.last, b.first, b.last, a.middle, b.middle):
         return True
     if lone_surname(a.first, a.last, a.middle, b.last):
         return names_compatible(_inbox_first_name(a, a.first), hb)
