@@ -303,7 +303,9 @@ def names_alike(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
     guard accept beside compatible first names, in their scalar and array forms."""
     fa, la, ma = (*a, None)[:3]
     fb, lb, mb = (*b, None)[:3]
-    return names_swapped(fa, la, fb, lb, ma, mb) or lone_surname(fa, la, ma, lb) or lone_surname(fb, lb, mb, la)
+    return (
+        names_swapped(fa, la, fb, lb, ma, mb) or lone_surname(fa, la, ma, lb) or lone_surname(fb, lb, mb, la)
+    )
 
 
 def _entries_fit(

@@ -17,7 +17,7 @@ from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._fields import compared_by_name
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel
-from omnilink.identity._normalize import Normalizer, NormRecord, id_text
+from omnilink.identity._normalize import Normalizer, NormRecord, id_text, mistyped_provider
 from omnilink.identity._types import Link, MergeEvent, Profile, Reject
 from omnilink.models import Identifier, IdentifierKind
 
@@ -446,9 +446,16 @@ class IdentityGraph:
             return ()
         if not isinstance(identifier, Identifier):
             identifier = Identifier.parse(identifier, kind=kind, platform=platform, region=norm.region)
-        if identifier.value in self._engine.weak:
+        value = identifier.value
+        if identifier.kind is IdentifierKind.EMAIL:
+            fixed = mistyped_provider(value)  # as the records' emails were read
+            if fixed is not None:
+                from omnilink.identifiers import canonical_email  # loaded by the parse already
+
+                value = canonical_email(fixed)
+        if value in self._engine.weak:
             return ()
-        held = self._holders.get(self._engine.strong_key(identifier.kind.value, identifier.value))
+        held = self._holders.get(self._engine.strong_key(identifier.kind.value, value))
         if held is None:
             return ()
         pids = self._pid

@@ -95,6 +95,50 @@ _PLACEHOLDER_EMAIL_DOMAIN = frozenset(
         "mailinator.com",
     }
 )
+_MAIL_PROVIDERS = frozenset(
+    {
+        *("gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com"),
+        *("protonmail.com", "protonmail.ch", "comcast.net", "sbcglobal.net", "verizon.net"),
+        *("hotmail.co.uk", "yahoo.co.uk", "btinternet.com", "hotmail.fr", "hotmail.es", "hotmail.it"),
+        *("hotmail.de", "yahoo.fr", "yahoo.es", "outlook.de", "outlook.fr", "t-online.de"),
+        *("laposte.net", "orange.fr", "wanadoo.fr", "libero.it", "bigpond.com", "rogers.com"),
+    }
+)
+"""Big consumer mail domains (none shorter than 8 characters: aol.com or gmx.de have too many
+real neighbours),
+whose one-keystroke misspellings people type into sign-up forms: :func:`mail_domain_typo`."""
+_NOT_TYPOS = frozenset({"mail.com", "email.com", "ymail.com", "cloud.com", "rogers.ca"})
+"""Real domains one keystroke from a provider of :data:`_MAIL_PROVIDERS`."""
+
+
+@functools.lru_cache(maxsize=4096)
+def mail_domain_typo(domain: str) -> str | None:
+    """The provider of :data:`_MAIL_PROVIDERS` that ``domain`` misspells by one keystroke (a
+    letter added, dropped, changed, or two swapped: gmial.com, gmail.con, hotmal.com), or None.
+
+    None too when two providers are that near, or when the domain begins one with a dot after it
+    ("hotmail.co" may be hotmail.com or a hotmail.co.uk cut short). Nobody but a squatter gets
+    mail at gmial.com, so its address is the person's gmail.com address, mistyped."""
+    if domain in _MAIL_PROVIDERS or domain in _NOT_TYPOS or len(domain) < 7:
+        return None
+    from rapidfuzz.distance import OSA
+
+    hits = [p for p in _MAIL_PROVIDERS if OSA.distance(domain, p, score_cutoff=1) <= 1]
+    if len(hits) != 1 or any(p.startswith(domain + ".") for p in _MAIL_PROVIDERS):
+        return None
+    return hits[0]
+
+
+def mistyped_provider(email: str) -> str | None:
+    """A canonical ``email`` whose domain misspells a big provider's (:func:`mail_domain_typo`)
+    at that provider, to be canonicalized again (its rules: gmail drops dots); else None."""
+    domain = email[email.rindex("@") + 1 :]
+    if domain in _MAIL_PROVIDERS:
+        return None
+    fixed = mail_domain_typo(domain)
+    return None if fixed is None else f"{email[: -len(domain)]}{fixed}"
+
+
 _ROLE_LOCALS = frozenset(
     {
         "info",
@@ -1121,6 +1165,9 @@ class Normalizer:
             if text.lower() in _MISSING_TEXT:
                 return None
             email = self._canon_email(text)
+            fixed = mistyped_provider(email)
+            if fixed is not None:  # canonical again, for the provider's rules (gmail's dots)
+                email = self._canon_email(fixed)
             if weak_reason(email, self._is_role_local) is not None:
                 self.weak.add(email)
             return email

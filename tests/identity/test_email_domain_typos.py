@@ -1,0 +1,73 @@
+"""A big mail provider's domain mistyped in a sign-up form (gmial.com, gmail.con, hotmal.com):
+nobody but a squatter gets mail there, so the address is the person's own at the provider.
+It had been another mailbox, whose local part (dots kept off gmail) was only "similar", and
+with a name-made local part no evidence at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from omnilink.identity import Resolver
+from omnilink.identity._normalize import mail_domain_typo
+
+
+@pytest.mark.parametrize(
+    ("domain", "provider"),
+    [
+        ("gmial.com", "gmail.com"),  # two letters swapped
+        ("gmail.con", "gmail.com"),  # one changed
+        ("gmai.com", "gmail.com"),  # one dropped
+        ("gmaill.com", "gmail.com"),  # one added
+        ("gmail.co", "gmail.com"),
+        ("hotmal.com", "hotmail.com"),
+        ("yahooo.com", "yahoo.com"),
+        ("outlok.com", "outlook.com"),
+        ("btinternet.co", "btinternet.com"),
+        ("gmail.com", None),  # the provider itself
+        ("mail.com", None),  # real domains one keystroke from a provider
+        ("ymail.com", None),
+        ("email.com", None),
+        ("cloud.com", None),
+        ("hotmail.co", None),  # hotmail.com, or hotmail.co.uk cut short: can't tell
+        ("hotmail.fe", None),  # as near hotmail.fr as hotmail.de
+        ("aol.co", None),  # short domains have too many real neighbours
+        ("acme-corp.com", None),
+    ],
+)
+def test_a_mistyped_provider_domain(domain: str, provider: str | None) -> None:
+    assert mail_domain_typo(domain) == provider
+
+
+ROWS = [
+    {"id": "a", "name": "John Smith", "email": "john.smith@gmail.com", "city": "Denver"},
+    {"id": "b", "name": "John Smith", "email": "John.Smith+shop@gmial.com", "phone": "+1 303 555 0187"},
+    {"id": "c", "name": "Mary Jones", "email": "mary.jones@yahoo.com"},
+    {"id": "d", "name": "Mary Jones", "email": "maryjones@yaho.com"},  # yahoo keeps dots: another box
+    {"id": "e", "name": "Ray Cole", "email": "test@gmial.com"},  # a placeholder, typo or not
+    {"id": "f", "name": "Ann Cole", "email": "test@gmail.com"},
+]
+
+
+def test_the_mistyped_address_is_the_persons_own() -> None:
+    resolver = Resolver(region="US")
+    result = resolver.resolve(ROWS)
+    p = result.profile_of
+    assert p["a"] == p["b"]
+    why = resolver.explain("a", "b")
+    assert why.deterministic == "email"
+    email = next(e for e in why.evidence if e.comparator == "email")
+    assert (email.value_b, email.level) == ("johnsmith@gmail.com", "exact")  # gmail's rules too
+    # yaho.com is yahoo.com, whose addresses keep their dots: mary.jones and maryjones differ.
+    assert next(e for e in resolver.explain("c", "d").evidence if e.comparator == "email").value_b == (
+        "maryjones@yahoo.com"
+    )
+    assert p["e"] != p["f"]  # test@ stays a placeholder once its domain is read
+
+
+def test_lookup_reads_a_mistyped_domain_as_the_records_were_read() -> None:
+    graph = Resolver(region="US").graph()
+    graph.add_many(ROWS)
+    pid = graph.profile_of("a")
+    assert graph.lookup("john.smith@gmial.com") == (pid,)
+    assert graph.lookup("johnsmith@gmail.com") == (pid,)
+    assert graph.lookup("test@gmial.com") == ()
