@@ -613,7 +613,7 @@ def test_names_swapped_in_full_names_of_three_words(
 
 
 def test_a_surname_first_full_name_keeps_its_inbox_and_phone() -> None:
-    """"García López María" (a form that asks the surnames first) and "María García López" at
+    """ "García López María" (a form that asks the surnames first) and "María García López" at
     one inbox and phone: two name groups to the shared-value rule, so the inbox and the phone
     became shared, and the name guard refused the link."""
     from .conftest import make_people

@@ -705,11 +705,16 @@ def _not_a_date(text: str, reason: str) -> InvalidIdentifierError:
 
 @functools.cache
 def nick_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
-    """(canonical -> nicknames, nickname -> canonicals), read-only once built."""
+    """(canonical -> nicknames, nickname -> canonicals), read-only once built: the
+    ``nicknames`` package's English names and :data:`MORE_NICKNAMES` (Paco, Sepp, Sasha...)."""
     from nicknames import NickNamer
+
+    from omnilink.identity._nicknames import MORE_NICKNAMES
 
     namer = NickNamer()
     nicks = {k: frozenset(v) for k, v in namer.nickname_lookup.items()}
+    for name, forms in MORE_NICKNAMES.items():
+        nicks[name] = nicks.get(name, frozenset()) | frozenset(forms)
     canon: dict[str, set[str]] = {}
     for c, ns in nicks.items():
         for n in ns:
