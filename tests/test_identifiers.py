@@ -233,6 +233,13 @@ def test_is_role_email_refuses_invalid_addresses() -> None:
         # 00 is the international prefix where the region's reading is no number
         ("0044 20 7946 0958", "US", "+442079460958", None),
         ("0049 30 1234567", "DE", "+49301234567", None),
+        # ...and so are 11 to 15 digits alone: a + number without its + (a spreadsheet, wa_id)
+        ("447911123456", "US", "+447911123456", None),
+        ("4915112345678", "US", "+4915112345678", None),
+        ("33612345678", "GB", "+33612345678", None),
+        ("44 7911 123456", "US", "+447911123456", None),  # one number however it is spaced
+        ("14155552671", "US", "+14155552671", None),  # the region's reading first
+        ("4155552671", "US", "+14155552671", None),
     ],
 )
 def test_parse_phone(raw: str, region: str | None, expected: str, extension: str | None) -> None:
@@ -258,6 +265,8 @@ def test_parse_phone(raw: str, region: str | None, expected: str, extension: str
         ("Mobile:", None, "empty", "Mobile:"),
         ("(home)", None, "empty", "give a number"),
         ("0044 20 7946 095", "US", "invalid_number", "not a valid phone number"),
+        ("99912345678901", "US", "invalid_number", "in region US"),  # +999 is no country
+        ("07911123456789", "US", "invalid_number", "in region US"),  # a leading 0 is no + number
         ("+1 650 253 0000" * 10, None, "too_long", "at most 100"),
         ("650 253 0000", "XX", "invalid_region", "ISO 3166"),
         ("650 253 0000", "USA", "invalid_region", "two-letter"),

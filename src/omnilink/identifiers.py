@@ -658,17 +658,8 @@ def _slow_phone(value: object, region: str | None) -> tuple[str, str | None]:
             )
     try:
         number = _parse_number(body, region)
-        if (
-            region
-            and len(body) > 2
-            and _is_zero(body[0])
-            and _is_zero(body[1])
-            and not phonenumbers.is_valid_number(number)
-        ):
-            # 00 is the international prefix in most of the world, though not in the region's
-            # own ("0044 20 7946 0958" among US rows): tried when the region's reading is no
-            # number.
-            number = _parse_number("+" + body[2:], None)
+        if region and not phonenumbers.is_valid_number(number):
+            number = _international_reading(body) or number
     except phonenumbers.NumberParseException as exc:
         reason = _PARSE_REASONS.get(exc.error_type, "syntax")
         detail = re.sub(r"^\(\d+\) ", "", str(exc)).rstrip(".")
@@ -691,6 +682,31 @@ def _slow_phone(value: object, region: str | None) -> tuple[str, str | None]:
     return e164, number.extension or None
 
 
+def _international_reading(body: str) -> phonenumbers.PhoneNumber | None:
+    """A number that is none in its row's region, read as international when it is written so
+    without the region's own prefix, if that gives a valid number; else None.
+
+    * ``00`` and the number: the international prefix in most of the world, though not in the
+      region's own ("0044 20 7946 0958" among US rows);
+    * 11 to 15 digits, not starting with 0 (with the fast path's separators, which it reads
+      as the same number): a "+" number that lost its "+", as a spreadsheet drops it from a
+      cell it reads as a number (``447911123456``), and as WhatsApp's ``wa_id`` and other
+      messaging exports write numbers.
+    """
+    digits = body.translate(_PHONE_SEPARATORS) if _FAST_PHONE.fullmatch(body) else ""
+    if len(body) > 2 and _is_zero(body[0]) and _is_zero(body[1]):
+        text = "+" + body[2:]
+    elif 11 <= len(digits) <= 15 and body[0] != "+" and digits[0] != "0":
+        text = "+" + digits
+    else:
+        return None
+    try:
+        number = _parse_number(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
 def parse_phone(value: str, *, region: str | None = None) -> tuple[str, str | None]:
     """``(e164, extension)``: the number in E.164 and its extension (or None), kept apart.
 
@@ -700,8 +716,10 @@ def parse_phone(value: str, *, region: str | None = None) -> tuple[str, str | No
     region's own international prefix applies (``011`` for ``US``, ``00`` for ``DE``).
     Vanity letters are converted (``1-800-FLOWERS`` is ``+18003569377``); a ``tel:`` URI
     prefix is accepted, and so is a label (``Mobile: ...``, ``... (home)``). A number that
-    opens with ``00`` and is none in the region is read as international (``0044 20 7946
-    0958`` among US numbers). Numbers that ``phonenumbers`` does not consider valid are refused.
+    is none in the region is read as international when it opens with ``00`` (``0044 20 7946
+    0958`` among US numbers) or is 11 to 15 digits alone, a "+" number that lost its "+"
+    (``447911123456``, as spreadsheets and WhatsApp's ``wa_id`` write them), if that gives a
+    valid number. Numbers that ``phonenumbers`` does not consider valid are refused.
 
     Raises :class:`InvalidIdentifierError` (``reason``: ``no_region``, ``invalid_region``,
     ``invalid_number``, ``syntax``, ``too_long``, ``empty`` or ``not_text``).

@@ -43,6 +43,7 @@ _ROWS = [
     {"id": "two", "name": "Carla Ruiz", "phone": "(212) 555-0187 / +44 20 7946 0958"},
     {"id": "uk", "name": "Carla Ruiz", "phone": "0044 20 7946 0958"},  # 00: international
     {"id": "ny", "name": "Carla Ruiz", "phone": "2125550187.0"},  # through a float column
+    {"id": "xl", "name": "Carla Ruiz", "phone": "442079460958.0"},  # a spreadsheet dropped the +
     {"id": "cell", "name": "Ann Lee", "phone": "+1 (415) 555-2671 (cell)"},
 ]
 
@@ -53,7 +54,7 @@ def test_each_value_of_a_cell_links_in_batch_and_online() -> None:
     p = result.profile_of
     assert p["both"] == p["home"] == p["work"] == p["cell"]
     assert p["bad"] == p["bob"]  # its good address still counts
-    assert p["two"] == p["uk"] == p["ny"]
+    assert p["two"] == p["uk"] == p["ny"] == p["xl"]
     (reject,) = result.rejects  # and the bad one is reported on its own
     assert (reject.record_id, reject.field, reject.value) == ("bad", "email", "bob@@stone")
     assert len(set(p.values())) == 3

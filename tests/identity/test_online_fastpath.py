@@ -148,6 +148,7 @@ def test_parse_phone_gives_the_slow_result_or_error(case: tuple[str, str | None]
         ("+44", None),
         ("12", "US"),
         ("0044 20 7946 0958", "DE"),
+        ("447911123456", "US"),  # a + number without its +
         ("011 44 20 7946 0958", "US"),
         ("(0) 20 7946 0958", "GB"),
         ("+39 06 698 80000", None),  # Italian leading zero
