@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from pathlib import Path
 
@@ -135,14 +136,20 @@ def test_read_records_reports_empty_csv_rows(tmp_path: Path) -> None:
 
 
 def _write_all_formats(tmp_path: Path, rows: list[dict[str, str]]) -> dict[str, Path]:
-    paths = {"csv": tmp_path / "in.csv", "jsonl": tmp_path / "in.jsonl", "parquet": tmp_path / "in.parquet"}
+    paths = {
+        "csv": tmp_path / "in.csv",
+        "jsonl": tmp_path / "in.jsonl",
+        "json": tmp_path / "in.json",
+        "parquet": tmp_path / "in.parquet",
+    }
     _write_csv(paths["csv"], rows)
     paths["jsonl"].write_text("".join(json.dumps(r) + "\n" for r in rows))
+    paths["json"].write_text(json.dumps(rows, indent=1))
     pq.write_table(pa.Table.from_pylist(rows), paths["parquet"])
     return paths
 
 
-@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "parquet"])
 def test_read_input_streams_the_rows_read_records_gives(tmp_path: Path, fmt: str) -> None:
     """CSV and Parquet reach the resolver as batches of columns (no dict per row): the same rows
     and rejects as row by row, each batch counted for the progress bar, the end reported once."""
@@ -155,7 +162,7 @@ def test_read_input_streams_the_rows_read_records_gives(tmp_path: Path, fmt: str
     ends: list[int] = []
     rejects: list[ReadReject] = []
     got = read_input(path, rejects, size=4, on_rows=counts.append, on_end=lambda: ends.append(len(counts)))
-    assert isinstance(got, Batches) == (fmt != "jsonl")
+    assert isinstance(got, Batches) == (fmt not in ("jsonl", "json"))
     assert not counts, "nothing is read before the rows are iterated"
     got_rows = list(got)
     expected_rejects: list[ReadReject] = []
@@ -182,7 +189,7 @@ def test_every_format_gives_the_same_profiles_in_several_batches(
         _invoke(str(path), "-o", str(out), "--region-column", "country")
         got[fmt] = _profiles(_read_csv(out))
     assert len(got["csv"]) == len(rows)
-    assert got["csv"] == got["jsonl"] == got["parquet"]
+    assert got["csv"] == got["jsonl"] == got["json"] == got["parquet"]
     assert got["csv"]["1-0"] == got["csv"]["2-3"], "the same person across batches"
 
 
@@ -195,7 +202,7 @@ def test_an_empty_csv_gives_an_empty_output(tmp_path: Path, text: str) -> None:
     assert "│       0 │" in output
 
 
-@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "parquet"])
 def test_write_columns_keeps_every_row_and_says_none_as_the_format_does(tmp_path: Path, fmt: str) -> None:
     path = tmp_path / f"out.{fmt}"
     columns: dict[str, list[object]] = {
@@ -210,8 +217,10 @@ def test_write_columns_keeps_every_row_and_says_none_as_the_format_does(tmp_path
             {"line": "", "value": "b'J\\xff'", "reason": "y"},
             {"line": "", "value": "", "reason": "z"},
         ]
-    elif fmt == "jsonl":
-        assert [json.loads(line) for line in path.read_text().splitlines()] == [
+    elif fmt in ("jsonl", "json"):
+        text = path.read_text()
+        got = json.loads(text) if fmt == "json" else [json.loads(line) for line in text.splitlines()]
+        assert got == [
             {"line": 7, "value": "a,b", "reason": "x"},
             {"line": None, "value": "b'J\\xff'", "reason": "y"},
             {"line": None, "value": None, "reason": "z"},
@@ -384,7 +393,7 @@ def test_a_path_of_no_known_format_is_refused_before_anything_is_read(
     args = [paths.pop("INPUT"), *(part for item in paths.items() for part in item)]
     result = CliRunner().invoke(_app(), ["resolve", *args])
     assert result.exit_code == 2, result.output
-    assert "use one of .csv, .tsv, .jsonl, .ndjson, .parquet, .xlsx" in _said(result.output)
+    assert "use one of .csv, .tsv, .jsonl, .ndjson, .json, .parquet, .xlsx" in _said(result.output)
     assert option in result.output
     assert not out.exists(), "nothing was read, nothing written"
 
@@ -934,3 +943,56 @@ def test_a_workbook_without_openpyxl_names_the_extra(tmp_path: Path, monkeypatch
     result = CliRunner().invoke(_app(), ["resolve", str(src), "-o", str(tmp_path / "out.csv")])
     assert result.exit_code == 2, result.output
     assert 'pip install "omnilink[excel]"' in _said(result.output)
+
+
+def test_a_json_array_file_is_read_and_written(tmp_path: Path) -> None:
+    """A .json file (an array of objects, as exports and APIs write records) had been refused:
+    "cannot tell the format"."""
+    src, out = tmp_path / "in.json", tmp_path / "out.json"
+    src.write_text(
+        '{"paging": {"next": null}, "contacts": [\n'
+        ' {"id": "1", "first_name": "Ann", "traits": {"email": "ann.lee@gmail.com"}},\n'
+        ' {"id": "2", "first_name": "Ann", "email": "ann.lee@gmail.com"},\n'
+        ' "not a record",\n'
+        ' {"id": "3", "first_name": "Bob", "email": "bob@stone.org", "email": "b.stone@acme.org"}\n'
+        "]}\n"
+    )
+    output = _invoke(str(src), "-o", str(out))
+    got = {r["id"]: r["profile_id"] for r in json.loads(out.read_text())}
+    assert set(got) == {"1", "2", "3"}
+    assert got["1"] == got["2"] != got["3"], "a nested object's email is a column (traits.email)"
+    rejects = json.loads((tmp_path / "out.rejects.json").read_text())
+    assert [(r["line"], r["reason"]) for r in rejects] == [
+        (3, "an element of the array must be an object"),
+        (4, "key 'email' given 2 times: all its values read, as one list"),
+    ]
+    assert _summary(output)["rejected rows"] == "1"
+
+
+def test_a_gzipped_json_array_and_an_empty_one(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.json.gz", tmp_path / "out.csv"
+    with gzip.open(src, "wt", encoding="utf-8") as fh:
+        json.dump([{"id": "1", "email": "ann.lee@gmail.com"}, {"id": "2", "email": "ann.lee@gmail.com"}], fh)
+    _invoke(str(src), "-o", str(out))
+    got = _profiles(_read_csv(out))
+    assert got["1"] == got["2"]
+    (tmp_path / "empty.json").write_text('{"contacts": []}')
+    _invoke(str(tmp_path / "empty.json"), "-o", str(out))
+    assert _read_csv(out) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('[{"id": "1"},', "is not JSON"),
+        ('{"id": "1", "email": "a@x.example"}', "holds no array of objects"),
+        ('{"a": [{"id": "1"}], "b": [{"id": "2"}]}', "holds no array of objects"),  # which one?
+    ],
+)
+def test_a_json_file_without_one_array_of_records_is_refused(tmp_path: Path, text: str, said: str) -> None:
+    src, out = tmp_path / "in.json", tmp_path / "out.csv"
+    src.write_text(text)
+    result = CliRunner().invoke(_app(), ["resolve", str(src), "-o", str(out)])
+    assert result.exit_code != 0
+    assert said in _said(result.output)
+    assert not out.exists()

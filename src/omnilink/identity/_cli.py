@@ -1,8 +1,9 @@
 """``omnilink resolve``: files in, one profile id per record out, rejects kept with their reason.
 
 The extension of a path decides its format (``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``,
-``.parquet``). A CSV file's delimiter is read off its header line (``,``, ``;`` as spreadsheets
-write CSV in much of Europe, a tab or ``|``).
+``.json``: an array of objects, ``.parquet``, and ``.xlsx`` as input). A CSV file's delimiter
+is read off its header line (``,``, ``;`` as spreadsheets write CSV in much of Europe, a tab
+or ``|``).
 Rows that cannot even be read (a JSON line that is not an object, a CSV row with the wrong
 number of fields) go to the rejects file with their line number; rows the resolver refuses go
 there too, with the field and the reason; so does a JSON line that gives a key twice (all its
@@ -42,6 +43,7 @@ _FORMATS = {
     ".tsv": "tsv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".json": "json",
     ".parquet": "parquet",
     ".xlsx": "xlsx",
 }
@@ -76,7 +78,7 @@ def _gzipped(path: Path) -> bool:
     return path.suffix.lower() == ".gz"
 
 
-_TEXT_FORMATS = frozenset({"csv", "tsv", "jsonl"})
+_TEXT_FORMATS = frozenset({"csv", "tsv", "jsonl", "json"})
 """The formats that may come gzip-compressed: Parquet and workbooks compress inside already."""
 
 
@@ -134,6 +136,8 @@ def read_input(
     size = size or _normalize._BATCH  # read at each call: tests lower it
     if fmt == "jsonl":
         return _counted(_jsonl_rows(path, rejects), _one_row, on_rows, on_end)
+    if fmt == "json":
+        return _counted(_json_array_rows(path, rejects), _one_row, on_rows, on_end)
     if fmt in ("csv", "tsv"):
         _check_encoding(encoding)
         delimiter = "\t" if fmt == "tsv" else _delimiter(path, encoding)
@@ -486,6 +490,84 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
             yield obj
 
 
+def _json_array_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any]]:
+    """The objects of a ``.json`` file: an array of them, as exports and APIs write records
+    (``pandas.DataFrame.to_json(orient="records")``), or an object whose one array of objects
+    holds them (``{"contacts": [...], "paging": {...}}``). The file is read whole, and at once,
+    so that a file that holds no such array is refused before the run (for millions of rows,
+    JSON lines stream). A reject's line is the element's position in the array, from 1: an
+    element that is no object, or one that gives a key twice (all its values read, as in JSON
+    lines)."""
+    repeats: _Repeats = []
+    decode = json.JSONDecoder(object_pairs_hook=functools.partial(_object, repeats)).decode
+    with gzip.open(path, "rb") if _gzipped(path) else path.open("rb") as fh:
+        raw = fh.read().removeprefix(codecs.BOM_UTF8)
+    try:
+        text = raw.decode("utf-8")
+        clean = b"\\ud" not in raw and b"\\uD" not in raw
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", "surrogateescape")  # as for JSON lines: a reject per field
+        clean = False
+    try:
+        data = decode(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigurationError(f"{str(path)!r} is not JSON: {exc}") from None
+    items = _records_array(data)
+    if items is None:
+        raise ConfigurationError(
+            f"{str(path)!r} holds no array of objects: a .json file holds one ([{{...}}, ...]) or "
+            'an object with one ({"contacts": [...]}); for one object per line, name it .jsonl'
+        )
+    said: dict[int, list[ReadReject]] = {}
+    if repeats:  # which element, and where in it, each object that gave a key twice is
+        where = {
+            oid: (k, prefix) for k, item in enumerate(items, start=1) for oid, prefix in _paths(item).items()
+        }
+        for inner, repeated in repeats:
+            position, prefix = where.get(id(inner), (0, ""))
+            if not position:
+                continue
+            shown = json.dumps(items[position - 1], ensure_ascii=False, default=str)[:200]
+            for key, (times, kept) in repeated.items():
+                how = "with one value, read once" if kept == 1 else "all its values read, as one list"
+                reason = f"key {prefix + key!r} given {times} times: {how}"
+                said.setdefault(position, []).append(
+                    ReadReject(position, shown, reason, rows=0, field=prefix + key)
+                )
+    return _json_items(items, said, clean, rejects)
+
+
+def _json_items(
+    items: list[Any], said: dict[int, list[ReadReject]], clean: bool, rejects: list[ReadReject]
+) -> Iterator[dict[str, Any]]:
+    """:func:`_json_array_rows`'s records, their rejects appended as they are met."""
+    for position, item in enumerate(items, start=1):
+        if type(item) is not dict:
+            shown = json.dumps(item, ensure_ascii=False, default=str)[:200]
+            rejects.append(ReadReject(position, shown, "an element of the array must be an object"))
+            continue
+        rejects.extend(said.get(position, ()))
+        if not clean:
+            item = {key: _restore_all(value) for key, value in item.items()}
+        if any(type(value) is dict for value in item.values()):
+            item = _flat(item)
+        yield item
+
+
+def _records_array(data: Any) -> list[Any] | None:
+    """The array of records a parsed ``.json`` file holds (see :func:`_json_array_rows`)."""
+    if type(data) is list:
+        return data
+    if type(data) is dict:
+        # Its one array; or of several, its one array of objects only ("errors": [] beside).
+        arrays = [v for v in data.values() if type(v) is list]
+        if len(arrays) > 1:
+            arrays = [v for v in arrays if all(type(x) is dict for x in v)]
+        if len(arrays) == 1:
+            return arrays[0]
+    return None
+
+
 def _paths(value: Any, prefix: str = "", out: dict[int, str] | None = None) -> dict[int, str]:
     """The path prefix of every object in a parsed line, by ``id`` ("" for the line, "traits."
     for its traits; an object in a list has the list's path)."""
@@ -585,15 +667,21 @@ def write_columns(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
             writer = csv.writer(fh, delimiter="\t" if fmt == "tsv" else ",")
             writer.writerow(names)
             writer.writerows(rows)
-    elif fmt == "jsonl":
+    elif fmt in ("jsonl", "json"):
+        # JSON lines: an object a line. A .json file: an array of them, an element a line.
+        array = fmt == "json"
         with _open_text(path, "w", encoding="utf-8", errors="backslashreplace") as fh:
-            for row in rows:
+            if array:
+                fh.write("[")
+            for k, row in enumerate(rows):
                 record = dict(zip(names, row, strict=True))
                 try:
                     line = json.dumps(record, default=str, ensure_ascii=False, allow_nan=False)
                 except ValueError:  # a float JSON has no number for; looked for only then
                     line = json.dumps(_finite(record), default=str, ensure_ascii=False)
-                fh.write(line + "\n")
+                fh.write(("\n" if k == 0 else ",\n") + line if array else line + "\n")
+            if array:
+                fh.write("\n]\n")
     else:
         pq = _pyarrow_parquet()
         import pyarrow as pa
@@ -648,7 +736,7 @@ def _check_formats(paths: Mapping[str, Path | None]) -> None:
             raise typer.BadParameter(str(exc), param_hint=option) from None
         if option != "INPUT" and fmt in _READ_ONLY:
             raise typer.BadParameter(
-                f"{str(path)!r}: .{fmt} is read, not written; write .csv, .tsv, .jsonl or .parquet",
+                f"{str(path)!r}: .{fmt} is read, not written; write .csv, .tsv, .jsonl, .json or .parquet",
                 param_hint=option,
             )
         formats.add(fmt)
