@@ -163,6 +163,14 @@ def column_platform(column: str) -> str | None:
     return next((part for part in col.split("_") if part in PLATFORM_WORDS), None)
 
 
+@functools.lru_cache(maxsize=1024)
+def names_a_country(column: str) -> bool:
+    """Whether a column's name says it holds countries ("Country", "country_code",
+    "Mailing Country", "nationality"): its values compare as the country they name."""
+    parts = _norm_column(column).split("_")
+    return parts[-1] in ("country", "nationality", "nation") or parts[-2:] == ["country", "code"]
+
+
 def _norm_column(column: str) -> str:
     return _NORMALIZE.sub("_", column.strip().lower()).strip("_")
 

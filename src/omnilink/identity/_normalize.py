@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from omnilink.exceptions import InvalidIdentifierError
-from omnilink.identity._fields import FieldType, column_platform
+from omnilink.identity._fields import FieldType, column_platform, names_a_country
 from omnilink.identity._frames import Batches, Columns
 from omnilink.identity._types import Reject
 from omnilink.models import Customer, IdentifierKind
@@ -1004,16 +1004,68 @@ def row_mapping(row: object) -> Mapping[str, Any] | None:
 
 
 def region_code(value: object) -> str | None:
-    """A two-letter country code as a phone region (upper case, trimmed); None when ``value``
-    is not one. "UK" is the United Kingdom to people and in much data, but ISO 3166 (and so
-    phonenumbers) calls it GB."""
+    """A country as a phone region: a two-letter code (upper case, trimmed), or a country's
+    name or three-letter code as a region column of an export holds it ("United States", "USA",
+    "Deutschland", "España", :func:`_country_named`); None when ``value`` is none of these.
+    "UK" is the United Kingdom to people and in much data, but ISO 3166 (and so phonenumbers)
+    calls it GB."""
     if not isinstance(value, str):
         return None
     code = value.strip()
-    if len(code) != 2 or not code.isalpha():
-        return None
+    if len(code) != 2 or not (code.isascii() and code.isalpha()):
+        return _country_named(code) if 2 <= len(code) <= 60 else None  # (中国 has two letters)
     code = code.upper()
     return "GB" if code == "UK" else code
+
+
+@functools.lru_cache(maxsize=4096)
+def _country_named(text: str) -> str | None:
+    """The region a country's name or three-letter code names: its names in the languages
+    phonenumbers' geocoding data has (English, German, Spanish, French, Italian, Dutch,
+    Portuguese, Polish, Swedish, Russian, Chinese, Japanese...; a name two regions share in
+    some language is left out), and :data:`_COUNTRY_ALIASES`. Accents, case, punctuation and a
+    leading "the" do not count."""
+    return _country_names().get(_country_key(text))
+
+
+def _country_key(text: str) -> str:
+    key = " ".join(_NON_LETTER.sub(" ", _strip_accents(text.lower())).split())
+    return key[4:] if key.startswith("the ") else key
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    import phonenumbers
+    from phonenumbers.geodata.locale import LOCALE_DATA  # loaded once, when first needed: 0.3 s
+
+    regions: dict[str, set[str]] = {}
+    for region, names in LOCALE_DATA.items():
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            continue
+        for name in names.values():
+            if not name.startswith("*"):  # "*xx": as in language xx
+                regions.setdefault(_country_key(name), set()).add(region)
+    table = {key: next(iter(found)) for key, found in regions.items() if len(found) == 1 and key}
+    table.update({_country_key(alias): region for alias, region in _COUNTRY_ALIASES.items()})
+    table.update({_country_key(code): region for code, region in (p.split(":") for p in _ALPHA3.split())})
+    return table
+
+
+_COUNTRY_ALIASES = {
+    **dict.fromkeys(("USA", "U.S.A.", "U.S.", "United States of America", "America"), "US"),
+    **dict.fromkeys(("U.K.", "Great Britain", "Britain", "England", "Scotland", "Wales"), "GB"),
+    **{"Northern Ireland": "GB", "Holland": "NL", "Korea": "KR", "Republic of Korea": "KR"},
+    **{"Czechia": "CZ", "UAE": "AE"},
+}
+"""Names of countries that phonenumbers' data does not give (see :func:`_country_named`)."""
+_ALPHA3 = (
+    "GBR:GB DEU:DE FRA:FR ESP:ES ITA:IT MEX:MX CAN:CA BRA:BR IND:IN CHN:CN JPN:JP AUS:AU "
+    "NZL:NZ NLD:NL BEL:BE CHE:CH AUT:AT SWE:SE NOR:NO DNK:DK FIN:FI IRL:IE PRT:PT POL:PL "
+    "RUS:RU ARG:AR COL:CO CHL:CL PER:PE ZAF:ZA KOR:KR SGP:SG HKG:HK TWN:TW ISR:IL TUR:TR "
+    "GRC:GR CZE:CZ HUN:HU ROU:RO UKR:UA ARE:AE SAU:SA EGY:EG NGA:NG KEN:KE PHL:PH IDN:ID "
+    "MYS:MY THA:TH VNM:VN PAK:PK BGD:BD LUX:LU ISL:IS"
+)
+"""ISO 3166 alpha-3 codes of the countries most customer lists hold, as ``CODE:region``."""
 
 
 def id_text(raw_id: object) -> str | None:
@@ -1209,6 +1261,9 @@ class Normalizer:
             return norm_city(text, region)
         if ftype is FieldType.POSTCODE:
             return norm_postcode(text, region)
+        if ftype is FieldType.EXACT and (column == self.region_field or names_a_country(column)):
+            # "USA", "United States" and "US" are one country (a region column, "Country").
+            return region_code(text) or norm_text(text)
         return norm_text(text)
 
     # -- rows ---------------------------------------------------------------------------------
@@ -1231,9 +1286,9 @@ class Normalizer:
         return rid, None
 
     def _row_region(self, mapping: Mapping[str, Any]) -> str | None:
-        """The phone region of a row: its region column when that holds a two-letter code, else
-        the default (one rule for :meth:`normalize` and :class:`_Chunk`, which must agree on a
-        phone's cache key)."""
+        """The phone region of a row: its region column when that names a country
+        (:func:`region_code`), else the default (one rule for :meth:`normalize` and
+        :class:`_Chunk`, which must agree on a phone's cache key)."""
         if self.region_field is not None:
             code = region_code(mapping.get(self.region_field))
             if code is not None:

@@ -1,0 +1,76 @@
+"""A region column as exports hold it: "United States", "USA", "Deutschland", "España". Only a
+two-letter code had been read; anything else fell back to the default region without a word, so
+a German national number in a row of "Germany" was read as a US number, or rejected."""
+
+from __future__ import annotations
+
+import pytest
+
+from omnilink.identity import Resolver
+from omnilink.identity._normalize import region_code
+
+
+@pytest.mark.parametrize(
+    ("value", "region"),
+    [
+        ("US", "US"),
+        (" uk ", "GB"),
+        ("United States", "US"),
+        ("USA", "US"),
+        ("U.S.A.", "US"),
+        ("united states of america", "US"),
+        ("Germany", "DE"),
+        ("Deutschland", "DE"),  # the country's own name
+        ("DEU", "DE"),  # ISO 3166 alpha-3
+        ("España", "ES"),
+        ("Espana", "ES"),
+        ("México", "MX"),
+        ("The Netherlands", "NL"),
+        ("Schweiz", "CH"),
+        ("Suisse", "CH"),
+        ("Россия", "RU"),
+        ("中国", "CN"),
+        ("England", "GB"),
+        ("Brasil", "BR"),
+        ("Côte d'Ivoire", "CI"),
+    ],
+)
+def test_a_country_by_its_name_or_code(value: str, region: str) -> None:
+    assert region_code(value) == region
+
+
+@pytest.mark.parametrize("value", ["", "N/A", "Unknown", "1A", "Atlantis", "x" * 61, None, 49])
+def test_what_names_no_country(value: object) -> None:
+    assert region_code(value) is None
+
+
+def test_a_national_number_is_read_in_the_country_its_row_names() -> None:
+    rows = [
+        {"id": "a", "name": "Lena Vogel", "phone": "0151 29387154", "country": "Deutschland"},
+        {"id": "b", "name": "Lena Vogel", "phone": "+49 151 29387154", "country": "Germany"},
+        {"id": "c", "name": "Ray Cole", "phone": "(415) 555-2671", "country": "United States"},
+        {"id": "d", "name": "Ray Cole", "phone": "+1 415 555 2671", "country": "USA"},
+    ]
+    resolver = Resolver(region="US", region_field="country")
+    result = resolver.resolve(rows)
+    assert not result.rejects
+    p = result.profile_of
+    assert p["a"] == p["b"] != p["c"] == p["d"]
+    why = resolver.explain("a", "b")
+    assert why.deterministic == "phone"
+    # The region column is compared as the country it names: it had been "different", -3.9.
+    country = next(e for e in why.evidence if e.comparator == "country")
+    assert (country.value_a, country.value_b, country.level) == ("DE", "DE", "exact")
+
+
+@pytest.mark.parametrize(
+    ("column", "yes"),
+    [
+        *(("country", True), ("Mailing Country", True), ("country_code", True), ("nationality", True)),
+        *(("country_of_birth_city", False), ("county", False), ("state", False)),
+    ],
+)
+def test_columns_that_hold_countries(column: str, yes: bool) -> None:
+    from omnilink.identity._fields import names_a_country
+
+    assert names_a_country(column) is yes
