@@ -46,10 +46,30 @@ def test_cities_left_as_they_are(text: str, canon: str | None) -> None:
         ("PO Box 12", "P.O. Box 12"),
         ("Post Office Box 12", "PO Box 12"),
         ("1600 Pennsylvania Ave NW", "1600 Pennsylvania Avenue Northwest"),
+        ("12 Main St Apt 4B", "12 Main Street #4B"),  # a unit's designator, or none
+        ("12 Main St Unit 4B", "12 Main St, Apt. 4B"),
+        ("12 Main St Suite 200", "12 Main St Ste 200"),
+        ("123 First Ave", "123 1st Avenue"),  # ordinal words
+        ("Hauptstraße 5", "Hauptstr. 5"),  # German and Dutch street words
+        ("Kerkstraat 4", "Kerkstr. 4"),
+        ("C/ Mayor 12", "Calle Mayor 12"),  # Spanish C/ for Calle
+        ("Avenida Reforma 22", "Av. Reforma 22"),
     ],
 )
 def test_one_address_written_two_ways(a: str, b: str) -> None:
     assert norm_address(a) == norm_address(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("12 Main St Apt 4B", "12 Main St Apt 5B"),  # another unit
+        ("12 Main St Floor 2", "12 Main St 2"),  # a floor is no unit
+        ("ABC/DEF 1", "Calle DEF 1"),  # a C/ inside a word is no Calle
+    ],
+)
+def test_addresses_that_stay_apart(a: str, b: str) -> None:
+    assert norm_address(a) != norm_address(b)
 
 
 @pytest.mark.parametrize(

@@ -202,8 +202,13 @@ _STREET_ABBREV = {
     "parade": "pde",
     "close": "cl",
     "square": "sq",
-    "apartment": "apt",
-    "unit": "u",
+    "bd": "blvd",
+    "avenida": "ave",
+    "avda": "ave",
+    "strasse": "str",
+    "straat": "str",
+    **{"first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th"},
+    **{"sixth": "6th", "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th"},
     "north": "n",
     "south": "s",
     "east": "e",
@@ -213,6 +218,12 @@ _STREET_ABBREV = {
     "southeast": "se",
     "southwest": "sw",
 }
+_UNIT_WORDS = frozenset({"apt", "apartment", "unit", "u", "suite", "ste", "flat", "rm", "room", "no", "nr"})
+"""Designators of a unit (or a number) that addresses write before it, or not: "Apt 4B", "#4B"."""
+_STREET_SUFFIXES = ("strasse", "straat")
+"""German and Dutch street words, ending a street's name or abbreviated: Hauptstraße, Hauptstr."""
+_CALLE = re.compile(r"(?<![^\W\d_])[cC]/\s*")
+"""Spanish "C/" for Calle (C/ Mayor 12), which loses its "/" with the punctuation."""
 _PO_BOX = re.compile(r"\b(?:p o|post office) box\b")
 """A post office box as addresses write it apart from "PO Box" (P.O. Box, Post Office Box)."""
 
@@ -513,12 +524,27 @@ def norm_text(text: str) -> str | None:
 
 
 def norm_address(text: str) -> str | None:
+    """A street address as :func:`norm_text` gives it, written one way: street types and
+    directions short (:data:`_STREET_ABBREV`: Street is St, North N; "Hauptstraße" is
+    "hauptstr", "C/ Mayor" Calle Mayor), ordinal words as numbers (First Ave is 1st Ave), a
+    unit's designator left out before its number (Apt 4B, Unit 4B, Suite 4B, #4B: 4b), and
+    P.O. Box as PO Box."""
+    if "/" in text:
+        text = _CALLE.sub("calle ", text)
     t = norm_text(text)
     if t is None:
         return None
     if " box" in t:
         t = _PO_BOX.sub("po box", t)
-    return " ".join(_STREET_ABBREV.get(w, w) for w in t.split(" "))
+    words = [_STREET_ABBREV.get(w, w) for w in t.split(" ")]
+    out: list[str] = []
+    for k, w in enumerate(words):
+        if w in _UNIT_WORDS and k + 1 < len(words) and any(ch.isdigit() for ch in words[k + 1]):
+            continue  # a designator before a unit's number
+        if len(w) > 6 and w.endswith(_STREET_SUFFIXES):  # hauptstrasse, kerkstraat
+            w = w[: -len(next(x for x in _STREET_SUFFIXES if w.endswith(x)))] + "str"
+        out.append(w)
+    return " ".join(out)
 
 
 def norm_city(text: str, region: str | None = None) -> str | None:
