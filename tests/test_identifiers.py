@@ -354,6 +354,17 @@ def test_canonical_phone_never_glues_the_extension() -> None:
         ("@octo-cat", "github", "github:octo-cat"),
         ("https://www.youtube.com/@MrBeast/videos", None, "youtube:mrbeast"),
         ("@Mr.Beast", "youtube", "youtube:mr.beast"),
+        # threads (its Instagram username), snapchat, bluesky (a domain)
+        ("https://www.threads.net/@Jane.Doe", None, "threads:jane.doe"),
+        ("https://www.threads.com/@jane.doe/post/C1a2", None, "threads:jane.doe"),
+        ("https://www.snapchat.com/add/jane_doe", None, "snapchat:jane_doe"),
+        ("snapchat.com/@JaneDoe", None, "snapchat:janedoe"),
+        ("snap: jane_doe", None, "snapchat:jane_doe"),
+        ("1jane", "snapchat", None),  # starts with a letter
+        ("https://bsky.app/profile/Jane.bsky.social", None, "bluesky:jane.bsky.social"),
+        ("@jane.bsky.social", "bsky", "bluesky:jane.bsky.social"),
+        ("jane", "bluesky", None),  # a handle is a domain name
+        ("https://bsky.app/profile/did:plc:abc123", None, None),  # a DID is no handle
     ],
 )
 def test_canonical_handle(raw: str, platform: str | None, expected: str | None) -> None:

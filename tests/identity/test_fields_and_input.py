@@ -32,6 +32,8 @@ from omnilink.identity._normalize import norm_name
         ("Instagram Handle", FieldType.HANDLE),
         ("LinkedIn URL", FieldType.HANDLE),
         ("tiktok", FieldType.HANDLE),
+        ("Snapchat Username", FieldType.HANDLE),
+        ("bluesky", FieldType.HANDLE),
         ("instagram_email", FieldType.EMAIL),  # the last word that names a type decides
         # CRM exports: a known name of two words or more at the end
         ("Contact First Name", FieldType.FIRST_NAME),
@@ -222,6 +224,25 @@ def test_a_platform_named_in_a_column_name_reads_its_bare_handles() -> None:
         "1": ("instagram:jane.doe", "linkedin:jane-doe"),
         "2": ("instagram:jane.doe",),
         "3": ("linkedin:jane-doe",),
+    }
+
+
+def test_snapchat_threads_and_bluesky_columns() -> None:
+    rows = [
+        {"id": "1", "Snapchat Username": "jane_doe", "Threads": "@jane.doe"},
+        {"id": "2", "Snapchat Username": "https://www.snapchat.com/add/Jane_Doe"},
+        {"id": "3", "Bluesky": "jane.bsky.social", "Threads": "https://www.threads.net/@jane.doe"},
+    ]
+    resolver = Resolver(id_field="id")
+    result = resolver.resolve(rows)
+    assert not result.rejects
+    assert len(set(result.profile_of.values())) == 1
+    assert resolver._last is not None
+    handles = {rid: rec.handles for rid, rec in resolver._last[3].items()}
+    assert handles == {
+        "1": ("snapchat:jane_doe", "threads:jane.doe"),
+        "2": ("snapchat:jane_doe",),
+        "3": ("threads:jane.doe", "bluesky:jane.bsky.social"),  # in the order of the columns
     }
 
 

@@ -39,7 +39,10 @@ class FieldType(str, enum.Enum):
 
 _STRONG = frozenset({FieldType.EMAIL, FieldType.PHONE, FieldType.HANDLE, FieldType.EXTERNAL_ID})
 
-PLATFORM_WORDS = ("twitter", "instagram", "telegram", "facebook", "tiktok", "linkedin", "github", "youtube")
+PLATFORM_WORDS = (
+    *("twitter", "instagram", "telegram", "facebook", "tiktok", "linkedin", "github", "youtube"),
+    *("threads", "snapchat", "bluesky"),
+)
 """Platforms whose name in a column's name makes it a handle column of that platform
 ("Instagram Handle", "linkedin_url"): the platform reads a bare handle in it."""
 
