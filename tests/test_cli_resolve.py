@@ -996,3 +996,80 @@ def test_a_json_file_without_one_array_of_records_is_refused(tmp_path: Path, tex
     assert result.exit_code != 0
     assert said in _said(result.output)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("ext", ["csv", "tsv"])
+def test_title_lines_before_the_header_are_skipped_and_noted(tmp_path: Path, ext: str) -> None:
+    """A CRM report exported as CSV opens with its title and a note. The title line was read
+    as the header (one column, "Contacts report"), so no column was compared and every row
+    was a reject ("4 fields, header has 1")."""
+    sep = "\t" if ext == "tsv" else ","
+    src, out = tmp_path / f"in.{ext}", tmp_path / "out.csv"
+    lines = [
+        "Contacts report",
+        "Exported 2026-05-01, by admin" if ext == "csv" else "Exported 2026-05-01",
+        "",
+        sep.join(["id", "first_name", "last_name", "email"]),
+        sep.join(["1", "Ann", "Lee", "ann.lee@gmail.com"]),
+        sep.join(["2", "Ann", "Lee", "ann.lee@gmail.com"]),
+        sep.join(["3", "Bob", "Stone"]),  # a short row: a reject, numbered as the file's line
+        sep.join(["4", "Bob", "Stone", "bob.stone@gmail.com"]),
+    ]
+    src.write_text("\n".join(lines) + "\n")
+    output = _invoke(str(src), "-o", str(out))
+    got = _profiles(_read_csv(out))
+    assert set(got) == {"1", "2", "4"}
+    assert got["1"] == got["2"] != got["4"]
+    rejects = [(r["line"], r["value"], r["reason"]) for r in _read_csv(tmp_path / "out.rejects.csv")]
+    note = "a line before the header (a title or a note), not a row"
+    assert rejects == [
+        ("1", "Contacts report", note),
+        ("2", lines[1], note),
+        ("7", sep.join(["3", "Bob", "Stone"]).replace("\t", ","), "3 fields, header has 4"),
+    ]
+    assert _summary(output)["rejected rows"] == "1", "the notes are lines, not rows"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id,email\n1,a@b.org\n2,c@d.org\n",  # two columns: never widens, nothing skipped
+        "email\na@b.org\n",
+        "id,first_name,email\n1,Ann\n2,Bo\n3,Cy\n",  # ragged rows under a wide header
+        "id,name\n1,a\n2,b,x\n3,c,y\n",  # a two-column file whose later rows are malformed
+        "Title\nid,first_name,email\n",  # a header and no row: no evidence it is one
+    ],
+)
+def test_a_header_on_the_first_line_is_kept(tmp_path: Path, text: str) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(text)
+    rejects: list[ReadReject] = []
+    assert _cli._csv_layout(src, "utf-8", None, rejects)[1] == 0
+    assert rejects == []
+
+
+def test_title_rows_of_a_workbook_are_skipped_and_noted(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Contacts report"])
+    sheet.append([None, "Exported 2026-05-01"])
+    sheet.append([])
+    sheet.append(["id", "First Name", "Last Name", "Email"])
+    sheet.append([1, "Ann", "Lee", "ann.lee@gmail.com"])
+    sheet.append([2, "Ann", "Lee", "ann.lee@gmail.com"])
+    sheet.append([None] * 4)
+    sheet.append([3, "Bob", "Stone", "bob.stone@gmail.com"])
+    src, out = tmp_path / "report.xlsx", tmp_path / "out.csv"
+    book.save(src)
+    _invoke(str(src), "-o", str(out))
+    got = _profiles(_read_csv(out))
+    assert got["1"] == got["2"] != got["3"]
+    rejects = [(r["line"], r["value"], r["reason"]) for r in _read_csv(tmp_path / "out.rejects.csv")]
+    note = "a line before the header (a title or a note), not a row"
+    assert rejects == [
+        ("1", "Contacts report", note),
+        ("2", "Exported 2026-05-01", note),
+        ("7", "", "empty row"),
+    ]

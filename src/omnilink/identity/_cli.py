@@ -16,6 +16,7 @@ import codecs
 import csv
 import functools
 import gzip
+import itertools
 import json
 import math
 import sys
@@ -49,6 +50,9 @@ _FORMATS = {
 }
 _READ_ONLY = frozenset({"xlsx"})
 """Formats read and not written: a spreadsheet is what people hand over, not what a run writes."""
+_SNIFF_LINES = 50
+"""Lines (or sheet rows) read to find where a file's header is (:func:`_lines_before_header`)."""
+_BEFORE_HEADER = "a line before the header (a title or a note), not a row"
 _DELIMITERS = ",;\t|"
 """The delimiters a CSV file's header is read for, the first winning a tie."""
 _PROFILE_COLUMN = "profile_id"
@@ -140,12 +144,13 @@ def read_input(
         return _counted(_json_array_rows(path, rejects), _one_row, on_rows, on_end)
     if fmt in ("csv", "tsv"):
         _check_encoding(encoding)
-        delimiter = "\t" if fmt == "tsv" else _delimiter(path, encoding)
-        header = _unique(path, _csv_header(path, delimiter, encoding))
-        batches: Iterable[Columns] = _csv_batches(path, header, rejects, size, delimiter, encoding)
+        delimiter, skip = _csv_layout(path, encoding, "\t" if fmt == "tsv" else None, rejects)
+        header = _unique(path, _csv_header(path, delimiter, encoding, skip))
+        batches: Iterable[Columns] = _csv_batches(path, header, rejects, size, delimiter, encoding, skip)
     elif fmt == "xlsx":
-        header = _unique(path, _xlsx_header(path))
-        batches = _xlsx_batches(path, header, rejects, size)
+        skip = _xlsx_layout(path, rejects)
+        header = _unique(path, _xlsx_header(path, skip))
+        batches = _xlsx_batches(path, header, rejects, size, skip)
     else:
         header = _unique(path, _parquet_header(path))
         batches = _parquet_batches(path, size, rejects)
@@ -208,13 +213,59 @@ def _csv_open(path: Path, encoding: str = "utf-8") -> IO[str]:
 
 
 def _delimiter(path: Path, encoding: str) -> str:
-    """The delimiter of a CSV file: of :data:`_DELIMITERS`, the one its header line (outside
-    quotes) holds most of; a comma when it holds none (a one-column file)."""
+    """The delimiter of a CSV file whose header is its first line (see :func:`_csv_layout`)."""
     with _csv_open(path, encoding) as fh:
-        line = fh.readline()
+        return _delimiter_of(fh.readline())
+
+
+def _delimiter_of(line: str) -> str:
+    """Of :data:`_DELIMITERS`, the one a header line holds most of outside quotes; a comma when
+    it holds none (a one-column file)."""
     bare = "".join(line.split('"')[::2])  # what is outside quotes
     counts = [bare.count(d) for d in _DELIMITERS]
     return _DELIMITERS[counts.index(max(counts))] if max(counts) else ","
+
+
+def _csv_layout(path: Path, encoding: str, fixed: str | None, rejects: list[ReadReject]) -> tuple[str, int]:
+    """A CSV file's delimiter (``fixed``, or read off its header line) and the number of lines
+    before its header: a report's title and notes ("Contacts report", "Exported 2024-05-01"),
+    as CRM and spreadsheet exports write them (:func:`_lines_before_header`). Each such line
+    that is not blank is noted in ``rejects`` (a line, not a row: it counts in no row total)."""
+    with _csv_open(path, encoding) as fh:
+        lines = [line.rstrip("\r\n") for line in itertools.islice(fh, _SNIFF_LINES)]
+    skip = 0
+    for d in (fixed,) if fixed else _DELIMITERS:
+        skip = _lines_before_header(
+            [len(_bare(line).split(d)) if line.strip() else 0 for line in lines], short=2
+        )
+        if skip:
+            break
+    for number, line in enumerate(lines[:skip], start=1):
+        if line.strip():
+            rejects.append(ReadReject(number, _raw_line([line]), _BEFORE_HEADER, rows=0))
+    return fixed or _delimiter_of(lines[skip] if skip < len(lines) else ""), skip
+
+
+def _bare(line: str) -> str:
+    """A line's text outside quotes."""
+    return "".join(line.split('"')[::2])
+
+
+def _lines_before_header(counts: Sequence[int], *, short: int) -> int:
+    """How many of the first lines (or sheet rows) are a title before the header, given each
+    one's count of fields (or of filled cells; 0 for a blank one): the leading lines of
+    ``short`` or fewer, one of them blank or a single field (a title), when a line of three or
+    more follows and most lines after it are wider than ``short`` too. 0 when the first line is
+    as wide (the usual file), the lines never widen (a one- or two-column file), or the lines
+    before are all two fields wide (a two-column file whose later rows are malformed): nothing
+    is skipped on a guess."""
+    k = 0
+    while k < len(counts) and counts[k] <= short:
+        k += 1
+    if k == 0 or k >= len(counts) or counts[k] < 3 or min(counts[:k]) > 1:
+        return 0
+    rest = counts[k + 1 :]
+    return k if rest and sum(c > short for c in rest) * 2 > len(rest) else 0
 
 
 @contextmanager
@@ -233,20 +284,29 @@ def _wide_fields() -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _csv_header(path: Path, delimiter: str, encoding: str) -> list[str]:
+def _csv_header(path: Path, delimiter: str, encoding: str, skip: int = 0) -> list[str]:
     with _csv_open(path, encoding) as fh, _wide_fields():
-        return next(csv.reader(fh, delimiter=delimiter), [])
+        reader = csv.reader(itertools.islice(fh, skip, None), delimiter=delimiter)
+        return next(reader, [])
 
 
 def _csv_batches(
-    path: Path, header: list[str], rejects: list[ReadReject], size: int, delimiter: str, encoding: str
+    path: Path,
+    header: list[str],
+    rejects: list[ReadReject],
+    size: int,
+    delimiter: str,
+    encoding: str,
+    skip: int = 0,
 ) -> Iterator[Columns]:
-    """The rows after the header, ``size`` at a time, as columns (a row with the wrong number of
-    fields is a reject, with its line number)."""
+    """The rows after the header (which follows ``skip`` lines), ``size`` at a time, as columns (a
+    row with the wrong number of fields is a reject, with its line number)."""
     width = len(header)
     with _csv_open(path, encoding) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         with _wide_fields():
+            for _ in range(skip):  # (one line each: the title lines hold no line break in quotes)
+                next(reader, None)
             if next(reader, None) is None:
                 return
         while True:
@@ -315,20 +375,43 @@ def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[Any, ...]]]:
         book.close()
 
 
-def _xlsx_header(path: Path) -> list[str]:
+def _xlsx_layout(path: Path, rejects: list[ReadReject]) -> int:
+    """The number of rows before a sheet's header: a report's title and notes, each in one cell
+    (:func:`_lines_before_header`), noted in ``rejects`` as :func:`_csv_layout` notes lines."""
     with _xlsx_rows(path) as rows:
-        return ["" if cell is None else str(cell).strip() for cell in next(rows, ())]
+        head = list(itertools.islice(rows, _SNIFF_LINES))
+    filled = [[cell for cell in row if not _blank(cell)] for row in head]
+    skip = _lines_before_header([len(cells) for cells in filled], short=1)
+    for number, cells in enumerate(filled[:skip], start=1):
+        if cells:
+            rejects.append(ReadReject(number, " ".join(map(str, cells)), _BEFORE_HEADER, rows=0))
+    return skip
 
 
-def _xlsx_batches(path: Path, header: list[str], rejects: list[ReadReject], size: int) -> Iterator[Columns]:
-    """The first sheet's rows after the header, ``size`` at a time, as columns; a row with no
-    value is a reject, "empty row", with its row number (as a blank CSV line is)."""
+def _blank(cell: Any) -> bool:
+    return cell is None or (type(cell) is str and not cell.strip())
+
+
+def _xlsx_header(path: Path, skip: int = 0) -> list[str]:
+    with _xlsx_rows(path) as rows:
+        return [
+            "" if cell is None else str(cell).strip() for cell in next(itertools.islice(rows, skip, None), ())
+        ]
+
+
+def _xlsx_batches(
+    path: Path, header: list[str], rejects: list[ReadReject], size: int, skip: int = 0
+) -> Iterator[Columns]:
+    """The first sheet's rows after the header (which follows ``skip`` rows), ``size`` at a time,
+    as columns; a row with no value is a reject, "empty row", with its row number (as a blank
+    CSV line is)."""
     width = len(header)
     with _xlsx_rows(path) as rows:
-        next(rows, None)
+        for _ in range(skip + 1):
+            next(rows, None)
         batch: list[list[Any]] = []
-        for number, row in enumerate(rows, start=2):
-            if all(cell is None or (type(cell) is str and not cell.strip()) for cell in row):
+        for number, row in enumerate(rows, start=skip + 2):
+            if all(_blank(cell) for cell in row):
                 rejects.append(ReadReject(number, "", "empty row"))
                 continue
             cells = list(row[:width])
