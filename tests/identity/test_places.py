@@ -49,6 +49,7 @@ def test_cities_left_as_they_are(text: str, canon: str | None) -> None:
         ("12 Main St Apt 4B", "12 Main Street #4B"),  # a unit's designator, or none
         ("12 Main St Unit 4B", "12 Main St, Apt. 4B"),
         ("12 Main St Suite 200", "12 Main St Ste 200"),
+        ("Unit B, 12 Main St", "U B 12 Main St"),  # a unit without a number keeps its word
         ("123 First Ave", "123 1st Avenue"),  # ordinal words
         ("Hauptstraße 5", "Hauptstr. 5"),  # German and Dutch street words
         ("Kerkstraat 4", "Kerkstr. 4"),

@@ -148,8 +148,8 @@ def read_input(
         header = _unique(path, _csv_header(path, delimiter, encoding, skip))
         batches: Iterable[Columns] = _csv_batches(path, header, rejects, size, delimiter, encoding, skip)
     elif fmt == "xlsx":
-        skip = _xlsx_layout(path, rejects)
-        header = _unique(path, _xlsx_header(path, skip))
+        skip, first = _xlsx_layout(path, rejects)
+        header = _unique(path, first)
         batches = _xlsx_batches(path, header, rejects, size, skip)
     else:
         header = _unique(path, _parquet_header(path))
@@ -375,9 +375,10 @@ def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[Any, ...]]]:
         book.close()
 
 
-def _xlsx_layout(path: Path, rejects: list[ReadReject]) -> int:
-    """The number of rows before a sheet's header: a report's title and notes, each in one cell
-    (:func:`_lines_before_header`), noted in ``rejects`` as :func:`_csv_layout` notes lines."""
+def _xlsx_layout(path: Path, rejects: list[ReadReject]) -> tuple[int, list[str]]:
+    """The number of rows before a sheet's header (a report's title and notes, each in one
+    cell: :func:`_lines_before_header`, noted in ``rejects`` as :func:`_csv_layout` notes lines),
+    and the header's names."""
     with _xlsx_rows(path) as rows:
         head = list(itertools.islice(rows, _SNIFF_LINES))
     filled = [[cell for cell in row if not _blank(cell)] for row in head]
@@ -385,18 +386,12 @@ def _xlsx_layout(path: Path, rejects: list[ReadReject]) -> int:
     for number, cells in enumerate(filled[:skip], start=1):
         if cells:
             rejects.append(ReadReject(number, " ".join(map(str, cells)), _BEFORE_HEADER, rows=0))
-    return skip
+    names = head[skip] if skip < len(head) else ()
+    return skip, ["" if cell is None else str(cell).strip() for cell in names]
 
 
 def _blank(cell: Any) -> bool:
     return cell is None or (type(cell) is str and not cell.strip())
-
-
-def _xlsx_header(path: Path, skip: int = 0) -> list[str]:
-    with _xlsx_rows(path) as rows:
-        return [
-            "" if cell is None else str(cell).strip() for cell in next(itertools.islice(rows, skip, None), ())
-        ]
 
 
 def _xlsx_batches(

@@ -104,9 +104,9 @@ _MAIL_PROVIDERS = frozenset(
         *("laposte.net", "orange.fr", "wanadoo.fr", "libero.it", "bigpond.com", "rogers.com"),
     }
 )
-"""Big consumer mail domains (none shorter than 8 characters: aol.com or gmx.de have too many
-real neighbours),
-whose one-keystroke misspellings people type into sign-up forms: :func:`mail_domain_typo`."""
+"""Big consumer mail domains, whose one-keystroke misspellings people type into sign-up forms
+(:func:`mail_domain_typo`); none shorter than 8 characters: aol.com or gmx.de have too many
+real neighbours."""
 _NOT_TYPOS = frozenset({"mail.com", "email.com", "ymail.com", "cloud.com", "rogers.ca"})
 """Real domains one keystroke from a provider of :data:`_MAIL_PROVIDERS`."""
 
@@ -202,6 +202,8 @@ _STREET_ABBREV = {
     "parade": "pde",
     "close": "cl",
     "square": "sq",
+    "apartment": "apt",
+    "unit": "u",
     "bd": "blvd",
     "avenida": "ave",
     "avda": "ave",
@@ -218,7 +220,7 @@ _STREET_ABBREV = {
     "southeast": "se",
     "southwest": "sw",
 }
-_UNIT_WORDS = frozenset({"apt", "apartment", "unit", "u", "suite", "ste", "flat", "rm", "room", "no", "nr"})
+_UNIT_WORDS = frozenset({"apt", "u", "suite", "ste", "flat", "rm", "room", "no", "nr"})
 """Designators of a unit (or a number) that addresses write before it, or not: "Apt 4B", "#4B"."""
 _STREET_SUFFIXES = ("strasse", "straat")
 """German and Dutch street words, ending a street's name or abbreviated: Hauptstraße, Hauptstr."""
