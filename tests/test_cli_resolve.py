@@ -969,6 +969,17 @@ def test_a_json_array_file_is_read_and_written(tmp_path: Path) -> None:
     assert _summary(output)["rejected rows"] == "1"
 
 
+def test_a_key_repeated_around_the_array_is_reported_at_position_0(tmp_path: Path) -> None:
+    src = tmp_path / "in.json"
+    src.write_text('{"contacts": [{"id": "1"}], "contacts": [{"id": "2"}], "meta": {"n": 1, "n": 2}}')
+    rejects: list[ReadReject] = []
+    assert list(read_records(src, rejects)) == [{"id": "1"}, {"id": "2"}]  # both arrays read
+    assert [(r.line, r.reason, r.rows) for r in rejects] == [
+        (0, "key 'n' given 2 times: all its values read, as one list", 0),
+        (0, "key 'contacts' given 2 times: all its values read, as one list", 0),
+    ]
+
+
 def test_a_gzipped_json_array_and_an_empty_one(tmp_path: Path) -> None:
     src, out = tmp_path / "in.json.gz", tmp_path / "out.csv"
     with gzip.open(src, "wt", encoding="utf-8") as fh:

@@ -602,10 +602,10 @@ def _json_array_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str
             oid: (k, prefix) for k, item in enumerate(items, start=1) for oid, prefix in _paths(item).items()
         }
         for inner, repeated in repeats:
+            # Not in an element: the object around the array (or one beside it), position 0.
             position, prefix = where.get(id(inner), (0, ""))
-            if not position:
-                continue
-            shown = json.dumps(items[position - 1], ensure_ascii=False, default=str)[:200]
+            around = items[position - 1] if position else inner
+            shown = json.dumps(around, ensure_ascii=False, default=str)[:200]
             for key, (times, kept) in repeated.items():
                 how = "with one value, read once" if kept == 1 else "all its values read, as one list"
                 reason = f"key {prefix + key!r} given {times} times: {how}"
@@ -618,7 +618,9 @@ def _json_array_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str
 def _json_items(
     items: list[Any], said: dict[int, list[ReadReject]], clean: bool, rejects: list[ReadReject]
 ) -> Iterator[dict[str, Any]]:
-    """:func:`_json_array_rows`'s records, their rejects appended as they are met."""
+    """:func:`_json_array_rows`'s records, their rejects appended as they are met (those of the
+    object around the array first)."""
+    rejects.extend(said.get(0, ()))
     for position, item in enumerate(items, start=1):
         if type(item) is not dict:
             shown = json.dumps(item, ensure_ascii=False, default=str)[:200]
