@@ -39,6 +39,8 @@ from omnilink.models import Identifier, IdentifierKind
         ("mailto:jane%2Bnews@example.com", "jane+news@example.com"),
         ("Jane Doe <Jane@Example.com>", "jane@example.com"),
         ('"Doe, Jane" <jane@example.com>', "jane@example.com"),
+        ("Doe, Jane <jane@example.com>", "jane@example.com"),  # unquoted, as Outlook exports it
+        ("Müller, Jörg <joerg@example.de>", "joerg@example.de"),
         ("<jane@example.com>", "jane@example.com"),
         # the domain is given in its ASCII (punycode) form, whichever form came in
         ("x@Bücher.ch", "x@xn--bcher-kva.ch"),
@@ -100,6 +102,7 @@ def test_canonical_email(raw: str, expected: str) -> None:
         ("jane@[192.0.2.1]", "syntax", "bracketed IP"),
         ("a@b@example.com", "syntax", "invalid characters"),
         ("Jane <jane@example.com", "syntax", "angle bracket"),
+        ("Doe, Jane <jane..doe@example.com>", "syntax", "two periods"),  # the address decides
         ("+tag@gmail.com", "syntax", "nothing is left"),
         ("0.+@OUTLOOK.COM", "syntax", "a period cannot end it"),  # found by hypothesis
         ("jane.+news@icloud.com", "syntax", "'jane.' is left"),

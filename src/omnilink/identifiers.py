@@ -242,6 +242,10 @@ def _fast_email(text: str) -> tuple[str, str] | None:
     return m.group(1).lower(), domain
 
 
+_ANGLE_ADDRESS: Final = re.compile(r'[^<>"]*[^<>"\s]\s*<(?P<addr>[^<>\s]+)>')
+"""A display name without quotes, then an address in angle brackets."""
+
+
 def _slow_email(text: str, value: object) -> tuple[str, str]:
     """(local, ascii domain) via email-validator: the reference for every address."""
     try:
@@ -258,6 +262,11 @@ def _slow_email(text: str, value: object) -> tuple[str, str]:
             strict=False,
         )
     except email_validator.EmailNotValidError as exc:
+        angle = _ANGLE_ADDRESS.fullmatch(text)
+        if angle is not None:
+            # A display name RFC 5322 wants quoted, written bare: "Smith, John <john@x.com>", as
+            # Outlook and address-book exports write it. The name is dropped anyway: the address.
+            return _slow_email(angle.group("addr"), value)
         raise _fail(
             "email",
             value,

@@ -35,7 +35,7 @@ def test_several_values(ftype: FieldType, cell: str, parts: list[str] | None) ->
 
 
 _ROWS = [
-    {"id": "both", "name": "Ann Lee", "email": "ann.lee@gmail.com; a.lee@acme-corp.com"},
+    {"id": "both", "name": "Ann Lee", "email": "ann.lee@gmail.com; Lee, Ann <a.lee@acme-corp.com>"},
     {"id": "home", "name": "Ann Lee", "email": "ann.lee@gmail.com"},
     {"id": "work", "name": "A. Lee", "email": "A.Lee@acme-corp.com", "phone": "Mobile: 415 555 2671"},
     {"id": "bad", "name": "Bob Stone", "email": "bob.stone@gmail.com, bob@@stone"},
