@@ -52,3 +52,38 @@ def test_a_note_after_the_name_is_not_the_surname_in_batch_and_online() -> None:
     graph = r.graph()
     ids = [a.profile_id for a in graph.add_many(rows)]
     assert ids[0] == ids[1] != ids[2] == ids[3]
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        # letters after a name: in capitals, dotted, after a comma; Esq. in any case
+        ("Jane Doe, CPA", ("jane", "doe", None)),  # had been the comma form: a Ms. Cpa
+        ("Jane Doe, CPA, CFA", ("jane", "doe", None)),
+        ("Jane Doe MBA", ("jane", "doe", None)),
+        ("Jane Doe, M.B.A.", ("jane", "doe", None)),
+        ("John Smith Esq.", ("john", "smith", None)),
+        ("Jane Mba", ("jane", "mba", None)),  # a surname: no capitals, no comma
+        ("Jane MBA", ("jane", "mba", None)),  # one word left: kept
+        # ranks and German doctorates before a name
+        ("Rev. John Smith", ("john", "smith", None)),
+        ("Capt. Jack Sparrow", ("jack", "sparrow", None)),
+        ("Col Smith", (None, "smith", None)),  # a rank, then a surname
+        ("Ann Col", ("ann", "col", None)),  # a surname after a name
+        ("Dr. med. Hans Müller", ("hans", "muller", None)),
+        ("Dr. rer. nat. Eva Klein", ("eva", "klein", None)),
+        # pronouns, and a company or a role after a bar or a dash
+        ("Jane Doe (she/her)", ("jane", "doe", None)),
+        ("Alex Kim [they/them]", ("alex", "kim", None)),
+        ("Jane Doe | Acme", ("jane", "doe", None)),
+        ("Jane Doe \u2013 Sales", ("jane", "doe", None)),
+        ("Smith - Jones", ("smith", "jones", None)),  # a spaced hyphen: a surname, kept
+    ],
+)
+def test_what_display_names_carry_besides_the_name(text: str, parts: tuple[str | None, ...]) -> None:
+    """Slack and LinkedIn display names, signatures and CRM exports: "Jane Doe, CPA" had been
+    the comma form (first name "cpa"), "Rev. John Smith" had the first name "rev", "(she/her)"
+    and "| Acme" were middle or last names."""
+    canon = norm_name(text)
+    assert canon is not None
+    assert split_full_name(canon, text) == parts

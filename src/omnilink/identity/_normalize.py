@@ -177,11 +177,31 @@ _TITLES = frozenset(
 _SALUTATIONS = frozenset(
     {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "sr", "sra", "srta", "dra"}
     | {"herr", "frau", "mme", "mlle"}
+    | {"rev", "revd", "capt", "cpt", "maj", "sgt", "cmdr", "adm", "lt", "col"}
 )
 """Words that open a name to address its holder: after one, a lone word is the surname ("Mr
-Smith", "Herr Müller", "Sra. García"). A leading "Sr." is Spanish for Mr."""
+Smith", "Herr Müller", "Sra. García", "Capt. Smith"). A leading "Sr." is Spanish for Mr."""
 _LEADING_TITLES = _SALUTATIONS - _TITLES
-"""Salutations dropped only in front of a name: Herr and Frau are surnames too."""
+"""Salutations dropped only in front of a name: Herr and Frau, Major and Col are surnames too."""
+_DEGREE_WORDS = frozenset({"med", "dent", "vet", "rer", "nat", "jur", "phil", "oec", "pol", "ing", "habil"})
+"""The field of a German doctorate after its "Dr." ("Dr. med.", "Dr. rer. nat.", "Dr.-Ing."),
+dropped there only."""
+_CREDENTIALS = frozenset(
+    {"esq", "esquire", "dds", "dmd", "dvm", "jd", "rn", "cpa", "cfa", "cfp", "mba", "mph", "msn", "bsn"}
+    | {"lcsw", "pmp", "facs", "frcs", "obe", "mbe", "cbe", "qc", "kc", "ret"}
+)
+"""Letters after a name (degrees, professions, honours), dropped at its end when written in
+capitals or after a comma ("Jane Doe, CPA", "John Smith Esq."): read as words, "Jane Doe, CPA"
+had been the comma form, a Ms. Cpa whose surname is "jane doe"."""
+_PRONOUNS = re.compile(
+    r"[(\[]\s*(?:she|he|they|xe|ze)\s*/\s*(?:her|him|them|hers|his|theirs|xem|zir|she|he|they)"
+    r"(?:\s*/\s*[a-z]+)?\s*[)\]]",
+    re.IGNORECASE,
+)
+"""Pronouns a display name carries ("Jane Doe (she/her)"): no words of the name."""
+_NAME_NOTE = re.compile(r"\s(?:\||\u2013|\u2014)\s.*", re.DOTALL)
+"""What follows a bar or a dash between spaces in a display name: a company or a role ("Jane
+Doe | Acme", "Jane Doe \u2013 Sales"). A spaced hyphen is left: "Smith - Jones" is a surname."""
 _NON_LETTER = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
 _NON_ALNUM = re.compile(r"[^0-9a-z ]+")
@@ -449,6 +469,12 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
                     reason="an e-mail address, not a name",
                 )
             return name
+    if "/" in text and _PRONOUNS.search(text):
+        text = _PRONOUNS.sub(" ", text)
+    if " " in text and ("|" in text or "\u2013" in text or "\u2014" in text):
+        text = _NAME_NOTE.sub("", text) or text
+    if " " in text:
+        text = _without_credentials(text)
     t = text.lower()
     named = _written_as_a_name(text)
     if t.strip() in _MISSING_TEXT and not named:  # before punctuation goes: "N/A" is no name "n a"
@@ -469,11 +495,28 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
             return None, None
     while len(words) > 1 and words[0] in _LEADING_TITLES:  # "Herr und Frau Müller": both
         words = words[1:]
+    if words[0] in ("dr", "prof") and len(words) > 2 and words[1] in _DEGREE_WORDS:
+        words = [words[0], *(w for w in words[1:3] if w not in _DEGREE_WORDS), *words[3:]]
     parts = [p for p in words if p not in _TITLES]
     generation = None
     if len(parts) != len(words):  # a title was dropped: it may be a suffix (rare, so looked at here)
         generation = next((_GENERATIONS[w] for w in words[1:] if w in _GENERATIONS), None)
     return " ".join(parts) or None, generation
+
+
+def _without_credentials(text: str) -> str:
+    """``text`` without the letters after its name (:data:`_CREDENTIALS`, written in capitals,
+    dotted or not, or after a comma; "Esq." in any case), as long as two words are left."""
+    for _ in range(3):  # "Jane Doe, CPA, CFA"
+        body = text.rstrip(" .")
+        head, _sep, tail = body.rpartition(" ")
+        word = tail.replace(".", "")
+        if word.lower() not in _CREDENTIALS or len(head.split()) < 2:
+            break
+        if not (word.isupper() or head.rstrip().endswith(",") or word.lower() in ("esq", "esquire")):
+            break
+        text = head.rstrip(" ,")
+    return text
 
 
 _SUFFIXES = {
