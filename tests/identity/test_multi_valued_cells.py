@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from omnilink.identity import FieldType, Resolver
-from omnilink.identity._normalize import several_values, without_float_tail
+from omnilink.identity._normalize import from_scientific, several_values, without_float_tail
 
 
 @pytest.mark.parametrize(
@@ -90,3 +90,39 @@ def test_an_id_through_a_float_column_is_the_same_id() -> None:
     assert [link.reason for link in result.links] == ["external_id:customer_id"]
     (ssn,) = [e for e in r.explain("crm", "csv").evidence if e.comparator == "ssn"]
     assert ssn.level == "exact"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4.47911123456E+11", "447911123456"),  # every digit kept: the number
+        ("9.4103E+04", "94103"),
+        ("447911123456", "447911123456"),
+        ("1.5E+00", "1.5E+00"),  # a fraction: left to the kind's own checks
+        ("E+11", "E+11"),
+        ("acme-1E5", "acme-1E5"),
+    ],
+)
+def test_from_scientific(text: str, expected: str) -> None:
+    assert from_scientific(text, "external_id") == expected
+
+
+def test_a_long_number_excel_cut_short_is_rejected_not_taken_for_an_id() -> None:
+    """Excel writes 123456789012 and 123457000000 alike, "1.23457E+11": kept as written, the
+    two customers shared an external id and were one profile."""
+    rows = [
+        {"id": "x", "name": "Ann Lee", "customer_id": "1.23457E+11", "phone": "4.47911E+11"},
+        {"id": "y", "name": "Ann Lee", "customer_id": "1.23457E+11"},
+        {"id": "z", "name": "Ann Lee", "customer_id": "1.23456789012E+11", "zip": "9.4103E+04"},
+        {"id": "w", "name": "Ann Lee", "customer_id": "123456789012", "zip": "94103"},
+    ]
+    r = Resolver(id_field="id", region="US", exclusive=["customer_id"])
+    result = r.resolve(rows)
+    p = result.profile_of
+    assert p["x"] != p["y"]
+    assert p["z"] == p["w"]  # every digit kept: the same id
+    assert sorted((j.record_id, j.field, j.reason) for j in result.rejects) == [
+        ("x", "customer_id", "scientific notation, digits lost"),
+        ("x", "phone", "scientific notation, digits lost"),
+        ("y", "customer_id", "scientific notation, digits lost"),
+    ]

@@ -560,6 +560,37 @@ def without_float_tail(text: str) -> str:
     return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
 
 
+_SCIENTIFIC = re.compile(r"\s*([0-9])(?:\.([0-9]+))?[eE]\+?([0-9]{1,2})\s*")
+
+
+def from_scientific(text: str, kind: str) -> str:
+    """``text``, or the whole number a spreadsheet wrote in scientific notation
+    (``4.47911123456E+11`` is 447911123456).
+
+    Excel writes a number of 12 digits or more that is not formatted as text with six
+    significant ones: ``4.47911E+11``. Its other digits are lost, and two customers' ids
+    (123456789012 and 123457000000) would be one value, so such a value raises
+    :class:`InvalidIdentifierError` (the row's reject says what to do) instead of becoming a
+    wrong phone, id or postcode."""
+    if "e" not in text and "E" not in text:
+        return text
+    m = _SCIENTIFIC.fullmatch(text)
+    if m is None:
+        return text
+    lead, digits, exponent = m.group(1), m.group(2) or "", int(m.group(3))
+    if len(digits) == exponent:
+        return lead + digits
+    if len(digits) > exponent:  # a fraction: no number of this kind; left to its own checks
+        return text
+    raise InvalidIdentifierError(
+        f"{kind} {text!r} is a number in scientific notation that lost its last digits, as "
+        "spreadsheets write long numbers: format the column as text and export it again",
+        kind=kind,
+        value=text,
+        reason="scientific notation, digits lost",
+    )
+
+
 def norm_text(text: str) -> str | None:
     if text.strip().lower() in _MISSING_TEXT:  # before punctuation goes: "N/A" is no city "n a"
         return None
@@ -1302,7 +1333,7 @@ class Normalizer:
         if ftype is FieldType.PHONE:
             if text.lower() in _MISSING_TEXT:
                 return None
-            phone = self._canon_phone(without_float_tail(text), region=region)
+            phone = self._canon_phone(from_scientific(without_float_tail(text), "phone"), region=region)
             if weak_reason(phone, self._is_role_local) is not None:
                 self.weak.add(phone)
             return phone
@@ -1321,7 +1352,11 @@ class Normalizer:
                     raise
                 return "any:" + bare
         if ftype is FieldType.EXTERNAL_ID:
-            return None if text.lower() in _MISSING_TEXT else without_float_tail(text)
+            return (
+                None
+                if text.lower() in _MISSING_TEXT
+                else from_scientific(without_float_tail(text), "external_id")
+            )
         if ftype is FieldType.NAME_SUFFIX:
             return norm_suffix(text)
         if ftype is FieldType.DATE:
@@ -1331,10 +1366,12 @@ class Normalizer:
         if ftype is FieldType.CITY:
             return norm_city(text, region)
         if ftype is FieldType.POSTCODE:
-            return norm_postcode(text, region)
-        if ftype is FieldType.EXACT and (column == self.region_field or names_a_country(column)):
-            # "USA", "United States" and "US" are one country (a region column, "Country").
-            return region_code(text) or norm_text(text)
+            return norm_postcode(from_scientific(text, "postcode"), region)
+        if ftype is FieldType.EXACT:
+            if column == self.region_field or names_a_country(column):
+                # "USA", "United States" and "US" are one country (a region column, "Country").
+                return region_code(text) or norm_text(text)
+            text = from_scientific(text, "exact")  # an SSN, a national id: Excel's 1.23457E+11
         return norm_text(text)
 
     # -- rows ---------------------------------------------------------------------------------
