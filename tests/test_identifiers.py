@@ -40,6 +40,15 @@ from omnilink.models import Identifier, IdentifierKind
         ("Jane Doe <Jane@Example.com>", "jane@example.com"),
         ('"Doe, Jane" <jane@example.com>', "jane@example.com"),
         ("Doe, Jane <jane@example.com>", "jane@example.com"),  # unquoted, as Outlook exports it
+        # what people and exports wrap an address in, or end it with
+        ('"jane@example.com"', "jane@example.com"),  # a CSV quoted twice
+        ("'jane@example.com'", "jane@example.com"),
+        ("jane@example.com.", "jane@example.com"),  # a sentence's end
+        ("jane@example.com;", "jane@example.com"),
+        ("jane@example.com>", "jane@example.com"),
+        ("Jane <jane@example.com>,", "jane@example.com"),
+        ("jane @ example.com", "jane@example.com"),
+        ("jane@example..com", "jane@example.com"),
         ("Müller, Jörg <joerg@example.de>", "joerg@example.de"),
         ("<jane@example.com>", "jane@example.com"),
         # the domain is given in its ASCII (punycode) form, whichever form came in

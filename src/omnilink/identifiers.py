@@ -216,6 +216,8 @@ def _email_input(value: object) -> str:
             ) from None
         if not text:
             raise _fail("email", value, "empty", "email is empty after 'mailto:': give an address")
+    if "@" in text:
+        text = _tidy_email(text)
     if len(text) > _EMAIL_MAX_LENGTH and "<" not in text:
         raise _fail(
             "email",
@@ -224,6 +226,30 @@ def _email_input(value: object) -> str:
             f"email {_show(value)} is too long ({len(text)} characters, at most {_EMAIL_MAX_LENGTH} allowed)",
         )
     return text
+
+
+def _tidy_email(text: str) -> str:
+    """An address as people and exports wrap or end it, without the wrapping: quotes around the
+    whole (``"jane@example.com"``, a CSV quoted twice), punctuation after it (``jane@example.com.``
+    at a sentence's end; ``;``, ``,``, a stray ``>``), spaces around the ``@``, an empty label in
+    the domain (``example..com``). The intended address is not in doubt in any of them; a
+    quoted local part (``"jane doe"@example.com``) and two dots in a local part stay errors."""
+    first = text[0]
+    if first in "\"'" and text[-1] == first and text.count(first) == 2:
+        text = text[1:-1].strip()
+    end = text[-1:]
+    if end in ".,;:" or (end == ">" and "<" not in text):
+        text = text.rstrip(".,;:>" if "<" not in text else ".,;:").rstrip()
+    if " @" in text or "@ " in text:
+        text = _SPACED_AT.sub("@", text)
+    local, at, domain = text.rpartition("@")
+    if ".." in domain:
+        text = local + at + _EMPTY_LABELS.sub(".", domain)
+    return text
+
+
+_SPACED_AT: Final = re.compile(r"\s+@\s*|@\s+")
+_EMPTY_LABELS: Final = re.compile(r"\.{2,}")
 
 
 def _fast_email(text: str) -> tuple[str, str] | None:
