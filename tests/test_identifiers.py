@@ -242,6 +242,10 @@ def test_is_role_email_refuses_invalid_addresses() -> None:
         ("Tel.: (650) 253-0000", "US", "+16502530000", None),
         ("+1 650 253 0000 (home)", None, "+16502530000", None),
         ("M: 650 253 0000 x12 (work)", "US", "+16502530000", "12"),
+        ("650-253-0000 cell", "US", "+16502530000", None),  # a label without brackets
+        ("650 253 0000 / Mobile", "US", "+16502530000", None),
+        ("650-253-0000 ext", "US", "+16502530000", None),  # an "ext" with no extension
+        ('"650-253-0000"', "US", "+16502530000", None),  # a CSV quoted twice
         # 00 is the international prefix where the region's reading is no number
         ("0044 20 7946 0958", "US", "+442079460958", None),
         ("0049 30 1234567", "DE", "+49301234567", None),

@@ -389,6 +389,10 @@ _TEL: Final = re.compile(r"tel:", re.IGNORECASE)
 _LABELS: Final = r"tel|phone|ph|mobile|mob|cell|home|work|office|main|direct|landline|fax|whatsapp|[mhwct]"
 _LEADING_LABEL: Final = re.compile(rf"(?:{_LABELS})\.?\s*:\s*", re.IGNORECASE)
 _TRAILING_LABEL: Final = re.compile(rf"\s*\((?:{_LABELS})\.?\)\s*$", re.IGNORECASE)
+_BARE_TRAILING_LABEL: Final = re.compile(rf"\s*[/-]?\s+(?:{_LABELS}|ext|extension)\.?\s*$", re.IGNORECASE)
+"""A label after a number without brackets ("415-555-2671 cell", "... / Mobile"), or an "ext"
+with no extension after it; taken off only when no letter is left before it, so a vanity
+number's last word ("1-800-MY-HOME") stays."""
 """What exports write next to a number: "Mobile: 415 555 2671", "+1 415 555 2671 (home)" (and
 the ``tel:`` of a URI)."""
 _PARSE_REASONS: Final = {
@@ -666,10 +670,16 @@ def _parse_number(text: str, region: str | None) -> phonenumbers.PhoneNumber:
 def _slow_phone(value: object, region: str | None) -> tuple[str, str | None]:
     text = _text(value, "phone", limit=_PHONE_MAX_LENGTH)
     region = _region(region)
+    if len(text) > 2 and text[0] in "\"'" and text[-1] == text[0] and text.count(text[0]) == 2:
+        text = text[1:-1].strip()  # a CSV quoted twice: '"415-555-2671"'
     label = _LEADING_LABEL.match(text)
     body = text[label.end() :] if label else text
     if body.endswith(")"):
         body = _TRAILING_LABEL.sub("", body)
+    elif body[-1:].isalpha() or body.endswith("."):
+        bare = _BARE_TRAILING_LABEL.search(body)
+        if bare is not None and not any(ch.isalpha() for ch in body[: bare.start()]):
+            body = body[: bare.start()]
     if not body:
         raise _fail("phone", value, "empty", f"phone is empty after {_show(text)}: give a number")
     first = body[0]
