@@ -1084,3 +1084,37 @@ def test_title_rows_of_a_workbook_are_skipped_and_noted(tmp_path: Path) -> None:
         ("2", "Exported 2026-05-01", note),
         ("7", "", "empty row"),
     ]
+
+
+def test_a_workbooks_sheet_is_chosen_by_name_or_number(tmp_path: Path) -> None:
+    """Only the first sheet had been read: an export whose contacts are on its second sheet
+    (a summary first) had nothing to resolve."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Summary"
+    book.active.append(["2 contacts"])
+    contacts = book.create_sheet("Contacts")
+    contacts.append(["id", "First Name", "Email"])
+    contacts.append([1, "Ann", "ann.lee@gmail.com"])
+    contacts.append([2, "Ann", "ann.lee@gmail.com"])
+    src = tmp_path / "export.xlsx"
+    book.save(src)
+    for sheet in ("Contacts", "2"):
+        out = tmp_path / f"out-{sheet}.csv"
+        _invoke(str(src), "-o", str(out), "--sheet", sheet)
+        got = _profiles(_read_csv(out))
+        assert set(got) == {"1", "2"}
+        assert got["1"] == got["2"]
+    result = CliRunner().invoke(
+        _app(), ["resolve", str(src), "-o", str(tmp_path / "o.csv"), "--sheet", "People"]
+    )
+    assert result.exit_code == 2
+    assert "has no sheet 'People': its sheets are 'Summary', 'Contacts'" in _said(result.output)
+    csv_src = tmp_path / "in.csv"
+    _write_csv(csv_src, ROWS)
+    result = CliRunner().invoke(
+        _app(), ["resolve", str(csv_src), "-o", str(tmp_path / "o.csv"), "--sheet", "1"]
+    )
+    assert result.exit_code == 2
+    assert "only a workbook (.xlsx) has sheets" in _said(result.output)

@@ -119,6 +119,7 @@ def read_input(
     on_rows: Callable[[int], None] | None = None,
     on_end: Callable[[], None] | None = None,
     encoding: str = "utf-8",
+    sheet: str | None = None,
 ) -> Iterable[dict[str, Any]]:
     """The rows of ``path``, read as :meth:`Resolver.resolve <omnilink.identity.Resolver.resolve>`
     reads them fastest; rows that cannot be read are appended to ``rejects`` as they are met.
@@ -148,9 +149,9 @@ def read_input(
         header = _unique(path, _csv_header(path, delimiter, encoding, skip))
         batches: Iterable[Columns] = _csv_batches(path, header, rejects, size, delimiter, encoding, skip)
     elif fmt == "xlsx":
-        skip, first = _xlsx_layout(path, rejects)
+        skip, first = _xlsx_layout(path, rejects, sheet)
         header = _unique(path, first)
-        batches = _xlsx_batches(path, header, rejects, size, skip)
+        batches = _xlsx_batches(path, header, rejects, size, skip, sheet)
     else:
         header = _unique(path, _parquet_header(path))
         batches = _parquet_batches(path, size, rejects)
@@ -359,8 +360,9 @@ def _openpyxl() -> Any:
 
 
 @contextmanager
-def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[Any, ...]]]:
-    """The first sheet's rows of a workbook, as tuples of cell values (typed: numbers, dates)."""
+def _xlsx_rows(path: Path, sheet: str | None = None) -> Iterator[Iterator[tuple[Any, ...]]]:
+    """The rows of a workbook's sheet (``sheet``: its name, or its number from 1; the first by
+    default), as tuples of cell values (typed: numbers, dates)."""
     openpyxl = _openpyxl()
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -370,16 +372,29 @@ def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[Any, ...]]]:
             ".xlsx file, or save the sheet as CSV"
         ) from None
     try:
-        yield book.worksheets[0].iter_rows(values_only=True)
+        yield _sheet(book, sheet, path).iter_rows(values_only=True)
     finally:
         book.close()
 
 
-def _xlsx_layout(path: Path, rejects: list[ReadReject]) -> tuple[int, list[str]]:
+def _sheet(book: Any, sheet: str | None, path: Path) -> Any:
+    if sheet is None:
+        return book.worksheets[0]
+    if sheet in book.sheetnames:
+        return book[sheet]
+    if sheet.isdigit() and 1 <= int(sheet) <= len(book.worksheets):
+        return book.worksheets[int(sheet) - 1]
+    raise ConfigurationError(
+        f"{str(path)!r} has no sheet {sheet!r}: its sheets are {', '.join(map(repr, book.sheetnames))} "
+        f"(or give a number from 1 to {len(book.worksheets)})"
+    )
+
+
+def _xlsx_layout(path: Path, rejects: list[ReadReject], sheet: str | None = None) -> tuple[int, list[str]]:
     """The number of rows before a sheet's header (a report's title and notes, each in one
     cell: :func:`_lines_before_header`, noted in ``rejects`` as :func:`_csv_layout` notes lines),
     and the header's names."""
-    with _xlsx_rows(path) as rows:
+    with _xlsx_rows(path, sheet) as rows:
         head = list(itertools.islice(rows, _SNIFF_LINES))
     filled = [[cell for cell in row if not _blank(cell)] for row in head]
     skip = _lines_before_header([len(cells) for cells in filled], short=1)
@@ -395,13 +410,18 @@ def _blank(cell: Any) -> bool:
 
 
 def _xlsx_batches(
-    path: Path, header: list[str], rejects: list[ReadReject], size: int, skip: int = 0
+    path: Path,
+    header: list[str],
+    rejects: list[ReadReject],
+    size: int,
+    skip: int = 0,
+    sheet: str | None = None,
 ) -> Iterator[Columns]:
     """The first sheet's rows after the header (which follows ``skip`` rows), ``size`` at a time,
     as columns; a row with no value is a reject, "empty row", with its row number (as a blank
     CSV line is)."""
     width = len(header)
-    with _xlsx_rows(path) as rows:
+    with _xlsx_rows(path, sheet) as rows:
         for _ in range(skip + 1):
             next(rows, None)
         batch: list[list[Any]] = []
@@ -915,6 +935,9 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
         encoding: str = typer.Option(
             "utf-8", "--encoding", help="a CSV or TSV file's text encoding, e.g. cp1252 for Windows exports"
         ),
+        sheet: str | None = typer.Option(
+            None, "--sheet", help="a workbook's sheet to read, by name or number from 1 (default: the first)"
+        ),
     ) -> None:
         """Resolve the records of INPUT into profiles; write each record's profile id to OUTPUT."""
         started = time.perf_counter()
@@ -934,6 +957,8 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
         paths = {"INPUT": input, "--output": output, "--rejects": rejects_out, "--links": links}
         _check_formats(paths)
         _check_distinct(paths, rejects_given=rejects is not None)
+        if sheet is not None and _format(input) != "xlsx":
+            raise typer.BadParameter("only a workbook (.xlsx) has sheets", param_hint="--sheet")
         fields: dict[str, str] = {}
         for item in field:
             column, sep, kind = item.partition("=")
@@ -975,7 +1000,9 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
                 progress.update(task, total=read, description="resolving")
 
             try:
-                rows = read_input(input, read_rejects, on_rows=on_rows, on_end=on_end, encoding=encoding)
+                rows = read_input(
+                    input, read_rejects, on_rows=on_rows, on_end=on_end, encoding=encoding, sheet=sheet
+                )
             except ConfigurationError as exc:  # the file as a whole cannot be read
                 raise typer.BadParameter(str(exc), param_hint="INPUT") from None
             try:
