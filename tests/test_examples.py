@@ -46,6 +46,25 @@ def test_resolve_contacts_output() -> None:
     assert "crm-3, web-2, pos-6" in out
 
 
+def test_resolve_export_output() -> None:
+    """What the export example promises: each person found through the export's noise, the
+    title lines noted, the customer number Excel cut short refused."""
+    path = next(p for p in EXAMPLES if p.name == "resolve_export.py")
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=True).stdout
+    assert "crm_report.csv: 3 people" in out
+    for people in ("c-1, c-2", "c-3, c-4", "c-5, c-6", "w-2, w-3"):
+        assert f"  {people}\n" in out
+    assert "line 1: 'Contacts report': a line before the header" in out
+    assert "c-3: Customer Number '4.56789E+11': scientific notation, digits lost" in out
+
+
+def test_python_m_omnilink_is_the_command() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "omnilink", "resolve", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "Usage: python -m omnilink resolve" in " ".join(proc.stdout.split())
+
+
 def _block(text: str, first_line: str) -> list[str]:
     """The lines from ``first_line`` up to the next blank line or code fence, right-stripped."""
     lines = text.splitlines()
