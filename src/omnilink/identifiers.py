@@ -389,12 +389,12 @@ _TEL: Final = re.compile(r"tel:", re.IGNORECASE)
 _LABELS: Final = r"tel|phone|ph|mobile|mob|cell|home|work|office|main|direct|landline|fax|whatsapp|[mhwct]"
 _LEADING_LABEL: Final = re.compile(rf"(?:{_LABELS})\.?\s*:\s*", re.IGNORECASE)
 _TRAILING_LABEL: Final = re.compile(rf"\s*\((?:{_LABELS})\.?\)\s*$", re.IGNORECASE)
+"""What exports write next to a number: "Mobile: 415 555 2671", "+1 415 555 2671 (home)" (and
+the ``tel:`` of a URI)."""
 _BARE_TRAILING_LABEL: Final = re.compile(rf"\s*[/-]?\s+(?:{_LABELS}|ext|extension)\.?\s*$", re.IGNORECASE)
 """A label after a number without brackets ("415-555-2671 cell", "... / Mobile"), or an "ext"
 with no extension after it; taken off only when no letter is left before it, so a vanity
 number's last word ("1-800-MY-HOME") stays."""
-"""What exports write next to a number: "Mobile: 415 555 2671", "+1 415 555 2671 (home)" (and
-the ``tel:`` of a URI)."""
 _PARSE_REASONS: Final = {
     phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "invalid_number",
     phonenumbers.NumberParseException.NOT_A_NUMBER: "syntax",
