@@ -126,11 +126,14 @@ def read_input(
 
     CSV and Parquet come as batches of ``size`` rows given as columns (iterating them still
     gives dicts): the resolver canonicalizes a column at a time and no dict is made per row,
-    which at a million rows is a gigabyte not held and seconds not spent. JSON lines may each
-    have their own keys, so they come as dicts. Nothing is read until the rows are iterated
-    (the resolver streams them); ``on_rows`` is called with the count of each batch or row
+    which at a million rows is a gigabyte not held and seconds not spent. JSON lines and the
+    elements of a ``.json`` array may each have their own keys, so they come as dicts. Nothing
+    is read until the rows are iterated (but a ``.json`` file, parsed whole; the resolver
+    streams them); ``on_rows`` is called with the count of each batch or row
     read and ``on_end`` once the last has been, for a progress bar. ``encoding`` is a CSV
-    file's (JSON lines are UTF-8); a value with bytes it has no character for is rejected.
+    file's (JSON is UTF-8); a value with bytes it has no character for is rejected. ``sheet``
+    is a workbook's sheet, by name or number from 1 (the first by default). Lines before a
+    CSV's or a sheet's header (a report's title) are skipped and noted in ``rejects``.
 
     Raises :class:`~omnilink.exceptions.ConfigurationError` when the file as a whole cannot be
     read: its extension names no format, it is no Parquet file (empty, cut short, another
