@@ -1041,6 +1041,19 @@ def test_title_lines_before_the_header_are_skipped_and_noted(tmp_path: Path, ext
     assert _summary(output)["rejected rows"] == "1", "the notes are lines, not rows"
 
 
+@pytest.mark.parametrize("first", ["sep=;", "SEP=;"])
+def test_excels_sep_line_names_the_delimiter(tmp_path: Path, first: str) -> None:
+    """Excel reads (and some exports write) a first line "sep=;" naming the delimiter. It had
+    been read as the header: one column "sep=", nothing compared, every row a reject."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(f"{first}\nid;first_name;email\n1;Ann;ann.lee@gmail.com\n2;Ann;ann.lee@gmail.com\n")
+    _invoke(str(src), "-o", str(out))
+    got = _profiles(_read_csv(out))
+    assert set(got) == {"1", "2"}
+    assert got["1"] == got["2"]
+    assert _read_csv(tmp_path / "out.rejects.csv") == []
+
+
 @pytest.mark.parametrize(
     "text",
     [

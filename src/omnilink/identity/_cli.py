@@ -234,9 +234,13 @@ def _csv_layout(path: Path, encoding: str, fixed: str | None, rejects: list[Read
     """A CSV file's delimiter (``fixed``, or read off its header line) and the number of lines
     before its header: a report's title and notes ("Contacts report", "Exported 2024-05-01"),
     as CRM and spreadsheet exports write them (:func:`_lines_before_header`). Each such line
-    that is not blank is noted in ``rejects`` (a line, not a row: it counts in no row total)."""
+    that is not blank is noted in ``rejects`` (a line, not a row: it counts in no row total).
+    A first line ``sep=;`` (Excel's way of naming the delimiter) names it, and is skipped."""
     with _csv_open(path, encoding) as fh:
         lines = [line.rstrip("\r\n") for line in itertools.islice(fh, _SNIFF_LINES)]
+    if lines and len(lines[0]) == 5 and lines[0][:4].lower() == "sep=":
+        # Excel's own first line naming the delimiter ("sep=;"): a directive, not a title.
+        return fixed or lines[0][4], 1
     skip = 0
     for d in (fixed,) if fixed else _DELIMITERS:
         skip = _lines_before_header(
