@@ -556,16 +556,7 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
             # A byte order mark, which json.loads of bytes skipped and of text refuses: on the
             # first line, or on any line of files written with one each and concatenated.
             raw = raw.removeprefix(codecs.BOM_UTF8)
-            try:
-                text = raw.decode("utf-8")
-                # An escape from \ud800 to \udfff can give a lone surrogate, which is no text
-                # (no UTF-8 file can hold it): such lines are looked through below.
-                clean = b"\\ud" not in raw and b"\\uD" not in raw
-            except UnicodeDecodeError:
-                # As for CSV: the bytes that are not UTF-8 survive the parse as lone surrogates and
-                # go back to bytes below, so the resolver rejects that field and not the record.
-                text = raw.decode("utf-8", "surrogateescape")
-                clean = False
+            text, clean = _json_text(raw)
             try:
                 obj = decode(text)
             except json.JSONDecodeError as exc:
@@ -579,20 +570,41 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
                 # is named by its path, as its column is (traits.email).
                 paths = {id(obj): ""} if len(repeats) == 1 and repeats[0][0] is obj else _paths(obj)
                 for inner, repeated in repeats:
-                    prefix = paths.get(id(inner), "")
-                    for key, (times, kept) in repeated.items():
-                        said = (
-                            "with one value, read once" if kept == 1 else "all its values read, as one list"
-                        )
-                        reason = f"key {prefix + key!r} given {times} times: {said}"
-                        rejects.append(ReadReject(line_no, _shown(raw), reason, rows=0, field=prefix + key))
+                    rejects += _repeat_notes(line_no, _shown(raw), paths.get(id(inner), ""), repeated)
                 repeats.clear()
-            if not clean:
-                for key, value in obj.items():
-                    obj[key] = _restore_all(value)
-            if any(type(value) is dict for value in obj.values()):
-                obj = _flat(obj)
-            yield obj
+            yield _json_record(obj, clean)
+
+
+def _json_text(raw: bytes) -> tuple[str, bool]:
+    """JSON bytes as text, and whether that text is clean: no byte that is not UTF-8 (kept, as
+    for CSV, as a lone surrogate that goes back to bytes in :func:`_json_record`, so the
+    resolver rejects that field and not the record) and no ``\\ud800``-``\\udfff`` escape (which
+    can give a lone surrogate, no text either)."""
+    try:
+        return raw.decode("utf-8"), b"\\ud" not in raw and b"\\uD" not in raw
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "surrogateescape"), False
+
+
+def _json_record(obj: dict[str, Any], clean: bool) -> dict[str, Any]:
+    """A parsed JSON object as a row: its texts that are not UTF-8 as bytes, its nested objects'
+    values as path columns (:func:`_flat`)."""
+    if not clean:
+        obj = {key: _restore_all(value) for key, value in obj.items()}
+    return _flat(obj) if any(type(value) is dict for value in obj.values()) else obj
+
+
+def _repeat_notes(
+    line: int, shown: str, prefix: str, repeated: dict[str, tuple[int, int]]
+) -> list[ReadReject]:
+    """The notes for an object that gave keys more than once (:func:`_object`): its keys named by
+    the object's path in the line (``traits.``), at ``line`` (rows 0: the record was read)."""
+    notes = []
+    for key, (times, kept) in repeated.items():
+        how = "with one value, read once" if kept == 1 else "all its values read, as one list"
+        reason = f"key {prefix + key!r} given {times} times: {how}"
+        notes.append(ReadReject(line, shown, reason, rows=0, field=prefix + key))
+    return notes
 
 
 def _json_array_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any]]:
@@ -606,13 +618,7 @@ def _json_array_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str
     repeats: _Repeats = []
     decode = json.JSONDecoder(object_pairs_hook=functools.partial(_object, repeats)).decode
     with gzip.open(path, "rb") if _gzipped(path) else path.open("rb") as fh:
-        raw = fh.read().removeprefix(codecs.BOM_UTF8)
-    try:
-        text = raw.decode("utf-8")
-        clean = b"\\ud" not in raw and b"\\uD" not in raw
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8", "surrogateescape")  # as for JSON lines: a reject per field
-        clean = False
+        text, clean = _json_text(fh.read().removeprefix(codecs.BOM_UTF8))
     try:
         data = decode(text)
     except json.JSONDecodeError as exc:
@@ -633,12 +639,7 @@ def _json_array_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str
             position, prefix = where.get(id(inner), (0, ""))
             around = items[position - 1] if position else inner
             shown = json.dumps(around, ensure_ascii=False, default=str)[:200]
-            for key, (times, kept) in repeated.items():
-                how = "with one value, read once" if kept == 1 else "all its values read, as one list"
-                reason = f"key {prefix + key!r} given {times} times: {how}"
-                said.setdefault(position, []).append(
-                    ReadReject(position, shown, reason, rows=0, field=prefix + key)
-                )
+            said.setdefault(position, []).extend(_repeat_notes(position, shown, prefix, repeated))
     return _json_items(items, said, clean, rejects)
 
 
@@ -654,11 +655,7 @@ def _json_items(
             rejects.append(ReadReject(position, shown, "an element of the array must be an object"))
             continue
         rejects.extend(said.get(position, ()))
-        if not clean:
-            item = {key: _restore_all(value) for key, value in item.items()}
-        if any(type(value) is dict for value in item.values()):
-            item = _flat(item)
-        yield item
+        yield _json_record(item, clean)
 
 
 def _records_array(data: Any) -> list[Any] | None:
