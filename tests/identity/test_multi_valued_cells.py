@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from omnilink.identity import FieldType, Resolver
-from omnilink.identity._normalize import from_scientific, several_values, without_float_tail
+from omnilink.identity._normalize import number_text, several_values, without_float_tail
 
 
 @pytest.mark.parametrize(
@@ -103,8 +103,8 @@ def test_an_id_through_a_float_column_is_the_same_id() -> None:
         ("acme-1E5", "acme-1E5"),
     ],
 )
-def test_from_scientific(text: str, expected: str) -> None:
-    assert from_scientific(text, "external_id") == expected
+def test_number_text(text: str, expected: str) -> None:
+    assert number_text(text, "external_id") == expected
 
 
 def test_a_long_number_excel_cut_short_is_rejected_not_taken_for_an_id() -> None:

@@ -455,6 +455,11 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
     the last name "com"). The name beside one is read without it ("John Smith <john@x.com>");
     a cell with no name beside it (exports fill an empty name with the address) raises
     :class:`InvalidIdentifierError`, so the row's reject names the cell.
+
+    What display names carry besides the name goes first: pronouns in brackets ("(she/her)"),
+    a company or role after a bar or a spaced dash ("Jane Doe | Acme"), letters after the name
+    (:func:`_without_credentials`: "Jane Doe, CPA"), then ranks in front of it ("Rev.", "Capt.")
+    and a German doctorate's field after its "Dr." ("Dr. med.").
     """
     if "@" in text:
         bare = _ADDRESS_IN_NAME.sub(" ", text)
@@ -563,8 +568,9 @@ def without_float_tail(text: str) -> str:
 _SCIENTIFIC = re.compile(r"\s*([0-9])(?:\.([0-9]+))?[eE]\+?([0-9]{1,2})\s*")
 
 
-def from_scientific(text: str, kind: str) -> str:
-    """``text``, or the whole number a spreadsheet wrote in scientific notation
+def number_text(text: str, kind: str) -> str:
+    """A number's text as a column of ``kind`` (phone, id, postcode) means it: without the ".0"
+    a float column gave it (:func:`without_float_tail`), and out of scientific notation
     (``4.47911123456E+11`` is 447911123456).
 
     Excel writes a number of 12 digits or more that is not formatted as text with six
@@ -572,6 +578,7 @@ def from_scientific(text: str, kind: str) -> str:
     (123456789012 and 123457000000) would be one value, so such a value raises
     :class:`InvalidIdentifierError` (the row's reject says what to do) instead of becoming a
     wrong phone, id or postcode."""
+    text = without_float_tail(text)
     if "e" not in text and "E" not in text:
         return text
     m = _SCIENTIFIC.fullmatch(text)
@@ -1333,7 +1340,7 @@ class Normalizer:
         if ftype is FieldType.PHONE:
             if text.lower() in _MISSING_TEXT:
                 return None
-            phone = self._canon_phone(from_scientific(without_float_tail(text), "phone"), region=region)
+            phone = self._canon_phone(number_text(text, "phone"), region=region)
             if weak_reason(phone, self._is_role_local) is not None:
                 self.weak.add(phone)
             return phone
@@ -1352,11 +1359,7 @@ class Normalizer:
                     raise
                 return "any:" + bare
         if ftype is FieldType.EXTERNAL_ID:
-            return (
-                None
-                if text.lower() in _MISSING_TEXT
-                else from_scientific(without_float_tail(text), "external_id")
-            )
+            return None if text.lower() in _MISSING_TEXT else number_text(text, "external_id")
         if ftype is FieldType.NAME_SUFFIX:
             return norm_suffix(text)
         if ftype is FieldType.DATE:
@@ -1366,12 +1369,12 @@ class Normalizer:
         if ftype is FieldType.CITY:
             return norm_city(text, region)
         if ftype is FieldType.POSTCODE:
-            return norm_postcode(from_scientific(text, "postcode"), region)
+            return norm_postcode(number_text(text, "postcode"), region)
         if ftype is FieldType.EXACT:
             if column == self.region_field or names_a_country(column):
                 # "USA", "United States" and "US" are one country (a region column, "Country").
                 return region_code(text) or norm_text(text)
-            text = from_scientific(text, "exact")  # an SSN, a national id: Excel's 1.23457E+11
+            text = number_text(text, "exact")  # an SSN, a national id: Excel's 1.23457E+11
         return norm_text(text)
 
     # -- rows ---------------------------------------------------------------------------------
