@@ -17,7 +17,7 @@ from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._fields import compared_by_name
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel
-from omnilink.identity._normalize import Normalizer, NormRecord, id_text, mistyped_provider
+from omnilink.identity._normalize import Normalizer, NormRecord, at_provider, id_text
 from omnilink.identity._types import Link, MergeEvent, Profile, Reject
 from omnilink.models import Identifier, IdentifierKind
 
@@ -448,11 +448,7 @@ class IdentityGraph:
             identifier = Identifier.parse(identifier, kind=kind, platform=platform, region=norm.region)
         value = identifier.value
         if identifier.kind is IdentifierKind.EMAIL:
-            fixed = mistyped_provider(value)  # as the records' emails were read
-            if fixed is not None:
-                from omnilink.identifiers import canonical_email  # loaded by the parse already
-
-                value = canonical_email(fixed)
+            value = at_provider(value, norm._canon_email)  # as the records' emails were read
         if value in self._engine.weak:
             return ()
         held = self._holders.get(self._engine.strong_key(identifier.kind.value, value))

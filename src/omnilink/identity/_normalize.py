@@ -129,14 +129,16 @@ def mail_domain_typo(domain: str) -> str | None:
     return hits[0]
 
 
-def mistyped_provider(email: str) -> str | None:
+def at_provider(email: str, canonical: Callable[[str], str]) -> str:
     """A canonical ``email`` whose domain misspells a big provider's (:func:`mail_domain_typo`)
-    at that provider, to be canonicalized again (its rules: gmail drops dots); else None."""
+    as the address at that provider, canonicalized again by ``canonical`` for its rules (gmail
+    drops dots); any other ``email`` as it is. How the resolver, the graph and
+    ``IdentityGraph.lookup`` read an address."""
     domain = email[email.rindex("@") + 1 :]
     if domain in _MAIL_PROVIDERS:
-        return None
+        return email
     fixed = mail_domain_typo(domain)
-    return None if fixed is None else f"{email[: -len(domain)]}{fixed}"
+    return email if fixed is None else canonical(f"{email[: -len(domain)]}{fixed}")
 
 
 _ROLE_LOCALS = frozenset(
@@ -1330,10 +1332,7 @@ class Normalizer:
         if ftype is FieldType.EMAIL:
             if text.lower() in _MISSING_TEXT:
                 return None
-            email = self._canon_email(text)
-            fixed = mistyped_provider(email)
-            if fixed is not None:  # canonical again, for the provider's rules (gmail's dots)
-                email = self._canon_email(fixed)
+            email = at_provider(self._canon_email(text), self._canon_email)
             if weak_reason(email, self._is_role_local) is not None:
                 self.weak.add(email)
             return email
