@@ -15,14 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein, Prefix
 from rapidfuzz.fuzz import token_set_ratio
 
-from omnilink.identity._normalize import (
-    PARTIAL_DATE,
-    SURNAME_REST_MIN,
-    NormRecord,
-    letters,
-    particle_suffixes,
-    particles_only,
-)
+from omnilink.identity._normalize import PARTIAL_DATE, NormRecord, letters, particle_suffixes
 from omnilink.identity._normalize import nick_tables as _nick_tables
 
 if TYPE_CHECKING:
@@ -127,18 +120,11 @@ def _unspaced_equal(a: str, b: str) -> bool:
 
 def _particle_variant(a: str, b: str) -> bool:
     """One surname with and without its particles: "DeLuca" and the "Luca" a full name "Anna De
-    Luca" keeps (:func:`split_full_name` leaves particles out), "van der Berg" and "Berg"."""
+    Luca" keeps (:func:`split_full_name` leaves particles out), "van der Berg" and "Berg"; the
+    rule of :func:`particle_suffixes`, which the vectorized form reads too."""
     if a[-1:] != b[-1:]:  # most pairs end apart: no other test
         return False
-    a, b = a.replace(" ", ""), b.replace(" ", "")
-    if len(a) < len(b):
-        a, b = b, a
-    return (
-        len(b) >= SURNAME_REST_MIN
-        and len(a) > len(b)
-        and a.endswith(b)
-        and particles_only(a[: len(a) - len(b)])
-    )
+    return b.replace(" ", "") in particle_suffixes(a) or a.replace(" ", "") in particle_suffixes(b)
 
 
 def _short_form(a: str, b: str) -> bool:
