@@ -234,9 +234,7 @@ def _tidy_email(text: str) -> str:
     at a sentence's end; ``;``, ``,``, a stray ``>``), spaces around the ``@``, an empty label in
     the domain (``example..com``). The intended address is not in doubt in any of them; a
     quoted local part (``"jane doe"@example.com``) and two dots in a local part stay errors."""
-    first = text[0]
-    if first in "\"'" and text[-1] == first and text.count(first) == 2:
-        text = text[1:-1].strip()
+    text = _unquoted(text)
     end = text[-1:]
     if end in ".,;:" or (end == ">" and "<" not in text):
         text = text.rstrip(".,;:>" if "<" not in text else ".,;:").rstrip()
@@ -245,6 +243,15 @@ def _tidy_email(text: str) -> str:
     local, at, domain = text.rpartition("@")
     if ".." in domain:
         text = local + at + _EMPTY_LABELS.sub(".", domain)
+    return text
+
+
+def _unquoted(text: str) -> str:
+    """``text`` without quotes around the whole of it (a CSV quoted twice: ``"415-555-2671"``)
+    when it holds no other quote of that kind."""
+    first = text[:1]
+    if len(text) > 2 and first in "\"'" and text[-1] == first and text.count(first) == 2:
+        return text[1:-1].strip()
     return text
 
 
@@ -670,8 +677,7 @@ def _parse_number(text: str, region: str | None) -> phonenumbers.PhoneNumber:
 def _slow_phone(value: object, region: str | None) -> tuple[str, str | None]:
     text = _text(value, "phone", limit=_PHONE_MAX_LENGTH)
     region = _region(region)
-    if len(text) > 2 and text[0] in "\"'" and text[-1] == text[0] and text.count(text[0]) == 2:
-        text = text[1:-1].strip()  # a CSV quoted twice: '"415-555-2671"'
+    text = _unquoted(text)
     label = _LEADING_LABEL.match(text)
     body = text[label.end() :] if label else text
     if body.endswith(")"):
