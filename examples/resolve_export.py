@@ -66,10 +66,8 @@ def main() -> None:
         (folder / "crm_report.csv").write_text(CRM_REPORT, encoding="cp1252")
         (folder / "signups.json").write_text(json.dumps(SIGNUPS), encoding="utf-8")
         for name, options in (
-            (
-                "crm_report.csv",
-                ("--id-column", "Contact ID", "--encoding", "cp1252", "--region-column", "Country"),
-            ),
+            # "Contact ID" is read as the id column by its name: no --id-column needed.
+            ("crm_report.csv", ("--encoding", "cp1252", "--region-column", "Country")),
             ("signups.json", ("--region", "US", "--region-column", "traits.country")),
         ):
             got = resolve(folder, name, *options)

@@ -193,12 +193,13 @@ def test_every_format_gives_the_same_profiles_in_several_batches(
     assert got["csv"]["1-0"] == got["csv"]["2-3"], "the same person across batches"
 
 
-@pytest.mark.parametrize("text", ["", "id,email\n"])
-def test_an_empty_csv_gives_an_empty_output(tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize(("text", "header"), [("", "line,profile_id"), ("id,email\n", "id,profile_id")])
+def test_an_empty_csv_gives_an_empty_output(tmp_path: Path, text: str, header: str) -> None:
+    # A file without even a header has no id column: rows would be known by their line.
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     src.write_text(text)
     output = _invoke(str(src), "-o", str(out))
-    assert out.read_text().splitlines() == ["id,profile_id"]
+    assert out.read_text().splitlines() == [header]
     assert "│       0 │" in output
 
 
@@ -446,7 +447,7 @@ def test_an_empty_text_file_gives_an_empty_output(tmp_path: Path, name: str) -> 
     src, out = tmp_path / name, tmp_path / "out.csv"
     src.write_bytes(b"")
     _invoke(str(src), "-o", str(out))
-    assert out.read_text().splitlines() == ["id,profile_id"]
+    assert out.read_text().splitlines() == ["line,profile_id"]  # no columns, so no id column
 
 
 def _damaged_parquet(tmp_path: Path) -> Path:
@@ -1131,3 +1132,142 @@ def test_a_workbooks_sheet_is_chosen_by_name_or_number(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "only a workbook (.xlsx) has sheets" in _said(result.output)
+
+
+# The id column: named like an id, or else each row's line.
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("Contact ID,Email,Name", "Contact ID"),  # a CRM's export
+        ("Record ID,Email,Name", "Record ID"),
+        ("contact_id,Email,id", "id"),  # of two, the one that says "id" alone
+        ("UUID,Email,Name", "UUID"),
+    ],
+)
+def test_the_id_column_is_the_one_named_like_an_id(tmp_path: Path, header: str, column: str) -> None:
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    ids = ("c-1", "c-2", "c-3")
+    rows = [("ann@acme.io", "Ann Lee"), ("ANN@acme.io", "Ann Lee"), ("bob@acme.io", "Bob Stone")]
+    position = header.split(",").index(column)
+    lines = [header]
+    for ident, (email, name) in zip(ids, rows, strict=True):
+        cells = [f"x-{ident}", email, name]  # another id-like column holds something else
+        cells[position] = ident
+        lines.append(",".join(cells))
+    src.write_text("\n".join(lines) + "\n")
+    output = _invoke(str(src), "-o", str(out))
+    got = _read_csv(out)
+    assert list(got[0]) == [column, "profile_id"]
+    by_id = {r[column]: r["profile_id"] for r in got}
+    assert list(by_id) == list(ids)
+    assert by_id["c-1"] == by_id["c-2"] != by_id["c-3"]
+    assert _read_csv(tmp_path / "out.rejects.csv") == []  # no "missing id" for every row
+    assert "no id column" not in _said(output)
+
+
+def test_a_column_typed_id_by_field_is_the_id(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("Cust #,Email\nA1,ann@acme.io\nA2,ANN@acme.io\n")
+    _invoke(str(src), "-o", str(out), "--field", "Cust #=id", "--field", "Email=email")
+    got = _read_csv(out)
+    assert [r["Cust #"] for r in got] == ["A1", "A2"]
+    assert got[0]["profile_id"] == got[1]["profile_id"]
+
+
+def _line_ids(out: Path, column: str = "line") -> dict[int, str]:
+    return {int(r[column]): r["profile_id"] for r in _read_csv(out)}
+
+
+def test_without_an_id_column_a_csv_row_is_known_by_its_line(tmp_path: Path) -> None:
+    """The line a text editor shows, which the rejects file gives too: a blank line, a field
+    that holds a line break and a malformed row count, as in the file."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(
+        "email,name,city\n"  # 1
+        "ann@acme.io,Ann Lee,Boston\n"  # 2
+        "\n"  # 3: empty, a reject
+        'bob@acme.io,"Bob\nStone",Austin\n'  # 4-5: one row
+        "ANN@acme.io,Ann Lee,Boston\n"  # 6
+        "x,y\n"  # 7: two fields
+        "cy@acme.io,Cy Young,Denver\n"  # 8
+    )
+    output = _invoke(str(src), "-o", str(out))
+    got = _line_ids(out)
+    assert sorted(got) == [2, 5, 6, 8]
+    assert got[2] == got[6] != got[5]
+    assert len({got[2], got[5], got[8]}) == 3
+    rejects = {int(r["line"]): r["reason"] for r in _read_csv(tmp_path / "out.rejects.csv")}
+    assert rejects == {3: "empty row", 7: "2 fields, header has 3"}
+    assert "no id column" in _said(output)
+    assert "--id-column" in _said(output)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        # JSON lines: the file's lines (a blank one and a broken one between).
+        ("jsonl", [1, 4, 5]),
+        # A .json array: each element's position, the one that is no object left out.
+        ("json", [1, 3, 4]),
+        # Parquet: the row's number.
+        ("parquet", [1, 2, 3]),
+    ],
+)
+def test_without_an_id_column_a_row_is_known_by_its_line_in_every_format(
+    tmp_path: Path, fmt: str, expected: list[int]
+) -> None:
+    objects = [
+        {"email": "ann@acme.io", "name": "Ann Lee"},
+        {"email": "bob@acme.io", "name": "Bob Stone"},
+        {"email": "ANN@acme.io", "name": "Ann Lee"},
+    ]
+    src, out = tmp_path / f"in.{fmt}", tmp_path / "out.csv"
+    if fmt == "jsonl":
+        first, *rest = (json.dumps(o) for o in objects)
+        src.write_text("\n".join([first, "", "{broken", *rest]) + "\n")
+    elif fmt == "json":
+        src.write_text(json.dumps([objects[0], 5, *objects[1:]]))
+    else:
+        pq.write_table(pa.Table.from_pylist(objects), src)
+    _invoke(str(src), "-o", str(out))
+    got = _line_ids(out)
+    assert sorted(got) == expected
+    assert got[expected[0]] == got[expected[2]] != got[expected[1]]
+
+
+def test_without_an_id_column_a_sheet_row_is_known_by_its_row_number(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Contacts"])  # 1: a title
+    sheet.append(["Email", "Name", "City"])  # 2
+    sheet.append(["ann@acme.io", "Ann Lee", "Boston"])  # 3
+    sheet.append([None, None, None])  # 4: empty, a reject
+    sheet.append(["ANN@acme.io", "Ann Lee", "Boston"])  # 5
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.csv"
+    book.save(src)
+    _invoke(str(src), "-o", str(out))
+    got = _line_ids(out)
+    assert sorted(got) == [3, 5]
+    assert got[3] == got[5]
+    assert {int(r["line"]) for r in _read_csv(tmp_path / "out.rejects.csv")} == {1, 4}
+
+
+def test_the_line_column_takes_a_name_no_input_column_has(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("line,email\nL-9,ann@acme.io\nL-8,ANN@acme.io\n")  # "line": a product line
+    _invoke(str(src), "-o", str(out))
+    got = _read_csv(out)
+    assert list(got[0]) == ["line_2", "profile_id"]
+    assert [r["line_2"] for r in got] == ["2", "3"]
+    assert got[0]["profile_id"] == got[1]["profile_id"]
+
+
+def test_read_input_adds_no_column_unless_asked(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("email\nann@acme.io\n")
+    assert list(read_input(src, [])) == [{"email": "ann@acme.io"}]
+    assert list(read_input(src, [], line_column="n")) == [{"email": "ann@acme.io", "n": 2}]

@@ -42,7 +42,8 @@ from omnilink.identity._normalize import norm_name
         ("Contact Date of Birth", FieldType.DATE),
         ("Billing Address Line 1", FieldType.ADDRESS),
         ("Company Name", None),  # one word alone ("name") is not enough
-        ("contact_id", None),
+        ("Contact ID", FieldType.ID),  # the row's own id, as CRM exports name it
+        ("company_id", None),  # "id" at the end is not enough: another thing's id
         ("contact_record_id", None),  # the id is found by name only
         # ...and columns about someone else than the record's person
         ("Owner Email", None),
@@ -514,3 +515,26 @@ def test_columns_an_iterator_brings_late_are_reported(caplog: pytest.LogCaptureF
     assert res.profile_of["a"] == res.profile_of["b"]
     assert res.stats["late_columns"] == []
     assert not caplog.text
+
+
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        (["contact_id", "email", "id"], "id"),  # the name that says "id" alone wins
+        (["Record ID", "email", "Contact ID"], "Record ID"),
+        (["key", "email", "uuid"], "uuid"),
+        (["email", "name"], "id"),  # none: the default, which the rows then lack
+    ],
+)
+def test_the_resolver_takes_the_column_most_named_like_an_id(columns: list[str], expected: str) -> None:
+    rows = [dict.fromkeys(columns, "x") | {"email": f"p{k}@acme.io"} for k in range(2)]
+    for k, row in enumerate(rows):
+        for column in columns:
+            if column != "email":
+                row[column] = f"{column}-{k}"
+    result = Resolver().resolve(rows)
+    if expected in columns:
+        assert set(result.profile_of) == {f"{expected}-0", f"{expected}-1"}
+        assert result.rejects == ()
+    else:
+        assert {r.reason for r in result.rejects} == {"missing id"}

@@ -29,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from omnilink.exceptions import ConfigurationError, MissingDependencyError
 from omnilink.identity import _normalize
+from omnilink.identity._fields import resolve_field_map
 from omnilink.identity._frames import Batches, Columns, arrow_columns, repeated_names
 
 if TYPE_CHECKING:
@@ -120,6 +121,7 @@ def read_input(
     on_end: Callable[[], None] | None = None,
     encoding: str = "utf-8",
     sheet: str | None = None,
+    line_column: str | None = None,
 ) -> Iterable[dict[str, Any]]:
     """The rows of ``path``, read as :meth:`Resolver.resolve <omnilink.identity.Resolver.resolve>`
     reads them fastest; rows that cannot be read are appended to ``rejects`` as they are met.
@@ -134,6 +136,9 @@ def read_input(
     file's (JSON is UTF-8); a value with bytes it has no character for is rejected. ``sheet``
     is a workbook's sheet, by name or number from 1 (the first by default). Lines before a
     CSV's or a sheet's header (a report's title) are skipped and noted in ``rejects``.
+    With ``line_column``, each row also holds its line in that column: the number a reject of
+    the row would carry (a CSV line, counted from the file's first; a sheet's row; a Parquet row
+    or a JSON line from 1; an element's position in a ``.json`` array).
 
     Raises :class:`~omnilink.exceptions.ConfigurationError` when the file as a whole cannot be
     read: its extension names no format, it is no Parquet file (empty, cut short, another
@@ -143,21 +148,25 @@ def read_input(
     fmt = _format(path)
     size = size or _normalize._BATCH  # read at each call: tests lower it
     if fmt == "jsonl":
-        return _counted(_jsonl_rows(path, rejects), _one_row, on_rows, on_end)
+        return _counted(_jsonl_rows(path, rejects, line_column), _one_row, on_rows, on_end)
     if fmt == "json":
-        return _counted(_json_array_rows(path, rejects), _one_row, on_rows, on_end)
+        return _counted(_json_array_rows(path, rejects, line_column), _one_row, on_rows, on_end)
     if fmt in ("csv", "tsv"):
         _check_encoding(encoding)
         delimiter, skip = _csv_layout(path, encoding, "\t" if fmt == "tsv" else None, rejects)
         header = _unique(path, _csv_header(path, delimiter, encoding, skip))
-        batches: Iterable[Columns] = _csv_batches(path, header, rejects, size, delimiter, encoding, skip)
+        batches: Iterable[Columns] = _csv_batches(
+            path, header, rejects, size, delimiter, encoding, skip, line_column
+        )
     elif fmt == "xlsx":
         skip, first = _xlsx_layout(path, rejects, sheet)
         header = _unique(path, first)
-        batches = _xlsx_batches(path, header, rejects, size, skip, sheet)
+        batches = _xlsx_batches(path, header, rejects, size, skip, sheet, line_column)
     else:
         header = _unique(path, _parquet_header(path))
-        batches = _parquet_batches(path, size, rejects)
+        batches = _parquet_batches(path, size, rejects, line_column)
+    if line_column is not None:
+        header = [*header, line_column]
     return Batches(_counted(batches, len, on_rows, on_end), header)
 
 
@@ -306,10 +315,14 @@ def _csv_batches(
     delimiter: str,
     encoding: str,
     skip: int = 0,
+    line_column: str | None = None,
 ) -> Iterator[Columns]:
     """The rows after the header (which follows ``skip`` lines), ``size`` at a time, as columns (a
-    row with the wrong number of fields is a reject, with its line number)."""
+    row with the wrong number of fields is a reject, with its line number; with ``line_column``,
+    each row's line is a column: the last of a row whose quoted field holds a line break, as a
+    reject's is)."""
     width = len(header)
+    lines: list[int] | None = None
     with _csv_open(path, encoding) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         with _wide_fields():
@@ -318,16 +331,24 @@ def _csv_batches(
             if next(reader, None) is None:
                 return
         while True:
+            if line_column is not None:
+                lines = []
             with _wide_fields():
-                rows = _csv_take(reader, width, size, rejects)
+                rows = _csv_take(reader, width, size, rejects, lines)
             if rows:
-                yield _columns(header, rows)
+                batch = _columns(header, rows)
+                if line_column is not None and lines is not None:
+                    batch = batch.with_column(line_column, lines)
+                yield batch
             if len(rows) < size:  # the reader is exhausted
                 return
 
 
-def _csv_take(reader: CsvReader, width: int, size: int, rejects: list[ReadReject]) -> list[list[str | bytes]]:
-    """The next ``size`` rows of ``reader`` (fewer at its end); the rows it cannot give are rejects."""
+def _csv_take(
+    reader: CsvReader, width: int, size: int, rejects: list[ReadReject], lines: list[int] | None = None
+) -> list[list[str | bytes]]:
+    """The next ``size`` rows of ``reader`` (fewer at its end); the rows it cannot give are
+    rejects. The line of each row given is appended to ``lines``, when given."""
     rows: list[list[str | bytes]] = []
     while True:
         # The loop is restarted after an error instead of a try around each row: a row costs
@@ -343,6 +364,8 @@ def _csv_take(reader: CsvReader, width: int, size: int, rejects: list[ReadReject
                     )
                     continue
                 rows.append([cell if cell.isascii() else _restore_bytes(cell) for cell in row])
+                if lines is not None:
+                    lines.append(reader.line_num)
                 if len(rows) == size:
                     return rows
             return rows
@@ -423,11 +446,14 @@ def _xlsx_batches(
     size: int,
     skip: int = 0,
     sheet: str | None = None,
+    line_column: str | None = None,
 ) -> Iterator[Columns]:
     """The first sheet's rows after the header (which follows ``skip`` rows), ``size`` at a time,
     as columns; a row with no value is a reject, "empty row", with its row number (as a blank
-    CSV line is)."""
+    CSV line is). With ``line_column``, that row number is a column."""
     width = len(header)
+    if line_column is not None:
+        header = [*header, line_column]
     with _xlsx_rows(path, sheet) as rows:
         for _ in range(skip + 1):
             next(rows, None)
@@ -438,6 +464,8 @@ def _xlsx_batches(
                 continue
             cells = list(row[:width])
             cells += [None] * (width - len(cells))
+            if line_column is not None:
+                cells.append(number)
             batch.append(cells)
             if len(batch) == size:
                 yield _columns(header, batch)
@@ -460,17 +488,25 @@ def _parquet_header(path: Path) -> list[str]:
     return [str(name) for name in names]
 
 
-def _parquet_batches(path: Path, size: int, rejects: list[ReadReject]) -> Iterator[Columns]:
+def _parquet_batches(
+    path: Path, size: int, rejects: list[ReadReject], line_column: str | None = None
+) -> Iterator[Columns]:
     """The rows, ``size`` at a time, as columns. Rows that cannot be read (a damaged page) are a
-    reject, by row number, up to the end of their row group; the reading goes on after it."""
+    reject, by row number, up to the end of their row group; the reading goes on after it. With
+    ``line_column``, each row's number is a column."""
     pq = _pyarrow_parquet()
     import pyarrow as pa
+
+    def numbered(columns: Columns, first: int) -> Columns:
+        if line_column is None:
+            return columns
+        return columns.with_column(line_column, list(range(first, first + len(columns))))
 
     with pq.ParquetFile(path) as parquet:
         done = 0  # rows read
         try:
             for batch in parquet.iter_batches(batch_size=size):
-                columns = arrow_columns(batch)
+                columns = numbered(arrow_columns(batch), done + 1)
                 done += len(columns)
                 yield columns
             return
@@ -490,7 +526,7 @@ def _parquet_batches(path: Path, size: int, rejects: list[ReadReject]) -> Iterat
                         if skip >= batch.num_rows:
                             skip -= batch.num_rows
                             continue
-                        columns = arrow_columns(batch.slice(skip) if skip else batch)
+                        columns = numbered(arrow_columns(batch.slice(skip) if skip else batch), done + 1)
                         skip = 0
                         done += len(columns)
                         yield columns
@@ -542,7 +578,9 @@ def _object(repeats: _Repeats, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any]]:
+def _jsonl_rows(
+    path: Path, rejects: list[ReadReject], line_column: str | None = None
+) -> Iterator[dict[str, Any]]:
     # A decoder per file, made once (json.loads(text, object_pairs_hook=...) makes one per call,
     # which costs more than the hook), whose hook tells this file's lines of repeated keys.
     repeats: _Repeats = []
@@ -572,7 +610,7 @@ def _jsonl_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any
                 for inner, repeated in repeats:
                     rejects += _repeat_notes(line_no, _shown(raw), paths.get(id(inner), ""), repeated)
                 repeats.clear()
-            yield _json_record(obj, clean)
+            yield _json_record(obj, clean, line_column, line_no)
 
 
 def _json_text(raw: bytes) -> tuple[str, bool]:
@@ -586,12 +624,15 @@ def _json_text(raw: bytes) -> tuple[str, bool]:
         return raw.decode("utf-8", "surrogateescape"), False
 
 
-def _json_record(obj: dict[str, Any], clean: bool) -> dict[str, Any]:
+def _json_record(obj: dict[str, Any], clean: bool, line_column: str | None, line: int) -> dict[str, Any]:
     """A parsed JSON object as a row: its texts that are not UTF-8 as bytes, its nested objects'
-    values as path columns (:func:`_flat`)."""
+    values as path columns (:func:`_flat`), and its ``line`` in ``line_column`` when given."""
     if not clean:
         obj = {key: _restore_all(value) for key, value in obj.items()}
-    return _flat(obj) if any(type(value) is dict for value in obj.values()) else obj
+    row = _flat(obj) if any(type(value) is dict for value in obj.values()) else obj
+    if line_column is not None:
+        row[line_column] = line
+    return row
 
 
 def _repeat_notes(
@@ -607,7 +648,9 @@ def _repeat_notes(
     return notes
 
 
-def _json_array_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str, Any]]:
+def _json_array_rows(
+    path: Path, rejects: list[ReadReject], line_column: str | None = None
+) -> Iterator[dict[str, Any]]:
     """The objects of a ``.json`` file: an array of them, as exports and APIs write records
     (``pandas.DataFrame.to_json(orient="records")``), or an object whose one array of objects
     holds them (``{"contacts": [...], "paging": {...}}``). The file is read whole, and at once,
@@ -640,11 +683,15 @@ def _json_array_rows(path: Path, rejects: list[ReadReject]) -> Iterator[dict[str
             around = items[position - 1] if position else inner
             shown = json.dumps(around, ensure_ascii=False, default=str)[:200]
             said.setdefault(position, []).extend(_repeat_notes(position, shown, prefix, repeated))
-    return _json_items(items, said, clean, rejects)
+    return _json_items(items, said, clean, rejects, line_column)
 
 
 def _json_items(
-    items: list[Any], said: dict[int, list[ReadReject]], clean: bool, rejects: list[ReadReject]
+    items: list[Any],
+    said: dict[int, list[ReadReject]],
+    clean: bool,
+    rejects: list[ReadReject],
+    line_column: str | None,
 ) -> Iterator[dict[str, Any]]:
     """:func:`_json_array_rows`'s records, their rejects appended as they are met (those of the
     object around the array first)."""
@@ -655,7 +702,7 @@ def _json_items(
             rejects.append(ReadReject(position, shown, "an element of the array must be an object"))
             continue
         rejects.extend(said.get(position, ()))
-        yield _json_record(item, clean)
+        yield _json_record(item, clean, line_column, position)
 
 
 def _records_array(data: Any) -> list[Any] | None:
@@ -903,6 +950,40 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _input_columns(path: Path, *, encoding: str, sheet: str | None) -> list[str]:
+    """The column names of a file, as the resolver infers its field map from them: a table's
+    header, or the keys of the first 1,000 JSON objects. Nothing else is kept of this reading
+    (a title line's note comes again when the rows are read)."""
+    from omnilink.identity._resolver import HEAD_ROWS, head_columns  # (the resolver: imported when run)
+
+    rows = read_input(path, [], encoding=encoding, sheet=sheet)
+    if isinstance(rows, Batches):
+        return rows.names
+    it = iter(rows)
+    try:
+        return list(head_columns(list(itertools.islice(it, HEAD_ROWS))))
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()  # the file, now, not when the generator is collected
+
+
+def _id_column(columns: list[str], fields: Mapping[str, str]) -> tuple[str, str | None]:
+    """The column that identifies a row, as :class:`~omnilink.identity.Resolver` infers it
+    (named like an id: ``id``, ``ID``, ``Record ID``; or typed ``id`` by ``--field``), and None;
+    or, when there is none, a column the reader adds holding each row's line, and its name
+    (``line``, the name the rejects file gives a row's line, unless a column has it)."""
+    ident, _ = resolve_field_map(columns, fields or None, id_field=None)
+    if ident in columns:
+        return ident, None
+    taken = set(columns) | set(fields)
+    name, k = "line", 1
+    while name in taken:
+        k += 1
+        name = f"line_{k}"
+    return name, name
+
+
 def _rejects_path(output: Path) -> Path:
     """``OUTPUT.rejects.EXT``: out.csv gives out.rejects.csv, out.csv.gz out.rejects.csv.gz."""
     if _gzipped(output):
@@ -925,7 +1006,12 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
             ..., exists=True, dir_okay=False, metavar="INPUT", help="CSV, TSV, JSONL, Parquet or .xlsx file"
         ),
         output: Path = typer.Option(..., "--output", "-o", help="where to write id + profile_id"),
-        id_column: str = typer.Option("id", "--id-column", help="the column that identifies a row"),
+        id_column: str | None = typer.Option(
+            None,
+            "--id-column",
+            help="the column that identifies a row (default: the one named like an id, e.g. id, "
+            "ID, record_id; without one, each row's line)",
+        ),
         field: list[str] = typer.Option([], "--field", help="COLUMN=TYPE, repeatable (default: inferred)"),
         region: str | None = typer.Option(None, "--region", help="default phone region, e.g. US"),
         region_column: str | None = typer.Option(
@@ -970,6 +1056,13 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
                 raise typer.BadParameter(f"--field expects COLUMN=TYPE, got {item!r}")
             fields[column.strip()] = kind.strip()
         read_rejects: list[ReadReject] = []
+        line_column = None
+        if id_column is None:
+            try:
+                columns = _input_columns(input, encoding=encoding, sheet=sheet)
+            except ConfigurationError as exc:  # the file as a whole cannot be read
+                raise typer.BadParameter(str(exc), param_hint="INPUT") from None
+            id_column, line_column = _id_column(columns, fields)
         options: dict[str, Any] = {"id_field": id_column, "region": region, "region_field": region_column}
         if fields:
             options["fields"] = fields
@@ -1005,7 +1098,13 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
 
             try:
                 rows = read_input(
-                    input, read_rejects, on_rows=on_rows, on_end=on_end, encoding=encoding, sheet=sheet
+                    input,
+                    read_rejects,
+                    on_rows=on_rows,
+                    on_end=on_end,
+                    encoding=encoding,
+                    sheet=sheet,
+                    line_column=line_column,
                 )
             except ConfigurationError as exc:  # the file as a whole cannot be read
                 raise typer.BadParameter(str(exc), param_hint="INPUT") from None
@@ -1052,6 +1151,11 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
         console.print(summary)
         n_rejects = len(read_failed) + len(refused)
         console.print(f"profiles -> {output}   rejects ({n_rejects:,} entries) -> {rejects_out}")
+        if line_column is not None:
+            console.print(
+                f"INPUT has no id column: each row is known by its line, in the {line_column!r} column "
+                "of OUTPUT and of the rejects; name an id column with --id-column"
+            )
         if links is not None:
             console.print(f"links ({len(result.links):,}) -> {links}")
         undecoded = sum(r.reason == "not valid UTF-8" for r in refused)

@@ -48,7 +48,16 @@ PLATFORM_WORDS = (
 
 # Column names are matched after lower-casing and collapsing every non-alphanumeric run to "_".
 _NAME_RULES: tuple[tuple[FieldType, tuple[str, ...]], ...] = (
-    (FieldType.ID, ("id", "rec_id", "record_id", "row_id", "uid", "key", "pk")),
+    (
+        FieldType.ID,
+        # In order of preference, when a file has more than one (resolve_field_map). The row's
+        # own id as CRM, form and survey exports name it ("Contact ID", "Response ID"); ids
+        # another system gives the person (customer_id, user_id) are EXTERNAL_ID, compared.
+        (
+            *("id", "rec_id", "record_id", "row_id", "uid", "uuid", "guid", "key", "pk"),
+            *("contact_id", "person_id", "lead_id", "entry_id", "submission_id", "response_id"),
+        ),
+    ),
     (
         FieldType.EMAIL,
         (
@@ -256,9 +265,19 @@ def resolve_field_map(
     ident = id_field
     if ident is None:
         ids = [c for c, t in out.items() if t is FieldType.ID]
-        ident = ids[0] if ids else "id"
+        ident = min(ids, key=_id_rank) if ids else "id"
     out.pop(ident, None)
     return ident, {c: t for c, t in out.items() if t not in (FieldType.ID, FieldType.IGNORE)}
+
+
+_ID_NAMES = next(names for ftype, names in _NAME_RULES if ftype is FieldType.ID)
+
+
+def _id_rank(column: str) -> int:
+    """How much a column's name says it is the row's id: "id" before "contact_id" (a column
+    typed ``id`` by ``fields`` comes first; of equals, the first column, as ``min`` keeps it)."""
+    name = _norm_column(column)
+    return _ID_NAMES.index(name) + 1 if name in _ID_NAMES else 0
 
 
 def is_strong(ftype: FieldType) -> bool:

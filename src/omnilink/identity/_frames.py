@@ -68,6 +68,10 @@ class Columns(Sized):
         """The rows, each made when it is asked for."""
         return _Rows(self)
 
+    def with_column(self, name: str, values: list[Any]) -> Columns:
+        """These rows with one more column (or ``name``'s values replaced)."""
+        return Columns({**self._columns, name: values}, self._n)
+
 
 class _Rows(Sequence[dict[str, Any]]):
     def __init__(self, batch: Columns) -> None:

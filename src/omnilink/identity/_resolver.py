@@ -78,7 +78,11 @@ def _default_region(region: str | None) -> str | None:
     return code
 
 
-def _head_columns(rows: Sequence[object]) -> dict[str, None]:
+HEAD_ROWS = 1000
+"""The rows of an iterator whose columns tell the field map (a list's are all its rows)."""
+
+
+def head_columns(rows: Sequence[object]) -> dict[str, None]:
     """The columns of ``rows`` (:meth:`Resolver._rows`' head), in order, as the normalizer will
     read the rows (namedtuples too: ``DataFrame.itertuples()``)."""
     columns: dict[str, None] = {}
@@ -551,7 +555,7 @@ class Resolver:
         if isinstance(records, Sequence):  # all its rows name the columns (~0.3 s a million)
             return records, records
         it = iter(records)
-        head = list(islice(it, 1000))
+        head = list(islice(it, HEAD_ROWS))
         return head, chain(head, it)
 
     def _run_config(
@@ -562,7 +566,7 @@ class Resolver:
         iterator's (its first 1,000 rows'), with an inferred map; None otherwise. Where every
         column is known up front (a sequence, whose rows are all read; batches of columns), a
         run that would compare none of them is refused instead (_check_columns)."""
-        columns = _head_columns(head)  # once: a sequence's are all its rows (~0.3 s a million)
+        columns = head_columns(head)  # once: a sequence's are all its rows (~0.3 s a million)
         cfg = fitted if fitted is not None else self._config_of(columns)
         if head is rows or isinstance(rows, Batches):
             _check_columns(cfg, columns)
@@ -571,7 +575,7 @@ class Resolver:
         return cfg, set(columns) if inferred else None
 
     def _config(self, rows: Sequence[object]) -> Config:
-        return self._config_of(_head_columns(rows))
+        return self._config_of(head_columns(rows))
 
     def _config_of(self, columns: dict[str, None]) -> Config:
         id_field, fields = resolve_field_map(columns, self._fields, id_field=self._id_field)
