@@ -123,7 +123,17 @@ def test_dates() -> None:
         ("1980", "198005", "null"),
         ("1980", "19810512", "different"),
         ("198006", "19800512", "different"),
-        ("1980", "1980", "exact"),  # a column of years: EM learns what agreeing on one is worth
+        # Two equal partial dates: a level of its own, not "exact" (the weight of a whole date).
+        ("1980", "1980", "same-partial-date"),
+        ("198005", "198005", "same-partial-date"),
+        ("198005", "198006", "different"),  # no typo level: a month or a year apart is common
+        ("1980", "1981", "different"),
+        ("1980", "1908", "different"),
+        # Digits kept as given (a day, month and two-digit year) are no partial date: a whole
+        # value, equal or not, and no prefix of a date.
+        ("030784", "030784", "exact"),
+        ("030784", "03078", "one-edit"),
+        ("120384", "12038411", "different"),
     ],
 )
 def test_a_partial_date_against_a_whole_one(a: str, b: str, expected: str) -> None:

@@ -125,3 +125,49 @@ def test_a_year_alone_links_with_the_whole_date_and_keeps_apart_from_another() -
     assert p["d"] != p["a"]
     evidence = {e.comparator: e.level for e in resolver.explain(rows[0], rows[1]).evidence}
     assert evidence["dob"] == "missing"  # no evidence: weight 0
+
+
+def _people_with_whole_dates_and_years(n: int = 400) -> list[dict[str, str]]:
+    """Strangers whose birth date column holds a whole date in half the rows, a year alone in
+    the others (a form that asked for the year only, merged with a CRM's dates)."""
+    import random
+
+    rng = random.Random(7)
+    firsts = ["James", "Mary", "John", "Linda", "Robert", "Susan", "Michael", "Karen", "David", "Nancy"]
+    lasts = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Kowalski", "Haddad", "Novak", "Brennan", "Silva"]
+    rows = []
+    for k in range(n):
+        year = rng.randint(1950, 2000)
+        dob = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if k % 2 else str(year)
+        rows.append(
+            {
+                "id": f"r{k}",
+                "first_name": rng.choice(firsts),
+                "last_name": rng.choice(lasts),
+                "dob": dob,
+                "city": rng.choice(["Boston", "Denver", "Austin"]),
+            }
+        )
+    return rows
+
+
+def test_a_shared_birth_year_weighs_what_a_year_is_worth_not_what_a_date_is() -> None:
+    """Two equal years had been "exact", the level of two equal whole dates. In a column of
+    both, EM then gave "exact" a weight between the two (3.2): two namesakes of one city born
+    the same year were one profile, and a shared whole date counted for little."""
+    oliver = {"first_name": "Oliver", "last_name": "Brandt", "city": "Boston"}
+    rows = [
+        *_people_with_whole_dates_and_years(),
+        {"id": "year-1", "dob": "1984", **oliver},
+        {"id": "year-2", "dob": "1984", **oliver},
+        {"id": "date-1", "dob": "1990-02-03", **oliver},
+        {"id": "date-2", "dob": "1990-02-03", **oliver},
+    ]
+    resolver = Resolver(region="US")
+    p = resolver.resolve(rows).profile_of
+    assert p["year-1"] != p["year-2"]
+    assert p["date-1"] == p["date-2"]
+    year = next(e for e in resolver.explain("year-1", "year-2").evidence if e.comparator == "dob")
+    date = next(e for e in resolver.explain("date-1", "date-2").evidence if e.comparator == "dob")
+    assert (year.level, date.level) == ("same-partial-date", "exact")
+    assert date.weight > 10 > 2 > year.weight  # one person in ~50 shares a year; in ~18,000, a date

@@ -334,6 +334,9 @@ def _date(draw: st.DrawFn) -> str:
                     "198703\u0661\u0662",
                     "1987031\u00b2",
                     "1987",
+                    "120387",  # digits kept as given (a day, month and two-digit year): not partial
+                    "19870",  # shorter than a month of a year, one digit from several
+                    "9999",
                     "abcd0312",
                     "",
                 ]
@@ -346,6 +349,13 @@ def _date(draw: st.DrawFn) -> str:
 @given(_values(_date()))
 def test_date(values: list[Any]) -> None:
     _check(DateComparator("dob"), values)
+
+
+def test_date_partial_and_kept_digits_every_pair() -> None:
+    """Years, months of a year, and digits kept as given (no partial date) of every length
+    around them, each pair: the rules for partial dates look at which side is shorter."""
+    values = ["1987", "1988", "198703", "198713", "19870", "198", "0307", "030787", "19870312", "1987031"]
+    _check(DateComparator("dob"), [*values, None])
 
 
 _code = st.one_of(

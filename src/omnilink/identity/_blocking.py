@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import jellyfish
 
 from omnilink.identity._fields import FieldType
-from omnilink.identity._normalize import PARTIAL_DATE, NormRecord, known_first_name, nick_tables
+from omnilink.identity._normalize import NormRecord, known_first_name, nick_tables, partial_date
 
 if TYPE_CHECKING:
     from omnilink.identity._table import IntArray, RecordTable
@@ -91,7 +91,7 @@ def _keyed(values: Sequence[Any], ids: IntArray, recs: IntArray, key: Callable[[
 
 
 def _whole_date(d: Any) -> Any:
-    return None if isinstance(d, str) and len(d) in PARTIAL_DATE else d
+    return None if isinstance(d, str) and partial_date(d) else d
 
 
 def _present(ids: IntArray) -> Part:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein, Prefix
 from rapidfuzz.fuzz import token_set_ratio
 
-from omnilink.identity._normalize import PARTIAL_DATE, NormRecord, letters, particle_suffixes
+from omnilink.identity._normalize import NormRecord, letters, partial_date, particle_suffixes
 from omnilink.identity._normalize import nick_tables as _nick_tables
 
 if TYPE_CHECKING:
@@ -878,16 +878,22 @@ class CityComparator(_Column):
 
 
 class DateComparator(_Column):
-    """Dates: exact / day and month swapped / one typed digit or a day apart / year off by one / different.
+    """Dates: exact / day and month swapped / one typed digit or a day apart / year off by one /
+    the same year or month / different.
 
     A month of a year (``YYYYMM``) or a year alone (``YYYY``) against a longer date gives no
     evidence (NULL) when the longer date falls in it and is "different" when it does not: "1984"
-    says nothing against 7 March 1984, and much against any day of 1990.
+    says nothing against 7 March 1984, and much against any day of 1990; against another of its
+    length, it is "different" unless equal (no typo levels). Two equal partial
+    dates have a level of their own, "same-partial-date": one person in 60 or so shares a
+    birth year, one in 20,000 a birth date, so in a column that holds both, "exact" would give
+    a shared year the weight of a shared day. (It is no birth date agreeing for the household
+    rule either: two members of a family may share a year.)
     """
 
-    levels = ("exact", "day-month-swapped", "one-edit", "year-off-by-one", "different")
-    default_m = (0.85, 0.02, 0.08, 0.02, 0.03)
-    default_u = (0.0006, 0.00005, 0.002, 0.00005, 0.9973)
+    levels = ("exact", "day-month-swapped", "one-edit", "year-off-by-one", "same-partial-date", "different")
+    default_m = (0.84, 0.02, 0.08, 0.02, 0.01, 0.03)
+    default_u = (0.0006, 0.00005, 0.002, 0.00005, 0.0002, 0.9971)
 
     def vectorized(self, values: list[Any]) -> VectorFn | None:
         return _vec_date(self, values) if _own_compare(self, DateComparator) else None
@@ -898,10 +904,14 @@ class DateComparator(_Column):
         if not a or not b:
             return NULL
         if a == b:
-            return 0
-        if len(a) != len(b) and min(len(a), len(b)) in PARTIAL_DATE:
-            n = min(len(a), len(b))
-            return NULL if a[:n] == b[:n] else 4
+            return 4 if partial_date(a) else 0
+        if len(a) != len(b):
+            short, whole = (a, b) if len(a) < len(b) else (b, a)
+            if partial_date(short):
+                return NULL if whole.startswith(short) else 5
+        elif partial_date(a) or partial_date(b):
+            # No typo levels: of strangers, one in six has a birth year one digit from yours.
+            return 5
         if date_swapped(a, b):
             return 1
         if one_digit_apart(a, b) or _lev(a, b, score_cutoff=1) <= 1 or _day_apart(a, b):
@@ -915,7 +925,7 @@ class DateComparator(_Column):
             and abs(int(a[:4]) - int(b[:4])) <= 1
         ):
             return 3
-        return 4
+        return 5
 
 
 def _day_apart(a: str, b: str) -> bool:
@@ -1685,6 +1695,7 @@ def _vec_date(comp: DateComparator, values: list[Any]) -> VectorFn:
     swapped = strs.ids([None if d is None else d[:4] + d[6:8] + d[4:6] for d in eight])
     texts = strs.objects()
     lengths = strs.lengths()
+    partial_of = strs.flags(partial_date)
     chars = strs.chars()
     month_day = _Strings().ids([None if d is None else d[4:] for d in eight])
     year_month = _Strings().ids([None if d is None else d[:6] for d in eight])
@@ -1697,15 +1708,17 @@ def _vec_date(comp: DateComparator, values: list[Any]) -> VectorFn:
         st = _start(comp, values, flag, xs, ys)
         a = sid[xs]
         b = sid[ys]
+        st.rule((a == b) & partial_of[a], 4)
         st.rule(a == b, 0)
         # A partial date against a longer one: NULL inside it, else different (as compare).
         la = lengths[a]
         lb = lengths[b]
         short = np.minimum(la, lb)
-        partial = (a >= 0) & (b >= 0) & (la != lb) & ((short == 4) | (short == 6))
+        partial = (a >= 0) & (b >= 0) & (la != lb) & np.where(la < lb, partial_of[a], partial_of[b])
         inside = np.where(short == 4, year4[xs] == year4[ys], month6[xs] == month6[ys])
         st.rule(partial & inside, NULL)
-        st.rule(partial, 4)
+        st.rule(partial, 5)
+        st.rule((a >= 0) & (b >= 0) & (la == lb) & (partial_of[a] | partial_of[b]), 5)  # no typo levels
         st.rule((swapped[xs] == b) & (b >= 0), 1)  # date_swapped: b is a with day and month swapped
         da = day[xs]
         db = day[ys]
@@ -1718,7 +1731,7 @@ def _vec_date(comp: DateComparator, values: list[Any]) -> VectorFn:
         year_off = (month_day[xs] == month_day[ys]) & (month_day[xs] >= 0) & (ya >= 0) & (yb >= 0)
         year_off &= np.abs(ya - yb) <= 1
         st.rule(year_off, 3)
-        return st.rest(4)
+        return st.rest(5)
 
     return levels
 

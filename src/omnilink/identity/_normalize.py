@@ -785,8 +785,19 @@ def norm_date(value: object, region: str | None = None) -> str | None:
     return digits or None
 
 
-PARTIAL_DATE = (4, 6)
-"""The lengths of a partial date from :func:`norm_date`: a year alone, a month of a year."""
+def partial_date(text: str) -> bool:
+    """Whether a date as :func:`norm_date` gives it is partial: a year alone (``YYYY``) or a
+    month of a year (``YYYYMM``), of the years 1800-2099, rather than a whole date or digits
+    kept as given (``030784``, a day, month and two-digit year, is no month 84 of year 307)."""
+    n = len(text)
+    return (
+        (n == 4 or (n == 6 and "01" <= text[4:] <= "12"))
+        and text[:2] in ("18", "19", "20")
+        and text.isdigit()
+        and text.isascii()
+    )
+
+
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TIME = re.compile(r"(?<=\d)[T ]\d{1,2}:\d{2}")
 """A time after a date (``1984-03-07T10:00``, ``1984-03-07 10:00:00``): not part of the date."""
