@@ -533,8 +533,29 @@ def test_the_resolver_takes_the_column_most_named_like_an_id(columns: list[str],
             if column != "email":
                 row[column] = f"{column}-{k}"
     result = Resolver().resolve(rows)
+    assert result.rejects == ()
     if expected in columns:
         assert set(result.profile_of) == {f"{expected}-0", f"{expected}-1"}
-        assert result.rejects == ()
-    else:
-        assert {r.reason for r in result.rejects} == {"missing id"}
+        assert result.stats["id_field"] == expected
+    else:  # no id column: each record is known by its position, which is no reject
+        assert set(result.profile_of) == {"#0", "#1"}
+        assert result.stats["id_field"] is None
+
+
+def test_rows_without_an_id_column_are_known_by_position_without_a_reject_each(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Rows with no id column had each been a "missing id" reject: a frame of a million rows
+    gave a million rejects, among which the real ones were lost."""
+    rows = [{"email": "ann@acme.io"}, {"email": "ANN@acme.io", "phone": "bad"}, {"email": "bob@acme.io"}]
+    result = Resolver(region="US").resolve(iter(rows))
+    assert result.profile_of["#0"] == result.profile_of["#1"] != result.profile_of["#2"]
+    assert [(r.record_id, r.field) for r in result.rejects] == [("#1", "phone")]  # the real one
+    assert "no id column" in caplog.text
+    assert "id_field=" in caplog.text
+    # A column of ids that some rows lack: those rows are rejects, as before.
+    result = Resolver().resolve([{"id": "a", "email": "ann@acme.io"}, {"email": "bob@acme.io"}])
+    assert [(r.record_id, r.reason) for r in result.rejects] == [("#1", "missing id")]
+    # So is every row when the id column is named and missing (a typo should be heard).
+    result = Resolver(id_field="cid").resolve(rows)
+    assert {r.reason for r in result.rejects if r.field == "cid"} == {"missing id"}

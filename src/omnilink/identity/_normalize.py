@@ -1236,6 +1236,9 @@ class Normalizer:
         self.region = region
         self.region_field = region_field
         self.max_field_length = max_field_length
+        self.numbered = False
+        """The rows have no id column: a row without an id is known by its position, ``#<index>``,
+        and that is no reject."""
         self._canon_email, self._is_role_local, self._canon_phone, self._canon_handle = _load_identifiers()
         self._cache: dict[tuple[str, str], str | InvalidIdentifierError | None] = {}
         self._generation: dict[str, str] = {}
@@ -1391,7 +1394,7 @@ class Normalizer:
 
     def _record_id(self, raw_id: object, index: int) -> tuple[str, str | None]:
         if _is_missing(raw_id):
-            return f"#{index}", "missing id"
+            return f"#{index}", None if self.numbered else "missing id"
         if isinstance(raw_id, bytes):
             try:
                 rid = raw_id.decode("utf-8")

@@ -140,11 +140,13 @@ class _Prepared:
         *,
         workers: int = 1,
         known_columns: set[str] | None = None,
+        numbered: bool = False,
     ) -> None:
         self.engine = engine
         norm = engine.normalizer()
         norm.workers = workers
         norm.known_columns = known_columns
+        norm.numbered = numbered
         self.records: list[NormRecord] = norm.normalize_all(rows)
         self.rejects = norm.rejects
         self.late_columns = [
@@ -560,19 +562,27 @@ class Resolver:
 
     def _run_config(
         self, head: Sequence[object], rows: Iterable[object] | Batches, fitted: Config | None
-    ) -> tuple[Config, set[str] | None]:
-        """A run's configuration (``fitted``, else inferred from the columns of ``head``) and
-        the columns seen so far when later rows may bring others the map would miss: an
-        iterator's (its first 1,000 rows'), with an inferred map; None otherwise. Where every
-        column is known up front (a sequence, whose rows are all read; batches of columns), a
-        run that would compare none of them is refused instead (_check_columns)."""
+    ) -> tuple[Config, set[str] | None, bool]:
+        """A run's configuration (``fitted``, else inferred from the columns of ``head``); the
+        columns seen so far when later rows may bring others the map would miss: an
+        iterator's (its first 1,000 rows'), with an inferred map; None otherwise; and whether
+        the rows have no id column (none named like one, and no ``id_field`` given): each is
+        then known by its position, which is no reject. Where every column is known up front (a
+        sequence, whose rows are all read; batches of columns), a run that would compare none
+        of them is refused instead (_check_columns)."""
         columns = head_columns(head)  # once: a sequence's are all its rows (~0.3 s a million)
         cfg = fitted if fitted is not None else self._config_of(columns)
+        numbered = self._id_field is None and bool(columns) and cfg.id_field not in columns
+        if numbered:
+            logger.warning(
+                "the rows have no id column (none is named like an id: id, ID, record_id...): each "
+                "record's id is its position, '#0', '#1'...; pass id_field= to name the column"
+            )
         if head is rows or isinstance(rows, Batches):
             _check_columns(cfg, columns)
-            return cfg, None
+            return cfg, None, numbered
         inferred = fitted is None and self._fields is None  # else left out by choice
-        return cfg, set(columns) if inferred else None
+        return cfg, set(columns) if inferred else None, numbered
 
     def _config(self, rows: Sequence[object]) -> Config:
         return self._config_of(head_columns(rows))
@@ -675,10 +685,10 @@ class Resolver:
 
     def _fit(self, records: Iterable[object]) -> Resolver:
         head, rows = self._rows(records)
-        cfg, known = self._run_config(head, rows, None)
+        cfg, known, numbered = self._run_config(head, rows, None)
         del head
         engine = Engine(cfg)
-        prep = _Prepared(engine, rows, workers=self._n_workers(), known_columns=known)
+        prep = _Prepared(engine, rows, workers=self._n_workers(), known_columns=known, numbered=numbered)
         del rows
         _warn_late(prep.late_columns)
         patterns: Counter[tuple[int, ...]] = Counter()
@@ -729,7 +739,9 @@ class Resolver:
     ) -> ResolveResult:
         t0 = time.perf_counter()
         head, rows = self._rows(records)
-        cfg, known = self._run_config(head, rows, self._fitted[0] if self._fitted is not None else None)
+        cfg, known, numbered = self._run_config(
+            head, rows, self._fitted[0] if self._fitted is not None else None
+        )
         del head
         if self._fitted is not None:
             _, model, weak = self._fitted
@@ -738,7 +750,7 @@ class Resolver:
         else:
             engine = Engine(cfg)
             model = None
-        prep = _Prepared(engine, rows, workers=self._n_workers(), known_columns=known)
+        prep = _Prepared(engine, rows, workers=self._n_workers(), known_columns=known, numbered=numbered)
         del rows
         _warn_late(prep.late_columns)
         recs = prep.records
@@ -805,6 +817,7 @@ class Resolver:
         }
         t6 = time.perf_counter()
         stats = {
+            "id_field": None if numbered else cfg.id_field,
             "records": len(recs),
             "candidate_pairs": n_pairs,
             "distinct_patterns": n_patterns,
