@@ -12,7 +12,7 @@ import pytest
 
 from omnilink.identity import FieldType, Resolver
 from omnilink.identity._blocking import default_rules
-from omnilink.identity._engine import surnames_differ
+from omnilink.identity._engine import lone_surname, surnames_differ
 from omnilink.identity._normalize import Normalizer, norm_name, split_full_name
 
 
@@ -156,3 +156,49 @@ def test_batch_and_graph_agree_on_full_names(seed: int) -> None:
     records = graph._recs
     assert any(rec.middle and rec.last for rec in records)  # compound surnames, middle names
     assert any(rec.middle and not rec.last for rec in records)  # one-word names
+
+
+@pytest.mark.parametrize(
+    ("a", "other_last", "other_middle", "lone"),
+    [
+        (("sanchez", None, "sanchez"), "alvarez", "sanchez", True),  # his first surname, alone
+        (("lopez", "gomez", None), "gomez", "lopez", True),  # both surnames, no first name
+        (("lopez", "gomez", "ruiz"), "gomez", "ruiz lopez", True),  # in another order still his
+        (("lopez", "ruiz", None), "gomez", "lopez", False),  # a surname that is not his
+        (("james", None, "james"), "smith", "james", False),  # a known first name: a person
+        (("james", "smith", None), "smith", "james", False),  # his father, whose name he carries
+        (("lopez", "gomez", None), "gomez", None, False),  # no middle words to be his surnames
+    ],
+)
+def test_a_name_of_surnames_only_is_the_other_records_surnames(
+    a: tuple[str, str | None, str | None], other_last: str, other_middle: str | None, lone: bool
+) -> None:
+    assert lone_surname(*a, other_last, other_middle) is lone
+
+
+def test_a_record_whose_first_name_is_missing_joins_the_person_of_its_surnames() -> None:
+    """A full name written from a form whose first-name field was empty holds only surnames:
+    "López Gómez" was read as first name "lópez", so beside "Marta López Gómez" its first name
+    was "different" (-5) and the phone they share looked shared by two people."""
+    rows = [
+        {"id": "a", "name": "Marta López Gómez", "phone": "+34 744 217 948", "email": "marta.lg@gmail.com"},
+        {"id": "b", "name": "López Gómez", "phone": "744 217 948"},
+        {"id": "c", "name": "Alejandro Sánchez Álvarez", "email": "asanchez@telefonica.net"},
+        {"id": "d", "name": "Sánchez", "email": "asanchez@telefonica.net", "phone": "+34 699 100 200"},
+        # A father and the son named after him, at one phone, stay two people.
+        {"id": "e", "name": "James Smith", "phone": "+1 415 555 2671"},
+        {"id": "f", "name": "John James Smith", "phone": "+1 415 555 2671"},
+    ]
+    r = Resolver(id_field="id", region="ES")
+    p = r.resolve(rows).profile_of
+    assert p["a"] == p["b"]
+    assert p["c"] == p["d"]
+    assert p["e"] != p["f"]
+    assert r.explain("a", "b").guards == ()  # the phone is one person's, not shared
+    first = {e.comparator: e.level for e in r.explain("a", "b").evidence}["first_name"]
+    assert first == "swapped"  # a surname read as a first name, not a "different" first name
+    graph = r.graph()
+    ids = {row["id"]: graph.add(row).profile_id for row in rows}
+    assert ids["a"] == ids["b"]
+    assert ids["c"] == ids["d"]
+    assert ids["e"] != ids["f"]

@@ -107,13 +107,41 @@ def _values(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
     return st.lists(st.one_of(st.none(), strategy), min_size=1, max_size=24)
 
 
+_middle = st.one_of(_names, st.sampled_from(["garcia", "smith jones", "lopez garcia", "bob", ""]))
+
+
 @SETTINGS
-@given(_values(st.tuples(_word, st.one_of(st.none(), _word))))
+@given(
+    _values(
+        st.one_of(
+            st.tuples(_word, st.one_of(st.none(), _word)),
+            st.tuples(_word, st.one_of(st.none(), _word), st.one_of(st.none(), _middle)),
+        )
+    )
+)
 def test_first_name(values: list[Any]) -> None:
+    """Also with middle words: a first name that is no known one ("garcia") among the other's
+    is the swapped level; a known one ("bob", "john") is not."""
     _check(FirstNameComparator(), values)
 
 
-_middle = st.one_of(_names, st.sampled_from(["garcia", "smith jones", "lopez garcia", "bob", ""]))
+def test_first_name_middle_words() -> None:
+    values: list[Any] = [
+        ("lopez", "gomez"),  # "López Gómez": a record whose first name was missing
+        ("marta", "gomez", "lopez"),  # "Marta López Gómez"
+        ("sanchez", None, "sanchez"),  # a one-word full name
+        ("alejandro", "alvarez", "sanchez"),
+        ("james", "smith"),
+        ("john", "smith", "james"),  # his son, named after him
+        ("garcia", "lopez"),
+        None,
+    ]
+    _check(FirstNameComparator(), values)
+    comp = FirstNameComparator()
+    swapped = comp.levels.index("swapped")
+    assert comp.compare(values[0], values[1]) == swapped
+    assert comp.compare(values[3], values[2]) == swapped
+    assert comp.levels[comp.compare(values[4], values[5])] == "different"
 
 
 @SETTINGS

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein, Prefix
 from rapidfuzz.fuzz import token_set_ratio
 
-from omnilink.identity._normalize import NormRecord, letters, partial_date, particle_suffixes
+from omnilink.identity._normalize import (
+    NormRecord,
+    known_first_name,
+    letters,
+    partial_date,
+    particle_suffixes,
+)
 from omnilink.identity._normalize import nick_tables as _nick_tables
 
 if TYPE_CHECKING:
@@ -229,7 +235,14 @@ class _Fuzzy(Comparator):
 
 
 class FirstNameComparator(Comparator):
-    """First names: exact / nickname or initial / swapped with the surname / Jaro-Winkler bands."""
+    """First names: exact / nickname or initial / swapped with the surname / Jaro-Winkler bands.
+
+    The value is ``(first, last)``, or ``(first, last, middle)`` for a record with middle words
+    (:attr:`NormRecord.middle`). "Swapped" is also a first name that is no known first name and
+    is one of the other record's middle words: a surname read as a first name, in a full name
+    that holds only surnames ("López Gómez", or "Sánchez", beside "Marta López Gómez" and
+    "Alejandro Sánchez Álvarez": their first surnames). A known first name among the other's
+    middle words stays what it was ("James Smith" and his son "John James Smith")."""
 
     name = "first_name"
     levels = ("exact", "nickname", "jw>=0.92", "swapped", "jw>=0.80", "different")
@@ -238,12 +251,14 @@ class FirstNameComparator(Comparator):
     tf = True
 
     def value(self, rec: NormRecord) -> Any:
-        return (rec.first, rec.last) if rec.first else None
+        if not rec.first:
+            return None
+        return (rec.first, rec.last) if rec.middle is None else (rec.first, rec.last, rec.middle)
 
     def input_ids(self, table: RecordTable) -> IntArray | None:
         import numpy as np
 
-        return np.where(table.first.ids >= 0, table.names.ids, -1)
+        return np.where(table.first.ids >= 0, table.name_parts.ids, -1)
 
     def tf_key(self, value: Any) -> Hashable | None:
         return value[0] if value else None
@@ -259,8 +274,8 @@ class FirstNameComparator(Comparator):
     def compare(self, a: Any, b: Any) -> int:
         if not a or not b:
             return NULL
-        fa, la = a
-        fb, lb = b
+        fa = a[0]
+        fb = b[0]
         if fa == fb or _unspaced_equal(fa, fb):
             return 0
         if nickname_equivalent(fa, fb) or _short_form(fa, fb):
@@ -268,11 +283,24 @@ class FirstNameComparator(Comparator):
         s = _jw(fa, fb)
         if s >= 0.92:
             return 2
-        if (lb and fa == lb) or (la and fb == la):
+        la = a[1]
+        lb = b[1]
+        if (
+            (lb and fa == lb)
+            or (la and fb == la)
+            or (len(b) == 3 and _surname_in_middle(fa, b[2]))
+            or (len(a) == 3 and _surname_in_middle(fb, a[2]))
+        ):
             return 3
         if s >= 0.80:
             return 4
         return 5
+
+
+def _surname_in_middle(first: str, middle: str | None) -> bool:
+    """Whether ``first`` is among the middle words ``middle`` and no known first name: a
+    surname read as a first name."""
+    return middle is not None and first in middle.split() and not known_first_name(first)
 
 
 class LastNameComparator(Comparator):
@@ -1311,13 +1339,13 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
     import numpy as np
     from rapidfuzz.process import cpdist
 
-    sizes = (2,) if first else (2, 3)  # last names: (last, first) or (last, first, middle)
+    # (name, other name) or (name, other name, middle words)
 
     def good(v: Any) -> bool:
         # An empty name would make _short_form fail: compare settles it.
         return (
             type(v) is tuple
-            and len(v) in sizes
+            and len(v) in (2, 3)
             and _is_str(v[0])
             and v[0] != ""
             and (v[1] is None or _is_str(v[1]))
@@ -1331,26 +1359,27 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
     unspaced = _Strings().ids([v[0].replace(" ", "") if g else None for v, g in zip(values, ok, strict=True)])
     # The swapped test reads the other name only when it is not empty.
     other = strs.ids([(v[1] or None) if g else None for v, g in zip(values, ok, strict=True)])
-    if not first:
-        # Middle words, as codes (middle id, word id) in a sorted array: a surname found among
-        # the other record's middle words is the shared-word level.
-        mstrs = _Strings()
-        middle = mstrs.ids([v[2] if g and len(v) == 3 else None for v, g in zip(values, ok, strict=True)])
-        word_ids = [strs.ids(m.split()) for m in mstrs.table]
-        n_words = len(strs.table) + 1
-        mid_codes = np.unique(
-            np.concatenate([m * n_words + w for m, w in enumerate(word_ids)] or [np.zeros(0, dtype=np.int64)])
-        )
+    # Middle words, as codes (middle id, word id) in a sorted array: a surname found among the
+    # other record's middle words is the shared-word level (last names), a first name that is
+    # no known one found there the swapped level (first names: _surname_in_middle).
+    mstrs = _Strings()
+    middle = mstrs.ids([v[2] if g and len(v) == 3 else None for v, g in zip(values, ok, strict=True)])
+    word_ids = [strs.ids(m.split()) for m in mstrs.table]
+    n_words = len(strs.table) + 1
+    mid_codes = np.unique(
+        np.concatenate([m * n_words + w for m, w in enumerate(word_ids)] or [np.zeros(0, dtype=np.int64)])
+    )
 
-        def in_middle(m: IntArray, w: IntArray) -> BoolArray:
-            """Whether name ``w`` is one of the middle words ``m`` (``-1``: none)."""
-            code = m * n_words + w
-            pos = np.minimum(np.searchsorted(mid_codes, code), max(mid_codes.size - 1, 0))
-            found: BoolArray = (m >= 0) & (w >= 0) & (mid_codes.size > 0) & (mid_codes[pos] == code)
-            return found
+    def in_middle(m: IntArray, w: IntArray) -> BoolArray:
+        """Whether name ``w`` is one of the middle words ``m`` (``-1``: none)."""
+        code = m * n_words + w
+        pos = np.minimum(np.searchsorted(mid_codes, code), max(mid_codes.size - 1, 0))
+        found: BoolArray = (m >= 0) & (w >= 0) & (mid_codes.size > 0) & (mid_codes[pos] == code)
+        return found
 
     names = strs.objects()
     if first:
+        known = strs.flags(known_first_name) if mid_codes.size else None
         nick_pairs = _nickname_pairs(strs, key)
         in_pairs = np.zeros(len(names), dtype=bool)
         in_pairs[nick_pairs // len(names)] = True  # (both orders are listed)
@@ -1429,6 +1458,10 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
             # 0.80 band and the shared word (last names). -1 (no other name) equals no name.
             swapped = (other[ys[idx]] == pa) | (other[xs[idx]] == pb)
             if first:
+                if known is not None:
+                    xi, yi = xs[idx], ys[idx]
+                    swapped |= in_middle(middle[yi], pa) & ~known[pa]
+                    swapped |= in_middle(middle[xi], pb) & ~known[pb]
                 lv[swapped & (lv >= 4)] = 3
             else:
                 lv[swapped & (lv != 1)] = 2

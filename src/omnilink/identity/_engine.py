@@ -276,16 +276,35 @@ def _surname_first(fa: str, la: str, ma: str | None, fb: str, lb: str, mb: str |
     return family and given
 
 
-def lone_surname(first: str | None, last: str | None, middle: str | None, other_last: str | None) -> bool:
-    """Whether a record's only name, a one-word full name, is another record's surname, or that
-    surname with a slip: "Smith" is read as a first name, and beside "John Smith" it is his
-    surname (a first-name column's "Thomas" beside "Jacob Thomas" stays a first name). The
-    first-name comparator scores the exact case at its "swapped" level; the name guard and the
-    shared-value rule read such a record as one without a first name (:func:`names_fit`,
-    :func:`_name_groups`)."""
-    if not first or last or middle != first or not other_last:
+def lone_surname(
+    first: str | None,
+    last: str | None,
+    middle: str | None,
+    other_last: str | None,
+    other_middle: str | None = None,
+) -> bool:
+    """Whether a record's name is only another record's surname or surnames.
+
+    A one-word full name is read as a first name: "Smith" beside "John Smith" is his surname,
+    or that surname with a slip, and "Sánchez" beside "Alejandro Sánchez Álvarez" is his first
+    surname, one of his middle words, when it is no known first name (a first-name column's
+    "Thomas" beside "Jacob Thomas" stays a first name). A full name of two words or more, the
+    first no known first name, all of them the other's surnames ("López Gómez" beside "Marta
+    López Gómez": a record whose first name was missing) is one too. The first-name comparator
+    scores such a first name at its "swapped" level; the name guard and the shared-value rule
+    read such a record as one without a first name (:func:`names_fit`, :func:`_name_groups`)."""
+    if not first or not other_last:
+        return False
+    if last:  # two words or more
+        if not other_middle or known_first_name(first):
+            return False
+        words = {first, last, *(middle.split() if middle else ())}
+        return words <= {other_last, *other_middle.split()}
+    if middle != first:
         return False
     if first == other_last:
+        return True
+    if other_middle and first in other_middle.split() and not known_first_name(first):
         return True
     # A slip in the surname ("Willaims" beside "John Williams"), unless the word is a first name
     # of its own: a lone "Paul" beside "Anna Pauls" is more likely her husband.
@@ -304,7 +323,9 @@ def names_alike(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
     fa, la, ma = (*a, None)[:3]
     fb, lb, mb = (*b, None)[:3]
     return (
-        names_swapped(fa, la, fb, lb, ma, mb) or lone_surname(fa, la, ma, lb) or lone_surname(fb, lb, mb, la)
+        names_swapped(fa, la, fb, lb, ma, mb)
+        or lone_surname(fa, la, ma, lb, mb)
+        or lone_surname(fb, lb, mb, la, ma)
     )
 
 
@@ -324,9 +345,9 @@ def names_fit(a: NormRecord, b: NormRecord) -> bool:
     ha, hb = first_name_hint(a), first_name_hint(b)
     if names_compatible(ha, hb) or names_swapped(a.first, a.last, b.first, b.last, a.middle, b.middle):
         return True
-    if lone_surname(a.first, a.last, a.middle, b.last):
+    if lone_surname(a.first, a.last, a.middle, b.last, b.middle):
         return names_compatible(_inbox_first_name(a, a.first), hb)
-    if lone_surname(b.first, b.last, b.middle, a.last):
+    if lone_surname(b.first, b.last, b.middle, a.last, a.middle):
         return names_compatible(ha, _inbox_first_name(b, b.first))
     return False
 
@@ -497,9 +518,9 @@ def _name_groups(
     John and Jane Smith of one household phone into one group, as a record without a name would
     (which the tracker skips)."""
     fits = compatible or _entries_fit
-    surnames = {e[2] for e in names if e[1] and e[2]}
+    surnames = {(e[2], e[3]) for e in names if e[1] and e[2]}
     if surnames:
-        names = [e for e in names if not any(lone_surname(e[1], e[2], e[3], la) for la in surnames)]
+        names = [e for e in names if not any(lone_surname(e[1], e[2], e[3], la, m) for la, m in surnames)]
     parent = list(range(len(names)))
 
     def find(x: int) -> int:
