@@ -111,5 +111,23 @@ def test_a_year_or_a_month_alone_is_no_date_key() -> None:
         NormRecord(i, str(i), first="ann", last="lee", values={"dob": d})
         for i, d in enumerate(["1984", "1984", "198403", "198403", "19840307", "19840307"])
     ]
-    assert _string_blocks(rule, records) == (1, [(4, 5)])
-    assert _array_blocks(rule, RecordTable(records)) == (1, [(4, 5)])
+    # The date's block, and the date's with the surname's initial ("dl:").
+    assert _string_blocks(rule, records) == (2, [(4, 5), (4, 5)])
+    assert _array_blocks(rule, RecordTable(records)) == (2, [(4, 5), (4, 5)])
+
+
+def test_a_date_with_the_surnames_initial_is_a_key_of_its_own() -> None:
+    """A date held by more records than a block pairs (max_block) still pairs those of one
+    surname initial: its block with the initial is small."""
+    rule = next(r for r in default_rules({"dob": FieldType.DATE}) if r.name == "date")
+    records = [
+        NormRecord(0, "0", first="ann", last="lee", values={"dob": "19840307"}),
+        NormRecord(1, "1", first="bob", last="stone", values={"dob": "19840307"}),
+        NormRecord(2, "2", first="ann", last="leigh", values={"dob": "19840307"}),
+        NormRecord(3, "3", first="cy", last=None, values={"dob": "19840307"}),
+    ]
+    got = [k for rec in records for k in rule.keys(rec) if k.startswith("dl:")]
+    assert got == ["dl:dob:19840307:l", "dl:dob:19840307:s", "dl:dob:19840307:l"]
+    blocks = (3, [(0, 1, 2, 3), (0, 2), (1,)])
+    assert _string_blocks(rule, records) == blocks
+    assert _array_blocks(rule, RecordTable(records)) == blocks
