@@ -49,6 +49,13 @@ from omnilink.models import Identifier, IdentifierKind
         ("Jane <jane@example.com>,", "jane@example.com"),
         ("jane @ example.com", "jane@example.com"),
         ("jane@example..com", "jane@example.com"),
+        # the @ (and dots) spelled out, as people write an address to keep it from robots
+        ("jane at example.com", "jane@example.com"),
+        ("Jane.Doe AT Example.com", "jane.doe@example.com"),
+        ("jane [at] example [dot] com", "jane@example.com"),
+        ("jane(at)example.co.uk", "jane@example.co.uk"),
+        ("jane {at} mail (dot) example (dot) org", "jane@mail.example.org"),
+        ("j.ane+x at gmail.com", "jane@gmail.com"),  # then read as any address is
         ("Müller, Jörg <joerg@example.de>", "joerg@example.de"),
         ("<jane@example.com>", "jane@example.com"),
         # the domain is given in its ASCII (punycode) form, whichever form came in
@@ -113,6 +120,11 @@ def test_canonical_email(raw: str, expected: str) -> None:
         ("Jane <jane@example.com", "syntax", "angle bracket"),
         ("Doe, Jane <jane..doe@example.com>", "syntax", "two periods"),  # the address decides
         ("+tag@gmail.com", "syntax", "nothing is left"),
+        # spelled-out forms that are no address: left as written, and refused
+        ("meet at home", "syntax", "@"),
+        ("jane at example", "syntax", "@"),  # no dot in the domain
+        ("jane doe at example.com", "syntax", "@"),  # a local part of two words
+        ("a at b at example.com", "syntax", "@"),  # "at" twice
         ("0.+@OUTLOOK.COM", "syntax", "a period cannot end it"),  # found by hypothesis
         ("jane.+news@icloud.com", "syntax", "'jane.' is left"),
         ("a" * 250 + "@example.com", "too_long", "at most 254"),

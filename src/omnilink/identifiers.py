@@ -218,6 +218,8 @@ def _email_input(value: object) -> str:
             raise _fail("email", value, "empty", "email is empty after 'mailto:': give an address")
     if "@" in text:
         text = _tidy_email(text)
+    elif (spelled := _spelled_out(text)) is not None:
+        text = spelled
     if len(text) > _EMAIL_MAX_LENGTH and "<" not in text:
         raise _fail(
             "email",
@@ -255,6 +257,22 @@ def _unquoted(text: str) -> str:
     return text
 
 
+def _spelled_out(text: str) -> str | None:
+    """An address written with its ``@`` spelled out, as people write it to keep it from spam
+    robots: ``jane at example.com``, ``jane [at] example [dot] com``, ``jane(at)example.com``.
+    None unless ``at`` appears once, the local part before it is one word and the domain after
+    it, its dots spelled out or not, has a dot and no space ("meet at home" is no address)."""
+    parts = _AT_WORD.split(text)
+    if len(parts) != 2:
+        return None
+    local, domain = parts[0].strip(), _DOT_WORD.sub(".", parts[1].strip())
+    if not local or " " in local or " " in domain or "." not in domain.strip("."):
+        return None
+    return f"{local}@{domain}"
+
+
+_AT_WORD: Final = re.compile(r"\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+", re.IGNORECASE)
+_DOT_WORD: Final = re.compile(r"\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+", re.IGNORECASE)
 _SPACED_AT: Final = re.compile(r"\s+@\s*|@\s+")
 _EMPTY_LABELS: Final = re.compile(r"\.{2,}")
 
