@@ -48,6 +48,7 @@ from omnilink.models import Identifier, IdentifierKind
         ("jane@example.com>", "jane@example.com"),
         ("Jane <jane@example.com>,", "jane@example.com"),
         ("jane @ example.com", "jane@example.com"),
+        ("jane@@example.com", "jane@example.com"),  # a key held down
         ("jane@example..com", "jane@example.com"),
         # the @ (and dots) spelled out, as people write an address to keep it from robots
         ("jane at example.com", "jane@example.com"),

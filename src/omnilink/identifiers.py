@@ -233,10 +233,13 @@ def _email_input(value: object) -> str:
 def _tidy_email(text: str) -> str:
     """An address as people and exports wrap or end it, without the wrapping: quotes around the
     whole (``"jane@example.com"``, a CSV quoted twice), punctuation after it (``jane@example.com.``
-    at a sentence's end; ``;``, ``,``, a stray ``>``), spaces around the ``@``, an empty label in
-    the domain (``example..com``). The intended address is not in doubt in any of them; a
-    quoted local part (``"jane doe"@example.com``) and two dots in a local part stay errors."""
+    at a sentence's end; ``;``, ``,``, a stray ``>``), spaces around the ``@``, an ``@`` typed
+    twice (``jane@@example.com``), an empty label in the domain (``example..com``). The intended
+    address is not in doubt in any of them; a quoted local part (``"jane doe"@example.com``), two
+    dots in a local part and two ``@`` apart (``a@b@example.com``) stay errors."""
     text = _unquoted(text)
+    if "@@" in text:
+        text = _DOUBLED_AT.sub("@", text)
     end = text[-1:]
     if end in ".,;:" or (end == ">" and "<" not in text):
         text = text.rstrip(".,;:>" if "<" not in text else ".,;:").rstrip()
@@ -274,6 +277,7 @@ def _spelled_out(text: str) -> str | None:
 _AT_WORD: Final = re.compile(r"\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+", re.IGNORECASE)
 _DOT_WORD: Final = re.compile(r"\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+", re.IGNORECASE)
 _SPACED_AT: Final = re.compile(r"\s+@\s*|@\s+")
+_DOUBLED_AT: Final = re.compile(r"@{2,}")
 _EMPTY_LABELS: Final = re.compile(r"\.{2,}")
 
 
