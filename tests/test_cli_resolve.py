@@ -1271,3 +1271,33 @@ def test_read_input_adds_no_column_unless_asked(tmp_path: Path) -> None:
     src.write_text("email\nann@acme.io\n")
     assert list(read_input(src, [])) == [{"email": "ann@acme.io"}]
     assert list(read_input(src, [], line_column="n")) == [{"email": "ann@acme.io", "n": 2}]
+
+
+@pytest.mark.parametrize(("has_id", "reads"), [(True, 1), (False, 2)])
+def test_the_input_is_read_again_only_to_number_its_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, has_id: bool, reads: int
+) -> None:
+    """Finding the id column reads the header, or the first JSON objects, of the rows the run
+    then resolves: a .json file is parsed once. Only without an id column is it read again,
+    each row with its line, and what the first reading noted is not reported twice."""
+    calls: list[str | None] = []
+    original = _cli.read_input
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs.get("line_column"))  # type: ignore[arg-type]
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_cli, "read_input", counted)
+    objects: list[object] = [{"email": "ann@acme.io"}, 7, {"email": "ANN@acme.io"}]
+    if has_id:
+        objects = [{"id": f"r{k}", **o} if isinstance(o, dict) else o for k, o in enumerate(objects)]
+    src, out = tmp_path / "in.json", tmp_path / "out.csv"
+    src.write_text(json.dumps(objects))
+    _invoke(str(src), "-o", str(out))
+    assert len(calls) == reads
+    assert calls[-1] == (None if has_id else "line")
+    got = _read_csv(out)
+    assert list(got[0]) == ["id" if has_id else "line", "profile_id"]
+    assert len({r["profile_id"] for r in got}) == 1
+    rejects = _read_csv(tmp_path / "out.rejects.csv")
+    assert [r["reason"] for r in rejects] == ["an element of the array must be an object"]

@@ -950,22 +950,16 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _input_columns(path: Path, *, encoding: str, sheet: str | None) -> list[str]:
-    """The column names of a file, as the resolver infers its field map from them: a table's
-    header, or the keys of the first 1,000 JSON objects. Nothing else is kept of this reading
-    (a title line's note comes again when the rows are read)."""
+def _peek_columns(rows: Iterable[dict[str, Any]]) -> tuple[list[str], Iterable[dict[str, Any]]]:
+    """The column names of :func:`read_input`'s rows, as the resolver infers its field map from
+    them (a table's header, or the keys of the first 1,000 JSON objects), and the rows, whole."""
     from omnilink.identity._resolver import HEAD_ROWS, head_columns  # (the resolver: imported when run)
 
-    rows = read_input(path, [], encoding=encoding, sheet=sheet)
     if isinstance(rows, Batches):
-        return rows.names
+        return rows.names, rows
     it = iter(rows)
-    try:
-        return list(head_columns(list(itertools.islice(it, HEAD_ROWS))))
-    finally:
-        close = getattr(it, "close", None)
-        if close is not None:
-            close()  # the file, now, not when the generator is collected
+    head = list(itertools.islice(it, HEAD_ROWS))
+    return list(head_columns(head)), itertools.chain(head, it)
 
 
 def _id_column(columns: list[str], fields: Mapping[str, str]) -> tuple[str, str | None]:
@@ -1056,13 +1050,6 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
                 raise typer.BadParameter(f"--field expects COLUMN=TYPE, got {item!r}")
             fields[column.strip()] = kind.strip()
         read_rejects: list[ReadReject] = []
-        line_column = None
-        if id_column is None:
-            try:
-                columns = _input_columns(input, encoding=encoding, sheet=sheet)
-            except ConfigurationError as exc:  # the file as a whole cannot be read
-                raise typer.BadParameter(str(exc), param_hint="INPUT") from None
-            id_column, line_column = _id_column(columns, fields)
         options: dict[str, Any] = {"id_field": id_column, "region": region, "region_field": region_column}
         if fields:
             options["fields"] = fields
@@ -1096,18 +1083,34 @@ def register(app: typer.Typer, console: Console, *, command: type[Any] | None = 
             def on_end() -> None:
                 progress.update(task, total=read, description="resolving")
 
-            try:
-                rows = read_input(
-                    input,
-                    read_rejects,
-                    on_rows=on_rows,
-                    on_end=on_end,
-                    encoding=encoding,
-                    sheet=sheet,
-                    line_column=line_column,
-                )
-            except ConfigurationError as exc:  # the file as a whole cannot be read
-                raise typer.BadParameter(str(exc), param_hint="INPUT") from None
+            def read_rows(line_column: str | None) -> Iterable[dict[str, Any]]:
+                try:
+                    return read_input(
+                        input,
+                        read_rejects,
+                        on_rows=on_rows,
+                        on_end=on_end,
+                        encoding=encoding,
+                        sheet=sheet,
+                        line_column=line_column,
+                    )
+                except ConfigurationError as exc:  # the file as a whole cannot be read
+                    raise typer.BadParameter(str(exc), param_hint="INPUT") from None
+
+            first = rows = read_rows(None)
+            line_column = None
+            if id_column is None:  # the column named like an id, else each row's line
+                columns, rows = _peek_columns(first)
+                id_column, line_column = _id_column(columns, fields)
+                if line_column is not None:
+                    # Read again, each row with its line; nothing of the first reading is kept.
+                    close = getattr(first, "close", None)
+                    if close is not None:
+                        close()  # a JSON file, now, not when its generator is collected
+                    read_rejects.clear()
+                    read = 0
+                    rows = read_rows(line_column)
+                resolver = Resolver(**{**options, "id_field": id_column})
             try:
                 result = resolver.resolve(rows)
             except ConfigurationError as exc:  # no column of the input is one the run compares
