@@ -1167,6 +1167,15 @@ def test_the_id_column_is_the_one_named_like_an_id(tmp_path: Path, header: str, 
     assert "no id column" not in _said(output)
 
 
+def test_the_id_column_is_found_by_name_beside_field_options(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("Contact ID,Mail\nA1,ann@acme.io\nA2,ANN@acme.io\n")
+    _invoke(str(src), "-o", str(out), "--field", "Mail=email")
+    got = _read_csv(out)
+    assert [r["Contact ID"] for r in got] == ["A1", "A2"]
+    assert got[0]["profile_id"] == got[1]["profile_id"]
+
+
 def test_a_column_typed_id_by_field_is_the_id(tmp_path: Path) -> None:
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     src.write_text("Cust #,Email\nA1,ann@acme.io\nA2,ANN@acme.io\n")

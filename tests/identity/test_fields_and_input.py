@@ -559,3 +559,19 @@ def test_rows_without_an_id_column_are_known_by_position_without_a_reject_each(
     # So is every row when the id column is named and missing (a typo should be heard).
     result = Resolver(id_field="cid").resolve(rows)
     assert {r.reason for r in result.rejects if r.field == "cid"} == {"missing id"}
+
+
+def test_a_field_map_still_finds_the_id_column_by_its_name() -> None:
+    """fields= says what to compare; the id column is read off the names all the same, unless
+    the map types that column otherwise (here "key" is a code to compare)."""
+    rows = [
+        {"Record ID": "r1", "Mail": "ann@acme.io", "key": "K-1"},
+        {"Record ID": "r2", "Mail": "ANN@acme.io", "key": "K-2"},
+    ]
+    result = Resolver(fields={"Mail": "email"}).resolve(rows)
+    assert set(result.profile_of) == {"r1", "r2"}
+    assert result.stats["id_field"] == "Record ID"
+    rows = [{"key": "k1", "Mail": "ann@acme.io"}, {"key": "k2", "Mail": "bob@acme.io"}]
+    result = Resolver(fields={"Mail": "email", "key": "exact"}).resolve(rows)
+    assert set(result.profile_of) == {"#0", "#1"}
+    assert result.stats["id_field"] is None

@@ -250,7 +250,9 @@ def resolve_field_map(
     """The id column and the ``column -> FieldType`` map used for a run.
 
     Explicit ``fields`` win; with none, types are inferred from the column names and columns
-    that suggest nothing are ignored.
+    that suggest nothing are ignored. The id column, unless ``id_field`` names it, is a column
+    typed id, else one named like an id (:func:`_id_rank` orders several), with explicit
+    ``fields`` too; else ``"id"``.
     """
     cols = list(dict.fromkeys(columns))
     out: dict[str, FieldType] = {}
@@ -265,6 +267,10 @@ def resolve_field_map(
     ident = id_field
     if ident is None:
         ids = [c for c, t in out.items() if t is FieldType.ID]
+        if not ids and fields is not None:
+            # A field map names what to compare; the id column is still read off the names
+            # (of the columns the map does not type otherwise).
+            ids = [c for c in cols if c not in out and infer_field_type(c) is FieldType.ID]
         ident = min(ids, key=_id_rank) if ids else "id"
     out.pop(ident, None)
     return ident, {c: t for c, t in out.items() if t not in (FieldType.ID, FieldType.IGNORE)}
