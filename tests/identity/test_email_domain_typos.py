@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from omnilink.exceptions import InvalidIdentifierError
 from omnilink.identity import Resolver
-from omnilink.identity._normalize import mail_domain_typo
+from omnilink.identity._normalize import mail_domain_typo, with_provider_tld
 
 
 @pytest.mark.parametrize(
@@ -71,3 +72,45 @@ def test_lookup_reads_a_mistyped_domain_as_the_records_were_read() -> None:
     assert graph.lookup("john.smith@gmial.com") == (pid,)
     assert graph.lookup("johnsmith@gmail.com") == (pid,)
     assert graph.lookup("test@gmial.com") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "completed"),
+    [
+        ("john@gmail", "john@gmail.com"),  # the TLD left off, as forms get it
+        ("John@GMail", "John@gmail.com"),
+        ("ann@icloud", "ann@icloud.com"),
+        ("ann@googlemail", "ann@googlemail.com"),
+        ("ann@orange", "ann@orange.fr"),
+        ("ann@hotmail", None),  # hotmail.com, .co.uk, .fr...: can't tell
+        ("ann@yahoo", None),
+        ("ann@protonmail", None),  # .com or .ch
+        ("ann@acme", None),  # no provider's name
+        ("ann@gmail.com", None),  # a whole domain: nothing to add
+        ("@gmail", None),
+        ("gmail", None),
+    ],
+)
+def test_a_providers_name_without_the_rest_of_its_domain(text: str, completed: str | None) -> None:
+    assert with_provider_tld(text) == completed
+
+
+def test_an_address_without_its_tld_is_the_persons_own_in_batch_online_and_lookup() -> None:
+    """ "john.smith@gmail" had been a reject (no dot in the domain), so its record lost its
+    strongest evidence; at a provider with one domain of that name, the address is not in doubt."""
+    rows = [
+        {"id": "a", "name": "John Smith", "email": "john.smith@gmail"},
+        {"id": "b", "name": "John Smith", "email": "johnsmith@gmail.com", "phone": "+1 303 555 0187"},
+        {"id": "c", "name": "Ann Lee", "email": "ann@hotmail"},  # which hotmail: still a reject
+    ]
+    resolver = Resolver(region="US")
+    result = resolver.resolve(rows)
+    assert result.profile_of["a"] == result.profile_of["b"]
+    assert [(r.record_id, r.field) for r in result.rejects] == [("c", "email")]
+    assert resolver.explain("a", "b").deterministic == "email"
+    graph = resolver.graph()
+    graph.add_many(rows)
+    assert graph.profile_of("a") == graph.profile_of("b")
+    assert graph.lookup("john.smith@gmail") == (graph.profile_of("a"),)
+    with pytest.raises(InvalidIdentifierError):
+        graph.lookup("ann@hotmail")

@@ -10,14 +10,14 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-from omnilink.exceptions import ConfigurationError
+from omnilink.exceptions import ConfigurationError, InvalidIdentifierError
 from omnilink.identity._blocking import record_keys
 from omnilink.identity._cluster import Constraints, profile_id
 from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._fields import compared_by_name
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel
-from omnilink.identity._normalize import Normalizer, NormRecord, at_provider, id_text
+from omnilink.identity._normalize import Normalizer, NormRecord, at_provider, id_text, with_provider_tld
 from omnilink.identity._types import Link, MergeEvent, Profile, Reject
 from omnilink.models import Identifier, IdentifierKind
 
@@ -445,7 +445,14 @@ class IdentityGraph:
         if norm is None:
             return ()
         if not isinstance(identifier, Identifier):
-            identifier = Identifier.parse(identifier, kind=kind, platform=platform, region=norm.region)
+            try:
+                identifier = Identifier.parse(identifier, kind=kind, platform=platform, region=norm.region)
+            except InvalidIdentifierError:
+                # "john@gmail", as the records' emails were read (read_email)
+                completed = with_provider_tld(identifier) if isinstance(identifier, str) else None
+                if completed is None:
+                    raise
+                identifier = Identifier.parse(completed, kind=kind, platform=platform, region=norm.region)
         value = identifier.value
         if identifier.kind is IdentifierKind.EMAIL:
             value = at_provider(value, norm._canon_email)  # as the records' emails were read

@@ -129,6 +129,32 @@ def mail_domain_typo(domain: str) -> str | None:
     return hits[0]
 
 
+def with_provider_tld(text: str) -> str | None:
+    """``text`` with the rest of its domain when the domain is a big provider's name alone, as
+    forms get it (``john@gmail``, ``ann@icloud``), and only one provider of
+    :data:`_MAIL_PROVIDERS` has that name (not ``hotmail``: .com, .co.uk, .fr...); else None."""
+    local, at, domain = text.strip().rpartition("@")
+    if not at or not local or "." in domain:
+        return None
+    name = domain.lower()
+    hits = [p for p in _MAIL_PROVIDERS if p.split(".", 1)[0] == name]
+    return f"{local}@{hits[0]}" if len(hits) == 1 else None
+
+
+def read_email(text: str, canonical: Callable[[str], str]) -> str:
+    """An address as the resolver, the graph and ``IdentityGraph.lookup`` read it: canonical
+    (``canonical`` raises for one that is none), at its provider when its domain misspells a big
+    one's (:func:`at_provider`) or is a big one's name without the rest (:func:`with_provider_tld`)."""
+    try:
+        email = canonical(text)
+    except InvalidIdentifierError:
+        completed = with_provider_tld(text)
+        if completed is None:
+            raise
+        email = canonical(completed)
+    return at_provider(email, canonical)
+
+
 def at_provider(email: str, canonical: Callable[[str], str]) -> str:
     """A canonical ``email`` whose domain misspells a big provider's (:func:`mail_domain_typo`)
     as the address at that provider, canonicalized again by ``canonical`` for its rules (gmail
@@ -1346,7 +1372,7 @@ class Normalizer:
         if ftype is FieldType.EMAIL:
             if text.lower() in _MISSING_TEXT:
                 return None
-            email = at_provider(self._canon_email(text), self._canon_email)
+            email = read_email(text, self._canon_email)
             if weak_reason(email, self._is_role_local) is not None:
                 self.weak.add(email)
             return email
