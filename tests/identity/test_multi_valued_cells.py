@@ -21,6 +21,10 @@ from omnilink.identity._normalize import number_text, several_values, without_fl
         (FieldType.EMAIL, "Ann Lee <ann@x.com>, Bob <bob@y.com>", ["<ann@x.com>", "<bob@y.com>"]),
         (FieldType.EMAIL, "Ann Lee <ann@x.com>", None),
         (FieldType.EMAIL, "bob@@stone ", None),  # one bad address: rejected as it was written
+        # an address with its @ spelled out is one of them, whole (it had been dropped, word by word)
+        (FieldType.EMAIL, "ann@x.com; bob at y.com; cy@z.com", ["ann@x.com", "bob at y.com", "cy@z.com"]),
+        (FieldType.EMAIL, "bob [at] y [dot] com, ann@x.com", ["bob [at] y [dot] com", "ann@x.com"]),
+        (FieldType.EMAIL, "Doe, Jane <jane@x.com>", None),  # a comma in a display name: one address
         (FieldType.PHONE, "415.555.2671; 415.555.2672", ["415.555.2671", "415.555.2672"]),
         (FieldType.PHONE, "+1 415 555 2671 / +1 415 555 2672", ["+1 415 555 2671", "+1 415 555 2672"]),
         (FieldType.PHONE, "(415) 555-2671, (415) 555-2672", ["(415) 555-2671", "(415) 555-2672"]),

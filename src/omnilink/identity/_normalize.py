@@ -1026,7 +1026,7 @@ def _cache_key(tag: str, text: str, context: str | None) -> tuple[str, str]:
     return (tag, text) if context is None else (tag, f"{context}\x00{text}")
 
 
-_BETWEEN_ADDRESSES = re.compile(r"[\s;,|]+")
+_ADDRESS_SEPARATORS = re.compile(r"[;,|]")
 _BETWEEN_PHONES = re.compile(r"\s*[;,|]\s*|\s+/\s+")
 _DIGITS = re.compile(r"\d")
 
@@ -1037,11 +1037,20 @@ def several_values(ftype: FieldType, cell: str) -> list[str] | None:
     each to be read (and rejected) on its own; None for a cell of one value (or another type),
     which was one invalid value. A phone cell splits at ``;``, ``,``, ``|`` or a spaced ``/``
     ("030/1234567" is one Berlin number), and only into parts of six digits or more ("+1 415
-    555 2671, ext. 12" is one number)."""
+    555 2671, ext. 12" is one number). An address with its ``@`` spelled out between
+    separators ("a@x.com; b at y.com") is one of them, kept whole."""
     if ftype is FieldType.EMAIL:
-        if cell.count("@") < 2:
-            return None
-        parts = [part for part in _BETWEEN_ADDRESSES.split(cell) if "@" in part]
+        ats = cell.count("@")
+        if ats < 2 and not ("," in cell or ";" in cell or "|" in cell):
+            return None  # one address, the usual cell: no splitting
+        from omnilink.identifiers import _spelled_out
+
+        parts: list[str] = []
+        for chunk in _ADDRESS_SEPARATORS.split(cell):
+            if "@" not in chunk and _spelled_out(chunk) is not None:
+                parts.append(chunk.strip())
+            else:
+                parts += [part for part in chunk.split() if "@" in part]
         return parts if len(parts) > 1 else None
     if ftype is not FieldType.PHONE or not ("," in cell or ";" in cell or "|" in cell or " /" in cell):
         return None
