@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-from omnilink.exceptions import ConfigurationError, InvalidIdentifierError
+from omnilink.exceptions import ConfigurationError
 from omnilink.identity._blocking import record_keys
 from omnilink.identity._cluster import Constraints, profile_id
 from omnilink.identity._engine import Config, Engine, SharedTracker
@@ -445,14 +445,9 @@ class IdentityGraph:
         if norm is None:
             return ()
         if not isinstance(identifier, Identifier):
-            try:
-                identifier = Identifier.parse(identifier, kind=kind, platform=platform, region=norm.region)
-            except InvalidIdentifierError:
-                # "john@gmail", as the records' emails were read (read_email)
-                completed = with_provider_tld(identifier) if isinstance(identifier, str) else None
-                if completed is None:
-                    raise
-                identifier = Identifier.parse(completed, kind=kind, platform=platform, region=norm.region)
+            # "john@gmail" as the records' emails were read (read_email): never an identifier as written
+            text = (with_provider_tld(identifier) if isinstance(identifier, str) else None) or identifier
+            identifier = Identifier.parse(text, kind=kind, platform=platform, region=norm.region)
         value = identifier.value
         if identifier.kind is IdentifierKind.EMAIL:
             value = at_provider(value, norm._canon_email)  # as the records' emails were read

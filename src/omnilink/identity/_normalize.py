@@ -136,9 +136,20 @@ def with_provider_tld(text: str) -> str | None:
     local, at, domain = text.strip().rpartition("@")
     if not at or not local or "." in domain:
         return None
-    name = domain.lower()
-    hits = [p for p in _MAIL_PROVIDERS if p.split(".", 1)[0] == name]
-    return f"{local}@{hits[0]}" if len(hits) == 1 else None
+    provider = _PROVIDER_OF_NAME.get(domain.lower())
+    return None if provider is None else f"{local}@{provider}"
+
+
+def _providers_by_name() -> dict[str, str]:
+    by_name: dict[str, list[str]] = {}
+    for provider in sorted(_MAIL_PROVIDERS):
+        by_name.setdefault(provider.split(".", 1)[0], []).append(provider)
+    return {name: found[0] for name, found in by_name.items() if len(found) == 1}
+
+
+_PROVIDER_OF_NAME = _providers_by_name()
+"""The providers of :data:`_MAIL_PROVIDERS` by the name before their first dot, when only one
+has that name (gmail: gmail.com; not hotmail)."""
 
 
 def read_email(text: str, canonical: Callable[[str], str]) -> str:
