@@ -420,6 +420,8 @@ _LEADING_LABEL: Final = re.compile(rf"(?:{_LABELS})\.?\s*:\s*", re.IGNORECASE)
 _TRAILING_LABEL: Final = re.compile(rf"\s*\((?:{_LABELS})\.?\)\s*$", re.IGNORECASE)
 """What exports write next to a number: "Mobile: 415 555 2671", "+1 415 555 2671 (home)" (and
 the ``tel:`` of a URI)."""
+_LABEL_ONLY: Final = re.compile(rf"\(?(?:{_LABELS})\.?\)?\s*:?", re.IGNORECASE)
+"""A label written apart from its number, between separators ("Mobile, 415 555 2671")."""
 _BARE_TRAILING_LABEL: Final = re.compile(rf"\s*[/-]?\s+(?:{_LABELS}|ext|extension)\.?\s*$", re.IGNORECASE)
 """A label after a number without brackets ("415-555-2671 cell", "... / Mobile"), or an "ext"
 with no extension after it; taken off only when no letter is left before it, so a vanity

@@ -25,12 +25,22 @@ from omnilink.identity._normalize import number_text, several_values, without_fl
         (FieldType.EMAIL, "ann@x.com; bob at y.com; cy@z.com", ["ann@x.com", "bob at y.com", "cy@z.com"]),
         (FieldType.EMAIL, "bob [at] y [dot] com, ann@x.com", ["bob [at] y [dot] com", "ann@x.com"]),
         (FieldType.EMAIL, "Doe, Jane <jane@x.com>", None),  # a comma in a display name: one address
+        # a part that is no address is read (and rejected) on its own; the cell had been one bad value
+        (FieldType.EMAIL, "ann@x.com, foo", ["ann@x.com", "foo"]),
+        (FieldType.EMAIL, "ann@x.com; N/A; bob@y.com", ["ann@x.com", "N/A", "bob@y.com"]),
+        (FieldType.EMAIL, "Doe, Jane <jane@x.com>, Bob <b@y.com>", ["<jane@x.com>", "<b@y.com>"]),
+        (FieldType.EMAIL, "ann@x.com,", None),
+        (FieldType.EMAIL, "Doe, Jane", None),  # no address at all: one bad value
         (FieldType.PHONE, "415.555.2671; 415.555.2672", ["415.555.2671", "415.555.2672"]),
         (FieldType.PHONE, "+1 415 555 2671 / +1 415 555 2672", ["+1 415 555 2671", "+1 415 555 2672"]),
         (FieldType.PHONE, "(415) 555-2671, (415) 555-2672", ["(415) 555-2671", "(415) 555-2672"]),
         (FieldType.PHONE, "030/1234567", None),  # one Berlin number
         (FieldType.PHONE, "+1 415 555 2671, ext. 12", None),  # one number and its extension
-        (FieldType.PHONE, "415 555 2671; n/a", None),
+        (FieldType.PHONE, "415 555 2671; n/a", ["415 555 2671", "n/a"]),
+        (FieldType.PHONE, "415 555 2671, foo", ["415 555 2671", "foo"]),
+        (FieldType.PHONE, "Mobile, 415 555 2671", ["415 555 2671"]),  # a label apart from its number
+        (FieldType.PHONE, "415 555 2671 / 12", None),
+        (FieldType.PHONE, "n/a; unknown", None),
         (FieldType.CITY, "Paris; London", None),
     ],
 )
@@ -64,6 +74,26 @@ def test_each_value_of_a_cell_links_in_batch_and_online() -> None:
     assert len(set(p.values())) == 3
     graph = r.graph()
     graph.add_many(_ROWS)
+    assert set(graph.clusters) == set(result.clusters)
+
+
+def test_a_bad_part_of_a_cell_is_rejected_alone_and_the_good_values_kept() -> None:
+    """A cell "ann@x.com, foo" or "415 555 2671; n/a" was one invalid value: the row lost its
+    good address and number. Now the bad part is the reject, and a missing marker none."""
+    rows = [
+        {"id": "a", "name": "Ann Lee", "email": "ann.lee@gmail.com, foo", "phone": "415 555 2671; n/a"},
+        {"id": "b", "name": "Ann Lee", "email": "ann.lee@gmail.com"},
+        {"id": "c", "name": "Ann Lee", "phone": "cell; (415) 555-2671, garbage"},
+    ]
+    r = Resolver(id_field="id", region="US")
+    result = r.resolve(rows)
+    assert result.profile_of["a"] == result.profile_of["b"] == result.profile_of["c"]
+    assert sorted((j.record_id, j.field, j.value, j.reason) for j in result.rejects) == [
+        ("a", "email", "foo", "syntax"),
+        ("c", "phone", "garbage", "syntax"),
+    ]
+    graph = r.graph()
+    graph.add_many(rows)
     assert set(graph.clusters) == set(result.clusters)
 
 

@@ -1049,26 +1049,44 @@ def several_values(ftype: FieldType, cell: str) -> list[str] | None:
     which was one invalid value. A phone cell splits at ``;``, ``,``, ``|`` or a spaced ``/``
     ("030/1234567" is one Berlin number), and only into parts of six digits or more ("+1 415
     555 2671, ext. 12" is one number). An address with its ``@`` spelled out between
-    separators ("a@x.com; b at y.com") is one of them, kept whole."""
+    separators ("a@x.com; b at y.com") is one of them, kept whole.
+
+    A part that is no value ("a@x.com, foo", "415 555 2671; n/a") is a part of its own, to be
+    rejected (or skipped, as a missing marker) while the cell's good values are kept: read as
+    one value, the whole cell had been rejected. Not in a cell of display names ("Doe, Jane
+    <jane@x.com>"), whose words between separators are names. In a phone cell, a part with a
+    few digits ("ext. 12") makes the cell one number, and a label apart from its number
+    ("Mobile, 415 555 2671") is left out."""
     if ftype is FieldType.EMAIL:
         ats = cell.count("@")
         if ats < 2 and not ("," in cell or ";" in cell or "|" in cell):
             return None  # one address, the usual cell: no splitting
         from omnilink.identifiers import _spelled_out
 
+        named = "<" in cell
         parts: list[str] = []
+        addresses = 0
         for chunk in _ADDRESS_SEPARATORS.split(cell):
-            if "@" not in chunk and _spelled_out(chunk) is not None:
+            if "@" in chunk:
+                found = [part for part in chunk.split() if "@" in part]
+                parts += found
+                addresses += len(found)
+            elif _spelled_out(chunk) is not None:
                 parts.append(chunk.strip())
-            else:
-                parts += [part for part in chunk.split() if "@" in part]
-        return parts if len(parts) > 1 else None
+                addresses += 1
+            elif not named and chunk.strip():
+                parts.append(chunk.strip())
+        return parts if len(parts) > 1 and addresses else None
     if ftype is not FieldType.PHONE or not ("," in cell or ";" in cell or "|" in cell or " /" in cell):
         return None
+    from omnilink.identifiers import _LABEL_ONLY
+
     parts = [part for part in _BETWEEN_PHONES.split(cell) if part]
-    if len(parts) < 2 or any(len(_DIGITS.findall(part)) < 6 for part in parts):
+    digits = [len(_DIGITS.findall(part)) for part in parts]
+    if len(parts) < 2 or not any(digits) or any(0 < count < 6 for count in digits):
         return None
-    return parts
+    # A label apart from its number ("Mobile, 415 555 2671") says what the number is: no value.
+    return [part for part in parts if _LABEL_ONLY.fullmatch(part) is None]
 
 
 def _is_placeholder_phone(e164: str) -> bool:
