@@ -50,6 +50,14 @@ from omnilink.models import Identifier, IdentifierKind
         ("jane @ example.com", "jane@example.com"),
         ("jane@@example.com", "jane@example.com"),  # a key held down
         ("jane@example..com", "jane@example.com"),
+        ("jane@example,com", "jane@example.com"),  # the key beside the dot
+        ("Work: jane@example.com", "jane@example.com"),  # a label, as exports write one
+        ("E-mail:jane@example.com", "jane@example.com"),
+        ("jane@example.com (home)", "jane@example.com"),
+        ("jane@example.com (Jane Doe)", "jane@example.com"),  # an RFC 5322 comment
+        ("jane@example.com [work]", "jane@example.com"),
+        ("(jane@example.com)", "jane@example.com"),
+        ("[jane@example.com]", "jane@example.com"),
         # the @ (and dots) spelled out, as people write an address to keep it from robots
         ("jane at example.com", "jane@example.com"),
         ("Jane.Doe AT Example.com", "jane.doe@example.com"),
@@ -126,6 +134,9 @@ def test_canonical_email(raw: str, expected: str) -> None:
         ("jane at example", "syntax", "@"),  # no dot in the domain
         ("jane doe at example.com", "syntax", "@"),  # a local part of two words
         ("a at b at example.com", "syntax", "@"),  # "at" twice
+        ("jane@example.com,org", "syntax", "invalid characters"),  # a comma is a dot only before a TLD
+        ("Note: see jane@example.com", "syntax", "invalid characters"),  # no label: words
+        ("jane@example.com (jane@other.com)", "syntax", "invalid characters"),  # no comment: an address
         ("0.+@OUTLOOK.COM", "syntax", "a period cannot end it"),  # found by hypothesis
         ("jane.+news@icloud.com", "syntax", "'jane.' is left"),
         ("a" * 250 + "@example.com", "too_long", "at most 254"),

@@ -234,10 +234,15 @@ def _tidy_email(text: str) -> str:
     """An address as people and exports wrap or end it, without the wrapping: quotes around the
     whole (``"jane@example.com"``, a CSV quoted twice), punctuation after it (``jane@example.com.``
     at a sentence's end; ``;``, ``,``, a stray ``>``), spaces around the ``@``, an ``@`` typed
-    twice (``jane@@example.com``), an empty label in the domain (``example..com``). The intended
-    address is not in doubt in any of them; a quoted local part (``"jane doe"@example.com``), two
-    dots in a local part and two ``@`` apart (``a@b@example.com``) stay errors."""
+    twice (``jane@@example.com``), an empty label in the domain (``example..com``), a comma for
+    the dot before a TLD (``example,com``), a label or comment beside it (``Work: jane@x.com``,
+    ``jane@x.com (home)``, RFC 5322's ``jane@x.com (Jane Doe)``) and brackets around it
+    (``(jane@x.com)``). The intended address is not in doubt in any of them; a quoted local
+    part (``"jane doe"@example.com``), two dots in a local part and two ``@`` apart
+    (``a@b@example.com``) stay errors."""
     text = _unquoted(text)
+    if ":" in text or "(" in text or "[" in text:
+        text = _without_labels(text)
     if "@@" in text:
         text = _DOUBLED_AT.sub("@", text)
     end = text[-1:]
@@ -248,6 +253,19 @@ def _tidy_email(text: str) -> str:
     local, at, domain = text.rpartition("@")
     if ".." in domain:
         text = local + at + _EMPTY_LABELS.sub(".", domain)
+    elif "," in domain and _COMMA_FOR_DOT.fullmatch(domain):
+        text = local + at + domain.replace(",", ".")
+    return text
+
+
+def _without_labels(text: str) -> str:
+    """``text`` without a label before the address (``Work: ...``), a comment after it
+    (``... (home)``) or brackets around the whole (``(jane@x.com)``, ``[jane@x.com]``)."""
+    text = _EMAIL_LABEL.sub("", text, count=1)
+    if text.endswith((")", "]")):
+        text = _EMAIL_COMMENT.sub("", text, count=1)
+    if len(text) > 2 and _BRACKETS.get(text[0]) == text[-1] and text.count(text[0]) == 1:
+        text = text[1:-1].strip()
     return text
 
 
@@ -279,6 +297,14 @@ _DOT_WORD: Final = re.compile(r"\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+", re.IGN
 _SPACED_AT: Final = re.compile(r"\s+@\s*|@\s+")
 _DOUBLED_AT: Final = re.compile(r"@{2,}")
 _EMPTY_LABELS: Final = re.compile(r"\.{2,}")
+_COMMA_FOR_DOT: Final = re.compile(r"[a-z0-9-]+,[a-z]{2,6}", re.IGNORECASE)
+_EMAIL_LABEL: Final = re.compile(
+    r"^(?:e-?mail|mail|work|home|personal|private|office|business|school|other|primary|main|alt"
+    r"|alternate)\s*:\s*(?=\S)",
+    re.IGNORECASE,
+)
+_EMAIL_COMMENT: Final = re.compile(r"(?<=\S)\s+[(\[][^()\[\]@<>]*[)\]]$")
+_BRACKETS: Final = {"(": ")", "[": "]"}
 
 
 def _fast_email(text: str) -> tuple[str, str] | None:
@@ -373,8 +399,9 @@ def _email_parts(value: object) -> tuple[str, str]:
 def canonical_email(value: str) -> str:
     """The canonical form of an email address.
 
-    * surrounding whitespace, a ``mailto:`` prefix (with its ``?query``) and a display name
-      (``"Jane Doe <jane@example.com>"``) are removed;
+    * surrounding whitespace, a ``mailto:`` prefix (with its ``?query``), a display name
+      (``"Jane Doe <jane@example.com>"``), a label (``Work: ...``), a comment
+      (``... (home)``) and what else wraps or ends an address (:func:`_tidy_email`) are removed;
     * the syntax is checked with email-validator (``check_deliverability=False``: no DNS);
       quoted local parts and ``[ip]`` domain literals are refused;
     * the whole address is lower-cased, and the domain is given in its ASCII form

@@ -31,6 +31,9 @@ from omnilink.identity._normalize import number_text, several_values, without_fl
         (FieldType.EMAIL, "Doe, Jane <jane@x.com>, Bob <b@y.com>", ["<jane@x.com>", "<b@y.com>"]),
         (FieldType.EMAIL, "ann@x.com,", None),
         (FieldType.EMAIL, "Doe, Jane", None),  # no address at all: one bad value
+        (FieldType.EMAIL, "ann@x,com", None),  # a comma for the dot: one address
+        (FieldType.EMAIL, "ann@x,com; bob@y.com", ["ann@x,com", "bob@y.com"]),
+        (FieldType.EMAIL, "Work: ann@x.com; Home: bob@y.com", ["ann@x.com", "bob@y.com"]),
         (FieldType.PHONE, "415.555.2671; 415.555.2672", ["415.555.2671", "415.555.2672"]),
         (FieldType.PHONE, "+1 415 555 2671 / +1 415 555 2672", ["+1 415 555 2671", "+1 415 555 2672"]),
         (FieldType.PHONE, "(415) 555-2671, (415) 555-2672", ["(415) 555-2671", "(415) 555-2672"]),

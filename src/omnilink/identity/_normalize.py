@@ -1037,7 +1037,9 @@ def _cache_key(tag: str, text: str, context: str | None) -> tuple[str, str]:
     return (tag, text) if context is None else (tag, f"{context}\x00{text}")
 
 
-_ADDRESS_SEPARATORS = re.compile(r"[;,|]")
+_ADDRESS_SEPARATORS = re.compile(r"[;|]|,(?![a-z]{2,6}(?:$|[\s;,|]))", re.IGNORECASE)
+"""What separates addresses in a cell; not a comma before a TLD ("ann@x,com", a typo for the
+dot that ``canonical_email`` reads)."""
 _BETWEEN_PHONES = re.compile(r"\s*[;,|]\s*|\s+/\s+")
 _DIGITS = re.compile(r"\d")
 
