@@ -42,6 +42,8 @@ from omnilink.models import Identifier, IdentifierKind
         ("Doe, Jane <jane@example.com>", "jane@example.com"),  # unquoted, as Outlook exports it
         # what people and exports wrap an address in, or end it with
         ('"jane@example.com"', "jane@example.com"),  # a CSV quoted twice
+        ('="jane@example.com"', "jane@example.com"),  # Excel's formula, kept text in a CSV
+        ("'jane@example.com", "'jane@example.com"),  # an apostrophe before a letter is the address's
         ("'jane@example.com'", "jane@example.com"),
         ("jane@example.com.", "jane@example.com"),  # a sentence's end
         ("jane@example.com;", "jane@example.com"),
@@ -270,6 +272,8 @@ def test_is_role_email_refuses_invalid_addresses() -> None:
         ("650 253 0000 / Mobile", "US", "+16502530000", None),
         ("650-253-0000 ext", "US", "+16502530000", None),  # an "ext" with no extension
         ('"650-253-0000"', "US", "+16502530000", None),  # a CSV quoted twice
+        ('="6502530000"', "US", "+16502530000", None),  # Excel's formula, kept text in a CSV
+        ("'+1 650 253 0000", None, "+16502530000", None),  # the apostrophe typed before it
         # 00 is the international prefix where the region's reading is no number
         ("0044 20 7946 0958", "US", "+442079460958", None),
         ("0049 30 1234567", "DE", "+49301234567", None),

@@ -271,11 +271,20 @@ def _without_labels(text: str) -> str:
 
 def _unquoted(text: str) -> str:
     """``text`` without quotes around the whole of it (a CSV quoted twice: ``"415-555-2671"``)
-    when it holds no other quote of that kind."""
+    when it holds no other quote of that kind, and without what spreadsheets put around a
+    value to keep it text, leading zeros and all: Excel's formula ``="00123"``, which CSV
+    exports meant for Excel write, and the apostrophe typed before a number (``'00123``)."""
     first = text[:1]
     if len(text) > 2 and first in "\"'" and text[-1] == first and text.count(first) == 2:
         return text[1:-1].strip()
+    if first == "=" and text[1:2] == '"' and text[-1] == '"' and text.count('"') == 2 and len(text) > 3:
+        return text[2:-1].strip()
+    if first == "'" and text[1:2] in _NUMBER_STARTS and "'" not in text[1:]:
+        return text[1:]
     return text
+
+
+_NUMBER_STARTS: Final = frozenset("0123456789+")
 
 
 def _spelled_out(text: str) -> str | None:

@@ -144,6 +144,24 @@ def test_number_text(text: str, expected: str) -> None:
     assert number_text(text, "external_id") == expected
 
 
+@pytest.mark.parametrize("written", ['="00123"', "'00123", '"00123"'])
+def test_an_id_a_spreadsheet_kept_as_text_is_the_same_id(written: str) -> None:
+    """Exports meant for Excel write ="00123" to keep the zeros, and people type '00123: read as
+    written, such an id was another id, and with the column exclusive the customer's two
+    records could never be one profile."""
+    rows = [
+        {"id": "crm", "name": "Ann Lee", "customer_id": "00123", "zip": "02139", "phone": "4155552671"},
+        {"id": "csv", "name": "Ann Lee", "customer_id": written, "zip": written.replace("00123", "02139")},
+        {"id": "xl", "name": "Ann Lee", "phone": written.replace("00123", "4155552671")},
+    ]
+    r = Resolver(id_field="id", region="US", exclusive=("customer_id",))
+    result = r.resolve(rows)
+    assert result.profile_of["crm"] == result.profile_of["csv"] == result.profile_of["xl"]
+    assert not result.rejects
+    levels = {e.comparator: e.level for e in r.explain("crm", "csv").evidence}
+    assert levels["external_id:customer_id"] == levels["zip"] == "exact"
+
+
 def test_a_long_number_excel_cut_short_is_rejected_not_taken_for_an_id() -> None:
     """Excel writes 123456789012 and 123457000000 alike, "1.23457E+11": kept as written, the
     two customers shared an external id and were one profile."""

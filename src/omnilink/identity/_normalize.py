@@ -608,7 +608,8 @@ _SCIENTIFIC = re.compile(r"\s*([0-9])(?:\.([0-9]+))?[eE]\+?([0-9]{1,2})\s*")
 
 
 def number_text(text: str, kind: str) -> str:
-    """A number's text as a column of ``kind`` (phone, id, postcode) means it: without the ".0"
+    """A number's text as a column of ``kind`` (phone, id, postcode) means it: without what a
+    spreadsheet put around it to keep it text (``="00123"``, ``'00123``), without the ".0"
     a float column gave it (:func:`without_float_tail`), and out of scientific notation
     (``4.47911123456E+11`` is 447911123456).
 
@@ -617,6 +618,10 @@ def number_text(text: str, kind: str) -> str:
     (123456789012 and 123457000000) would be one value, so such a value raises
     :class:`InvalidIdentifierError` (the row's reject says what to do) instead of becoming a
     wrong phone, id or postcode."""
+    if text[:1] in ("=", "'", '"'):
+        from omnilink.identifiers import _unquoted
+
+        text = _unquoted(text)
     text = without_float_tail(text)
     if "e" not in text and "E" not in text:
         return text
