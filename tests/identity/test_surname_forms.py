@@ -79,3 +79,38 @@ def test_a_person_whose_surname_is_written_three_ways_is_one_profile() -> None:
     assert p["a"] == p["b"] == p["c"] == p["d"]
     levels = {e.comparator: e.level for e in resolver.explain(rows[0], rows[1]).evidence}
     assert levels["last_name"] == "jw>=0.92"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("d", "doe", "jw>=0.80"),  # "Jane D.": the initial of the surname
+        ("s", "smith", "jw>=0.80"),  # (Jaro-Winkler gives it 0.76)
+        ("d", "smith", "different"),
+        ("d", "d", "exact"),
+        ("d", "s", "different"),
+    ],
+)
+def test_a_surname_initial_agrees_weakly_with_surnames_it_begins(a: str, b: str, expected: str) -> None:
+    comp = LastNameComparator()
+    assert _level(comp, (a, "jane"), (b, "jane")) == expected
+    assert _level(comp, (b, "jane"), (a, "jane")) == expected
+
+
+def test_a_chat_name_with_a_surname_initial_joins_its_persons_records() -> None:
+    """Chat widgets and support desks show "Jane D.". Against "Jane Doe" the surname was
+    "different" (-5), and on the phone they share the household guard kept them apart; "Jane
+    S." on that phone still is someone else."""
+    rows = [
+        {"id": "crm", "first_name": "Jane", "last_name": "Doe", "phone": "+1 415 555 2671"},
+        {"id": "chat", "name": "Jane D.", "phone": "(415) 555-2671"},
+        {"id": "other", "name": "Jane S.", "phone": "415.555.2671"},
+    ]
+    r = Resolver(id_field="id", region="US")
+    result = r.resolve(rows)
+    assert result.profile_of["chat"] == result.profile_of["crm"] != result.profile_of["other"]
+    assert not r.explain("crm", "chat").guards
+    assert "surnames differ" in " ".join(r.explain("crm", "other").guards)
+    graph = r.graph()
+    graph.add_many(rows)
+    assert set(graph.clusters) == set(result.clusters)

@@ -304,8 +304,11 @@ def _surname_in_middle(first: str, middle: str | None) -> bool:
 
 
 class LastNameComparator(Comparator):
-    """Surnames: exact / Jaro-Winkler >= 0.92 / swapped with the first name / Jaro-Winkler >= 0.80
-    or a shared word / different.
+    """Surnames: exact / Jaro-Winkler >= 0.92 / swapped with the first name / Jaro-Winkler >= 0.80,
+    an initial of the other or a shared word / different.
+
+    An initial is how chat widgets, support desks and privacy-minded forms show a surname
+    ("Jane D."); against a surname with another first letter it is different.
 
     A shared word is one word of a double-barrelled surname ("García López" and "García"), or
     one surname among the middle words of a full name ("María García López", whose last name
@@ -354,8 +357,8 @@ class LastNameComparator(Comparator):
             return 1
         if (fb and la == fb) or (fa and lb == fa):
             return 2
-        if s >= 0.80:
-            return 3
+        if s >= 0.80 or ((len(la) == 1 or len(lb) == 1) and la[0] == lb[0]):
+            return 3  # or an initial of the other ("Jane D.", as chat widgets show a name)
         # Double-barrelled and changed surnames: one contains the other as a word, or has it
         # among its full name's middle words (never middle word against middle word: two
         # sisters' "García López" and "García Pérez" share one). Single words without middle
@@ -1378,13 +1381,13 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
         return found
 
     names = strs.objects()
+    lengths = strs.lengths()
+    initial = np.array([ord(s[0]) if s else -1 for s in names], dtype=np.int64)
     if first:
         known = strs.flags(known_first_name) if mid_codes.size else None
         nick_pairs = _nickname_pairs(strs, key)
         in_pairs = np.zeros(len(names), dtype=bool)
         in_pairs[nick_pairs // len(names)] = True  # (both orders are listed)
-        lengths = strs.lengths()
-        initial = np.array([ord(s[0]) if s else -1 for s in names], dtype=np.int64)
     else:
         words = strs.flags(lambda s: " " in s or "-" in s)
         # _particle_variant: codes (name id, id of a surname it holds after particles), sorted,
@@ -1432,7 +1435,7 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
             return g
         s = _jw_scores(names, x, y, (0.92, 0.80), None)
         g = np.full(x.size, 4, dtype=np.int8)
-        g[s >= 0.80] = 3
+        g[(s >= 0.80) | ((np.minimum(lengths[x], lengths[y]) == 1) & (initial[x] == initial[y]))] = 3
         g[s >= 0.92] = 1
         if held_codes.size:
             g[holds(x, y) | holds(y, x)] = 1
