@@ -385,6 +385,38 @@ def test_names_in_other_scripts_are_compared_not_dropped() -> None:
     assert shown["city"] == "beijing"
 
 
+@pytest.mark.parametrize(
+    ("greek", "latin"),
+    [
+        ("Παπαδόπουλος", "papadopoulos"),  # letter by letter it was "papadopoylos"
+        ("ΠΑΠΑΔΟΠΟΥΛΟΣ", "papadopoulos"),
+        ("Ευάγγελος", "evangelos"),  # before a voiced consonant; a double gamma
+        ("Ευθύμιος", "efthymios"),  # before a voiceless one
+        ("Σταύρου", "stavrou"),
+        ("Αγγελική", "angeliki"),
+        ("Ντίνος", "dinos"),  # nu-tau and mu-pi begin a name as d and b
+        ("Μπάμπης", "bampis"),
+        ("Κοντός", "kontos"),  # ...and are nt and mp inside it
+        ("Γιώργος", "giorgos"),
+    ],
+)
+def test_greek_names_read_as_their_latin_spelling(greek: str, latin: str) -> None:
+    """ELOT 743, as Greek passports write names: a CRM's "Ευάγγελος Παπαδόπουλος" is the
+    "Evangelos Papadopoulos" of a chat, where letter by letter it was "eyaggelos papadopoylos"."""
+    assert norm_name(greek) == latin
+
+
+def test_a_greek_name_and_its_latin_spelling_agree() -> None:
+    rows = [
+        {"id": "el", "first_name": "Ευάγγελος", "last_name": "Παπαδόπουλος", "city": "Αθήνα"},
+        {"id": "en", "first_name": "Evangelos", "last_name": "Papadopoulos", "city": "Athina"},
+    ]
+    resolver = Resolver(region="GR")
+    resolver.resolve(rows)
+    levels = {e.comparator: e.level for e in resolver.explain("el", "en").evidence}
+    assert levels["first_name"] == levels["last_name"] == "exact"
+
+
 def test_numpy_scalars_and_pandas_missing_markers_are_values() -> None:
     np = pytest.importorskip("numpy")
     pd = pytest.importorskip("pandas")

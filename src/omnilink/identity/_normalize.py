@@ -418,8 +418,37 @@ def _strip_accents(text: str) -> str:
         # case, so that "Иван" is compared (with "Ivan" too) instead of dropped as no letters.
         from anyascii import anyascii  # here: its import takes ~20 ms, and most data is Latin
 
+        if _GREEK.search(text):
+            text = _greek_digraphs(text)
         text = anyascii(text).lower()
     return text
+
+
+_GREEK = re.compile("[\u0370-\u03ff]")
+# Greek letters, which look like Latin ones (RUF001): written so on purpose.
+_GREEK_DIGRAPHS = re.compile(r"ου|[αεη]υ|γ[γξχ]|\bμπ|\bντ")  # noqa: RUF001
+_GREEK_DIGRAPH_LATIN = {"ου": "ou", "γγ": "ng", "γξ": "nx", "γχ": "nch", "μπ": "b", "ντ": "d"}  # noqa: RUF001
+_GREEK_U_VOWEL = {"α": "a", "ε": "e", "η": "i"}  # noqa: RUF001
+_GREEK_VOICELESS = frozenset("θκξπστφχψ")
+
+
+def _greek_digraphs(text: str) -> str:
+    """Greek letter pairs in their ELOT 743 Latin form, as Greek passports and most Latin
+    spellings write names: ου is ou (Papadopoulos, not "Papadopoylos" letter by letter), αυ,
+    ευ and ηυ are av, ev, iv (af, ef, if before a voiceless consonant or at a word's end:
+    Evangelos, Efthymios), γγ is ng, μπ and ντ begin a name as b and d (Babis, Dinos). The
+    rest is letter by letter (anyascii)."""  # noqa: RUF002
+    lower = text.lower()
+
+    def latin(m: re.Match[str]) -> str:
+        pair = m.group(0)
+        vowel = _GREEK_U_VOWEL.get(pair[0])
+        if vowel is None:
+            return _GREEK_DIGRAPH_LATIN[pair]
+        after = lower[m.end() : m.end() + 1]
+        return vowel + ("f" if not after.isalpha() or after in _GREEK_VOICELESS else "v")
+
+    return _GREEK_DIGRAPHS.sub(latin, lower)
 
 
 def norm_name(text: str) -> str | None:
