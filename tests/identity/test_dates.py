@@ -39,6 +39,24 @@ from omnilink.identity._normalize import norm_date
         ("1984-03", None, "198403"),
         ("March 1984", None, "198403"),
         ("Mar. 1984", "GB", "198403"),
+        # month names in French, German, Spanish, Italian, Portuguese and Dutch, with their
+        # fillers; the day of the week is passed over
+        ("7 mars 1984", "FR", "19840307"),
+        ("1er mars 1984", "FR", "19840301"),
+        ("mercredi 7 mars 1984", "FR", "19840307"),
+        ("7 févr. 1984", "FR", "19840207"),
+        ("7 août 1984", "FR", "19840807"),
+        ("7. März 1984", "DE", "19840307"),
+        ("7 Jänner 1984", "AT", "19840107"),
+        ("7 de marzo de 1984", "ES", "19840307"),
+        ("7 settembre 1984", "IT", "19840907"),
+        ("7 de março de 1984", "BR", "19840307"),
+        ("7 de out de 1984", "PT", "19841007"),
+        ("7-mrt-1984", "NL", "19840307"),
+        ("Wednesday, March 7, 1984", "US", "19840307"),
+        ("Wed 03/07/1984", "US", "19840307"),
+        ("März 1984", "DE", "198403"),
+        ("1984年3月7日", None, "19840307"),  # CJK: its numbers, as before
         ("0000-00-00", None, None),  # a database's "no date"
         ("00/00/0000", None, None),
         ("n/a", None, None),
@@ -62,6 +80,8 @@ def test_dates_are_read_by_region(text: str, region: str | None, expected: str |
         ("13/1984", "not a calendar date"),  # no 13th month
         ("31-Feb-84", "not a calendar date"),
         ("7 Mar 84 99", "not a date"),
+        ("mardi 7 1984", "not a date"),  # a day of the week is no month (it had been July)
+        ("7 marzo março 1984", "not a date"),
     ],
 )
 def test_what_is_no_date_is_an_error_with_a_reason(text: str, reason: str) -> None:

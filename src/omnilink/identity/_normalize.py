@@ -757,24 +757,37 @@ _MONTHS = {
     name: i
     for i, names in enumerate(
         (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
+            # English, French, German, Spanish, Italian, Portuguese and Dutch names and their
+            # usual short forms, without accents (März is "marz"): no short form is two months.
+            (
+                *("january", "jan", "janvier", "janv", "januar", "janner", "enero", "ene"),
+                *("gennaio", "gen", "janeiro", "januari"),
+            ),
+            (
+                *("february", "feb", "fevrier", "fevr", "fev", "februar", "febrero", "febbraio"),
+                *("fevereiro", "februari"),
+            ),
+            ("march", "mar", "mars", "marz", "maerz", "marzo", "marco", "maart", "mrt"),
+            ("april", "apr", "avril", "avr", "abril", "abr", "aprile"),
+            ("may", "mai", "mayo", "maggio", "mag", "maio", "mei"),
+            ("june", "jun", "juin", "juni", "junio", "giugno", "giu", "junho"),
+            ("july", "jul", "juillet", "juil", "juli", "julio", "luglio", "lug", "julho"),
+            ("august", "aug", "aout", "agosto", "ago", "augustus"),
+            (
+                *("september", "sep", "sept", "septembre", "septiembre", "setiembre", "set"),
+                *("settembre", "setembro"),
+            ),
+            ("october", "oct", "octobre", "oktober", "okt", "octubre", "ottobre", "ott", "outubro", "out"),
+            ("november", "nov", "novembre", "noviembre", "novembro"),
+            ("december", "dec", "decembre", "dezember", "dez", "diciembre", "dic", "dicembre", "dezembro"),
         ),
         start=1,
     )
     for name in names
 }
-_DATE_TOKENS = re.compile(r"[A-Za-z]+|\d+")
+_DATE_TOKENS = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]+|\d+")
+"""A date's words and numbers; its words in Latin letters (accented ones: "März", "août"), so
+that "1984年3月7日" is its numbers, as before month names of other languages were read."""
 _TWO_DIGIT_PIVOT = 30
 """A two-digit year below this is 20yy, else 19yy (84 -> 1984, 07 -> 2007): fixed, so that the
 same input gives the same profiles in every year."""
@@ -788,8 +801,9 @@ def norm_date(value: object, region: str | None = None) -> str | None:
     write them so (:data:`_MONTH_FIRST`: the US) unless dots separate them (07.03.1984 is the
     day-first countries' way), and either way when only one order is a date
     (the comparator scores swapped day and month too). Two-digit years pivot at
-    :data:`_TWO_DIGIT_PIVOT`; English month names are read (``March 7, 1984``, ``7 Mar 1984``,
-    ``07-MAR-84``: a two-digit year comes last).
+    :data:`_TWO_DIGIT_PIVOT`; month names are read, in English, French, German, Spanish,
+    Italian, Portuguese and Dutch (``March 7, 1984``, ``7 Mar 1984``, ``07-MAR-84``: a
+    two-digit year comes last; ``7 mars 1984``, ``7. März 1984``, ``7 de marzo de 1984``).
     A value that is no calendar date (``1984-13-45``, ``March``) raises
     :class:`InvalidIdentifierError`, so it is reported, not dropped or kept as it was; an
     all-zero date (``0000-00-00``, a database's "none") is missing.
@@ -810,12 +824,16 @@ def norm_date(value: object, region: str | None = None) -> str | None:
     time = _TIME.search(text)
     head = text[: time.start()] if time is not None else text
     tokens = _DATE_TOKENS.findall(head)
-    words = [t for t in tokens if not t.isdigit() and t.lower() not in _DATE_FILLERS]
     numbers = [t for t in tokens if t.isdigit()]
+    words = [w for t in tokens if not t.isdigit() and (w := _strip_accents(t).lower()) not in _DATE_FILLERS]
+    if words and not _WEEKDAYS.isdisjoint(words):
+        words = [w for w in words if w not in _WEEKDAYS]
+        if not words and len(numbers) != 3:  # "Tuesday 7 1984" is no July
+            raise _not_a_date(text, "not a date")
     if numbers and all(int(n) == 0 for n in numbers) and not words:
         return None
     if words:
-        months = [_MONTHS[w.lower()] for w in words if w.lower() in _MONTHS]
+        months = [_MONTHS[w] for w in words if w in _MONTHS]
         years = [n for n in numbers if len(n) == 4]
         days = [n for n in numbers if len(n) <= 2]
         if len(months) == 1 and len(words) == 1 and len(years) == 1 and len(days) == 1:
@@ -872,8 +890,21 @@ def partial_date(text: str) -> bool:
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TIME = re.compile(r"(?<=\d)[T ]\d{1,2}:\d{2}")
 """A time after a date (``1984-03-07T10:00``, ``1984-03-07 10:00:00``): not part of the date."""
-_DATE_FILLERS = frozenset({"st", "nd", "rd", "th", "of"})
-"""Words a written date may hold besides its month (7th of March)."""
+_DATE_FILLERS = frozenset({"st", "nd", "rd", "th", "of", "the", "er", "le", "de", "del", "do", "da"})
+"""Words a written date may hold besides its month: "7th of March", "1er mars", "7 de marzo de
+1984"."""
+_WEEKDAYS = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+    | {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
+    | {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}
+    | {"montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag"}
+    | {"lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo"}
+    | {"lunedi", "martedi", "mercoledi", "giovedi", "venerdi", "sabato", "domenica"}
+    | {"segunda", "terca", "quarta", "quinta", "sexta", "feira"}
+    | {"maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"}
+)
+"""The days of the week, which a written date may begin with ("Wednesday, March 7, 1984"), in
+the languages of :data:`_MONTHS`: in full (their short forms, "mar" for mardi, are months)."""
 
 
 def _calendar(year: int, month: int, day: int, text: str) -> str:
