@@ -27,6 +27,27 @@ def test_one_city_written_two_ways(a: str, b: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "region", "canon"),
+    [
+        ("Boston, MA", "US", "boston"),  # one field of an export holds city and state
+        ("Boston MA", "US", "boston"),  # a state's code in capitals, without the comma
+        ("Winston-Salem, N.C.", "US", "winston salem"),
+        ("Portland, Oregon", "US", "portland"),
+        ("Boston, MA, USA", "US", "boston"),
+        ("Los Angeles, LA", None, "los angeles"),
+        ("Toronto, ON", "CA", "toronto"),
+        ("Sydney NSW", "AU", "sydney"),
+        ("Lyon, France", "FR", "lyon"),  # a country
+        ("London, Camden", "GB", "london camden"),  # no state, no country: kept
+        ("Kansas City Mo", "US", "kansas city mo"),  # not in capitals: may be the name's
+        ("MA", "US", "ma"),  # a code alone is the value
+    ],
+)
+def test_a_state_or_country_after_a_city_is_left_out(text: str, region: str | None, canon: str) -> None:
+    assert norm_city(text, region) == canon
+
+
+@pytest.mark.parametrize(
     ("text", "canon"),
     [
         ("Kansas City", "kansas city"),  # "City" is part of most names that have it

@@ -29,6 +29,13 @@ from omnilink.identity._normalize import norm_postcode
         ("sw1a 1aa", "GB", "SW1A1AA"),
         ("K1A 0B1", "CA", "K1A0B1"),
         ("n/a", "US", None),
+        ("D-10115", "DE", "10115"),  # a country's letters before it, as European mail wrote them
+        ("NL-1012 AB", "NL", "1012AB"),
+        ("CH-8001", None, "8001"),
+        ("X-123", "DE", "X123"),  # no country's letters: kept
+        ("75001 Paris", "FR", "75001"),  # a place after the digits, in an all-digit region
+        ("08001 Barcelona", "ES", "08001"),
+        ("1012 AB Amsterdam", "NL", "1012ABAMSTERDAM"),  # letters belong to Dutch postcodes
     ],
 )
 def test_norm_postcode(text: str, region: str | None, expected: str | None) -> None:

@@ -708,7 +708,10 @@ def norm_city(text: str, region: str | None = None) -> str | None:
     Ft. Worth, Mt. Vernon) and a few other names of one city as that city (NYC, New York City:
     New York; Washington, D.C.: Washington). In a row of the city's country, or of no region,
     another language's name of a major city is the city's own (:data:`_EXONYMS`: Munich and
-    Muenchen are München)."""
+    Muenchen are München). A state or country after it is left out (:func:`_city_alone`:
+    "Boston, MA", "Portland, Oregon", "Lyon, France")."""
+    if "," in text or text[-3:-2] == " " or text[-4:-3] == " ":
+        text = _city_alone(text, region)
     t = norm_text(text)
     if t is None:
         return None
@@ -722,6 +725,55 @@ def norm_city(text: str, region: str | None = None) -> str | None:
     return t
 
 
+def _city_alone(text: str, region: str | None) -> str:
+    """``text`` without the state or country written after the city, as one field of an export
+    holds both: after a comma, a state or province of the US, Canada or Australia by its code
+    or name ("Boston, MA", "Portland, Oregon", "Toronto, ON") or a country ("Lyon, France",
+    "Boston, MA, USA"); without a comma, such a code in capitals ("Boston MA"). The row's
+    region, when it has one of those three, decides whose states count."""
+    states = _STATES.get(region) if region is not None else None
+    if states is None:
+        states = _ALL_STATES
+    for _ in range(2):
+        head, comma, tail = text.rpartition(",")
+        if comma:
+            key = _country_key(tail)  # "N.C.": "n c"
+            if head.strip() and (
+                key in states or key.replace(" ", "") in states or _country_named(tail.strip()) is not None
+            ):
+                text = head
+                continue
+            break
+        head, _space, code = text.strip().rpartition(" ")
+        if head.strip() and code.isupper() and code.isalpha() and code.lower() in states:
+            text = head
+        break
+    return text
+
+
+_STATE_TEXT = {
+    "US": "al alabama ak alaska az arizona ar arkansas ca california co colorado ct connecticut "
+    "de delaware fl florida ga georgia hi hawaii id idaho il illinois in indiana ia iowa ks kansas "
+    "ky kentucky la louisiana me maine md maryland ma massachusetts mi michigan mn minnesota "
+    "ms mississippi mo missouri mt montana ne nebraska nv nevada nh|new_hampshire nj|new_jersey "
+    "nm|new_mexico ny|new_york nc|north_carolina nd|north_dakota oh ohio ok oklahoma or oregon "
+    "pa pennsylvania ri|rhode_island sc|south_carolina sd|south_dakota tn tennessee tx texas "
+    "ut utah vt vermont va virginia wa washington wv|west_virginia wi wisconsin wy wyoming "
+    "dc pr|puerto_rico",
+    "CA": "ab alberta bc|british_columbia mb manitoba nb|new_brunswick nl newfoundland "
+    "ns|nova_scotia nt nu nunavut on ontario pe pei qc quebec sk saskatchewan yt yukon",
+    "AU": "nsw|new_south_wales vic victoria qld queensland wa sa|south_australia tas tasmania "
+    "act nt|northern_territory",
+}
+_STATES = {
+    region: frozenset(word.replace("_", " ") for part in text.split() for word in part.split("|"))
+    for region, text in _STATE_TEXT.items()
+}
+"""The states and provinces of the US, Canada and Australia, by their codes and names (lower
+case, as :func:`_country_key` writes them), which an export writes after a city."""
+_ALL_STATES = frozenset().union(*_STATES.values())
+
+
 _POSTCODE_DIGITS = {
     **dict.fromkeys(("US", "PR", "VI", "GU", "AS", "MP", "DE", "FR", "ES", "IT", "MX", "FI"), 5),
     **dict.fromkeys(("AU", "NZ", "NO"), 4),
@@ -729,6 +781,15 @@ _POSTCODE_DIGITS = {
 """Regions whose postcodes are this many digits, some of them with a leading zero (Boston's
 02119, Barcelona's 08001, Darwin's 0800)."""
 _ZIP_PLUS_4 = frozenset(("US", "PR", "VI", "GU", "AS", "MP"))
+_POSTCODE_COUNTRY = re.compile(r"\s*([A-Za-z]{1,3})\s*-\s*(?=\d)")
+_POSTCODE_COUNTRY_CODES = frozenset(
+    {"A", "B", "D", "E", "F", "H", "I", "L", "N", "P", "S", "FIN"}
+    | {"AT", "BE", "CH", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IT", "LT"}
+    | {"LU", "LV", "NL", "NO", "PL", "PT", "SE", "SI", "SK"}
+)
+"""The letters European mail wrote before a postcode for its country: the old vehicle codes
+(D, F, A, CH...) and ISO codes."""
+_POSTCODE_AND_PLACE = re.compile(r"\s*(\d{3,5}(?:-\d{4})?)\s+[^\W\d_][^\d]*")
 
 
 def norm_postcode(text: str, region: str | None = None) -> str | None:
@@ -737,11 +798,20 @@ def norm_postcode(text: str, region: str | None = None) -> str | None:
     In the regions of :data:`_POSTCODE_DIGITS`, a code that lost its leading zeros on the way
     through a number column (``2119``, ``2119.0``) gets them back, and a US ZIP+4
     (``02119-1234``) is its ZIP code, as most records hold only that.
+
+    A country's letters before it, as European mail wrote a code (``D-10115``, ``NL-1012 AB``,
+    ``CH-8001``), are left out, and so, in those regions, is a place written after the
+    digits (``75001 Paris``), as one field of an export holds both.
     """
+    prefix = _POSTCODE_COUNTRY.match(text) if "-" in text[:5] else None
+    if prefix is not None and prefix.group(1).upper() in _POSTCODE_COUNTRY_CODES:
+        text = text[prefix.end() :]
+    size = _POSTCODE_DIGITS.get(region) if region is not None else None
+    if size is not None and " " in text and (place := _POSTCODE_AND_PLACE.fullmatch(text)) is not None:
+        text = place.group(1)
     t = "".join(ch for ch in without_float_tail(text).upper() if ch.isalnum())
     if t.lower() in _MISSING_TEXT:
         return None
-    size = _POSTCODE_DIGITS.get(region) if region is not None else None
     if size is not None and t.isdigit():
         if size - 2 <= len(t) < size:
             return t.zfill(size)
