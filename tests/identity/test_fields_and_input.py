@@ -607,3 +607,24 @@ def test_a_field_map_still_finds_the_id_column_by_its_name() -> None:
     result = Resolver(fields={"Mail": "email", "key": "exact"}).resolve(rows)
     assert set(result.profile_of) == {"#0", "#1"}
     assert result.stats["id_field"] is None
+
+
+def test_a_whatsapp_handle_is_its_phone_number_in_batch_and_online() -> None:
+    """A wa.me link in a handle column is a phone number: it had been a handle only, which no
+    record's phone column could meet, so a customer's WhatsApp contact and CRM row stayed two."""
+    rows = [
+        {"id": "wa", "name": "Ann Lee", "handle": "https://wa.me/14155552671"},
+        {"id": "crm", "name": "Ann Lee", "phone": "(415) 555-2671"},
+        {"id": "ig", "name": "Ann Lee", "handle": "instagram.com/annlee"},  # not a number
+        {"id": "fake", "name": "Bo Chen", "handle": "wa.me/14155550100"},
+    ]
+    resolver = Resolver(region="US")
+    result = resolver.resolve(rows)
+    assert result.profile_of["wa"] == result.profile_of["crm"] != result.profile_of["ig"]
+    (phone,) = [e for e in resolver.explain("wa", "crm").evidence if e.comparator == "phone"]
+    assert (phone.value_a, phone.level) == ("+14155552671", "exact")
+    graph = resolver.graph()
+    graph.add_many(rows)
+    assert set(graph.clusters) == set(result.clusters)
+    assert graph.lookup("+1 415 555 2671") == (graph.profile_of("wa"),)
+    assert graph.lookup("+1 415 555 0100") == ()  # a placeholder number, from a handle too

@@ -1086,6 +1086,14 @@ def first_from_email(emails: Iterable[str], last: str) -> str | None:
     return None
 
 
+@functools.cache
+def _phone_handles() -> tuple[str, ...]:
+    """The prefixes of canonical handles that are phone numbers (``whatsapp:``)."""
+    from omnilink.identifiers import HANDLE_PLATFORMS
+
+    return tuple(f"{name}:" for name, platform in HANDLE_PLATFORMS.items() if platform.phone)
+
+
 def weak_reason(value: str, is_role_local: Callable[[str], bool]) -> str | None:
     """Why a canonical email or phone is weak evidence by its own nature, in words, or None: a
     role mailbox, a placeholder address or number. (A value shared by several people is found
@@ -1729,10 +1737,25 @@ class Normalizer:
                 _place(rec, lists, column, slot, canon)
         return found
 
+    def handle_phones(self, handles: Iterable[str]) -> list[str]:
+        """The phone numbers that canonical ``handles`` are (a WhatsApp handle is its number:
+        a wa.me link in a handle column links with the number in another record's phone
+        column), each weak when a number of its own would be (a placeholder)."""
+        phones = []
+        for handle in handles:
+            if handle.startswith(_phone_handles()):
+                phone = "+" + handle.partition(":")[2]
+                if weak_reason(phone, self._is_role_local) is not None:
+                    self.weak.add(phone)
+                phones.append(phone)
+        return phones
+
     def _finish(self, rec: NormRecord, lists: _Lists, found: bool) -> NormRecord:
         """Give ``rec`` the values gathered in ``lists`` (each once, in order); an empty row is
         rejected (and still a record)."""
         emails, phones, handles, firsts, lasts, externals, lone = lists
+        if handles:
+            phones += self.handle_phones(handles)
         rec.emails = tuple(dict.fromkeys(emails)) if len(emails) > 1 else tuple(emails)
         rec.phones = tuple(dict.fromkeys(phones)) if len(phones) > 1 else tuple(phones)
         rec.handles = tuple(dict.fromkeys(handles)) if len(handles) > 1 else tuple(handles)
@@ -2175,6 +2198,11 @@ class _Chunk:
             return out
 
         emails, phones, handles = strong(_EMAILS), strong(_PHONES), strong(_HANDLES)
+        if any(spec[3] == _HANDLES for spec in columns):  # as Normalizer._finish
+            phones = [
+                tuple(dict.fromkeys((*ph, *more))) if ha and (more := norm.handle_phones(ha)) else ph
+                for ph, ha in zip(phones, handles, strict=True)
+            ]
         firsts, lasts = name(0), name(1)
         middle = middles()
         generation = self._generations(hits)
