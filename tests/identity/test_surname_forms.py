@@ -11,7 +11,7 @@ import pytest
 from omnilink.identity import FieldType, Resolver
 from omnilink.identity._blocking import default_rules, record_keys
 from omnilink.identity._comparators import NULL, Comparator, FirstNameComparator, LastNameComparator
-from omnilink.identity._normalize import NormRecord, particle_suffixes
+from omnilink.identity._normalize import NormRecord, norm_name, particle_suffixes, split_full_name
 
 
 def _level(comp: Comparator, a: Any, b: Any) -> str:
@@ -114,3 +114,39 @@ def test_a_chat_name_with_a_surname_initial_joins_its_persons_records() -> None:
     graph = r.graph()
     graph.add_many(rows)
     assert set(graph.clusters) == set(result.clusters)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("DUPONT Jean", ("jean", "dupont", None)),  # the surname first, in capitals
+        ("MARTIN Marie Claire", ("marie", "martin", "claire")),  # a surname that is a first name too
+        ("GARCÍA LÓPEZ María", ("maria", "lopez", "garcia")),  # as "María García López" reads
+        ("DE LA FUENTE Ana", ("ana", "fuente", None)),
+        ("Mme DUPONT Marie", ("marie", "dupont", None)),
+        ("DUPONT Jean-Pierre", ("jean", "dupont", "pierre")),
+        ("Jean DUPONT", ("jean", "dupont", None)),  # the surname last: as it comes
+        ("JOHN SMITH", ("john", "smith", None)),  # all in capitals: says nothing
+        ("AJ Lee", ("aj", "lee", None)),  # initials, not a surname
+        ("DUPONT J.", ("dupont", "j", None)),  # no first name written as one after it
+        ("John Smith", ("john", "smith", None)),
+    ],
+)
+def test_a_surname_written_first_in_capitals(raw: str, expected: tuple[str | None, ...]) -> None:
+    canon = norm_name(raw)
+    assert canon is not None
+    assert split_full_name(canon, raw) == expected
+
+
+def test_a_french_export_and_a_chat_name_agree() -> None:
+    """French, Belgian and Swiss records write "DUPONT Jean"; read first name first, its
+    first name was "dupont", only the swapped level against the chat's "Jean Dupont"."""
+    rows = [
+        {"id": "crm", "name": "DUPONT Jean", "email": "jean.dupont@orange.fr", "country": "FR"},
+        {"id": "chat", "name": "Jean Dupont", "email": "jean.dupont@orange.fr", "country": "FR"},
+    ]
+    r = Resolver(id_field="id", region="FR")
+    result = r.resolve(rows)
+    assert result.profile_of["crm"] == result.profile_of["chat"]
+    levels = {e.comparator: e.level for e in r.explain("crm", "chat").evidence}
+    assert levels["first_name"] == levels["last_name"] == "exact"

@@ -2286,7 +2286,38 @@ def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str |
     if len(parts) == 1:
         # Its one word is a first name, and may be a surname ("Smith"): the middle word too.
         return (None, parts[0], None) if _addressed(raw) else (parts[0], None, _middle(parts))
+    nb = 0 if raw.istitle() or raw.islower() else _surname_first(raw)  # ("John Smith": at once)
+    if 0 < nb < len(parts):
+        # "DUPONT Jean", "GARCÍA LÓPEZ María": the surname first, in capitals. Its last word is
+        # the last name, as when it comes last (and "garcia" a middle word).
+        return parts[nb], parts[nb - 1], _middle([*parts[: nb - 1], *parts[nb + 1 :]])
     return parts[0], parts[-1], _middle(parts[1:-1])
+
+
+def _surname_first(raw: str) -> int:
+    """How many words of a full name's canonical form its surname makes when the name is
+    written surname first in capitals, as French, Belgian, Swiss and Italian records and many
+    administrative exports write it ("DUPONT Jean", "MARTIN Marie Claire", "DE LA FUENTE Ana");
+    0 when it is not. The capitals are words of three letters or more (or particles): "AJ
+    Lee" has initials first. A name all in capitals says nothing."""
+    words = raw.split()
+    while words and _strip_accents(words[0]).lower().strip(".") in _SALUTATIONS:  # "Mme DUPONT Marie"
+        words = words[1:]
+    k = 0
+    for word in words:
+        letters_of = "".join(ch for ch in word if ch.isalpha())
+        if not letters_of or not letters_of.isupper():
+            break
+        if len(letters_of) < 3 and letters_of.lower() not in _PARTICLES:
+            return 0
+        k += 1
+    if k == 0 or k == len(words):
+        return 0
+    after = "".join(ch for ch in words[k].split("-")[0] if ch.isalpha())  # Jean-Pierre: Jean
+    if len(after) < 2 or not (after[0].isupper() and after[1:].islower()):
+        return 0  # a first name follows, written as names are ("Jean", not "J." or "JEAN")
+    surname = norm_name(" ".join(words[:k]))
+    return len(surname.split(" ")) if surname else 0
 
 
 _ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\"[^\"]*\"|\u201c[^\u201d]*\u201d|(?<!\w)'[^']+'(?!\w)")
