@@ -57,6 +57,9 @@ from omnilink.identity._normalize import norm_date
         ("Wed 03/07/1984", "US", "19840307"),
         ("März 1984", "DE", "198403"),
         ("1984年3月7日", None, "19840307"),  # CJK: its numbers, as before
+        ("84-03-07", "SE", "19840307"),  # a two-digit year first, as no day or month can be
+        ("84.3.7", None, "19840307"),
+        ("07-03-84", "GB", "19840307"),  # 07 may be a day: day first, as before
         ("0000-00-00", None, None),  # a database's "no date"
         ("00/00/0000", None, None),
         ("n/a", None, None),

@@ -144,6 +144,36 @@ def test_number_text(text: str, expected: str) -> None:
     assert number_text(text, "external_id") == expected
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("123-45-6789", "123456789"), ("123 45 6789", "123.45.6789"), ("AB 12 34 56 C", "ab123456c")],
+)
+def test_an_id_with_and_without_its_separators_is_one_id(a: str, b: str) -> None:
+    """An SSN written 123-45-6789 in one export and 123456789 in another was two values
+    ("123 45 6789" and "123456789"): "different", and with the column exclusive, never one
+    profile."""
+    rows = [
+        {"id": "x", "name": "Ann Lee", "email": "ann.lee@gmail.com", "ssn": a},
+        {"id": "y", "name": "Ann Lee", "email": "ann.lee@gmail.com", "ssn": b},
+    ]
+    r = Resolver(id_field="id", region="US", exclusive=("ssn",))
+    result = r.resolve(rows)
+    assert result.profile_of["x"] == result.profile_of["y"]
+    (ssn,) = [e for e in r.explain("x", "y").evidence if e.comparator == "ssn"]
+    assert ssn.level == "exact"
+
+
+def test_words_of_an_exact_column_keep_their_spaces() -> None:
+    rows = [
+        {"id": "x", "name": "Ann Lee", "ssn": "blue eyes"},
+        {"id": "y", "name": "Ann Lee", "ssn": "blueeyes"},
+    ]
+    r = Resolver(id_field="id", region="US")
+    r.resolve(rows)
+    (ssn,) = [e for e in r.explain("x", "y").evidence if e.comparator == "ssn"]
+    assert (ssn.value_a, ssn.value_b) == ("blue eyes", "blueeyes")  # no digits: no id's formatting
+
+
 @pytest.mark.parametrize("written", ['="00123"', "'00123", '"00123"'])
 def test_an_id_a_spreadsheet_kept_as_text_is_the_same_id(written: str) -> None:
     """Exports meant for Excel write ="00123" to keep the zeros, and people type '00123: read as

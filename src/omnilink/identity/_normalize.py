@@ -919,6 +919,11 @@ def norm_date(value: object, region: str | None = None) -> str | None:
         a, b, c = numbers
         if len(a) == 4:
             return _calendar(int(a), int(b), int(c), text)
+        if len(a) == 2 and int(a) > 31 and len(b) <= 2 and len(c) <= 2:
+            # A two-digit year first, as no day or month can be ("84-03-07", as Swedish,
+            # Korean and Japanese records write one): year, month, day.
+            year = (2000 if int(a) < _TWO_DIGIT_PIVOT else 1900) + int(a)
+            return _calendar(year, int(b), int(c), text)
         if len(c) in (2, 4) and len(a) <= 2 and len(b) <= 2:
             year = int(c) if len(c) == 4 else (2000 if int(c) < _TWO_DIGIT_PIVOT else 1900) + int(c)
             first, second = int(a), int(b)
@@ -1597,6 +1602,10 @@ class Normalizer:
                 # "USA", "United States" and "US" are one country (a region column, "Country").
                 return region_code(text) or norm_text(text)
             text = number_text(text, "exact")  # an SSN, a national id: Excel's 1.23457E+11
+            t = norm_text(text)
+            # An id's separators are its formatting: 123-45-6789 is the SSN 123456789, and
+            # "AB 12 34 56 C" the National Insurance number AB123456C.
+            return t.replace(" ", "") if t is not None and " " in t and _DIGITS.search(t) else t
         return norm_text(text)
 
     # -- rows ---------------------------------------------------------------------------------
