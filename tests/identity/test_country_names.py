@@ -33,13 +33,21 @@ from omnilink.identity._normalize import region_code
         ("England", "GB"),
         ("Brasil", "BR"),
         ("Côte d'Ivoire", "CI"),
+        # a calling code, as a "country_code" column of phone data holds one
+        ("+44", "GB"),
+        ("44", "GB"),
+        ("0049", "DE"),
+        ("1", "US"),  # the main region of the code
+        (33, "FR"),  # JSON's "country_code": 33
     ],
 )
 def test_a_country_by_its_name_or_code(value: str, region: str) -> None:
     assert region_code(value) == region
 
 
-@pytest.mark.parametrize("value", ["", "N/A", "Unknown", "1A", "Atlantis", "x" * 61, None, 49])
+@pytest.mark.parametrize(
+    "value", ["", "N/A", "Unknown", "1A", "Atlantis", "x" * 61, None, 999, "0", "+", True]
+)
 def test_what_names_no_country(value: object) -> None:
     assert region_code(value) is None
 
@@ -61,6 +69,19 @@ def test_a_national_number_is_read_in_the_country_its_row_names() -> None:
     # The region column is compared as the country it names: it had been "different", -3.9.
     country = next(e for e in why.evidence if e.comparator == "country")
     assert (country.value_a, country.value_b, country.level) == ("DE", "DE", "exact")
+
+
+def test_a_national_number_is_read_in_the_country_its_calling_code_column_names() -> None:
+    """Phone data keeps the calling code apart ("country_code": "+44", "phone": "07911
+    123456"): read in the default region, the number had been a reject."""
+    rows = [
+        {"id": "a", "name": "Ann Lee", "country_code": "+44", "phone": "07911 123456"},
+        {"id": "b", "name": "Ann Lee", "country_code": "44", "phone": "7911 123456"},
+        {"id": "c", "name": "Ann Lee", "phone": "+44 7911 123456"},
+    ]
+    result = Resolver(region="US").resolve(rows)
+    assert not result.rejects
+    assert len(set(result.profile_of.values())) == 1
 
 
 @pytest.mark.parametrize(

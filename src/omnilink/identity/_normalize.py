@@ -1340,18 +1340,37 @@ def row_mapping(row: object) -> Mapping[str, Any] | None:
 
 
 def region_code(value: object) -> str | None:
-    """A country as a phone region: a two-letter code (upper case, trimmed), or a country's
+    """A country as a phone region: a two-letter code (upper case, trimmed), a country's
     name or three-letter code as a region column of an export holds it ("United States", "USA",
-    "Deutschland", "España", :func:`_country_named`); None when ``value`` is none of these.
+    "Deutschland", "España", :func:`_country_named`), or its calling code, as a "country_code"
+    column of phone data holds it ("+44", "44": GB; "1": US, the main region of the code);
+    None when ``value`` is none of these (an int is a calling code: JSON's ``"country_code": 44``).
     "UK" is the United Kingdom to people and in much data, but ISO 3166 (and so phonenumbers)
     calls it GB."""
+    if type(value) is int:
+        value = str(value)
     if not isinstance(value, str):
         return None
     code = value.strip()
     if len(code) != 2 or not (code.isascii() and code.isalpha()):
+        if code[-1:].isdigit() and _CALLING_CODE.fullmatch(code):
+            return _calling_code_region(int(code.lstrip("+0")))
         return _country_named(code) if 2 <= len(code) <= 60 else None  # (中国 has two letters)
     code = code.upper()
     return "GB" if code == "UK" else code
+
+
+_CALLING_CODE = re.compile(r"(?:\+|00)?[1-9]\d{0,2}")
+"""A country's calling code, as a "country_code" column of phone data holds it ("+44", "44")."""
+
+
+@functools.lru_cache(maxsize=256)
+def _calling_code_region(code: int) -> str | None:
+    """The main region of a calling code (1: US, 44: GB, 7: RU), None for one no country has."""
+    import phonenumbers
+
+    region = phonenumbers.region_code_for_country_code(code)
+    return None if region == phonenumbers.UNKNOWN_REGION or region == "001" else region
 
 
 @functools.lru_cache(maxsize=4096)
