@@ -31,6 +31,10 @@ def _level(comp: Comparator, a: Any, b: Any) -> str:
         ("mcdonald", "donald", "jw>=0.80"),  # "mc" is part of the name: Jaro-Winkler as before
         ("stewart", "ewart", "jw>=0.80"),  # "st" begins it, but "ewart" is no surname of it
         ("allen", "len", "different"),  # a rest of 4 letters at least
+        ("mueller", "muller", "exact"),  # an umlaut written out (Mueller) or dropped (Muller)
+        ("schroeder", "schroder", "exact"),
+        ("jaeger", "jager", "exact"),
+        ("michael", "michal", "jw>=0.92"),  # ae before an l is no umlaut
     ],
 )
 def test_surname_written_with_and_without_spaces_or_particles(a: str, b: str, expected: str) -> None:
@@ -150,3 +154,13 @@ def test_a_french_export_and_a_chat_name_agree() -> None:
     assert result.profile_of["crm"] == result.profile_of["chat"]
     levels = {e.comparator: e.level for e in r.explain("crm", "chat").evidence}
     assert levels["first_name"] == levels["last_name"] == "exact"
+
+
+@pytest.mark.parametrize(("a", "b"), [("jurgen", "juergen"), ("bjorn", "bjoern"), ("soren", "soeren")])
+def test_a_first_name_with_its_umlaut_written_out_is_the_name(a: str, b: str) -> None:
+    """Jürgen is Juergen where a system has no umlauts: they had been only Jaro-Winkler-similar."""
+    assert _level(FirstNameComparator(), (a, "schmidt"), (b, "schmidt")) == "exact"
+
+
+def test_joe_and_jo_stay_two_names() -> None:
+    assert _level(FirstNameComparator(), ("joe", "smith"), ("jo", "smith")) != "exact"

@@ -119,9 +119,27 @@ def date_swapped(a: str, b: str) -> bool:
 
 
 def _unspaced_equal(a: str, b: str) -> bool:
-    """One name written with and without spaces: "De Luca" and "DeLuca", "van der Berg" and
-    "Vanderberg", "Mary Ann" and "Maryann" (a hyphen is a space by now: "Mary-Ann")."""
-    return (" " in a or " " in b) and a.replace(" ", "") == b.replace(" ", "")
+    """One name written two ways: with and without spaces ("De Luca" and "DeLuca", "van der
+    Berg" and "Vanderberg", "Mary Ann" and "Maryann"; a hyphen is a space by now: "Mary-Ann"),
+    or with an umlaut written out or dropped (:func:`name_key`: "Müller", "Mueller" and
+    "Muller"; "Jürgen" and "Juergen")."""
+    if " " in a or " " in b or "e" in a or "e" in b:
+        return name_key(a) == name_key(b)
+    return False
+
+
+_UMLAUT_DIGRAPH = re.compile(r"(?:([ou])e(?=[b-df-hj-np-tv-z])|(a)e(?=[b-df-hj-km-np-tv-z]))")
+"""ae, oe and ue before a consonant: how German, Danish and Norwegian names write ä, ö, ü, ø and
+æ in ASCII (Mueller, Schroeder, Jaeger, Soeren); not at a name's end (Joe, Zoe, Mae are
+names), nor ae before an l (Michael is no Michal, Rafael no Rafal)."""
+
+
+def name_key(name: str) -> str:
+    """A name as :func:`_unspaced_equal` compares it: without spaces, and with an umlaut's
+    digraph as its vowel (:data:`_UMLAUT_DIGRAPH`), as accents are already dropped: "Müller"
+    (muller), "Mueller" and "Muller" are one key."""
+    key = name.replace(" ", "")
+    return _UMLAUT_DIGRAPH.sub(lambda m: m.group(1) or m.group(2), key) if "e" in key else key
 
 
 def _particle_variant(a: str, b: str) -> bool:
@@ -1359,7 +1377,7 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
     strs = _Strings()
     ok = good_mask.tolist()
     key = strs.ids([v[0] if g else None for v, g in zip(values, ok, strict=True)])
-    unspaced = _Strings().ids([v[0].replace(" ", "") if g else None for v, g in zip(values, ok, strict=True)])
+    unspaced = _Strings().ids([name_key(v[0]) if g else None for v, g in zip(values, ok, strict=True)])
     # The swapped test reads the other name only when it is not empty.
     other = strs.ids([(v[1] or None) if g else None for v, g in zip(values, ok, strict=True)])
     # Middle words, as codes (middle id, word id) in a sorted array: a surname found among the
