@@ -628,3 +628,40 @@ def test_a_whatsapp_handle_is_its_phone_number_in_batch_and_online() -> None:
     assert set(graph.clusters) == set(result.clusters)
     assert graph.lookup("+1 415 555 2671") == (graph.profile_of("wa"),)
     assert graph.lookup("+1 415 555 0100") == ()  # a placeholder number, from a handle too
+
+
+@pytest.mark.parametrize(
+    ("column", "masked"),
+    [
+        ("email", "j***@gmail.com"),
+        ("email", "j\u2022\u2022\u2022@gmail.com"),
+        ("phone", "(***) ***-2671"),
+        ("phone", "415-555-XXXX"),
+        ("ssn", "***-**-6789"),
+        ("ssn", "XXX-XX-6789"),
+        ("customer_id", "cus_****1234"),
+    ],
+)
+def test_a_masked_value_is_a_reject_not_an_identifier(column: str, masked: str) -> None:
+    """Exports of personal data mask it. Read as a value, two John Smiths whose addresses were
+    masked to j***@gmail.com were one person (the same "address"), and a masked SSN's last
+    digits were an SSN "different" from the whole one."""
+    rows = [
+        {"id": "a", "name": "John Smith", column: masked},
+        {"id": "b", "name": "John Smith", column: masked},
+    ]
+    result = Resolver(region="US").resolve(rows)
+    assert result.profile_of["a"] != result.profile_of["b"]
+    assert [(j.record_id, j.field, j.reason) for j in result.rejects] == [
+        ("a", column, "masked"),
+        ("b", column, "masked"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("email", "maxxx@example.com"), ("phone", "+1 415 555 2671 x123"), ("ssn", "ABX-123")],
+)
+def test_values_with_an_x_are_not_masked(column: str, value: str) -> None:
+    result = Resolver(region="US").resolve([{"id": "a", "name": "Max Xu", column: value}])
+    assert not result.rejects

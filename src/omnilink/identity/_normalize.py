@@ -1239,6 +1239,28 @@ def several_values(ftype: FieldType, cell: str) -> list[str] | None:
     return [part for part in parts if _LABEL_ONLY.fullmatch(part) is None]
 
 
+_MASKABLE = frozenset({FieldType.EMAIL, FieldType.PHONE, FieldType.EXTERNAL_ID, FieldType.EXACT})
+"""The types of values that exports mask to hide them (``j***@gmail.com``, ``***-**-6789``)."""
+_MASKED_STARS = re.compile(r"[*\u2022\u25cf]{2,}")
+_MASKED_XS = re.compile(r"(?<![A-Za-z])[xX]{3,}(?![A-Za-z])")
+
+
+def _refuse_masked(ftype: FieldType, text: str) -> None:
+    """Raise for a value masked to hide it, as exports of personal data write one: stars or
+    bullets in place of its characters (``j***@gmail.com``, ``(***) ***-2671``), or X's in a
+    number or an id (``XXX-XX-6789``). What is left identifies no one: two customers masked to
+    ``j***@gmail.com`` are not one person, and ``6789`` is no SSN that differs from a whole one
+    (which, in an exclusive column, kept the person's records apart)."""
+    if _MASKED_STARS.search(text) or (ftype is not FieldType.EMAIL and _MASKED_XS.search(text)):
+        raise InvalidIdentifierError(
+            f"{ftype.value} {text!r} is masked: only part of it is given, so it identifies no one; "
+            "export the column unmasked to use it",
+            kind=ftype.value,
+            value=text,
+            reason="masked",
+        )
+
+
 def _is_placeholder_phone(e164: str) -> bool:
     digits = e164.lstrip("+")
     national = digits[-10:] if len(digits) >= 10 else digits
@@ -1576,6 +1598,8 @@ class Normalizer:
     def _canon_uncached(self, ftype: FieldType, text: str, column: str, region: str | None) -> str | None:
         """The canonical form of a value that is not a name (``_canon`` reads names, whose
         suffix it keeps aside); also what the helper process runs (:data:`_HELPED`)."""
+        if ("*" in text or "\u2022" in text or "x" in text or "X" in text) and ftype in _MASKABLE:
+            _refuse_masked(ftype, text)
         if ftype is FieldType.EMAIL:
             if text.lower() in _MISSING_TEXT:
                 return None
