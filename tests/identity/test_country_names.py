@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from omnilink.identity import Resolver
+from omnilink.identity._fields import region_column
 from omnilink.identity._normalize import region_code
 
 
@@ -95,3 +96,30 @@ def test_columns_that_hold_countries(column: str, yes: bool) -> None:
     from omnilink.identity._fields import names_a_country
 
     assert names_a_country(column) is yes
+
+
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        (["id", "Country Code", "phone"], "Country Code"),  # any case and punctuation
+        (["id", "Country/Region", "phone"], "Country/Region"),  # Outlook's export
+        (["Mailing Country", "country"], "country"),  # the plain name first
+        (["id", "Billing Country", "phone"], "Billing Country"),  # else one that ends in it
+        (["id", "county", "phone"], None),
+        (["id", "nationality", "phone"], None),  # a person's nationality is no phone's country
+    ],
+)
+def test_the_region_column_is_found_by_its_name(columns: list[str], expected: str | None) -> None:
+    assert region_column(columns) == expected
+
+
+def test_a_country_code_column_written_as_a_header_gives_the_rows_region() -> None:
+    """A CSV header "Country Code" was no region column ("country_code" was): national numbers
+    beside it were read in the default region, or rejected without one."""
+    rows = [
+        {"id": "a", "name": "Jean Dupont", "Country Code": "+33", "phone": "06 71 84 29 53"},
+        {"id": "b", "name": "Jean Dupont", "phone": "+33 6 71 84 29 53"},
+    ]
+    result = Resolver().resolve(rows)
+    assert not result.rejects
+    assert result.profile_of["a"] == result.profile_of["b"]

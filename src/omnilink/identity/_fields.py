@@ -183,6 +183,25 @@ def names_a_country(column: str) -> bool:
     return parts[-1] in ("country", "nationality", "nation") or parts[-2:] == ["country", "code"]
 
 
+_REGION_COLUMNS = ("country", "country_code", "region", "phone_region", "country_region")
+
+
+def region_column(columns: Iterable[str]) -> str | None:
+    """The column that gives each row's country, for its phone numbers, when none is named:
+    "country", "country_code", "region", "phone_region" or Outlook's "Country/Region", in any
+    case and punctuation ("Country Code"), in that order; else a column whose name ends in one
+    ("Mailing Country", "billing_country_code")."""
+    names = {column: _norm_column(column) for column in columns}
+    for wanted in _REGION_COLUMNS:
+        for column, name in names.items():
+            if name == wanted:
+                return column
+    for column, name in names.items():
+        if name.endswith(("_country", "_country_code")):
+            return column
+    return None
+
+
 def _norm_column(column: str) -> str:
     return _NORMALIZE.sub("_", column.strip().lower()).strip("_")
 

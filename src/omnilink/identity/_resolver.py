@@ -24,7 +24,7 @@ from omnilink.identity._engine import (
     names_fit,
     shared_values,
 )
-from omnilink.identity._fields import FieldType, compared_by_name, resolve_field_map
+from omnilink.identity._fields import FieldType, compared_by_name, region_column, resolve_field_map
 from omnilink.identity._fork import ForkedItems, worth_forking
 from omnilink.identity._frames import Batches, frame_batches, is_frame
 from omnilink.identity._gcpause import gc_paused
@@ -48,9 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["Resolver"]
 
 logger = logging.getLogger(__name__)
-
-_REGION_COLUMNS = ("country", "country_code", "region", "phone_region")
-
 
 _BACKGROUND = 10
 """How much the children that work beside this process yield to it (``os.nice``)."""
@@ -591,7 +588,7 @@ class Resolver:
         id_field, fields = resolve_field_map(columns, self._fields, id_field=self._id_field)
         region_field = self._region_field
         if region_field is None:
-            region_field = next((c for c in columns if c.lower() in _REGION_COLUMNS), None)
+            region_field = region_column(columns)
         o = self._options
         for col in o["exclusive"]:
             if col not in fields:
