@@ -61,6 +61,21 @@ from omnilink.identity._normalize import norm_name
         ("Tel.", FieldType.PHONE),  # a dot at the end is no path
         ("first_seen", None),
         ("notes", None),
+        # columns about an email or phone, not one (Shopify's, Mailchimp's): yes/no had been rejects
+        ("Accepts Email Marketing", None),
+        ("Email Opt In", None),
+        ("Phone Verified", None),
+        ("Phone Type", None),
+        ("Email Subscription Status", None),
+        ("Marketing Email", FieldType.EMAIL),  # ends in the word: an address
+        # a place word at the end (Shopify's "Default Address ..."), not another thing's address
+        ("Default Address City", FieldType.CITY),
+        ("Default Address Address1", FieldType.ADDRESS),
+        ("Billing City", FieldType.CITY),
+        ("Mailing Address", FieldType.ADDRESS),
+        ("IP Address", None),
+        ("Wallet Address", None),
+        ("Company City", None),
     ],
 )
 def test_infer_field_type(column: str, expected: FieldType | None) -> None:

@@ -162,6 +162,13 @@ _PARTIAL = frozenset(
         *PLATFORM_WORDS,
     }
 )
+_PLACE_WORDS = frozenset({"city", "town", "suburb", "street", "address", "address1", "address2"})
+"""Words that name a type at the end of a column's name ("Billing City", "Mailing Address")."""
+_NO_PLACE = frozenset(
+    {"ip", "ipv4", "ipv6", "mac", "web", "url", "server", "host", "remote", "client", "network"}
+    | {"wallet", "bitcoin", "btc", "eth", "ethereum", "crypto", "email", "mail", "company"}
+)
+"""Words that make an "address" no street's ("IP Address", "Wallet Address") or another's."""
 _NORMALIZE = re.compile(r"[^0-9a-z]+")
 
 
@@ -214,6 +221,18 @@ _SOMEONE_ELSE = frozenset(
 Email" is the sales rep's, on every record of theirs."""
 
 
+_ABOUT_THE_VALUE = frozenset(
+    {"marketing", "opt", "optin", "optout", "opted", "consent", "verified", "subscribed"}
+    | {"subscription", "unsubscribed", "status", "bounced", "accepts", "allowed", "permission"}
+    | {"preference", "preferences", "confirmed", "type", "count", "sent", "opens", "clicks"}
+    | {"domain", "frequency", "enabled", "disabled"}
+)
+"""Words that make a column about an email or phone rather than one: a flag, a status, a
+count ("Accepts Email Marketing", "Email Opt In", "Phone Verified", "Phone Type": yes/no or
+Mobile/Home, each of them had been a reject). Not when the column's name ends in the email or
+phone word: "Marketing Email" is an address."""
+
+
 _NOT_A_PERSON = frozenset(
     {"company", "organization", "organisation", "org", "account", "group", "employer", "business"}
     | {"team", "workspace", "product", "order", "device", "page", "app", "campaign"}
@@ -241,12 +260,18 @@ def infer_field_type(column: str) -> FieldType | None:
     parts = col.split("_")
     if not _SOMEONE_ELSE.isdisjoint(parts):
         return None
+    if parts[-1] not in _PARTIAL and not _ABOUT_THE_VALUE.isdisjoint(parts):
+        return None  # "Email Opt In", "Phone Type"; not "Marketing Email", an address
     # A known name of two words or more at the end: contact_first_name, mailing_postal_code
     # (one word alone would make company_name a person's name).
     for k in range(1, len(parts) - 1):
         ftype = _BY_NAME.get("_".join(parts[k:]))
         if ftype is not None and ftype is not FieldType.ID:
             return ftype
+    # One word at the end that names a place: billing_city, Shopify's "Default Address
+    # Address1" (not any word: company_name is no person's name).
+    if parts[-1] in _PLACE_WORDS and _NO_PLACE.isdisjoint(parts):
+        return _BY_NAME[parts[-1]]
     # Suffix / prefix forms: contact_email, email_primary, mobile_phone_2, billing_zip...
     for part in reversed(parts):
         if part in _PARTIAL:
