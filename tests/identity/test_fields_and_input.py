@@ -68,6 +68,10 @@ from omnilink.identity._normalize import norm_name
         ("Phone Type", None),
         ("Email Subscription Status", None),
         ("Marketing Email", FieldType.EMAIL),  # ends in the word: an address
+        ("Unsubscribed from all email", None),  # HubSpot's, though it ends in the word
+        ("Email hard bounce reason", None),
+        ("LinkedIn Bio", None),
+        ("Verified Phone", FieldType.PHONE),
         # a place word at the end (Shopify's "Default Address ..."), not another thing's address
         ("Default Address City", FieldType.CITY),
         ("Default Address Address1", FieldType.ADDRESS),

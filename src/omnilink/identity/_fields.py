@@ -222,15 +222,18 @@ Email" is the sales rep's, on every record of theirs."""
 
 
 _ABOUT_THE_VALUE = frozenset(
-    {"marketing", "opt", "optin", "optout", "opted", "consent", "verified", "subscribed"}
-    | {"subscription", "unsubscribed", "status", "bounced", "accepts", "allowed", "permission"}
-    | {"preference", "preferences", "confirmed", "type", "count", "sent", "opens", "clicks"}
-    | {"domain", "frequency", "enabled", "disabled"}
+    {"opt", "optin", "optout", "opted", "consent", "subscribed", "unsubscribed", "subscription"}
+    | {"bounce", "bounced", "accepts", "allowed", "permission", "preference", "preferences"}
+    | {"status", "reason", "type", "count", "sent", "opens", "clicks", "domain", "frequency"}
+    | {"enabled", "disabled", "confirmed", "bio", "description", "followers", "following", "posts"}
 )
-"""Words that make a column about an email or phone rather than one: a flag, a status, a
-count ("Accepts Email Marketing", "Email Opt In", "Phone Verified", "Phone Type": yes/no or
-Mobile/Home, each of them had been a reject). Not when the column's name ends in the email or
-phone word: "Marketing Email" is an address."""
+"""Words that make a column about an email, phone or handle rather than one: a flag, a
+status, a count ("Accepts Email Marketing", "Email Opt In", "Unsubscribed from all email",
+"Phone Type", "LinkedIn Bio": yes/no, Mobile/Home or a text, each of them had been a reject)."""
+_QUALIFIERS = frozenset({"marketing", "verified", "validated"})
+"""Words that make such a column a flag unless the email or phone word ends its name:
+"Email Marketing" and "Phone Verified" are flags, "Marketing Email" and "Verified Phone" are
+an address and a number."""
 
 
 _NOT_A_PERSON = frozenset(
@@ -260,8 +263,10 @@ def infer_field_type(column: str) -> FieldType | None:
     parts = col.split("_")
     if not _SOMEONE_ELSE.isdisjoint(parts):
         return None
-    if parts[-1] not in _PARTIAL and not _ABOUT_THE_VALUE.isdisjoint(parts):
-        return None  # "Email Opt In", "Phone Type"; not "Marketing Email", an address
+    if not _ABOUT_THE_VALUE.isdisjoint(parts) or (
+        parts[-1] not in _PARTIAL and not _QUALIFIERS.isdisjoint(parts)
+    ):
+        return None  # "Email Opt In", "Phone Type", "Email Marketing"; not "Marketing Email"
     # A known name of two words or more at the end: contact_first_name, mailing_postal_code
     # (one word alone would make company_name a person's name).
     for k in range(1, len(parts) - 1):
