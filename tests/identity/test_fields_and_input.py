@@ -684,3 +684,25 @@ def test_a_masked_value_is_a_reject_not_an_identifier(column: str, masked: str) 
 def test_values_with_an_x_are_not_masked(column: str, value: str) -> None:
     result = Resolver(region="US").resolve([{"id": "a", "name": "Max Xu", column: value}])
     assert not result.rejects
+
+
+def test_an_email_or_phone_field_links_by_what_it_holds() -> None:
+    """Sign-up forms ask for an "Email or phone". A number in an email column had been a
+    `syntax` reject, and an address in a column named "Email or Phone" (a phone column, by its
+    last word) an `invalid_number` one: the record lost the evidence."""
+    rows = [
+        {"id": "a", "name": "Ann Lee", "email": "(415) 555-2671"},
+        {"id": "b", "name": "Ann Lee", "phone": "+1 415 555 2671"},
+        {"id": "c", "name": "Bo Chen", "Email or Phone": "bo.chen@gmail.com"},
+        {"id": "d", "name": "Bo Chen", "email": "Bo.Chen@gmail.com"},
+        {"id": "e", "name": "Cy Diaz", "email": "12345"},  # neither: the address's error
+    ]
+    resolver = Resolver(region="US")
+    result = resolver.resolve(rows)
+    p = result.profile_of
+    assert p["a"] == p["b"] != p["c"] == p["d"]
+    assert [(j.record_id, j.reason) for j in result.rejects] == [("e", "syntax")]
+    assert resolver.explain("a", "b").deterministic == "phone"
+    graph = resolver.graph()
+    graph.add_many(rows)
+    assert set(graph.clusters) == set(result.clusters)

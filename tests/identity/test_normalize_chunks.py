@@ -236,3 +236,20 @@ def test_a_resolver_run_gives_the_records_of_one_row_at_a_time(monkeypatch: pyte
     by_id = resolver._last[3]
     norm = Engine(resolver._config(rows)).normalizer()
     assert [by_id[str(r["id"])] for r in rows] == [dataclasses.replace(norm.normalize(r)) for r in rows]
+
+
+def test_a_value_in_the_other_kinds_column_is_read_as_its_kind_in_chunks_too() -> None:
+    """ "Email or phone" fields: an email column's phone number is a phone, a phone column's
+    address an email, in the order of the columns, the same in chunks as row by row."""
+    fields = {"phone": FieldType.PHONE, "email": FieldType.EMAIL, "work_email": FieldType.EMAIL}
+    rows = [
+        {"id": "a", "phone": "ann@example.com", "email": "+1 415 555 2671", "work_email": "ann@acme.com"},
+        {"id": "b", "phone": "(415) 555-2672", "email": "4155552673", "work_email": "12345"},
+        {"id": "c", "phone": "+1 415 555 2671", "email": "ann@example.com"},
+    ]
+    got, want = _both(rows, fields, region_field=None)
+    assert got == want
+    records = want[0]
+    assert (records[0].emails, records[0].phones) == (("ann@example.com", "ann@acme.com"), ("+14155552671",))
+    assert records[1].phones == ("+14155552672", "+14155552673")  # the phone column's first
+    assert [(r.field, r.value) for r in want[1]] == [("work_email", "12345")]

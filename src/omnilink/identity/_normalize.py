@@ -1155,13 +1155,32 @@ their slots), external ids, and the words of one-word full names (which may be s
 
 
 def _place(rec: NormRecord, lists: _Lists, column: str, slot: int, canon: str) -> None:
-    """Put a canonical value where its column's slot says (not a full name: see ``_cell``)."""
-    if slot < _VALUE:
+    """Put a canonical value where its column's slot says (not a full name: see ``_cell``); an
+    email column's phone number with the phones, a phone column's address with the emails
+    (:func:`_crossed`)."""
+    if slot <= _PHONES:
+        cast("list[str]", lists[_slot_of(slot, canon)]).append(canon)
+    elif slot < _VALUE:
         cast("list[str]", lists[slot]).append(canon)
     elif slot == _VALUE:
         rec.values.setdefault(column, canon)
     else:  # _EXTERNAL
         lists[5].append((column, canon))
+
+
+def _slot_of(slot: int, canon: str) -> int:
+    """The slot of an email or phone column's canonical value: an address (it has an ``@``) is
+    an email, anything else a phone number, whichever column it was in."""
+    return _EMAILS if "@" in canon else _PHONES
+
+
+def _crossed(slot: int, canon: object) -> bool:
+    """Whether an email or phone column's canonical value belongs to the other slot."""
+    return type(canon) is str and slot <= _PHONES and _slot_of(slot, canon) != slot
+
+
+_PHONE_LIKE = re.compile(r"\+?[\d\s().-]{7,}")
+"""What a phone number typed into an address field looks like: digits and their punctuation."""
 
 
 _NAME_TYPES = frozenset({FieldType.FIRST_NAME, FieldType.LAST_NAME, FieldType.FULL_NAME})
@@ -1603,6 +1622,14 @@ class Normalizer:
         if ftype is FieldType.EMAIL:
             if text.lower() in _MISSING_TEXT:
                 return None
+            if "@" not in text and _PHONE_LIKE.fullmatch(text):
+                # A phone number in an address column, as an "Email or phone" field of a sign-up
+                # form holds one: the record's phone (read in the default region: an email
+                # column's cache key has no row region). _place puts it with the phones.
+                try:
+                    return self._canon_uncached(FieldType.PHONE, text, column, region or self.region)
+                except InvalidIdentifierError:
+                    pass  # no number either: the address's own error below
             email = read_email(text, self._canon_email)
             if weak_reason(email, self._is_role_local) is not None:
                 self.weak.add(email)
@@ -1610,6 +1637,8 @@ class Normalizer:
         if ftype is FieldType.PHONE:
             if text.lower() in _MISSING_TEXT:
                 return None
+            if "@" in text:  # an address in a phone column ("Email or Phone": its last word)
+                return self._canon_uncached(FieldType.EMAIL, text, column, None)
             phone = self._canon_phone(number_text(text, "phone"), region=region)
             if weak_reason(phone, self._is_role_local) is not None:
                 self.weak.add(phone)
@@ -2029,6 +2058,8 @@ class _Chunk:
 
     def __init__(self, norm: Normalizer, rows: list[object] | Columns) -> None:
         self.norm = norm
+        self.crossed: set[int] = set()
+        """Email and phone columns with a value of the other kind (see :func:`_place`)."""
         if isinstance(rows, Columns):
             # Given as columns (a DataFrame, an Arrow table): no row is made, but for the rows
             # left to the row rules (Columns.row).
@@ -2149,6 +2180,8 @@ class _Chunk:
                 canon = norm._canon(ftype, text, column, entry[0] if by_region else None, key)
             if isinstance(canon, InvalidIdentifierError):
                 failed = True
+            elif slot <= _PHONES and type(canon) is str and ("@" in canon) != (slot == _EMAILS):
+                self.crossed.add(c)  # an email column's phone number, or the other way round
             elif slot == _FULL and canon is not None:
                 first, last, middle = split_full_name(canon, text)
                 canon = (first or None, last or None, middle)
@@ -2250,6 +2283,15 @@ class _Chunk:
             return out
 
         emails, phones, handles = strong(_EMAILS), strong(_PHONES), strong(_HANDLES)
+        if self.crossed:  # as _place: each value where its kind says, in column order
+            both = [c for c, spec in enumerate(columns) if spec[3] <= _PHONES]
+            rows = {
+                i for c in self.crossed for i, got in enumerate(results[c]) if _crossed(columns[c][3], got)
+            }
+            for i in rows:
+                given = [cell for c in both if type(cell := results[c][i]) is str]
+                emails[i] = tuple(dict.fromkeys(v for v in given if "@" in v))
+                phones[i] = tuple(dict.fromkeys(v for v in given if "@" not in v))
         if any(spec[3] == _HANDLES for spec in columns):  # as Normalizer._finish
             phones = [
                 tuple(dict.fromkeys((*ph, *more))) if ha and (more := norm.handle_phones(ha)) else ph
