@@ -58,6 +58,8 @@ from omnilink.models import Identifier, IdentifierKind
         ("jane@example.com (home)", "jane@example.com"),
         ("jane@example.com (Jane Doe)", "jane@example.com"),  # an RFC 5322 comment
         ("jane@example.com [work]", "jane@example.com"),
+        ("jane@example.com - work", "jane@example.com"),  # a label after a dash or a slash
+        ("jane@example.com / home", "jane@example.com"),
         ("(jane@example.com)", "jane@example.com"),
         ("[jane@example.com]", "jane@example.com"),
         # the @ (and dots) spelled out, as people write an address to keep it from robots
@@ -139,6 +141,7 @@ def test_canonical_email(raw: str, expected: str) -> None:
         ("jane@example.com,org", "syntax", "invalid characters"),  # a comma is a dot only before a TLD
         ("Note: see jane@example.com", "syntax", "invalid characters"),  # no label: words
         ("jane@example.com (jane@other.com)", "syntax", "invalid characters"),  # no comment: an address
+        ("jane@example.com - sales team", "syntax", "invalid characters"),  # no label: words
         ("0.+@OUTLOOK.COM", "syntax", "a period cannot end it"),  # found by hypothesis
         ("jane.+news@icloud.com", "syntax", "'jane.' is left"),
         ("a" * 250 + "@example.com", "too_long", "at most 254"),

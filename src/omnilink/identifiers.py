@@ -241,7 +241,7 @@ def _tidy_email(text: str) -> str:
     part (``"jane doe"@example.com``), two dots in a local part and two ``@`` apart
     (``a@b@example.com``) stay errors."""
     text = _unquoted(text)
-    if ":" in text or "(" in text or "[" in text:
+    if ":" in text or "(" in text or "[" in text or " " in text:
         text = _without_labels(text)
     if "@@" in text:
         text = _DOUBLED_AT.sub("@", text)
@@ -259,10 +259,11 @@ def _tidy_email(text: str) -> str:
 
 
 def _without_labels(text: str) -> str:
-    """``text`` without a label before the address (``Work: ...``), a comment after it
-    (``... (home)``) or brackets around the whole (``(jane@x.com)``, ``[jane@x.com]``)."""
+    """``text`` without a label before the address (``Work: ...``) or after it (``... (home)``,
+    ``... - work``), a comment after it (``... (Jane Doe)``) or brackets around the whole
+    (``(jane@x.com)``, ``[jane@x.com]``)."""
     text = _EMAIL_LABEL.sub("", text, count=1)
-    if text.endswith((")", "]")):
+    if text.endswith((")", "]")) or " " in text:
         text = _EMAIL_COMMENT.sub("", text, count=1)
     if len(text) > 2 and _BRACKETS.get(text[0]) == text[-1] and text.count(text[0]) == 1:
         text = text[1:-1].strip()
@@ -307,12 +308,13 @@ _SPACED_AT: Final = re.compile(r"\s+@\s*|@\s+")
 _DOUBLED_AT: Final = re.compile(r"@{2,}")
 _EMPTY_LABELS: Final = re.compile(r"\.{2,}")
 _COMMA_FOR_DOT: Final = re.compile(r"[a-z0-9-]+,[a-z]{2,6}", re.IGNORECASE)
-_EMAIL_LABEL: Final = re.compile(
-    r"^(?:e-?mail|mail|work|home|personal|private|office|business|school|other|primary|main|alt"
-    r"|alternate)\s*:\s*(?=\S)",
-    re.IGNORECASE,
+_EMAIL_LABELS: Final = (
+    r"e-?mail|mail|work|home|personal|private|office|business|school|other|primary|main|alt|alternate"
 )
-_EMAIL_COMMENT: Final = re.compile(r"(?<=\S)\s+[(\[][^()\[\]@<>]*[)\]]$")
+_EMAIL_LABEL: Final = re.compile(rf"^(?:{_EMAIL_LABELS})\s*:\s*(?=\S)", re.IGNORECASE)
+_EMAIL_COMMENT: Final = re.compile(
+    rf"(?<=\S)\s+(?:[(\[][^()\[\]@<>]*[)\]]|[-/\u2013]\s+(?:{_EMAIL_LABELS}))$", re.IGNORECASE
+)
 _BRACKETS: Final = {"(": ")", "[": "]"}
 
 
