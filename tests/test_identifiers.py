@@ -265,6 +265,9 @@ def test_is_role_email_refuses_invalid_addresses() -> None:
         ("+1 800 FLOWERS x12", None, "+18003569377", "12"),
         # tel: URIs
         ("tel:+1-650-253-0000", None, "+16502530000", None),
+        ("sms:+1-650-253-0000", None, "+16502530000", None),  # the other links' URIs
+        ("callto:+16502530000", None, "+16502530000", None),
+        ("SMS: 650 253 0000", "US", "+16502530000", None),
         ("TEL:+1-650-253-0000;ext=55", None, "+16502530000", "55"),
         # labels that exports write beside a number
         ("Mobile: +1 650 253 0000", None, "+16502530000", None),
@@ -539,6 +542,7 @@ def test_canonical_external_errors(raw: str, platform: str, reason: str) -> None
         ("Jane <jane@example.com>", {}, "email", "jane@example.com", {}),
         ("+1 650 253 0000 x12", {}, "phone", "+16502530000", {"extension": "12"}),
         ("(650) 253-0000", {"region": "US"}, "phone", "+16502530000", {"extension": None}),
+        ("sms:+16502530000", {}, "phone", "+16502530000", {}),  # a link's URI says the kind
         ("@jack", {"platform": "x"}, "handle", "x:jack", {"platform": "x"}),
         ("https://t.me/durov", {}, "handle", "telegram:durov", {"platform": "telegram"}),
         ("x.com/jack", {}, "handle", "x:jack", {"platform": "x"}),

@@ -452,12 +452,15 @@ def is_role_email(value: str) -> bool:
 # --- phones ---------------------------------------------------------------------------------
 
 _PLUS: Final = "+\uff0b"
-_TEL: Final = re.compile(r"tel:", re.IGNORECASE)
-_LABELS: Final = r"tel|phone|ph|mobile|mob|cell|home|work|office|main|direct|landline|fax|whatsapp|[mhwct]"
+_TEL: Final = re.compile(r"(?:tel|sms|smsto|mms|callto):", re.IGNORECASE)
+_LABELS: Final = (
+    r"tel|phone|ph|mobile|mob|cell|home|work|office|main|direct|landline|fax|whatsapp|sms|smsto|mms"
+    r"|callto|[mhwct]"
+)
 _LEADING_LABEL: Final = re.compile(rf"(?:{_LABELS})\.?\s*:\s*", re.IGNORECASE)
 _TRAILING_LABEL: Final = re.compile(rf"\s*\((?:{_LABELS})\.?\)\s*$", re.IGNORECASE)
 """What exports write next to a number: "Mobile: 415 555 2671", "+1 415 555 2671 (home)" (and
-the ``tel:`` of a URI)."""
+the ``tel:``, ``sms:`` or ``callto:`` of a link's URI)."""
 _LABEL_ONLY: Final = re.compile(rf"\(?(?:{_LABELS})\.?\)?\s*:?", re.IGNORECASE)
 """A label written apart from its number, between separators ("Mobile, 415 555 2671")."""
 _BARE_TRAILING_LABEL: Final = re.compile(rf"\s*[/-]?\s+(?:{_LABELS}|ext|extension)\.?\s*$", re.IGNORECASE)
