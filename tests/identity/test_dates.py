@@ -58,6 +58,11 @@ from omnilink.identity._normalize import norm_date
         ("März 1984", "DE", "198403"),
         ("1984年3月7日", None, "19840307"),  # CJK: its numbers, as before
         ("84-03-07", "SE", "19840307"),  # a two-digit year first, as no day or month can be
+        # a time after the date, as exports write one
+        ("07-MAR-84 12.00.00.000000 AM", None, "19840307"),  # Oracle's TIMESTAMP
+        ("19840307T000000Z", None, "19840307"),  # ISO 8601's basic form
+        ("1984/3/7 上午 12:00:00", None, "19840307"),  # Excel in Chinese (it had been digits)
+        ("Wed 07.03.84", "DE", "19840307"),  # dots after a word: a date, not a time
         ("84.3.7", None, "19840307"),
         ("07-03-84", "GB", "19840307"),  # 07 may be a day: day first, as before
         ("0000-00-00", None, None),  # a database's "no date"

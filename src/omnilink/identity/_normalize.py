@@ -963,8 +963,10 @@ def partial_date(text: str) -> bool:
 
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_TIME = re.compile(r"(?<=\d)[T ]\d{1,2}:\d{2}")
-"""A time after a date (``1984-03-07T10:00``, ``1984-03-07 10:00:00``): not part of the date."""
+_TIME = re.compile(r"(?<=\d)T\d{2}:?\d{2}|(?<=\s)\d{1,2}:\d{2}|(?<=\d\s)\d{1,2}\.\d{2}\.\d{2}")
+"""A time after a date, not part of it: ``1984-03-07T10:00``, ``19840307T100000Z``, ``1984-03-07
+10:00:00``, after a word too (``1984/3/7 上午 12:00``, as Excel writes one in Chinese), and
+Oracle's dotted ``07-MAR-84 12.00.00`` (not ``Wed 07.03.84``, a date)."""
 _DATE_FILLERS = frozenset({"st", "nd", "rd", "th", "of", "the", "er", "le", "de", "del", "do", "da"})
 """Words a written date may hold besides its month: "7th of March", "1er mars", "7 de marzo de
 1984"."""
