@@ -891,7 +891,7 @@ def norm_date(value: object, region: str | None = None) -> str | None:
         return _calendar(int(year), int(month), int(day), text)
     if text.lower() in _MISSING_TEXT:
         return None
-    time = _TIME.search(text)
+    time = _TIME.search(text) if ":" in text or "T" in text or "." in text else None  # (most dates: none)
     head = text[: time.start()] if time is not None else text
     tokens = _DATE_TOKENS.findall(head)
     numbers = [t for t in tokens if t.isdigit()]
