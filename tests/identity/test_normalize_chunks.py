@@ -253,3 +253,15 @@ def test_a_value_in_the_other_kinds_column_is_read_as_its_kind_in_chunks_too() -
     assert (records[0].emails, records[0].phones) == (("ann@example.com", "ann@acme.com"), ("+14155552671",))
     assert records[1].phones == ("+14155552672", "+14155552673")  # the phone column's first
     assert [(r.field, r.value) for r in want[1]] == [("work_email", "12345")]
+
+
+def test_a_whatsapp_handle_is_a_phone_in_chunks_too() -> None:
+    fields = {"phone": FieldType.PHONE, "handle": FieldType.HANDLE}
+    rows = [
+        {"id": "a", "handle": "https://wa.me/14155552671"},
+        {"id": "b", "phone": "(415) 555-2672", "handle": "wa.me/14155552671"},
+        {"id": "c", "handle": "instagram.com/annlee"},
+    ]
+    got, want = _both(rows, fields, region_field=None)
+    assert got == want
+    assert [r.phones for r in want[0]] == [("+14155552671",), ("+14155552672", "+14155552671"), ()]

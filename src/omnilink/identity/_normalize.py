@@ -1619,7 +1619,7 @@ class Normalizer:
     def _canon_uncached(self, ftype: FieldType, text: str, column: str, region: str | None) -> str | None:
         """The canonical form of a value that is not a name (``_canon`` reads names, whose
         suffix it keeps aside); also what the helper process runs (:data:`_HELPED`)."""
-        if ("*" in text or "\u2022" in text or "x" in text or "X" in text) and ftype in _MASKABLE:
+        if ftype in _MASKABLE and ("*" in text or "\u2022" in text or "x" in text or "X" in text):
             _refuse_masked(ftype, text)
         if ftype is FieldType.EMAIL:
             if text.lower() in _MISSING_TEXT:
@@ -2062,6 +2062,9 @@ class _Chunk:
         self.norm = norm
         self.crossed: set[int] = set()
         """Email and phone columns with a value of the other kind (see :func:`_place`)."""
+        self.phone_handles = False
+        """Whether a handle column holds a handle that is a phone number (a WhatsApp one): only
+        then are the rows' handles read for phones, as :meth:`Normalizer._finish` reads them."""
         if isinstance(rows, Columns):
             # Given as columns (a DataFrame, an Arrow table): no row is made, but for the rows
             # left to the row rules (Columns.row).
@@ -2183,7 +2186,9 @@ class _Chunk:
             if isinstance(canon, InvalidIdentifierError):
                 failed = True
             elif slot <= _PHONES and type(canon) is str and ("@" in canon) != (slot == _EMAILS):
-                self.crossed.add(c)  # an email column's phone number, or the other way round
+                self.crossed.add(c)  # _crossed, inline (once per distinct value of a column)
+            elif slot == _HANDLES and type(canon) is str and canon.startswith(_phone_handles()):
+                self.phone_handles = True  # a WhatsApp handle: a phone too (handle_phones)
             elif slot == _FULL and canon is not None:
                 first, last, middle = split_full_name(canon, text)
                 canon = (first or None, last or None, middle)
@@ -2294,7 +2299,7 @@ class _Chunk:
                 given = [cell for c in both if type(cell := results[c][i]) is str]
                 emails[i] = tuple(dict.fromkeys(v for v in given if "@" in v))
                 phones[i] = tuple(dict.fromkeys(v for v in given if "@" not in v))
-        if any(spec[3] == _HANDLES for spec in columns):  # as Normalizer._finish
+        if self.phone_handles:  # as Normalizer._finish
             phones = [
                 tuple(dict.fromkeys((*ph, *more))) if ha and (more := norm.handle_phones(ha)) else ph
                 for ph, ha in zip(phones, handles, strict=True)
@@ -2382,7 +2387,7 @@ def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str |
     if len(parts) == 1:
         # Its one word is a first name, and may be a surname ("Smith"): the middle word too.
         return (None, parts[0], None) if _addressed(raw) else (parts[0], None, _middle(parts))
-    nb = 0 if raw.istitle() or raw.islower() else _surname_first(raw)  # ("John Smith": at once)
+    nb = 0 if raw.istitle() or raw.islower() else _capitals_surname_words(raw)  # ("John Smith": at once)
     if 0 < nb < len(parts):
         # "DUPONT Jean", "GARCÍA LÓPEZ María": the surname first, in capitals. Its last word is
         # the last name, as when it comes last (and "garcia" a middle word).
@@ -2390,7 +2395,7 @@ def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str |
     return parts[0], parts[-1], _middle(parts[1:-1])
 
 
-def _surname_first(raw: str) -> int:
+def _capitals_surname_words(raw: str) -> int:
     """How many words of a full name's canonical form its surname makes when the name is
     written surname first in capitals, as French, Belgian, Swiss and Italian records and many
     administrative exports write it ("DUPONT Jean", "MARTIN Marie Claire", "DE LA FUENTE Ana");
