@@ -706,3 +706,28 @@ def test_an_email_or_phone_field_links_by_what_it_holds() -> None:
     graph = resolver.graph()
     graph.add_many(rows)
     assert set(graph.clusters) == set(result.clusters)
+
+
+def test_a_number_in_an_email_column_is_read_in_its_rows_region() -> None:
+    """The number was read in the default region whatever the row's country: a British
+    "07950 879227" in a US-default run was a `syntax` reject and linked nothing, and the first
+    row's reading was cached for every later row with the same text."""
+    rows = [
+        {"id": "a", "name": "Ann Lee", "country": "GB", "email": "07950 879227"},
+        {"id": "b", "name": "Ann Lee", "country": "GB", "phone": "+44 7950 879227"},
+        {"id": "c", "name": "Bo Chen", "country": "US", "email": "07950 879227"},
+        {"id": "d", "name": "Cy Diaz", "country": "US", "email": "(415) 555-2671"},
+        {"id": "e", "name": "Cy Diaz", "country": "GB", "phone": "+1 415 555 2671"},
+    ]
+    resolver = Resolver(region="US", region_field="country")
+    result = resolver.resolve(rows)
+    p = result.profile_of
+    assert p["a"] == p["b"] != p["c"]
+    assert p["d"] == p["e"]
+    assert [(j.record_id, j.field, j.reason) for j in result.rejects] == [("c", "email", "syntax")]
+    assert resolver.explain("a", "b").deterministic == "phone"
+    for order in (rows, rows[::-1]):  # one record at a time, either row first
+        graph = resolver.graph()
+        graph.add_many(order)
+        assert set(graph.clusters) == set(result.clusters)
+        assert sorted(j.record_id for j in graph.rejects) == ["c"]

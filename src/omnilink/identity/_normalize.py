@@ -1626,8 +1626,8 @@ class Normalizer:
                 return None
             if "@" not in text and _PHONE_LIKE.fullmatch(text):
                 # A phone number in an address column, as an "Email or phone" field of a sign-up
-                # form holds one: the record's phone (read in the default region: an email
-                # column's cache key has no row region). _place puts it with the phones.
+                # form holds one: the record's phone, read in the row's region (its cache key
+                # has the region: _cell). _place puts it with the phones.
                 try:
                     return self._canon_uncached(FieldType.PHONE, text, column, region or self.region)
                 except InvalidIdentifierError:
@@ -1790,6 +1790,8 @@ class Normalizer:
             # _cache_key, inline (``platform`` is None but for a handle column named after its
             # platform).
             context = region if by_region else platform
+            if ftype is FieldType.EMAIL and "@" not in text and _PHONE_LIKE.fullmatch(text):
+                context = region  # a phone number: read in the row's region (_canon_uncached)
             key = (tag, text) if context is None else (tag, f"{context}\x00{text}")
             canon = cache.get(key, _MISS)
             if canon is _MISS:
@@ -2121,6 +2123,11 @@ class _Chunk:
                 text = raw.strip()
                 if "\x00" in text:
                     text = text.replace("\x00", "")
+                if ftype is FieldType.EMAIL and "@" not in text and _PHONE_LIKE.fullmatch(text):
+                    # A phone number in an address column, read in its row's region, which an
+                    # email column's entries do not carry: the row rules read it (rare).
+                    distinct[entry] = _SLOW
+                    continue
                 if text:  # the key is _cache_key's, inline: this runs for every distinct value
                     distinct[entry] = (
                         text,
