@@ -506,6 +506,18 @@ def test_every_platform_row_is_consistent() -> None:
         ("stripe:cus_ABC123", "stripe", "stripe:cus_ABC123"),
         ("urn:x:1", "crm", "crm:urn:x:1"),
         ("42", "my-db.v2", "my-db.v2:42"),
+        # Salesforce: the 18-character form, from the 15 (examples of Salesforce's algorithm as
+        # published with it) or from an 18 whose case was changed (its suffix restores it)
+        ("a0D30000001n7Pi", "salesforce", "salesforce:a0D30000001n7PiEAI"),
+        ("0019000000B98de", "sfdc", "sfdc:0019000000B98deAAB"),
+        ("500x000000003TR", "salesforce", "salesforce:500x000000003TRAAY"),
+        ("A0D30000001N7PIEAI", "salesforce", "salesforce:a0D30000001n7PiEAI"),
+        ("0019000000b98deaab", "Salesforce", "salesforce:0019000000B98deAAB"),
+        ("SFDC:0019000000B98de", "sfdc", "sfdc:0019000000B98deAAB"),
+        ("ext-42", "salesforce", "salesforce:ext-42"),  # a custom external id: as given
+        ("0019000000B98de5", "salesforce", "salesforce:0019000000B98de5"),  # 16: no record id
+        ("001900000019800555", "salesforce", "salesforce:001900000019800555"),  # capital digits
+        ("0019000000B98de", "hubspot", "hubspot:0019000000B98de"),  # only Salesforce's
     ],
 )
 def test_canonical_external(raw: str, platform: str, expected: str) -> None:

@@ -1332,11 +1332,58 @@ def canonical_external(value: str, *, platform: str) -> str:
 
     The platform is lower-cased; the id is trimmed and otherwise kept exactly (ids are often
     case-sensitive). A value already prefixed with ``"<platform>:"`` is not prefixed twice.
+    A Salesforce record id (platform ``salesforce`` or ``sfdc``) is its 18-character form,
+    whichever form it is given in (:func:`_salesforce_id`).
     Raises :class:`InvalidIdentifierError` (``empty``, ``too_long``, ``charset``,
     ``unknown_platform``, ``not_text``).
     """
     name, ident = _external(value, platform)
+    if name in SALESFORCE_PLATFORMS:
+        ident = _salesforce_id(ident) or ident
     return f"{name}:{ident}"
+
+
+SALESFORCE_PLATFORMS: Final = ("salesforce", "sfdc")
+_SF_ID: Final = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-5]{3})?", re.ASCII)
+_SF_SUFFIX: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def _salesforce_suffix(body: str) -> str:
+    """The three characters Salesforce appends to a 15-character id: per five characters, which
+    are capitals (bit k for the k-th), as a letter of :data:`_SF_SUFFIX`."""
+    out = []
+    for start in (0, 5, 10):
+        bits = 0
+        for k in range(5):
+            if "A" <= body[start + k] <= "Z":
+                bits |= 1 << k
+        out.append(_SF_SUFFIX[bits])
+    return "".join(out)
+
+
+def _salesforce_id(text: str) -> str | None:
+    """The 18-character form of a Salesforce record id, or None when ``text`` is none.
+
+    Salesforce gives a record's id in two forms: 15 characters, case-sensitive, in reports
+    and the UI, and 18, the API's and Data Loader's, whose last three say which of the first
+    15 are capitals so that a tool that ignores case cannot confuse two ids. One record's id
+    from a report and from the API were two ids; and an 18-character id whose case a
+    spreadsheet or database changed is restored from its suffix."""
+    if _SF_ID.fullmatch(text) is None:
+        return None
+    body = text[:15]
+    if len(text) == 15:
+        return body + _salesforce_suffix(body)
+    suffix = text[15:].upper()
+    chars = []
+    for i, ch in enumerate(body):
+        if _SF_SUFFIX.index(suffix[i // 5]) >> (i % 5) & 1:
+            if not ch.isalpha():
+                return None  # a capital where there is a digit: no Salesforce id
+            chars.append(ch.upper())
+        else:
+            chars.append(ch.lower())
+    return "".join(chars) + suffix
 
 
 # --- any identifier -------------------------------------------------------------------------

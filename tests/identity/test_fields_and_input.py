@@ -80,6 +80,14 @@ from omnilink.identity._normalize import norm_name
         ("IP Address", None),
         ("Wallet Address", None),
         ("Company City", None),
+        # the id a customer system gives the person: a system's name, and "id" at the end
+        ("Salesforce ID", FieldType.EXTERNAL_ID),
+        ("sfdc_id", FieldType.EXTERNAL_ID),
+        ("hubspot_contact_id", FieldType.EXTERNAL_ID),
+        ("Zendesk User ID", FieldType.EXTERNAL_ID),
+        ("stripe_product_id", None),  # no person's
+        ("Salesforce Account ID", None),  # a company's
+        ("Salesforce Owner ID", None),  # the sales rep's
     ],
 )
 def test_infer_field_type(column: str, expected: FieldType | None) -> None:
@@ -730,4 +738,32 @@ def test_a_number_in_an_email_column_is_read_in_its_rows_region() -> None:
         graph = resolver.graph()
         graph.add_many(order)
         assert set(graph.clusters) == set(result.clusters)
-        assert sorted(j.record_id for j in graph.rejects) == ["c"]
+        assert [j.record_id for j in graph.rejects] == ["c"]
+
+
+def test_a_salesforce_id_is_one_id_in_its_15_and_18_character_forms() -> None:
+    """Salesforce reports give a record's id in 15 characters, its API and Data Loader in 18,
+    and a spreadsheet may change the case of those: one contact's three ids were three values,
+    and as an exclusive column, three people who could never be one profile."""
+    rows = [
+        {"id": "a", "name": "Ann Lee", "Salesforce ID": "0019000000B98de"},  # a report's
+        {"id": "b", "name": "Ann Lee", "Salesforce ID": "0019000000B98deAAB"},  # the API's
+        {"id": "c", "name": "Ann Lee", "Salesforce ID": "0019000000B98DEAAB"},  # upper-cased
+        {"id": "d", "name": "Ann Lee", "Salesforce ID": "0019000000B98dE"},  # another record
+        {"id": "e", "name": "Bo Chen", "external_id": "salesforce:a0D30000001n7Pi"},
+        {"id": "f", "name": "Bo Chen", "external_id": "SALESFORCE:A0D30000001N7PIEAI"},
+        # not a Salesforce column: the same text is kept as written
+        {"id": "g", "name": "Cy Diaz", "crm_id": "0019000000B98de"},
+        {"id": "h", "name": "Cy Diaz", "crm_id": "0019000000B98deAAB"},
+    ]
+    resolver = Resolver(region="US", exclusive=("Salesforce ID",))
+    result = resolver.resolve(rows)
+    p = result.profile_of
+    assert p["a"] == p["b"] == p["c"] != p["d"]
+    assert p["e"] == p["f"]
+    assert p["g"] != p["h"]
+    assert not result.rejects
+    assert resolver.explain("a", "c").deterministic == "external_id:Salesforce ID"
+    graph = resolver.graph()
+    graph.add_many(rows)
+    assert set(graph.clusters) == set(result.clusters)

@@ -46,6 +46,14 @@ PLATFORM_WORDS = (
 """Platforms whose name in a column's name makes it a handle column of that platform
 ("Instagram Handle", "linkedin_url"): the platform reads a bare handle in it."""
 
+SYSTEM_WORDS = frozenset(
+    {"salesforce", "sfdc", "hubspot", "stripe", "shopify", "zendesk", "intercom", "zoho"}
+    | {"pipedrive", "klaviyo", "braze", "freshdesk", "marketo"}
+)
+"""Systems that keep customers, whose name before an "id" ends a column's name ("Salesforce
+ID", "hubspot_contact_id", "Zendesk User ID"): the id that system gives the person, an
+external id."""
+
 # Column names are matched after lower-casing and collapsing every non-alphanumeric run to "_".
 _NAME_RULES: tuple[tuple[FieldType, tuple[str, ...]], ...] = (
     (
@@ -183,6 +191,13 @@ def column_platform(column: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=1024)
+def column_system(column: str) -> str | None:
+    """The system an external id column's name gives (:data:`SYSTEM_WORDS`: "Salesforce ID"
+    gives ``salesforce``), else None."""
+    return next((part for part in _norm_column(column).split("_") if part in SYSTEM_WORDS), None)
+
+
+@functools.lru_cache(maxsize=1024)
 def names_a_country(column: str) -> bool:
     """Whether a column's name says it holds countries ("Country", "country_code",
     "Mailing Country", "nationality"): its values compare as the country they name."""
@@ -267,6 +282,9 @@ def infer_field_type(column: str) -> FieldType | None:
         parts[-1] not in _PARTIAL and not _QUALIFIERS.isdisjoint(parts)
     ):
         return None  # "Email Opt In", "Phone Type", "Email Marketing"; not "Marketing Email"
+    if parts[-1] == "id" and not SYSTEM_WORDS.isdisjoint(parts):
+        # "Salesforce ID", "hubspot_contact_id"; not "stripe_product_id", "Salesforce Account ID"
+        return FieldType.EXTERNAL_ID if _NOT_A_PERSON.isdisjoint(parts) else None
     # A known name of two words or more at the end: contact_first_name, mailing_postal_code
     # (one word alone would make company_name a person's name).
     for k in range(1, len(parts) - 1):

@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from omnilink.exceptions import InvalidIdentifierError
-from omnilink.identity._fields import FieldType, column_platform, names_a_country
+from omnilink.identity._fields import FieldType, column_platform, column_system, names_a_country
 from omnilink.identity._frames import Batches, Columns
 from omnilink.identity._types import Reject
 from omnilink.models import Customer, IdentifierKind
@@ -669,6 +669,22 @@ def number_text(text: str, kind: str) -> str:
         value=text,
         reason="scientific notation, digits lost",
     )
+
+
+def external_id(text: str, system: str | None) -> str:
+    """An external id as its column (of ``system``: :func:`column_system`) means it: a number's
+    text as :func:`number_text` reads it, and a Salesforce record id, in a Salesforce column or
+    written ``salesforce:<id>`` as a ``Customer`` holds one, in its 18-character form (a
+    report's 15-character id is the API's 18-character one: ``_salesforce_id``)."""
+    from omnilink.identifiers import SALESFORCE_PLATFORMS, _salesforce_id
+
+    ident = number_text(text, "external_id")
+    if system in SALESFORCE_PLATFORMS:
+        return _salesforce_id(ident) or ident
+    head, colon, rest = ident.partition(":")
+    if colon and head.lower() in SALESFORCE_PLATFORMS and (sf := _salesforce_id(rest.strip())):
+        return f"{head.lower()}:{sf}"
+    return ident
 
 
 def norm_text(text: str) -> str | None:
@@ -1495,14 +1511,19 @@ class Normalizer:
     ) -> None:
         self.id_field = id_field
         self.fields = dict(fields)
-        # Per column: its type, the platform a handle column names, where normalize puts its
+        # Per column: its type, the platform a handle or external id column names (part of a
+        # value's cache key: it reads the value), where normalize puts its
         # values (_SLOTS), and whether the region is part of a value's cache key (_BY_REGION). Read
         # once here: an enum member read costs ~0.1 µs, and normalize runs for every row.
         self._columns: list[_Column] = [
             (
                 c,
                 t,
-                column_platform(c) if t is FieldType.HANDLE else None,
+                column_platform(c)
+                if t is FieldType.HANDLE
+                else column_system(c)
+                if t is FieldType.EXTERNAL_ID
+                else None,
                 _SLOTS.get(t, _VALUE),
                 t in _BY_REGION,
                 t.value,  # the type's part of a cache key (_cache_key)
@@ -1660,7 +1681,7 @@ class Normalizer:
                     raise
                 return "any:" + bare
         if ftype is FieldType.EXTERNAL_ID:
-            return None if text.lower() in _MISSING_TEXT else number_text(text, "external_id")
+            return None if text.lower() in _MISSING_TEXT else external_id(text, column_system(column))
         if ftype is FieldType.NAME_SUFFIX:
             return norm_suffix(text)
         if ftype is FieldType.DATE:
