@@ -1808,8 +1808,8 @@ class Normalizer:
                 if as_text is None:
                     continue
                 text = as_text
-            # _cache_key, inline (``platform`` is None but for a handle column named after its
-            # platform).
+            # _cache_key, inline (``platform`` is None but for a handle or external id column
+            # named after its platform or system).
             context = region if by_region else platform
             if ftype is FieldType.EMAIL and "@" not in text and _PHONE_LIKE.fullmatch(text):
                 context = region  # a phone number: read in the row's region (_canon_uncached)
