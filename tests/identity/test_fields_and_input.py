@@ -88,6 +88,25 @@ from omnilink.identity._normalize import norm_name
         ("stripe_product_id", None),  # no person's
         ("Salesforce Account ID", None),  # a company's
         ("Salesforce Owner ID", None),  # the sales rep's
+        # camelCase, as JSON and JavaScript name fields: read as its words when run together
+        # they name nothing
+        ("dateOfBirth", FieldType.DATE),
+        ("customerId", FieldType.EXTERNAL_ID),
+        ("streetAddress", FieldType.ADDRESS),
+        ("addressLine1", FieldType.ADDRESS),
+        ("mobileNumber", FieldType.PHONE),
+        ("ZIPCode", FieldType.POSTCODE),
+        ("instagramHandle", FieldType.HANDLE),
+        ("traits.dateOfBirth", FieldType.DATE),
+        ("contactId", FieldType.ID),
+        ("firstName", FieldType.FIRST_NAME),  # a name of its own, as before
+        ("TikTok", FieldType.HANDLE),  # a brand's capitals are one word
+        ("YouTube", FieldType.HANDLE),
+        ("companyName", None),  # the same rules as "Company Name"
+        ("ownerEmail", None),
+        ("ownerInfo.email", None),
+        ("acceptsEmailMarketing", None),
+        ("messageId", None),
     ],
 )
 def test_infer_field_type(column: str, expected: FieldType | None) -> None:
@@ -767,3 +786,39 @@ def test_a_salesforce_id_is_one_id_in_its_15_and_18_character_forms() -> None:
     graph = resolver.graph()
     graph.add_many(rows)
     assert set(graph.clusters) == set(result.clusters)
+
+
+def test_camel_case_columns_are_read_as_their_words() -> None:
+    """A JSON export names its fields in camelCase. `dateOfBirth`, `customerId` and
+    `countryCode` named nothing run together: the birth date and the id were not compared, and
+    the phones were read in the default region instead of each row's country."""
+    rows = [
+        {
+            "contactId": "a",
+            "fullName": "Ann Lee",
+            "phoneNumber": "07911 123456",
+            "countryCode": "GB",
+            "dateOfBirth": "1990-04-01",
+            "customerId": "C-1",
+        },
+        {
+            "contactId": "b",
+            "fullName": "Ann Lee",
+            "phoneNumber": "+44 7911 123456",
+            "countryCode": "GB",
+            "dateOfBirth": "1990-04-01",
+            "customerId": "C-1",
+        },
+    ]
+    resolver = Resolver(region="US")
+    result = resolver.resolve(rows)
+    assert result.profile_of["a"] == result.profile_of["b"]
+    assert not result.rejects  # 07911 123456 read as British: countryCode is the region column
+    assert resolver.fields == {
+        "fullName": FieldType.FULL_NAME,
+        "phoneNumber": FieldType.PHONE,
+        "dateOfBirth": FieldType.DATE,
+        "customerId": FieldType.EXTERNAL_ID,
+    }
+    explained = resolver.explain("a", "b")
+    assert explained.deterministic in ("phone", "external_id:customerId")

@@ -187,22 +187,24 @@ def column_platform(column: str) -> str | None:
     col = _norm_column(column)
     if col == "x":
         return "x"
-    return next((part for part in col.split("_") if part in PLATFORM_WORDS), None)
+    return next((part for part in _words(column) if part in PLATFORM_WORDS), None)
 
 
 @functools.lru_cache(maxsize=1024)
 def column_system(column: str) -> str | None:
     """The system an external id column's name gives (:data:`SYSTEM_WORDS`: "Salesforce ID"
     gives ``salesforce``), else None."""
-    return next((part for part in _norm_column(column).split("_") if part in SYSTEM_WORDS), None)
+    return next((part for part in _words(column) if part in SYSTEM_WORDS), None)
 
 
 @functools.lru_cache(maxsize=1024)
 def names_a_country(column: str) -> bool:
     """Whether a column's name says it holds countries ("Country", "country_code",
     "Mailing Country", "nationality"): its values compare as the country they name."""
-    parts = _norm_column(column).split("_")
-    return parts[-1] in ("country", "nationality", "nation") or parts[-2:] == ["country", "code"]
+    return any(
+        parts[-1] in ("country", "nationality", "nation") or parts[-2:] == ["country", "code"]
+        for parts in (name.split("_") for name in _forms(column))
+    )
 
 
 _REGION_COLUMNS = ("country", "country_code", "region", "phone_region", "country_region")
@@ -213,19 +215,39 @@ def region_column(columns: Iterable[str]) -> str | None:
     "country", "country_code", "region", "phone_region" or Outlook's "Country/Region", in any
     case and punctuation ("Country Code"), in that order; else a column whose name ends in one
     ("Mailing Country", "billing_country_code")."""
-    names = {column: _norm_column(column) for column in columns}
+    names = {column: _forms(column) for column in columns}
     for wanted in _REGION_COLUMNS:
-        for column, name in names.items():
-            if name == wanted:
+        for column, forms in names.items():
+            if wanted in forms:
                 return column
-    for column, name in names.items():
-        if name.endswith(("_country", "_country_code")):
+    for column, forms in names.items():
+        if any(name.endswith(("_country", "_country_code")) for name in forms):
             return column
     return None
 
 
 def _norm_column(column: str) -> str:
     return _NORMALIZE.sub("_", column.strip().lower()).strip("_")
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])")
+"""Where a camelCase name's words meet: ``dateOfBirth``, ``ZIPCode``, ``addressLine1``."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _forms(column: str) -> tuple[str, ...]:
+    """A column's name normalized (:func:`_norm_column`), and then its camelCase words apart
+    when it has some: JSON and JavaScript name fields so (``dateOfBirth``, ``countryCode``,
+    ``customerId``), and run together they name nothing. The words come second: "LinkedIn"
+    and "TikTok" are one word each."""
+    col = _norm_column(column)
+    split = _norm_column(_CAMEL.sub("_", column.strip()))
+    return (col,) if split == col else (col, split)
+
+
+def _words(column: str) -> list[str]:
+    """The words of a column's name, in both of its :func:`_forms`."""
+    return [part for name in _forms(column) for part in name.split("_")]
 
 
 _SOMEONE_ELSE = frozenset(
@@ -262,13 +284,25 @@ _NOT_THE_RECORDS = _SOMEONE_ELSE | _NOT_A_PERSON
 def infer_field_type(column: str) -> FieldType | None:
     """The field type a column name suggests, or None when it suggests nothing.
 
+    A camelCase name that suggests nothing as one word is read as its words (``dateOfBirth``
+    as "date of birth", ``customerId`` as "customer id": :func:`_forms`).
+    """
+    ftype = _infer(column)
+    if ftype is None and len(_forms(column)) == 2:
+        ftype = _infer(_CAMEL.sub("_", column.strip()))
+    return ftype
+
+
+def _infer(column: str) -> FieldType | None:
+    """:func:`infer_field_type` of a name as written.
+
     A nested object's value, named by its path (``traits.email``, ``traits.address.city``), is
     named by its last key, or else by its path (``phone.home``: a phone), unless its path is
     about another person or no person at all (``company.name``, ``owner.email``)."""
     bare = column.strip().strip(".")
     if "." in bare:
         path, _, leaf = bare.rpartition(".")
-        if not _NOT_THE_RECORDS.isdisjoint(_norm_column(path).split("_")):
+        if not _NOT_THE_RECORDS.isdisjoint(_words(path)):
             return None
         ftype = infer_field_type(leaf) or infer_field_type(path)
         return None if ftype is FieldType.ID else ftype  # the record's id is a top-level key
@@ -349,8 +383,7 @@ _ID_NAMES = next(names for ftype, names in _NAME_RULES if ftype is FieldType.ID)
 def _id_rank(column: str) -> int:
     """How much a column's name says it is the row's id: "id" before "contact_id" (a column
     typed ``id`` by ``fields`` comes first; of equals, the first column, as ``min`` keeps it)."""
-    name = _norm_column(column)
-    return _ID_NAMES.index(name) + 1 if name in _ID_NAMES else 0
+    return min((_ID_NAMES.index(name) + 1 for name in _forms(column) if name in _ID_NAMES), default=0)
 
 
 def is_strong(ftype: FieldType) -> bool:
