@@ -1811,7 +1811,7 @@ class Normalizer:
             # _cache_key, inline (``platform`` is None but for a handle or external id column
             # named after its platform or system).
             context = region if by_region else platform
-            if ftype is FieldType.EMAIL and "@" not in text and _PHONE_LIKE.fullmatch(text):
+            if slot == _EMAILS and "@" not in text and _PHONE_LIKE.fullmatch(text):
                 context = region  # a phone number: read in the row's region (_canon_uncached)
             key = (tag, text) if context is None else (tag, f"{context}\x00{text}")
             canon = cache.get(key, _MISS)
@@ -2131,6 +2131,7 @@ class _Chunk:
                 cells = [c if c is None or type(c) is str else _SLOW for c in cells]
                 seq = list(zip(self.regions, cells, strict=True)) if by_region else cells
                 distinct = dict.fromkeys(seq)
+            emails = ftype is FieldType.EMAIL
             for entry in distinct:
                 if by_region:
                     context, raw = entry
@@ -2144,7 +2145,7 @@ class _Chunk:
                 text = raw.strip()
                 if "\x00" in text:
                     text = text.replace("\x00", "")
-                if ftype is FieldType.EMAIL and "@" not in text and _PHONE_LIKE.fullmatch(text):
+                if emails and "@" not in text and _PHONE_LIKE.fullmatch(text):
                     # A phone number in an address column, read in its row's region, which an
                     # email column's entries do not carry: the row rules read it (rare).
                     distinct[entry] = _SLOW
