@@ -105,6 +105,7 @@ from omnilink.identity._normalize import norm_name
         ("companyName", None),  # the same rules as "Company Name"
         ("ownerEmail", None),
         ("ownerInfo.email", None),
+        ("createdBy.email", None),  # the one who made the record, as APIs write it
         ("acceptsEmailMarketing", None),
         ("messageId", None),
     ],
