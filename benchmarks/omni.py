@@ -18,7 +18,7 @@ from typing import Any
 from benchmarks.datasets import Dataset
 from benchmarks.peers import Prediction, Runner
 
-__all__ = ["RUNNERS", "online_latency", "scale_run"]
+__all__ = ["RUNNERS", "loaded_graph", "online_latency", "scale_run"]
 
 # Columns omnilink must not see: the ground truth.
 _HIDDEN = frozenset({"entity_id"})
@@ -131,15 +131,15 @@ def scale_run(path: str) -> tuple[Prediction, float]:
     return Prediction(clusters=_clusters(result), info=_info(result)), elapsed
 
 
-def online_latency(n_loaded: int, n_queries: int, seed: int = 1) -> dict[str, Any]:
-    """Load ``n_loaded`` records into an IdentityGraph, then time ``n_queries`` further adds.
+def loaded_graph(
+    n_loaded: int, n_queries: int, *, seed: int = 1
+) -> tuple[Any, Iterator[dict[str, Any]], float, float]:
+    """An IdentityGraph with ``n_loaded`` generated contact records, the ``n_queries`` records
+    generated after them (not added), and the seconds taken to fit and to load.
 
-    The weights are trained with ``Resolver.fit`` on the first 50,000 records (not timed in
-    the latencies), and the graph comes from ``Resolver.graph()``. The data has 1.1 records
-    per person on average, so the graph holds about ``n_loaded / 1.1`` profiles, and some
-    timed adds are new records of loaded people (a match) while most are new people.
-    Latency is per ``add`` call, wall clock.
-    """
+    The weights are trained with ``Resolver.fit`` on the first 50,000 records, and the graph
+    comes from ``Resolver.graph()``, loaded with ``add_many`` as an application would at
+    start-up. The data has 1.1 records per person on average."""
     from benchmarks.contactgen import Noise, generate, iter_records
 
     data = generate(n_loaded + n_queries, seed=seed, noise=Noise(mean_records_per_person=1.1))
@@ -153,12 +153,23 @@ def online_latency(n_loaded: int, n_queries: int, seed: int = 1) -> dict[str, An
     fit_s = time.perf_counter() - t0
     graph = resolver.graph()
     t0 = time.perf_counter()
-    # Loaded as an application would at start-up (add_many, which pauses the cyclic GC), in
-    # slices so the results are not all held; the timed adds below are single add() calls.
+    # add_many pauses the cyclic GC; in slices, so the results are not all held.
     rest = chain(train, islice(records, n_loaded - len(train)))
     while graph.add_many(islice(rest, 10_000)):
         pass
-    load_s = time.perf_counter() - t0
+    return graph, records, fit_s, time.perf_counter() - t0
+
+
+def online_latency(n_loaded: int, n_queries: int, seed: int = 1) -> dict[str, Any]:
+    """Load ``n_loaded`` records into an IdentityGraph, then time ``n_queries`` further adds.
+
+    The weights are trained with ``Resolver.fit`` on the first 50,000 records (not timed in
+    the latencies), and the graph comes from ``Resolver.graph()``. The data has 1.1 records
+    per person on average, so the graph holds about ``n_loaded / 1.1`` profiles, and some
+    timed adds are new records of loaded people (a match) while most are new people.
+    Latency is per ``add`` call, wall clock.
+    """
+    graph, records, fit_s, load_s = loaded_graph(n_loaded, n_queries, seed=seed)
     profiles = _profile_count(graph)
     lat: list[float] = []
     clock = time.perf_counter_ns
