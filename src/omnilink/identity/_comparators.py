@@ -134,10 +134,12 @@ _UMLAUT_DIGRAPH = re.compile(r"(?:([ou])e(?=[b-df-hj-np-tv-z])|(a)e(?=[b-df-hj-k
 names), nor ae before an l (Michael is no Michal, Rafael no Rafal)."""
 
 
+@functools.lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """A name as :func:`_unspaced_equal` compares it: without spaces, and with an umlaut's
     digraph as its vowel (:data:`_UMLAUT_DIGRAPH`), as accents are already dropped: "Müller"
-    (muller), "Mueller" and "Muller" are one key."""
+    (muller), "Mueller" and "Muller" are one key. Cached: names recur, and a candidate pair
+    whose names differ asks for two keys (a regex substitution each, ~1 µs)."""
     key = name.replace(" ", "")
     return _UMLAUT_DIGRAPH.sub(lambda m: m.group(1) or m.group(2), key) if "e" in key else key
 
