@@ -1201,6 +1201,12 @@ _PHONE_LIKE = re.compile(r"\+?[\d\s().-]{7,}")
 """What a phone number typed into an address field looks like: digits and their punctuation."""
 
 
+def _number_in_address(text: str) -> bool:
+    """Whether an email column's text is a phone number (an "Email or phone" field's): read
+    as one, in the row's region, so its cache key carries the region."""
+    return "@" not in text and _PHONE_LIKE.fullmatch(text) is not None
+
+
 _NAME_TYPES = frozenset({FieldType.FIRST_NAME, FieldType.LAST_NAME, FieldType.FULL_NAME})
 _NAME_SLOTS = frozenset({_FIRSTS, _LASTS, _FULL})
 """Slots whose values may hold a generational suffix (``Normalizer._generation``)."""
@@ -1645,7 +1651,7 @@ class Normalizer:
         if ftype is FieldType.EMAIL:
             if text.lower() in _MISSING_TEXT:
                 return None
-            if "@" not in text and _PHONE_LIKE.fullmatch(text):
+            if _number_in_address(text):
                 # A phone number in an address column, as an "Email or phone" field of a sign-up
                 # form holds one: the record's phone, read in the row's region (its cache key
                 # has the region: _cell). _place puts it with the phones.
@@ -1811,7 +1817,7 @@ class Normalizer:
             # _cache_key, inline (``platform`` is None but for a handle or external id column
             # named after its platform or system).
             context = region if by_region else platform
-            if slot == _EMAILS and "@" not in text and _PHONE_LIKE.fullmatch(text):
+            if slot == _EMAILS and _number_in_address(text):
                 context = region  # a phone number: read in the row's region (_canon_uncached)
             key = (tag, text) if context is None else (tag, f"{context}\x00{text}")
             canon = cache.get(key, _MISS)
@@ -2145,7 +2151,7 @@ class _Chunk:
                 text = raw.strip()
                 if "\x00" in text:
                     text = text.replace("\x00", "")
-                if emails and "@" not in text and _PHONE_LIKE.fullmatch(text):
+                if emails and _number_in_address(text):
                     # A phone number in an address column, read in its row's region, which an
                     # email column's entries do not carry: the row rules read it (rare).
                     distinct[entry] = _SLOW
