@@ -1,5 +1,5 @@
 """Name cells that name no one person: an e-mail address, a chat widget's "Visitor 4821", a
-couple ("Mr and Mrs Smith"), a household ("The Smith Family"). Read as names, their words
+couple ("Mr and Mrs Smith", "Jane & John Doe"), a household ("The Smith Family"). Read as names, their words
 made first and last names: "john.smith@gmail.com" had the last name "com", and "Mr and Mrs
 Smith" the first name "and"."""
 
@@ -28,8 +28,18 @@ def _parts(text: str) -> tuple[str | None, str | None, str | None] | None:
         ("The Smith Family", (None, "smith", None)),
         ("Smith household", (None, "smith", None)),
         ("Familia García", (None, "garcia", None)),
-        ("John & Jane Smith", ("john", "smith", "jane")),
-        ("John and Jane Smith", ("john", "smith", "jane")),
+        # Two people named: the record is their household's, with the surname they share.
+        ("John & Jane Smith", (None, "smith", None)),
+        ("John and Jane Smith", (None, "smith", None)),
+        ("Marie et Pierre Dupont", (None, "dupont", None)),
+        ("Jane and John Doe-Smith", (None, "smith", "doe")),
+        ("Doe, Jane & John", (None, "doe", None)),
+        ("Mr John and Mrs Jane Smith", (None, "smith", None)),
+        ("Jane Doe and John Smith", None),  # two full names: no one person's
+        ("Jane & John", None),
+        ("Johnson & Johnson", None),
+        # A couple addressed by one name is that name.
+        ("Mr & Mrs John Smith", ("john", "smith", None)),
         # Unchanged: the words are dropped as words, not as parts of one.
         ("Anderson", ("anderson", None, "anderson")),
         ("Andy Anderson", ("andy", "anderson", None)),
@@ -111,3 +121,33 @@ def test_batch_and_online_read_such_names_alike() -> None:
     added = [graph.add(row) for row in _ROWS]
     assert set(graph.clusters) == set(result.clusters)
     assert [x.reason for a in added for x in a.rejects] == ["an e-mail address, not a name"]
+
+
+def test_a_couples_first_names_are_no_first_name() -> None:
+    # A first-name column's "Jane & John" names two people; a surname column's "Smith &
+    # Jones" two families.
+    assert name_and_generation("Jane & John") == (None, None)
+    assert name_and_generation("Smith & Jones") == (None, None)
+
+
+def test_a_couples_record_is_the_households_not_the_first_named_persons() -> None:
+    # "Jane & John Doe" was read as Jane Doe with the middle word "john": it agreed with Jane's
+    # first name, and it made the phone John's records share look shared by two people (john
+    # and jane), so the phone stopped linking them on its own.
+    phone = "+1 202 555 0143"
+    rows = [
+        {"id": "j1", "name": "Jane Doe", "email": "jane.doe@gmail.com"},
+        {"id": "h1", "name": "John Doe", "phone": phone},
+        {"id": "c1", "name": "Jane & John Doe", "phone": phone},
+        {"id": "h2", "name": "J. Doe", "phone": phone, "email": "jd1970@yahoo.com"},
+    ]
+    r = Resolver(id_field="id", region="US")
+    result = r.resolve(rows)
+    first = {e.comparator: e for e in r.explain("c1", "j1").evidence}["first_name"]
+    assert (first.level, first.value_a) == ("missing", None)
+    assert r.explain("h1", "h2").deterministic == "phone"
+    assert result.profile_of["h1"] == result.profile_of["h2"] != result.profile_of["j1"]
+    graph = r.graph()
+    for row in rows:
+        graph.add(row)
+    assert set(graph.clusters) == set(result.clusters)

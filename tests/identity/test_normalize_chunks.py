@@ -104,7 +104,8 @@ def _messy(n: int, seed: int) -> list[Any]:
             row["last_name"] = rng.choice([None, "Na", "NA"])
         if rng.random() < 0.03:  # no person's name: an inbox, a widget's, a couple's, a household's
             row["name"] = rng.choice(["ann.smith@example.com", "Guest", "Visitor 4821", "Mr and Mrs Smith"])
-            row["name"] = rng.choice([row["name"], "The Smith Family", "Herr und Frau Müller"])
+            others = ["The Smith Family", "Herr und Frau Müller", "Jane & John Doe"]
+            row["name"] = rng.choice([row["name"], *others])
         if rng.random() < 0.02:  # missing markers that are names too
             row["first_name"] = rng.choice(["Nan", "nan", "NaN", "Nil"])
         if row["name"] and rng.random() < 0.05:  # a generational suffix, in either name column
@@ -189,6 +190,8 @@ _cells = st.one_of(
             "Sr. Ann",
             "Guest",
             "Mr & Mrs Smith",
+            "Jane & John Doe",
+            "Smith, Jane and John",
             "The Smith Family",
             "a@example.com",
             "A@Example.com ",

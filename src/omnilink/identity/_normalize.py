@@ -555,15 +555,15 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
     if _DIGIT.search(t):  # before digits go: "John Smith 3rd" had the surname "rd"
         t = _ORDINAL.sub(lambda m: _ORDINALS[m.group(0)], t)
     t = _strip_accents(t).replace("'", "").replace("\u2019", "")
+    if "&" in t:  # before punctuation goes: "Jane & John Doe" joins two people as "and" does
+        t = t.replace("&", " and ")
     t = _SPACES.sub(" ", _NON_LETTER.sub(" ", t)).strip()
     if not t or (t in _MISSING_TEXT and not named):
         return None, None
     words = t.split(" ")
     if not _NO_NAME_WORDS.isdisjoint(words):
         # Rare, so tested before the work: a couple's or a household's name.
-        words = [w for w in words if w not in _NO_NAME_WORDS]
-        if len(words) > 1 and words[0] == "the":
-            words = words[1:]
+        words = _household_name(words, text)
         if not words:
             return None, None
     while len(words) > 1 and words[0] in _LEADING_TITLES:  # "Herr und Frau Müller": both
@@ -575,6 +575,49 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
     if len(parts) != len(words):  # a title was dropped: it may be a suffix (rare, so looked at here)
         generation = next((_GENERATIONS[w] for w in words[1:] if w in _GENERATIONS), None)
     return " ".join(parts) or None, generation
+
+
+def _household_name(words: list[str], text: str) -> list[str]:
+    """The words of a name that names a couple or a household (``words``, the canonical words of
+    ``text``, hold a joining or a household word) that say whose: their surname.
+
+    A couple only addressed ("Mr and Mrs Smith", "Herr und Frau Müller") and a household ("The
+    Smith Family") keep the name without those words. Two people named ("Jane & John Doe",
+    "Doe, Jane and John") keep the surname they share and no first name: the record is the
+    household's, not the first-named person's (whose name it had been, so it took Jane's
+    profile and made John's phone look shared). Two full names ("Jane Doe and John Smith") and
+    two single words ("Jane & John", "Johnson & Johnson") name no one person: no name."""
+    j = _named_pair(words)
+    if j < 0:
+        words = [w for w in words if w not in _NO_NAME_WORDS]
+        return words[1:] if len(words) > 1 and words[0] == "the" else words
+    if "," in text:  # "Doe, Jane and John": the surname before the comma
+        head = _SPACES.sub(" ", _NON_LETTER.sub(" ", _strip_accents(text.split(",", 1)[0].lower()))).split()
+        if 0 < len(head) < j:
+            return [w for w in head if w not in _TITLES]
+    after = [w for w in words[j + 1 :] if w not in _NO_NAME_WORDS and w not in _SALUTATIONS]
+    before = [w for w in words[:j] if w not in _SALUTATIONS]
+    return after[1:] if len(before) == 1 and len(after) >= 2 else []
+
+
+def _named_pair(words: list[str]) -> int:
+    """The index of the word that joins two people named in a name ("Jane and John Doe"), or
+    -1: no joining word, or one after salutations only ("Mr and Mrs Smith", "Mr & Mrs John
+    Smith": addressed as one name)."""
+    for i, w in enumerate(words):
+        if w in _JOINING_WORDS:
+            return i if any(x not in _SALUTATIONS for x in words[:i]) else -1
+    return -1
+
+
+def _names_a_pair(raw: str) -> bool:
+    """Whether a name as written names two people (:func:`_named_pair`): its canonical form is
+    their shared surname (:func:`_household_name`)."""
+    low = raw.lower()
+    if "&" not in low and " and " not in low and " und " not in low and " et " not in low:
+        return False  # (most names: the regex below is not run)
+    words = _NON_LETTER.sub(" ", _strip_accents(low).replace("&", " and ")).split()
+    return _named_pair(words) >= 0
 
 
 def _without_credentials(text: str) -> str:
@@ -2414,6 +2457,8 @@ def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str |
         if last is None:  # one word besides, a first name: its aside is no surname of it
             return first, last, middle
         return first, last, _middle([*(middle.split(" ") if middle else ()), *words])
+    if _names_a_pair(raw):  # "Jane & John Doe": its canonical form is their surname, "doe"
+        return None, parts[-1], _middle(parts[:-1])
     if "," in raw and len(parts) >= 2:
         before = norm_name(raw.split(",", 1)[0]) or ""
         nb = len(before.split(" ")) if before else 0
