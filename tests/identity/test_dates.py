@@ -65,6 +65,13 @@ from omnilink.identity._normalize import norm_date
         ("Wed 07.03.84", "DE", "19840307"),  # dots after a word: a date, not a time
         ("84.3.7", None, "19840307"),
         ("07-03-84", "GB", "19840307"),  # 07 may be a day: day first, as before
+        # a spreadsheet's date serial, as a date cell exported as its number gives it
+        ("32874", None, "19900101"),
+        ("32874.0", None, "19900101"),
+        ("32874.75", "US", "19900101"),  # 6 p.m. that day
+        ("45000", None, "20230315"),
+        ("9999", None, "9999"),  # four digits: no serial (a year has four too)
+        ("73051", None, "73051"),  # past 2099: kept as given, as before
         ("0000-00-00", None, None),  # a database's "no date"
         ("00/00/0000", None, None),
         ("n/a", None, None),
@@ -199,3 +206,21 @@ def test_a_shared_birth_year_weighs_what_a_year_is_worth_not_what_a_date_is() ->
     date = next(e for e in resolver.explain("date-1", "date-2").evidence if e.comparator == "dob")
     assert (year.level, date.level) == ("same-partial-date", "exact")
     assert date.weight > 10 > 2 > year.weight  # one person in ~50 shares a year; in ~18,000, a date
+
+
+def test_a_spreadsheets_date_serial_meets_the_written_date() -> None:
+    """A workbook's birth dates exported as numbers (a column not formatted as dates, read by
+    pandas or a JSON export) had been the digits "32874", which disagreed with 1990-01-01:
+    a contradiction that kept one person's records in two profiles."""
+    rows = [
+        {"id": "crm", "name": "Ann Lee", "email": "ann.lee@gmail.com", "dob": "1990-01-01"},
+        {"id": "xlsx", "name": "Ann Lee", "phone": "+1 206 283 9911", "dob": 32874},
+        {"id": "json", "name": "Ann Lee", "phone": "+1 206 283 9911", "dob": 32874.0},
+        {"id": "link", "name": "Ann Lee", "email": "ann.lee@gmail.com", "phone": "+1 206 283 9911"},
+    ]
+    resolver = Resolver(region="US")
+    result = resolver.resolve(rows)
+    evidence = {e.comparator: e for e in resolver.explain("crm", "xlsx").evidence}
+    assert (evidence["dob"].level, evidence["dob"].value_b) == ("exact", "19900101")
+    assert len(set(result.profile_of.values())) == 1
+    assert not result.rejects

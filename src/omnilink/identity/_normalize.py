@@ -20,7 +20,7 @@ import numbers
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, cast
 
@@ -929,7 +929,8 @@ def norm_date(value: object, region: str | None = None) -> str | None:
     Numeric dates are read day first (07/03/1984 is 7 March), month first in the regions that
     write them so (:data:`_MONTH_FIRST`: the US) unless dots separate them (07.03.1984 is the
     day-first countries' way), and either way when only one order is a date
-    (the comparator scores swapped day and month too). Two-digit years pivot at
+    (the comparator scores swapped day and month too). A five-digit number is a
+    spreadsheet's date serial (``32874`` is 1 January 1990: :data:`_SERIALS`). Two-digit years pivot at
     :data:`_TWO_DIGIT_PIVOT`; month names are read, in English, French, German, Spanish,
     Italian, Portuguese and Dutch (``March 7, 1984``, ``7 Mar 1984``, ``07-MAR-84``: a
     two-digit year comes last; ``7 mars 1984``, ``7. März 1984``, ``7 de marzo de 1984``).
@@ -1005,7 +1006,20 @@ def norm_date(value: object, region: str | None = None) -> str | None:
     digits = "".join(numbers)
     if len(numbers) == 1 and len(digits) == 8 and digits[:2] in ("19", "20"):
         return _calendar(int(digits[:4]), int(digits[4:6]), int(digits[6:]), text)
+    if (serial := _SERIAL_DATE.fullmatch(text)) is not None and _SERIALS[0] <= int(serial[1]) <= _SERIALS[1]:
+        # A spreadsheet's date serial: a date cell exported as its number (32874, 32874.0,
+        # or 32874.5 with the time), which had been kept as digits that no written date met.
+        return (_SPREADSHEET_EPOCH + timedelta(days=int(serial[1]))).strftime("%Y%m%d")
     return digits or None
+
+
+_SERIAL_DATE = re.compile(r"(\d{5})(?:\.\d*)?")
+_SPREADSHEET_EPOCH = date(1899, 12, 30)
+"""Day 0 of the serials of Excel (1900 date system), LibreOffice and Google Sheets: day 60
+is Excel's 29 February 1900, which never was, so later serials count from here."""
+_SERIALS = (10_000, 73_050)
+"""The serials read as dates: five digits, 18 May 1927 to 31 December 2099. Four digits are
+a year ("1984"); a workbook in the 1904 date system (old Mac Excel) reads four years early."""
 
 
 def partial_date(text: str) -> bool:
