@@ -92,6 +92,10 @@ _names = st.sampled_from(
         "øst",
         "名前",
         "a",
+        "r",  # Robert's initial, so Bob's
+        "w",
+        "kit",
+        "c",  # Kit is a Christopher
     ]
 )
 _word = st.one_of(_names, _tiny, st.text(min_size=0, max_size=6))
@@ -189,7 +193,7 @@ def test_last_name_middle_words() -> None:
 def test_names_edges() -> None:
     """Initials and short forms, nicknames, swapped names, double-barrelled surnames."""
     names = ["a", "abc", "ab", "j", "jxyz", "jo", "john", "jon", "bob", "robert", "rob", "bill", "william"]
-    names += ["smith", "smith-jones", "jones smith", "jones", "art", "arthur", "artie"]
+    names += ["smith", "smith-jones", "jones smith", "jones", "art", "arthur", "artie", "r", "w", "kit", "c"]
     values: list[Any] = [(f, la) for f in names for la in (None, "", "smith", "jones", "john")]
     _check(FirstNameComparator(), values)
     _check(LastNameComparator(), [(la, f) for f, la in values if la] + [("smith", None)])

@@ -154,10 +154,32 @@ def _particle_variant(a: str, b: str) -> bool:
 
 
 def _short_form(a: str, b: str) -> bool:
-    """An initial or a short form of the other name (j ~ john, art ~ arthur, matt ~ matthew)."""
+    """An initial or a short form of the other name (j ~ john, art ~ arthur, matt ~ matthew),
+    or the initial of a longer name it is a nickname of (c ~ kit, Christopher; r ~ bob, Robert:
+    :func:`initial_of_a_form`)."""
     if len(a) > len(b):
         a, b = b, a
-    return a[0] == b[0] and (len(a) == 1 or (len(a) >= 3 and b.startswith(a)))
+    if a[0] == b[0]:
+        return len(a) == 1 or (len(a) >= 3 and b.startswith(a))
+    return len(a) == 1 and initial_of_a_form(a, b)
+
+
+def initial_of_a_form(initial: str, name: str) -> bool:
+    """Whether ``initial`` begins a longer name that ``name`` is a nickname of: an address's
+    initial ("rsmith@", "c.davis@", which a record without a first name takes its first name
+    from) beside the nickname its owner goes by elsewhere (Bob, Kit). They had disagreed
+    outright, and made the inbox look shared by two people.
+
+    Only the longer names: a name's own nicknames are too many and too far (Margaret's Rita,
+    Peggy and Daisy would make "r" a Margaret, and join her with a Robert at a household's
+    phone)."""
+    return initial in _form_initials(name)
+
+
+@functools.lru_cache(maxsize=8192)
+def _form_initials(name: str) -> frozenset[str]:
+    _, canon = _nick_tables()
+    return frozenset(x[0] for x in canon.get(name, ()) if len(x) > len(name))
 
 
 class Comparator:
@@ -1442,6 +1464,10 @@ def _vec_names(comp: Comparator, values: list[Any], *, first: bool) -> VectorFn:
             short = np.minimum(lengths[x], lengths[y])
             same_initial = initial[x] == initial[y]
             one |= same_initial & (short == 1)
+            sel = np.flatnonzero(~same_initial & (short == 1))
+            if sel.size:  # an initial of a name the other is a nickname of (few pairs)
+                pairs = zip(x[sel].tolist(), y[sel].tolist(), strict=True)
+                one[sel] = [_short_form(names[i], names[j]) for i, j in pairs]
             sel = np.flatnonzero(same_initial & (short >= 3) & ~one)
             if sel.size:
                 prefix = cpdist(names[x[sel]], names[y[sel]], scorer=Prefix.similarity, workers=1)

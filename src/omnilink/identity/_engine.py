@@ -31,6 +31,7 @@ from omnilink.identity._comparators import (
     PhoneComparator,
     PostcodeComparator,
     TextComparator,
+    initial_of_a_form,
     nickname_equivalent,
     nickname_forms,
 )
@@ -96,12 +97,13 @@ class Config:
 
 
 def names_compatible(a: str | None, b: str | None) -> bool:
-    """First names that could belong to one person: missing, equal, nickname, initial, a typo away,
-    or a typo away from a nickname (ncik ~ nicholas)."""
+    """First names that could belong to one person: missing, equal, nickname, initial (of a name
+    the other is a nickname of too: c ~ kit), a typo away, or a typo away from a nickname
+    (ncik ~ nicholas)."""
     if not a or not b or a == b:
         return True
-    if (len(a) == 1 or len(b) == 1) and a[0] == b[0]:
-        return True
+    if (len(a) == 1 or len(b) == 1) and (a[0] == b[0] or initial_of_a_form(a, b) or initial_of_a_form(b, a)):
+        return True  # an initial, or one of a name the other is a nickname of (c ~ kit)
     return (
         nickname_equivalent(a, b)
         or _jw(a, b) >= 0.88
