@@ -140,6 +140,27 @@ def with_provider_tld(text: str) -> str | None:
     return None if provider is None else f"{local}@{provider}"
 
 
+def with_the_at(text: str) -> str | None:
+    """``text`` with the ``@`` it lost before a big provider's domain (:data:`_MAIL_PROVIDERS`),
+    as forms get an address typed without it (``lewiswyahoo.com``) or with a dot for it
+    (``jane.smith.gmail.com``); else None. Those domains only: no other address or web site
+    ends in ``gmail.com``, while ``janehome.com`` may be a site, not ``janeho@me.com``."""
+    t = text.strip()
+    if "@" in t or " " in t or "." not in t:
+        return None
+    low = t.lower()
+    for provider in _PROVIDERS_LONGEST_FIRST:
+        if low.endswith(provider):
+            local = t[: -len(provider)]
+            local = local[:-1] if local.endswith(".") else local
+            return f"{local}@{t[-len(provider) :]}" if local else None
+    return None
+
+
+_PROVIDERS_LONGEST_FIRST = sorted(_MAIL_PROVIDERS, key=len, reverse=True)
+"""(So that a name that ends another's is tried after it: none does today.)"""
+
+
 def _providers_by_name() -> dict[str, str]:
     by_name: dict[str, list[str]] = {}
     for provider in sorted(_MAIL_PROVIDERS):
@@ -155,11 +176,12 @@ has that name (gmail: gmail.com; not hotmail)."""
 def read_email(text: str, canonical: Callable[[str], str]) -> str:
     """An address as the resolver, the graph and ``IdentityGraph.lookup`` read it: canonical
     (``canonical`` raises for one that is none), at its provider when its domain misspells a big
-    one's (:func:`at_provider`) or is a big one's name without the rest (:func:`with_provider_tld`)."""
+    one's (:func:`at_provider`) or is a big one's name without the rest (:func:`with_provider_tld`),
+    or when the ``@`` before a big one's domain was left out (:func:`with_the_at`)."""
     try:
         email = canonical(text)
     except InvalidIdentifierError:
-        completed = with_provider_tld(text)
+        completed = with_provider_tld(text) or with_the_at(text)
         if completed is None:
             raise
         email = canonical(completed)
