@@ -8,6 +8,7 @@ import pytest
 
 from omnilink.exceptions import ConfigurationError
 from omnilink.identity import FieldType, Resolver, infer_field_type
+from omnilink.identity._fields import resolve_field_map
 from omnilink.identity._normalize import norm_name
 
 
@@ -818,8 +819,47 @@ def test_camel_case_columns_are_read_as_their_words() -> None:
     assert resolver.fields == {
         "fullName": FieldType.FULL_NAME,
         "phoneNumber": FieldType.PHONE,
+        "countryCode": FieldType.EXACT,  # compared too: the table's one country column
         "dateOfBirth": FieldType.DATE,
         "customerId": FieldType.EXTERNAL_ID,
     }
     explained = resolver.explain("a", "b")
     assert explained.deterministic in ("phone", "external_id:customerId")
+
+
+@pytest.mark.parametrize(
+    "column", ["Mailing Country", "Country Code", "Country/Region", "countryCode", "nationality"]
+)
+def test_a_country_is_compared_whatever_its_columns_name(column: str) -> None:
+    """Only a column named "country" had been compared: a Salesforce export's "Mailing
+    Country", Shopify's "Country Code" and HubSpot's "Country/Region" were the rows' phone
+    region and nothing more, so two namesakes in two countries had no evidence apart."""
+    rows = [
+        {"id": "a", "name": "Ann Lee", column: "United Kingdom", "email": "ann.lee@gmail.com"},
+        {"id": "b", "name": "Ann Lee", column: "GB"},
+        {"id": "c", "name": "Ann Lee", column: "United States"},
+    ]
+    resolver = Resolver(region="US")
+    resolver.resolve(rows)
+    assert resolver.fields[column] is FieldType.EXACT
+
+    def level(a: str, b: str) -> str:
+        (ev,) = [e for e in resolver.explain(a, b).evidence if e.comparator == column]
+        return ev.level
+
+    assert level("a", "b") == "exact"  # one country, named two ways
+    assert level("a", "c") == "different"
+
+
+def test_only_one_country_column_is_compared() -> None:
+    # A country and its code, or a mailing and an "other" country: one agreement, not two.
+    columns = ["id", "name", "country", "country_code", "billing_country"]
+    assert resolve_field_map(columns, None, id_field=None)[1] == {
+        "name": FieldType.FULL_NAME,
+        "country": FieldType.EXACT,
+    }
+    columns = ["id", "name", "MailingCountry", "OtherCountry"]
+    assert resolve_field_map(columns, None, id_field=None)[1] == {
+        "name": FieldType.FULL_NAME,
+        "MailingCountry": FieldType.EXACT,
+    }

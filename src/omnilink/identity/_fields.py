@@ -200,9 +200,11 @@ def column_system(column: str) -> str | None:
 @functools.lru_cache(maxsize=1024)
 def names_a_country(column: str) -> bool:
     """Whether a column's name says it holds countries ("Country", "country_code",
-    "Mailing Country", "nationality"): its values compare as the country they name."""
+    "Mailing Country", "Country/Region", "nationality"): its values compare as the country they
+    name, and an inferred field map compares the first such column (:func:`resolve_field_map`)."""
     return any(
-        parts[-1] in ("country", "nationality", "nation") or parts[-2:] == ["country", "code"]
+        parts[-1] in ("country", "nationality", "nation")
+        or parts[-2:] in (["country", "code"], ["country", "region"])
         for parts in (name.split("_") for name in _forms(column))
     )
 
@@ -351,7 +353,9 @@ def resolve_field_map(
     """The id column and the ``column -> FieldType`` map used for a run.
 
     Explicit ``fields`` win; with none, types are inferred from the column names and columns
-    that suggest nothing are ignored. The id column, unless ``id_field`` names it, is a column
+    that suggest nothing are ignored. One column that names a country is compared (``exact``,
+    as the country it names) when "country" itself is not there: "Mailing Country", "Country
+    Code", "Country/Region". The id column, unless ``id_field`` names it, is a column
     typed id, else one named like an id (:func:`_id_rank` orders several), with explicit
     ``fields`` too; else ``"id"``.
     """
@@ -365,6 +369,13 @@ def resolve_field_map(
             ft = infer_field_type(col)
             if ft is not None:
                 out[col] = ft
+        if not any(t is FieldType.EXACT and names_a_country(c) for c, t in out.items()):
+            # A country is evidence, whatever its column's name ("Mailing Country", Shopify's
+            # "Country Code", HubSpot's "Country/Region"), as "country" is: the first such
+            # column, not each (a country and its code would count one agreement twice).
+            country = next((c for c in cols if c not in out and names_a_country(c)), None)
+            if country is not None:
+                out[country] = FieldType.EXACT
     ident = id_field
     if ident is None:
         ids = [c for c, t in out.items() if t is FieldType.ID]
