@@ -72,6 +72,9 @@ from omnilink.identity._normalize import norm_date
         ("45000", None, "20230315"),
         ("9999", None, "9999"),  # four digits: no serial (a year has four too)
         ("73051", None, "73051"),  # past 2099: kept as given, as before
+        # a float column's number, as pandas writes a date column of numbers with gaps
+        ("19840307.0", None, "19840307"),  # it had been the digits "198403070"
+        ("1984.0", None, "1984"),
         ("0000-00-00", None, None),  # a database's "no date"
         ("00/00/0000", None, None),
         ("n/a", None, None),

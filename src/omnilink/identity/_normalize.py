@@ -973,6 +973,8 @@ def norm_date(value: object, region: str | None = None) -> str | None:
         return _calendar(int(year), int(month), int(day), text)
     if text.lower() in _MISSING_TEXT:
         return None
+    if text.endswith(".0"):  # a float column's number, as pandas writes one: 19840307.0, 1984.0
+        text = without_float_tail(text)
     time = _TIME.search(text) if ":" in text or "T" in text or "." in text else None  # (most dates: none)
     head = text[: time.start()] if time is not None else text
     tokens = _DATE_TOKENS.findall(head)
