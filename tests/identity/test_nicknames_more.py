@@ -85,3 +85,36 @@ def test_paco_and_francisco_at_one_phone_are_one_person() -> None:
     graph = resolver.graph()
     graph.add_many(rows)
     assert sorted(map(sorted, graph.clusters)) == sorted(map(sorted, result.clusters))
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        *[("wm", "william"), ("wm", "bill"), ("chas", "charles"), ("thos", "tom"), ("jas", "james")],
+        *[("jno", "john"), ("robt", "robert"), ("richd", "dick"), ("xtopher", "christopher")],
+    ],
+)
+def test_english_abbreviations_of_given_names(a: str, b: str) -> None:
+    """ "Wm. Smith" and "William Smith" had been two first names: "wm" is no prefix of William,
+    and the English table leaves the old abbreviations out."""
+    assert nickname_equivalent(a, b)
+    assert names_compatible(a, b)
+    comp = FirstNameComparator()
+    assert comp.levels[comp.compare((a, "smith"), (b, "smith"))] == "nickname"
+    assert known_first_name(a)
+
+
+def test_wm_and_william_at_one_phone_are_one_person() -> None:
+    """Seen with "wm" and "william", the phone had looked shared by two people, and stopped
+    linking their records on its own."""
+    rows = [
+        {"id": "a", "name": "Wm. Smith", "phone": "+1 617 555 0182"},
+        {"id": "b", "name": "William Smith", "phone": "+1 617 555 0182", "email": "w.smith1961@aol.com"},
+        {"id": "c", "name": "Bill Smith", "email": "w.smith1961@aol.com"},
+    ]
+    resolver = Resolver(region="US")
+    result = resolver.resolve(rows)
+    assert len(set(result.profile_of.values())) == 1
+    ex = resolver.explain("a", "b")
+    assert ex.deterministic == "phone"
+    assert not ex.guards

@@ -1,4 +1,5 @@
-"""Short forms of first names in the languages the ``nicknames`` package leaves out.
+"""Short forms of first names in the languages the ``nicknames`` package leaves out, and the
+English abbreviations it leaves out too (Wm for William, Chas for Charles, Thos for Thomas).
 
 That package (English given names, from the Old Dominion University list) knows Bob for Robert
 and Liz for Elizabeth, but not Paco for Francisco, Sepp for Josef or Sasha for Alexander: in a
@@ -13,6 +14,25 @@ English table's do, never as the same name.
 from __future__ import annotations
 
 MORE_NICKNAMES: dict[str, tuple[str, ...]] = {
+    # English abbreviations, as parish, census and older administrative records write given
+    # names (with a dot or without: "Wm. Smith", "Chas Brown"), and US and UK exports still do
+    "william": ("wm",),
+    "charles": ("chas",),
+    "thomas": ("thos",),
+    "james": ("jas",),
+    "john": ("jno",),
+    "samuel": ("saml",),
+    "robert": ("robt",),
+    "richard": ("richd",),
+    "daniel": ("danl",),
+    "henry": ("hy",),
+    "edward": ("edwd",),
+    "frederick": ("fredk",),
+    "margaret": ("margt",),
+    "alexander": ("alexr",),
+    "nathaniel": ("nathl",),
+    "abraham": ("abm",),
+    "christopher": ("xtopher", "xopher"),
     # Spanish and Portuguese
     "jose": ("pepe", "pepito", "chema", "ze", "zeca"),
     "josefa": ("pepa", "pepita"),
