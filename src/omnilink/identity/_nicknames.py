@@ -29,7 +29,6 @@ MORE_NICKNAMES: dict[str, tuple[str, ...]] = {
     "edward": ("edwd",),
     "frederick": ("fredk",),
     "margaret": ("margt",),
-    "alexander": ("alexr",),
     "nathaniel": ("nathl",),
     "abraham": ("abm",),
     "christopher": ("xtopher", "xopher"),
@@ -110,7 +109,7 @@ MORE_NICKNAMES: dict[str, tuple[str, ...]] = {
     "francois": ("fanfan",),
     "emmanuel": ("manu",),
     # Russian and Ukrainian (as transliterated), Polish
-    "alexander": ("sasha", "sascha", "sanya", "shura", "olek"),
+    "alexander": ("sasha", "sascha", "sanya", "shura", "olek", "alexr"),  # (Alexr: English)
     "aleksandr": ("sasha", "sanya", "shura"),
     "aleksander": ("olek", "sasha"),
     "alexandra": ("sasha", "shura", "ola"),
