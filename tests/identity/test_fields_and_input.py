@@ -841,6 +841,7 @@ def test_a_country_is_compared_whatever_its_columns_name(column: str) -> None:
     ]
     resolver = Resolver(region="US")
     resolver.resolve(rows)
+    assert resolver.fields is not None
     assert resolver.fields[column] is FieldType.EXACT
 
     def level(a: str, b: str) -> str:
