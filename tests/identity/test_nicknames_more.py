@@ -92,6 +92,7 @@ def test_paco_and_francisco_at_one_phone_are_one_person() -> None:
     [
         *[("wm", "william"), ("wm", "bill"), ("chas", "charles"), ("thos", "tom"), ("jas", "james")],
         *[("jno", "john"), ("robt", "robert"), ("richd", "dick"), ("xtopher", "christopher")],
+        *[("alexr", "alexander"), ("margt", "peggy")],
     ],
 )
 def test_english_abbreviations_of_given_names(a: str, b: str) -> None:
