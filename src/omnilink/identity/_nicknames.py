@@ -20,7 +20,6 @@ MORE_NICKNAMES: dict[str, tuple[str, ...]] = {
     "charles": ("chas",),
     "thomas": ("thos",),
     "james": ("jas",),
-    "john": ("jno",),
     "samuel": ("saml",),
     "robert": ("robt",),
     "richard": ("richd",),
