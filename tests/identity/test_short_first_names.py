@@ -23,9 +23,14 @@ from omnilink.identity._engine import _name_groups, names_compatible
         ("mck", "michael", True),  # Mick
         ("thm", "thomas", True),
         ("pt", "patrick", True),  # Pat
+        ("tzm", "timothy", True),  # Tim, one letter changed
+        ("nrt", "nathan", True),  # Nat
+        ("nrt", "john", False),
+        ("tz", "timothy", False),  # two letters: in order only
         ("jn", "mary", False),
         ("kt", "john", False),
-        ("wtl", "william", False),  # no t in William, Will or Bill
+        ("wtl", "william", True),  # Wil, one letter changed
+        ("wtl", "walter", False),
     ],
 )
 def test_a_few_consonants_fit_the_names_that_hold_them(short: str, name: str, fits: bool) -> None:

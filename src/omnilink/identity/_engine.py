@@ -119,21 +119,29 @@ _VOWELS = frozenset("aeiouy")
 
 
 def _consonants_of(a: str, b: str) -> bool:
-    """``a`` is two or three consonants, no name the tables know, found in order from the
-    start of ``b`` or of one of its nickname forms: a name typed without its vowels, or with
-    letters dropped ("kt" for Kit, so Christopher; "jn" for Jon; "bb" for Bob, so Robert;
-    "mck" for Mick, so Michael). Such a token names nobody else, but as a first name of its
-    own it had made one person's inbox or phone look shared by two people, and refused its
-    own records' links (the contact generator's typos of nicknames: 14 of the 41 guarded
-    values that split a person at 20,000 records, seed 2).
+    """``a`` is two or three consonants, no name the tables know, that ``b`` or one of its
+    nickname forms holds in order from its first letter, or (three letters) with one letter
+    changed after it: a name typed without its vowels, with letters dropped or with a slip
+    ("kt" for Kit, so Christopher; "jn" for Jon; "bb" for Bob, so Robert; "mck" for Mick, so
+    Michael; "tzm" for Tim, "nrt" for Nat). Such a token is no one's name, but as a first name
+    of its own it had made one person's inbox or phone look shared by two people, and refused
+    its own records' links (the contact generator's typos of nicknames: 14 of the 41 guarded
+    values that split a person at 20,000 records, seed 2, and more after them).
 
-    Two or three letters only, and never two such tokens together: "jn" fits John, Jon, Jane
-    and Jen alike, and a shorter or longer skeleton fits too many names."""
+    Two or three letters only, and never two such tokens together. "jn" fits John, Jon, Jane
+    and Jen alike, "tzm" Tim, Tom and Tam: such a token joins no two groups of names
+    (:func:`_name_groups`)."""
     if not 2 <= len(a) <= 3 or not _VOWELS.isdisjoint(a) or len(b) < len(a) or _VOWELS.isdisjoint(b):
         return False
     if known_first_name(a):
         return False
-    return _in_order(a, b) or any(_in_order(a, f) for f in nickname_forms(b))
+    forms = (b, *nickname_forms(b))
+    return any(_in_order(a, f) or (len(a) == 3 == len(f) and _one_letter_off(a, f)) for f in forms)
+
+
+def _one_letter_off(a: str, b: str) -> bool:
+    """Same initial and one other letter changed: "tzm" for Tim, "nrt" for Nat."""
+    return a[0] == b[0] and (a[1] == b[1]) != (a[2] == b[2])
 
 
 def _short_hint(name: str) -> bool:
