@@ -105,22 +105,6 @@ def test_english_abbreviations_of_given_names(a: str, b: str) -> None:
     assert known_first_name(a)
 
 
-def test_wm_and_william_at_one_phone_are_one_person() -> None:
-    """Seen with "wm" and "william", the phone had looked shared by two people, and stopped
-    linking their records on its own."""
-    rows = [
-        {"id": "a", "name": "Wm. Smith", "phone": "+1 617 555 0182"},
-        {"id": "b", "name": "William Smith", "phone": "+1 617 555 0182", "email": "w.smith1961@aol.com"},
-        {"id": "c", "name": "Bill Smith", "email": "w.smith1961@aol.com"},
-    ]
-    resolver = Resolver(region="US")
-    result = resolver.resolve(rows)
-    assert len(set(result.profile_of.values())) == 1
-    ex = resolver.explain("a", "b")
-    assert ex.deterministic == "phone"
-    assert not ex.guards
-
-
 def test_jno_stays_a_slip_of_jon() -> None:
     """Jno is also John's old abbreviation; listed as one, it was a known name and no longer Jon
     with two letters swapped, so a Jonathan's "Jno" records made his inbox look shared."""

@@ -81,13 +81,21 @@ def test_a_short_name_first_at_a_household_phone_links_no_one_with_their_partner
     assert set(graph.clusters) == set(result.clusters)
 
 
-def test_kt_at_christophers_phone_is_christopher() -> None:
-    # (The contact benchmark's seed 2: "Kt Pemworth" beside three Christopher Pemworth records.)
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [
+        ("Kt", "Christopher"),  # the contact benchmark's seed 2: "Kt Pemworth", three Christophers
+        ("Wm.", "William"),  # an English abbreviation (the nickname tables)
+    ],
+)
+def test_a_short_form_at_the_full_names_phone_is_that_person(short: str, full: str) -> None:
+    """Seen with the short form and the full name, the phone had looked shared by two people,
+    and stopped linking their records on its own."""
     phone = "+1 212 653 9961"
     rows = [
-        {"id": "a", "first_name": "Christopher", "last_name": "Pemworth", "phone": phone},
-        {"id": "b", "first_name": "Kt", "last_name": "Pemworth", "phone": phone, "email": "cpem@aol.com"},
-        {"id": "c", "first_name": "Christopher", "last_name": "Pemworth", "email": "cpem@aol.com"},
+        {"id": "a", "first_name": full, "last_name": "Pemworth", "phone": phone},
+        {"id": "b", "first_name": short, "last_name": "Pemworth", "phone": phone, "email": "cpem@aol.com"},
+        {"id": "c", "first_name": full, "last_name": "Pemworth", "email": "cpem@aol.com"},
     ]
     resolver = Resolver(region="US")
     result = resolver.resolve(rows)
