@@ -591,8 +591,8 @@ def _name_groups(
                 groups -= 1
     if any(short):
         # An initial or a few consonants fits many names ("j" and "jn": John and Jane), so it
-        # joins no two groups: it goes with the first name it fits, and only names that fit
-        # none of the others' group with each other.
+        # joins no two groups: it goes with the first full name it fits, and those that fit
+        # none group among themselves.
         full = [k for k, s in enumerate(short) if not s]
         strays: list[int] = []
         for k, s in enumerate(short):
