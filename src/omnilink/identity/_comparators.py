@@ -159,9 +159,16 @@ def _short_form(a: str, b: str) -> bool:
     :func:`initial_of_a_form`)."""
     if len(a) > len(b):
         a, b = b, a
-    if a[0] == b[0]:
-        return len(a) == 1 or (len(a) >= 3 and b.startswith(a))
-    return len(a) == 1 and initial_of_a_form(a, b)
+    if len(a) == 1:
+        return initial_fits(a, b)
+    return len(a) >= 3 and b.startswith(a)
+
+
+def initial_fits(initial: str, name: str) -> bool:
+    """Whether a one-letter first name fits ``name``: its initial, or the initial of a longer
+    name it is a nickname of (:func:`initial_of_a_form`). The comparator's and the name
+    guard's one rule for an initial."""
+    return initial == name[0] or initial_of_a_form(initial, name)
 
 
 def initial_of_a_form(initial: str, name: str) -> bool:

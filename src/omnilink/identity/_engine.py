@@ -31,7 +31,7 @@ from omnilink.identity._comparators import (
     PhoneComparator,
     PostcodeComparator,
     TextComparator,
-    initial_of_a_form,
+    initial_fits,
     nickname_equivalent,
     nickname_forms,
 )
@@ -102,8 +102,8 @@ def names_compatible(a: str | None, b: str | None) -> bool:
     (ncik ~ nicholas), or the consonants of one (kt ~ kit ~ christopher: :func:`_consonants_of`)."""
     if not a or not b or a == b:
         return True
-    if (len(a) == 1 or len(b) == 1) and (a[0] == b[0] or initial_of_a_form(a, b) or initial_of_a_form(b, a)):
-        return True  # an initial, or one of a name the other is a nickname of (c ~ kit)
+    if (len(a) == 1 and initial_fits(a, b)) or (len(b) == 1 and initial_fits(b, a)):
+        return True
     return (
         nickname_equivalent(a, b)
         or _jw(a, b) >= 0.88
@@ -131,9 +131,7 @@ def _consonants_of(a: str, b: str) -> bool:
     Two or three letters only, and never two such tokens together. "jn" fits John, Jon, Jane
     and Jen alike, "tzm" Tim, Tom and Tam: such a token joins no two groups of names
     (:func:`_name_groups`)."""
-    if not 2 <= len(a) <= 3 or not _VOWELS.isdisjoint(a) or len(b) < len(a) or _VOWELS.isdisjoint(b):
-        return False
-    if known_first_name(a):
+    if not _consonants(a) or len(b) < len(a) or _VOWELS.isdisjoint(b):
         return False
     forms = (b, *nickname_forms(b))
     return any(_in_order(a, f) or (len(a) == 3 == len(f) and _one_letter_off(a, f)) for f in forms)
@@ -144,10 +142,15 @@ def _one_letter_off(a: str, b: str) -> bool:
     return a[0] == b[0] and (a[1] == b[1]) != (a[2] == b[2])
 
 
+def _consonants(name: str) -> bool:
+    """Whether a first name is two or three consonants that are no name the tables know."""
+    return 2 <= len(name) <= 3 and _VOWELS.isdisjoint(name) and not known_first_name(name)
+
+
 def _short_hint(name: str) -> bool:
     """A first name that fits too many names to tell two people apart: an initial, or two or
     three consonants (:func:`_consonants_of`)."""
-    return len(name) == 1 or (len(name) <= 3 and _VOWELS.isdisjoint(name) and not known_first_name(name))
+    return len(name) == 1 or _consonants(name)
 
 
 def _in_order(letters: str, name: str) -> bool:

@@ -614,9 +614,9 @@ def _household_name(words: list[str], text: str) -> list[str]:
         words = [w for w in words if w not in _NO_NAME_WORDS]
         return words[1:] if len(words) > 1 and words[0] == "the" else words
     if "," in text:  # "Doe, Jane and John": the surname before the comma
-        head = _SPACES.sub(" ", _NON_LETTER.sub(" ", _strip_accents(text.split(",", 1)[0].lower()))).split()
+        head = (norm_name(text.split(",", 1)[0]) or "").split()
         if 0 < len(head) < j:
-            return [w for w in head if w not in _TITLES]
+            return head
     after = [w for w in words[j + 1 :] if w not in _NO_NAME_WORDS and w not in _SALUTATIONS]
     before = [w for w in words[:j] if w not in _SALUTATIONS]
     return after[1:] if len(before) == 1 and len(after) >= 2 else []
