@@ -26,6 +26,8 @@ import time
 from collections.abc import Sequence
 from typing import IO
 
+from benchmarks.metrics import percentile
+
 __all__ = ["main", "percentiles"]
 
 
@@ -53,13 +55,7 @@ def _worker(n_loaded: int, n_adds: int, seed: int) -> None:
 def percentiles(latencies_ns: Sequence[int]) -> dict[str, float]:
     """p50, p90 and p99 of latencies in nanoseconds, in microseconds."""
     ordered = sorted(latencies_ns)
-    if not ordered:
-        return {"p50": float("nan"), "p90": float("nan"), "p99": float("nan")}
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1e3
-
-    return {"p50": at(0.50), "p90": at(0.90), "p99": at(0.99)}
+    return {name: percentile(ordered, q) / 1e3 for name, q in (("p50", 0.50), ("p90", 0.90), ("p99", 0.99))}
 
 
 def _start(src: str, n_loaded: int, n_adds: int, seed: int) -> subprocess.Popen[str]:

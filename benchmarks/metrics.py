@@ -19,7 +19,7 @@ nothing to find or nothing was claimed, so that a perfect empty answer scores 1.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
@@ -29,6 +29,7 @@ __all__ = [
     "clusters_from_pairs",
     "entity_from_febrl_id",
     "pair_scores",
+    "percentile",
     "scores_from_counts",
 ]
 
@@ -62,6 +63,12 @@ class Scores:
         d: dict[str, Any] = asdict(self)
         d.update(precision=self.precision, recall=self.recall, f1=self.f1)
         return d
+
+
+def percentile(ordered: Sequence[float], q: float) -> float:
+    """The ``q`` quantile of sorted latencies as the benchmarks report it: the value at index
+    ``int(q * n)`` (the largest for q = 1), NaN when nothing was timed."""
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def scores_from_counts(tp: int, predicted: int, true: int) -> Scores:

@@ -16,6 +16,7 @@ from itertools import chain, islice
 from typing import Any
 
 from benchmarks.datasets import Dataset
+from benchmarks.metrics import percentile
 from benchmarks.peers import Prediction, Runner
 
 __all__ = ["RUNNERS", "loaded_graph", "online_latency", "scale_run"]
@@ -178,10 +179,6 @@ def online_latency(n_loaded: int, n_queries: int, seed: int = 1) -> dict[str, An
         graph.add(rec)
         lat.append((clock() - s) / 1e6)
     lat.sort()
-
-    def pct(q: float) -> float:
-        return lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")
-
     from benchmarks.worker import _peak_rss_mb
 
     adds_rss = _peak_rss_mb()  # before the save: the pickler's memo and the reload weigh too
@@ -198,9 +195,9 @@ def online_latency(n_loaded: int, n_queries: int, seed: int = 1) -> dict[str, An
         "adds_peak_rss_mb": adds_rss,
         **saved,
         "queries": len(lat),
-        "p50_ms": pct(0.50),
-        "p90_ms": pct(0.90),
-        "p99_ms": pct(0.99),
+        "p50_ms": percentile(lat, 0.50),
+        "p90_ms": percentile(lat, 0.90),
+        "p99_ms": percentile(lat, 0.99),
         "max_ms": lat[-1] if lat else float("nan"),
         "mean_ms": sum(lat) / len(lat) if lat else float("nan"),
     }
