@@ -189,13 +189,6 @@ class ConstrainedUnionFind(_UnionFind):
             c = self.cons[root] = self._make(root)
         return c
 
-    def can_union(self, a: int, b: int) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return True
-        ca, cb = self._cons(ra), self._cons(rb)
-        return ca is None or cb is None or ca.compatible(cb, self.caps)
-
     def union(self, a: int, b: int) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:

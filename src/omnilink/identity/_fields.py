@@ -37,8 +37,6 @@ class FieldType(str, enum.Enum):
     IGNORE = "ignore"
 
 
-_STRONG = frozenset({FieldType.EMAIL, FieldType.PHONE, FieldType.HANDLE, FieldType.EXTERNAL_ID})
-
 PLATFORM_WORDS = (
     *("twitter", "instagram", "telegram", "facebook", "tiktok", "linkedin", "github", "youtube"),
     *("threads", "snapchat", "bluesky"),
@@ -395,8 +393,3 @@ def _id_rank(column: str) -> int:
     """How much a column's name says it is the row's id: "id" before "contact_id" (a column
     typed ``id`` by ``fields`` comes first; of equals, the first column, as ``min`` keeps it)."""
     return min((_ID_NAMES.index(name) + 1 for name in _forms(column) if name in _ID_NAMES), default=0)
-
-
-def is_strong(ftype: FieldType) -> bool:
-    """Whether the type is a strong identifier that can link records on its own."""
-    return ftype in _STRONG

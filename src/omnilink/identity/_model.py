@@ -292,15 +292,6 @@ def _default(comp: Comparator, attr: str) -> list[float]:
     return row if len(row) == n else [1.0 / n] * n
 
 
-def level_counts(patterns: Counter[Pattern], n_comp: int, n_levels: Sequence[int]) -> list[list[float]]:
-    counts = [[0.0] * n_levels[c] for c in range(n_comp)]
-    for pat, k in patterns.items():
-        for c, level in enumerate(pat):
-            if level != NULL:
-                counts[c][level] += k
-    return counts
-
-
 def estimate_u(
     comparators: Sequence[Comparator],
     columns: Sequence[Sequence[Any]],
