@@ -13,9 +13,14 @@ from omnilink.identity._comparators import (
     EmailSet,
     _digits,
     _fold,
+    _forms,
     _jw,
-    _name_forms,
 )
+
+
+def _name_forms(names: list[tuple[str | None, str | None]]) -> set[str]:
+    """The local parts a person's name makes, from names not yet folded."""
+    return _forms({_fold(f) for f, _ in names if f}, {_fold(la) for _, la in names if la})
 
 
 def reference(weak: set[str], a: Any, b: Any) -> int:

@@ -35,7 +35,7 @@ def test_bound_never_prunes_a_pair_that_links() -> None:
         for j in (i + 1, (i * 7919) % len(vals)):
             pat = engine.pattern(vals[i], vals[j])
             w = engine.score(model, pat, vals[i])
-            if bound.may_link(vals[i], vals[j]):
+            if bound.levels(vals[i], vals[j]) is not None:
                 kept += 1
             else:
                 pruned += 1

@@ -564,11 +564,6 @@ def _forms_of(fa: str, la: str, fb: str, lb: str) -> frozenset[str]:
     return frozenset(_forms({fa, fb}, {la, lb}))
 
 
-def _name_forms(names: list[tuple[str | None, str | None]]) -> set[str]:
-    """The local parts a person's name makes, from names not yet folded."""
-    return _forms({_fold(f) for f, _ in names if f}, {_fold(la) for _, la in names if la})
-
-
 def _digits(text: str) -> str:
     """The digits of ``text`` (any script's, as ``str.isdigit`` says)."""
     if text.isascii():  # one regex pass; the same as the loop below for ASCII text

@@ -171,9 +171,6 @@ class _ScoreBound:
                 self._plans[mask] = plan
         return plan
 
-    def may_link(self, va: list[Any], vb: list[Any]) -> bool:
-        return self.levels(va, vb) is not None
-
     def levels(self, va: list[Any], vb: list[Any]) -> tuple[int, ...] | None:
         """The pair's agreement pattern (as :meth:`Engine.pattern`), or None when it cannot link.
 
