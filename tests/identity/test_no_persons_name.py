@@ -40,6 +40,26 @@ def _parts(text: str) -> tuple[str | None, str | None, str | None] | None:
         ("Johnson & Johnson", None),
         # A couple addressed by one name is that name.
         ("Mr & Mrs John Smith", ("john", "smith", None)),
+        # ... unless its first word is no first name: the household's compound surname.
+        ("Dr. and Mrs. García López", (None, "lopez", "garcia")),
+        # Other languages' couples: Spanish, Italian, Dutch "and" join two salutations or
+        # two first names; French "M." is Monsieur before "et Mme".
+        ("Sr. y Sra. Martínez", (None, "martinez", None)),
+        ("Sr. y Sra. García López", (None, "lopez", "garcia")),
+        ("Sig. e Sig.ra Rossi", (None, "rossi", None)),
+        ("Dhr. en Mevr. Jansen", (None, "jansen", None)),
+        ("M. et Mme Dupont", (None, "dupont", None)),
+        ("Juan y María García", (None, "garcia", None)),
+        ("Giulia e Marco Rossi", (None, "rossi", None)),
+        ("Sig. Rossi", (None, "rossi", None)),
+        ("Dhr. Jansen", (None, "jansen", None)),
+        # ... and nowhere else: an initial, or a word of a compound surname.
+        ("John E Smith", ("john", "smith", None)),
+        ("John Y Smith", ("john", "smith", None)),
+        ("John E Smith Jones", ("john", "jones", "smith")),
+        ("José Ortega y Gasset", ("jose", "gasset", "ortega")),
+        ("Ana Costa e Silva", ("ana", "silva", "costa")),
+        ("M. Dupont", ("m", "dupont", None)),
         # Unchanged: the words are dropped as words, not as parts of one.
         ("Anderson", ("anderson", None, "anderson")),
         ("Andy Anderson", ("andy", "anderson", None)),
@@ -151,3 +171,21 @@ def test_a_couples_record_is_the_households_not_the_first_named_persons() -> Non
     for row in rows:
         graph.add(row)
     assert set(graph.clusters) == set(result.clusters)
+
+
+def test_a_spanish_couples_record_is_the_households() -> None:
+    # "Sr. y Sra. Martínez" had the first name "y" and the middle word "sra": its phone,
+    # shared with Carlos's own records, then looked shared by two people (y, carlos).
+    phone = "+34 611 482 907"
+    rows = [
+        {"id": "c1", "name": "Carlos Martínez", "phone": phone},
+        {"id": "h1", "name": "Sr. y Sra. Martínez", "phone": phone},
+        {"id": "c2", "name": "Carlos Martínez", "phone": phone, "email": "cmartinez@gmail.com"},
+        {"id": "l1", "name": "Lucía Martínez", "email": "lucia.martinez@gmail.com"},
+    ]
+    r = Resolver(id_field="id", region="ES")
+    result = r.resolve(rows)
+    first = {e.comparator: e for e in r.explain("h1", "c1").evidence}["first_name"]
+    assert (first.level, first.value_a) == ("missing", None)
+    assert r.explain("c1", "c2").deterministic == "phone"
+    assert result.profile_of["c1"] == result.profile_of["c2"] != result.profile_of["l1"]

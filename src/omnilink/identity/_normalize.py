@@ -237,11 +237,12 @@ _TITLES = frozenset(
 )
 _SALUTATIONS = frozenset(
     {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "sr", "sra", "srta", "dra"}
-    | {"herr", "frau", "mme", "mlle"}
+    | {"herr", "frau", "mme", "mlle", "dhr", "mevr", "sig", "sigra", "sigg"}
     | {"rev", "revd", "capt", "cpt", "maj", "sgt", "cmdr", "adm", "lt", "col"}
 )
 """Words that open a name to address its holder: after one, a lone word is the surname ("Mr
-Smith", "Herr Müller", "Sra. García", "Capt. Smith"). A leading "Sr." is Spanish for Mr."""
+Smith", "Herr Müller", "Sra. García", "Dhr. Jansen", "Sig. Rossi", "Capt. Smith"). A leading
+"Sr." is Spanish for Mr."""
 _LEADING_TITLES = _SALUTATIONS - _TITLES
 """Salutations dropped only in front of a name: Herr and Frau, Major and Col are surnames too."""
 _DEGREE_WORDS = frozenset({"med", "dent", "vet", "rer", "nat", "jur", "phil", "oec", "pol", "ing", "habil"})
@@ -504,6 +505,11 @@ _ADDRESS_IN_NAME = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s
 _JOINING_WORDS = frozenset({"and", "und", "et"})
 """Words that join two people in one name ("Mr and Mrs Smith", "Herr und Frau Müller"; "&" goes
 with the punctuation). No name is one of them."""
+_SHORT_JOINING_WORDS = frozenset({"y", "e", "en"})
+"""Spanish, Italian and Portuguese, and Dutch "and": they join two people only between two
+salutations ("Sr. y Sra. García", "Sig. e Sig.ra Rossi", "Dhr. en Mevr. Jansen") or two first
+names ("Juan y María García"), as elsewhere they are an initial ("John E. Smith") or a word of
+a name. French "M." is Monsieur in front of "et Mme" only ("M. et Mme Dupont"; else an initial)."""
 _HOUSEHOLD_WORDS = frozenset({"family", "household", "familie", "famille", "familia"})
 """Words that make a name a household's: "The Smith Family", "Familia García" name a surname."""
 _NO_NAME_WORDS = _JOINING_WORDS | _HOUSEHOLD_WORDS
@@ -579,10 +585,14 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
     t = _strip_accents(t).replace("'", "").replace("\u2019", "")
     if "&" in t:  # before punctuation goes: "Jane & John Doe" joins two people as "and" does
         t = t.replace("&", " and ")
+    if "sig.ra" in t:  # Signora, before the dot splits it
+        t = t.replace("sig.ra", "sigra")
     t = _SPACES.sub(" ", _NON_LETTER.sub(" ", t)).strip()
     if not t or (t in _MISSING_TEXT and not named):
         return None, None
     words = t.split(" ")
+    if not _SHORT_JOINING_WORDS.isdisjoint(words) or (words[0] == "m" and "et" in words):
+        words = _joined(words, text)
     if not _NO_NAME_WORDS.isdisjoint(words):
         # Rare, so tested before the work: a couple's or a household's name.
         words = _household_name(words, text)
@@ -611,7 +621,13 @@ def _household_name(words: list[str], text: str) -> list[str]:
     two single words ("Jane & John", "Johnson & Johnson") name no one person: no name."""
     j = _named_pair(words)
     if j < 0:
+        couple = not _JOINING_WORDS.isdisjoint(words)
         words = [w for w in words if w not in _NO_NAME_WORDS]
+        if couple:  # every salutation of the pair goes ("Sr. y Sra.": Sr. is also a suffix)
+            k = 0
+            while k < len(words) - 1 and words[k] in _SALUTATIONS:
+                k += 1
+            words = words[k:]
         return words[1:] if len(words) > 1 and words[0] == "the" else words
     if "," in text:  # "Doe, Jane and John": the surname before the comma
         head = (norm_name(text.split(",", 1)[0]) or "").split()
@@ -632,14 +648,57 @@ def _named_pair(words: list[str]) -> int:
     return -1
 
 
+def _joined(words: list[str], raw: str) -> list[str]:
+    """``words`` (of ``raw``, the name as written) with each of :data:`_SHORT_JOINING_WORDS`
+    that joins two people as "and", and the "m" of "m et mme" as "mr".
+
+    Between two salutations such a word joins. Between two first names it joins when it follows
+    the first word and a surname follows ("Juan y María García"; not Ortega y Gasset's "José
+    Ortega y Gasset", nor "Ana Costa e Silva"), written in lower case in a name that is not
+    (a capital "Y" or "E" is an initial); in a name all in one case, when both names are first
+    names the nickname tables know."""
+    out = list(words)
+    cased = not raw.islower() and not raw.isupper()
+    for i in range(1, len(out) - 1):
+        before, w, after = out[i - 1], out[i], out[i + 1]
+        if w not in _SHORT_JOINING_WORDS:
+            continue
+        if (before in _SALUTATIONS and after in _SALUTATIONS) or (
+            i == 1
+            and len(out) > 3
+            and (f" {w} " in raw if cased else known_first_name(before) and known_first_name(after))
+        ):
+            out[i] = "and"
+    if len(out) > 2 and out[0] == "m" and out[1] == "et" and out[2] in _SALUTATIONS:
+        out[0] = "mr"
+    return out
+
+
+_SPACED_JOINING_WORDS = tuple(f" {w} " for w in sorted(_JOINING_WORDS | _SHORT_JOINING_WORDS))
+
+
+def _couple_words(raw: str) -> list[str] | None:
+    """The words of a name as written, as :func:`name_and_generation` reads a couple's (two
+    people joined by "and", "&", "y", ...), or None when no word could join two people."""
+    low = raw.lower()
+    if "&" not in low and not any(w in low for w in _SPACED_JOINING_WORDS):
+        return None  # (most names: the regex below is not run)
+    low = _strip_accents(low).replace("&", " and ").replace("sig.ra", "sigra")
+    return _joined(_NON_LETTER.sub(" ", low).split(), raw)
+
+
 def _names_a_pair(raw: str) -> bool:
     """Whether a name as written names two people (:func:`_named_pair`): its canonical form is
     their shared surname (:func:`_household_name`)."""
-    low = raw.lower()
-    if "&" not in low and " and " not in low and " und " not in low and " et " not in low:
-        return False  # (most names: the regex below is not run)
-    words = _NON_LETTER.sub(" ", _strip_accents(low).replace("&", " and ")).split()
-    return _named_pair(words) >= 0
+    words = _couple_words(raw)
+    return words is not None and _named_pair(words) >= 0
+
+
+def _addressed_couple(raw: str) -> bool:
+    """Whether a name addresses a couple by salutations only ("Mr and Mrs Smith", "Sr. y Sra.
+    García López"): its words after them are one name, or the household's surname."""
+    words = _couple_words(raw)
+    return words is not None and not _JOINING_WORDS.isdisjoint(words) and _named_pair(words) < 0
 
 
 def _without_credentials(text: str) -> str:
@@ -2497,6 +2556,9 @@ def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str |
         return first, last, _middle([*(middle.split(" ") if middle else ()), *words])
     if _names_a_pair(raw):  # "Jane & John Doe": its canonical form is their surname, "doe"
         return None, parts[-1], _middle(parts[:-1])
+    if len(parts) > 1 and not known_first_name(parts[0]) and _addressed_couple(raw):
+        # "Mr and Mrs García López": the household's surname ("Mr and Mrs John Smith" is John's)
+        return None, parts[-1], _middle(parts[:-1])
     if "," in raw and len(parts) >= 2:
         before = norm_name(raw.split(",", 1)[0]) or ""
         nb = len(before.split(" ")) if before else 0
@@ -2562,7 +2624,11 @@ def _addressed(raw: str) -> bool:
     """Whether a name opens with a salutation (:data:`_SALUTATIONS`): "Mr. Smith", or names a
     household (:data:`_HOUSEHOLD_WORDS`): "The Smith Family"."""
     words = _NON_LETTER.sub(" ", _strip_accents(raw.lower())).split()
-    return bool(words) and (words[0] in _SALUTATIONS or not _HOUSEHOLD_WORDS.isdisjoint(words))
+    return bool(words) and (
+        words[0] in _SALUTATIONS
+        or not _HOUSEHOLD_WORDS.isdisjoint(words)
+        or (words[0] == "m" and _addressed_couple(raw))  # "M. et Mme Dupont"
+    )
 
 
 _PARTICLES = frozenset(
