@@ -189,3 +189,13 @@ def test_a_spanish_couples_record_is_the_households() -> None:
     assert (first.level, first.value_a) == ("missing", None)
     assert r.explain("c1", "c2").deterministic == "phone"
     assert result.profile_of["c1"] == result.profile_of["c2"] != result.profile_of["l1"]
+
+
+def test_every_joining_word_is_looked_for() -> None:
+    # _couple_words looks for the joining words with a chain of `in` (faster than a regex):
+    # a word added to the sets and not to the chain would never join anyone.
+    from omnilink.identity._normalize import _JOINING_WORDS, _SHORT_JOINING_WORDS, _couple_words
+
+    for word in _JOINING_WORDS | _SHORT_JOINING_WORDS:
+        assert _couple_words(f"Ana {word} Luis Vega") is not None, word
+    assert _couple_words("Ana Luis Vega") is None

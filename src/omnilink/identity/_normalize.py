@@ -674,24 +674,22 @@ def _joined(words: list[str], raw: str) -> list[str]:
     return out
 
 
-_SPACED_JOINING_WORDS = tuple(f" {w} " for w in sorted(_JOINING_WORDS | _SHORT_JOINING_WORDS))
-
-
 def _couple_words(raw: str) -> list[str] | None:
     """The words of a name as written, as :func:`name_and_generation` reads a couple's (two
     people joined by "and", "&", "y", ...), or None when no word could join two people."""
     low = raw.lower()
-    if "&" not in low and not any(w in low for w in _SPACED_JOINING_WORDS):
-        return None  # (most names: the regex below is not run)
+    if (  # most names: the rest is not run (a chain of `in` is faster than a regex here)
+        "&" not in low
+        and " and " not in low
+        and " und " not in low
+        and " et " not in low
+        and " y " not in low
+        and " e " not in low
+        and " en " not in low
+    ):
+        return None
     low = _strip_accents(low).replace("&", " and ").replace("sig.ra", "sigra")
     return _joined(_NON_LETTER.sub(" ", low).split(), raw)
-
-
-def _names_a_pair(raw: str) -> bool:
-    """Whether a name as written names two people (:func:`_named_pair`): its canonical form is
-    their shared surname (:func:`_household_name`)."""
-    words = _couple_words(raw)
-    return words is not None and _named_pair(words) >= 0
 
 
 def _addressed_couple(raw: str) -> bool:
@@ -2554,10 +2552,12 @@ def split_full_name(canon: str, raw: str) -> tuple[str | None, str | None, str |
         if last is None:  # one word besides, a first name: its aside is no surname of it
             return first, last, middle
         return first, last, _middle([*(middle.split(" ") if middle else ()), *words])
-    if _names_a_pair(raw):  # "Jane & John Doe": its canonical form is their surname, "doe"
-        return None, parts[-1], _middle(parts[:-1])
-    if len(parts) > 1 and not known_first_name(parts[0]) and _addressed_couple(raw):
+    couple = _couple_words(raw)
+    if couple is not None and (
+        _named_pair(couple) >= 0  # "Jane & John Doe": its canonical form is their surname, "doe"
         # "Mr and Mrs García López": the household's surname ("Mr and Mrs John Smith" is John's)
+        or (len(parts) > 1 and not known_first_name(parts[0]) and not _JOINING_WORDS.isdisjoint(couple))
+    ):
         return None, parts[-1], _middle(parts[:-1])
     if "," in raw and len(parts) >= 2:
         before = norm_name(raw.split(",", 1)[0]) or ""
