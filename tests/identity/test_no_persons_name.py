@@ -60,6 +60,9 @@ def _parts(text: str) -> tuple[str | None, str | None, str | None] | None:
         ("José Ortega y Gasset", ("jose", "gasset", "ortega")),
         ("Ana Costa e Silva", ("ana", "silva", "costa")),
         ("M. Dupont", ("m", "dupont", None)),
+        ("Sr. y Sra.", None),
+        ("Herr und Frau", None),
+        ("Mr and Mrs", None),
         # Unchanged: the words are dropped as words, not as parts of one.
         ("Anderson", ("anderson", None, "anderson")),
         ("Andy Anderson", ("andy", "anderson", None)),

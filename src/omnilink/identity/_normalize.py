@@ -625,7 +625,7 @@ def _household_name(words: list[str], text: str) -> list[str]:
         words = [w for w in words if w not in _NO_NAME_WORDS]
         if couple:  # every salutation of the pair goes ("Sr. y Sra.": Sr. is also a suffix)
             k = 0
-            while k < len(words) - 1 and words[k] in _SALUTATIONS:
+            while k < len(words) and words[k] in _SALUTATIONS:  # ("Sr. y Sra." alone: no name)
                 k += 1
             words = words[k:]
         return words[1:] if len(words) > 1 and words[0] == "the" else words
