@@ -17,14 +17,7 @@ from omnilink.identity._engine import Config, Engine, SharedTracker
 from omnilink.identity._fields import compared_by_name
 from omnilink.identity._gcpause import gc_paused
 from omnilink.identity._model import FSModel
-from omnilink.identity._normalize import (
-    Normalizer,
-    NormRecord,
-    at_provider,
-    id_text,
-    with_provider_tld,
-    with_the_at,
-)
+from omnilink.identity._normalize import Normalizer, NormRecord, at_provider, completed_address, id_text
 from omnilink.identity._types import Link, MergeEvent, Profile, Reject
 from omnilink.models import Identifier, IdentifierKind
 
@@ -453,7 +446,7 @@ class IdentityGraph:
             # an identifier as written
             text = identifier
             if isinstance(identifier, str):
-                text = with_provider_tld(identifier) or with_the_at(identifier) or identifier
+                text = completed_address(identifier) or identifier
             identifier = Identifier.parse(text, kind=kind, platform=platform, region=norm.region)
         value = identifier.value
         if identifier.kind is IdentifierKind.EMAIL:

@@ -157,6 +157,13 @@ def with_the_at(text: str) -> str | None:
     return None
 
 
+def completed_address(text: str) -> str | None:
+    """A big provider's address that ``text`` left incomplete: its domain only named
+    (:func:`with_provider_tld`) or its ``@`` left out (:func:`with_the_at`); else None. The one
+    repair the resolver's reading (:func:`read_email`) and ``IdentityGraph.lookup`` share."""
+    return with_provider_tld(text) or with_the_at(text)
+
+
 _PROVIDERS_LONGEST_FIRST = sorted(_MAIL_PROVIDERS, key=len, reverse=True)
 """(So that a name that ends another's is tried after it: none does today.)"""
 
@@ -181,7 +188,7 @@ def read_email(text: str, canonical: Callable[[str], str]) -> str:
     try:
         email = canonical(text)
     except InvalidIdentifierError:
-        completed = with_provider_tld(text) or with_the_at(text)
+        completed = completed_address(text)
         if completed is None:
             raise
         email = canonical(completed)
