@@ -18,6 +18,7 @@ It has no peer: the benchmark's peers are compared on F1 (``python -m benchmarks
 from __future__ import annotations
 
 import argparse
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -57,8 +58,8 @@ def bands(
     join two records of one true entity."""
     counts = [[0, 0, 0.0] for _ in edges]
     for a, b, p in links:
-        k = next((i for i in range(len(edges) - 1, -1, -1) if p >= edges[i]), None)
-        if k is None:
+        k = bisect_right(edges, p) - 1  # the last edge at or under p
+        if k < 0:
             continue
         counts[k][0] += 1
         counts[k][1] += truth[a] == truth[b]
