@@ -590,10 +590,7 @@ def name_and_generation(text: str) -> tuple[str | None, str | None]:
     if _DIGIT.search(t):  # before digits go: "John Smith 3rd" had the surname "rd"
         t = _ORDINAL.sub(lambda m: _ORDINALS[m.group(0)], t)
     t = _strip_accents(t).replace("'", "").replace("\u2019", "")
-    if "&" in t:  # before punctuation goes: "Jane & John Doe" joins two people as "and" does
-        t = t.replace("&", " and ")
-    if "sig.ra" in t:  # Signora, before the dot splits it
-        t = t.replace("sig.ra", "sigra")
+    t = _joins_spelled(t)
     t = _SPACES.sub(" ", _NON_LETTER.sub(" ", t)).strip()
     if not t or (t in _MISSING_TEXT and not named):
         return None, None
@@ -655,6 +652,14 @@ def _named_pair(words: list[str]) -> int:
     return -1
 
 
+def _joins_spelled(low: str) -> str:
+    """A name's lower-case text with what punctuation would lose spelled out: "&" joins two
+    people as "and" does ("Jane & John Doe"), "sig.ra" is one word (Signora)."""
+    if "&" in low:
+        low = low.replace("&", " and ")
+    return low.replace("sig.ra", "sigra") if "sig.ra" in low else low
+
+
 def _joined(words: list[str], raw: str) -> list[str]:
     """``words`` (of ``raw``, the name as written) with each of :data:`_SHORT_JOINING_WORDS`
     that joins two people as "and", and the "m" of "m et mme" as "mr".
@@ -695,7 +700,7 @@ def _couple_words(raw: str) -> list[str] | None:
         and " en " not in low
     ):
         return None
-    low = _strip_accents(low).replace("&", " and ").replace("sig.ra", "sigra")
+    low = _joins_spelled(_strip_accents(low))
     return _joined(_NON_LETTER.sub(" ", low).split(), raw)
 
 
