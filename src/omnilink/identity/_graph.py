@@ -7,6 +7,8 @@ import logging
 import os
 import pickle
 import tempfile
+import threading
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
@@ -281,9 +283,17 @@ class IdentityGraph:
     merging profiles when it bridges several. Replaying a data set in order gives the clusters
     :meth:`Resolver.resolve` gives on it. ``unmerge`` and ``split`` undo wrong merges, and the
     profiles they separate stay apart afterwards.
+
+    One graph may be shared by a service's threads: each call (an ``add``, an ``unmerge``, a
+    ``save``, a read) happens whole, as if the calls had come one at a time in some order.
     """
 
     def __init__(self, resolver: Resolver) -> None:
+        # One lock for every call: an add reads and changes the indexes, the profiles and the
+        # scoring's own counters in many steps, and a thread switch between two of them had
+        # given two records one index; a read iterating the profiles met a dict changing size.
+        # Re-entrant: add_many and profiles call other locked methods.
+        self._lock = threading.RLock()
         self._resolver = resolver
         self._recs: list[NormRecord] = []
         self._vals: list[_Vals] = []
@@ -383,7 +393,8 @@ class IdentityGraph:
     def profile_of(self, record_id: str | int) -> str:
         """The profile holding a record; ``KeyError`` for an unknown record. An id may be given
         as the int it was added as (``"id": 7``), as everywhere the graph takes one."""
-        return self._pid[self._at(record_id)]
+        with self._lock:
+            return self._pid[self._at(record_id)]
 
     def _at(self, record_id: object) -> int:
         """The index of a record given by its id (``KeyError`` for an unknown one)."""
@@ -394,26 +405,40 @@ class IdentityGraph:
         return at
 
     def profile(self, profile_id: str) -> Profile:
+        with self._lock:
+            absorbed = tuple(a for a in self._absorbed if self._survivor(a) == profile_id)
+            return self._profile(profile_id, absorbed)
+
+    def _profile(self, profile_id: str, absorbed: tuple[str, ...]) -> Profile:
         members = self._members_of(profile_id)
-        absorbed = tuple(a for a in self._absorbed if self._survivor(a) == profile_id)
         return Profile(profile_id, tuple(self._recs[i].rid for i in sorted(members)), absorbed)
 
     def profiles(self) -> Iterator[Profile]:
-        for pid in list(self._members):
-            yield self.profile(pid)
+        """Every profile, as the graph was when the iteration began (adds in other threads
+        meanwhile are not seen)."""
+        with self._lock:
+            # The absorbed ids in one pass: asked per profile, they were a pass per profile.
+            absorbed: defaultdict[str, list[str]] = defaultdict(list)
+            for a in self._absorbed:
+                absorbed[self._survivor(a)].append(a)
+            profiles = [self._profile(pid, tuple(absorbed.get(pid, ()))) for pid in self._members]
+        yield from profiles
 
     @property
     def clusters(self) -> list[frozenset[str]]:
-        return [frozenset(self._recs[i].rid for i in self._members_of(pid)) for pid in self._members]
+        with self._lock:
+            return [frozenset(self._recs[i].rid for i in self._members_of(pid)) for pid in self._members]
 
     @property
     def rejects(self) -> tuple[Reject, ...]:
-        return tuple(self._norm.rejects) if self._norm is not None else ()
+        with self._lock:
+            return tuple(self._norm.rejects) if self._norm is not None else ()
 
     @property
     def merges(self) -> tuple[MergeEvent, ...]:
         """Every merge so far, oldest first."""
-        return tuple(self._merges)
+        with self._lock:
+            return tuple(self._merges)
 
     def lookup(
         self,
@@ -449,20 +474,25 @@ class IdentityGraph:
                 text = completed_address(identifier) or identifier
             identifier = Identifier.parse(text, kind=kind, platform=platform, region=norm.region)
         value = identifier.value
-        if identifier.kind is IdentifierKind.EMAIL:
-            value = at_provider(value, norm._canon_email)  # as the records' emails were read
-        if value in self._engine.weak:
-            return ()
-        held = self._holders.get(self._engine.strong_key(identifier.kind.value, value))
-        if held is None:
-            return ()
-        pids = self._pid
-        return tuple(dict.fromkeys(pids[i] for i in ([held] if isinstance(held, int) else held)))
+        with self._lock:
+            if identifier.kind is IdentifierKind.EMAIL:
+                value = at_provider(value, norm._canon_email)  # as the records' emails were read
+            if value in self._engine.weak:
+                return ()
+            held = self._holders.get(self._engine.strong_key(identifier.kind.value, value))
+            if held is None:
+                return ()
+            pids = self._pid
+            return tuple(dict.fromkeys(pids[i] for i in ([held] if isinstance(held, int) else held)))
 
     # -- adding --------------------------------------------------------------------------------
 
     def add(self, record: object) -> AddResult:
         """Place one record; never raises on bad input (problems are in ``AddResult.rejects``)."""
+        with self._lock:
+            return self._add(record)
+
+    def _add(self, record: object) -> AddResult:
         if self._norm is None:
             self._setup_default(record)
         norm = self._norm
@@ -563,28 +593,29 @@ class IdentityGraph:
         Records added after the merge stay in the surviving profile. Returns the restored ids.
         Raises ``ValueError`` when nothing of the merge is left to undo (it was undone already).
         """
-        restored: list[str] = []
-        groups: list[list[int]] = []
-        bridge = self._index.get(event.record_id) if event.record_id is not None else None
-        target = self._pid[bridge] if bridge is not None else event.surviving
-        for absorbed in event.absorbed:
-            entry = self._absorbed.get(absorbed)
-            if entry is None:
-                continue
-            _, idxs = entry
-            current = sorted(i for i in idxs if self._pid[i] == target)
-            if not current:
-                continue
-            groups.append(current)
-            restored.append(absorbed)
-        if not groups:
-            raise ValueError(
-                f"nothing to unmerge: {event.absorbed} are not merged any more (the event was undone "
-                "already, or a split moved its records); graph.merges lists the merges left"
-            )
-        self._separate(groups, restored)
-        self._merges = [m for m in self._merges if m != event]  # equal: an event from before a save
-        return tuple(restored)
+        with self._lock:
+            restored: list[str] = []
+            groups: list[list[int]] = []
+            bridge = self._index.get(event.record_id) if event.record_id is not None else None
+            target = self._pid[bridge] if bridge is not None else event.surviving
+            for absorbed in event.absorbed:
+                entry = self._absorbed.get(absorbed)
+                if entry is None:
+                    continue
+                _, idxs = entry
+                current = sorted(i for i in idxs if self._pid[i] == target)
+                if not current:
+                    continue
+                groups.append(current)
+                restored.append(absorbed)
+            if not groups:
+                raise ValueError(
+                    f"nothing to unmerge: {event.absorbed} are not merged any more (the event was undone "
+                    "already, or a split moved its records); graph.merges lists the merges left"
+                )
+            self._separate(groups, restored)
+            self._merges = [m for m in self._merges if m != event]  # equal: an event from before a save
+            return tuple(restored)
 
     def split(self, profile_id: str, record_ids: Iterable[str | int]) -> str:
         """Move ``record_ids`` out of ``profile_id`` into a new profile that stays apart; returns its id.
@@ -592,27 +623,28 @@ class IdentityGraph:
         Raises ``KeyError`` for an unknown profile or record, and ``ValueError`` for a record of
         another profile or a choice of none or all of the profile's records.
         """
-        if profile_id not in self._members:
-            raise KeyError(profile_id)
-        idxs = []
-        for rid in dict.fromkeys(record_ids):  # a record named twice moves once
-            i = self._at(rid)
-            if self._pid[i] != profile_id:
+        with self._lock:
+            if profile_id not in self._members:
+                raise KeyError(profile_id)
+            idxs = []
+            for rid in dict.fromkeys(record_ids):  # a record named twice moves once
+                i = self._at(rid)
+                if self._pid[i] != profile_id:
+                    raise ValueError(
+                        f"record {rid!r} is not in profile {profile_id!r} but in {self._pid[i]!r}: "
+                        "split moves records of one profile"
+                    )
+                idxs.append(i)
+            if not idxs or len(idxs) == len(self._members_of(profile_id)):
                 raise ValueError(
-                    f"record {rid!r} is not in profile {profile_id!r} but in {self._pid[i]!r}: "
-                    "split moves records of one profile"
+                    f"split needs some but not all of the records of profile {profile_id!r}, got "
+                    f"{len(idxs)} of {len(self._members_of(profile_id))}"
                 )
-            idxs.append(i)
-        if not idxs or len(idxs) == len(self._members_of(profile_id)):
-            raise ValueError(
-                f"split needs some but not all of the records of profile {profile_id!r}, got "
-                f"{len(idxs)} of {len(self._members_of(profile_id))}"
-            )
-        seed = min(self._recs[i].rid for i in idxs)
-        new = self._new_id(seed)
-        self._taken.discard(new)
-        self._separate([idxs], [new])
-        return new
+            seed = min(self._recs[i].rid for i in idxs)
+            new = self._new_id(seed)
+            self._taken.discard(new)
+            self._separate([idxs], [new])
+            return new
 
     # -- saving --------------------------------------------------------------------------------
 
@@ -643,9 +675,19 @@ class IdentityGraph:
         from omnilink import __version__
 
         # Paused: the pickler's memo of millions of objects made the collector walk the graph
-        # again and again (200,000 contacts: 11.4 s to save with it, 6.9 s without).
-        with gc_paused():
+        # again and again (200,000 contacts: 11.4 s to save with it, 6.9 s without). Locked: the
+        # file holds one moment of the graph, not an add half written.
+        with self._lock, gc_paused():
             pickle.dump((_SAVED, __version__, self), out, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]  # a lock is no state to save (nor can it be pickled)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     @classmethod
     def load(cls, file: str | os.PathLike[str] | IO[bytes]) -> IdentityGraph:
@@ -783,5 +825,6 @@ class IdentityGraph:
         return out
 
     def as_mapping(self) -> Mapping[str, str]:
-        """record id -> profile id, for every record added."""
-        return {r.rid: self._pid[i] for i, r in enumerate(self._recs)}
+        """record id -> profile id, for every record added, in the order they were added."""
+        with self._lock:
+            return {r.rid: self._pid[i] for i, r in enumerate(self._recs)}
