@@ -303,6 +303,10 @@ def test_absorbed_ids_follow_later_merges() -> None:
     assert second is not None
     assert second.absorbed == (first.surviving,)
     assert set(graph.profile(second.surviving).absorbed) == {*first.absorbed, first.surviving}
+    # profiles() finds the absorbed ids in one pass: the same as profile() asks per profile.
+    listed = list(graph.profiles())
+    assert listed == [graph.profile(p.id) for p in listed]
+    assert sorted(rid for p in listed for rid in p.record_ids) == sorted("abcdefghij")
 
 
 def test_records_added_with_int_ids_are_found_by_them() -> None:

@@ -406,12 +406,9 @@ class IdentityGraph:
 
     def profile(self, profile_id: str) -> Profile:
         with self._lock:
+            members = self._members_of(profile_id)
             absorbed = tuple(a for a in self._absorbed if self._survivor(a) == profile_id)
-            return self._profile(profile_id, absorbed)
-
-    def _profile(self, profile_id: str, absorbed: tuple[str, ...]) -> Profile:
-        members = self._members_of(profile_id)
-        return Profile(profile_id, tuple(self._recs[i].rid for i in sorted(members)), absorbed)
+            return Profile(profile_id, tuple(self._recs[i].rid for i in sorted(members)), absorbed)
 
     def profiles(self) -> Iterator[Profile]:
         """Every profile, as the graph was when the iteration began (adds in other threads
@@ -421,8 +418,15 @@ class IdentityGraph:
             absorbed: defaultdict[str, list[str]] = defaultdict(list)
             for a in self._absorbed:
                 absorbed[self._survivor(a)].append(a)
-            profiles = [self._profile(pid, tuple(absorbed.get(pid, ()))) for pid in self._members]
-        yield from profiles
+            # Only what later calls change is copied under the lock (a lone profile's record is
+            # an int; the list of a larger one grows): the Profiles are made outside it, so a
+            # service's adds wait for the copy, not for the whole iteration.
+            pids = list(self._members)
+            members = [m if isinstance(m, int) else m.copy() for m in self._members.values()]
+        recs = self._recs  # append-only: the records of the copy keep their places
+        for pid, m in zip(pids, members, strict=True):
+            rids = (recs[m].rid,) if isinstance(m, int) else tuple(recs[i].rid for i in sorted(m))
+            yield Profile(pid, rids, tuple(absorbed.get(pid, ())))
 
     @property
     def clusters(self) -> list[frozenset[str]]:
