@@ -292,7 +292,7 @@ class IdentityGraph:
         # One lock for every call: an add reads and changes the indexes, the profiles and the
         # scoring's own counters in many steps, and a thread switch between two of them had
         # given two records one index; a read iterating the profiles met a dict changing size.
-        # Re-entrant: add_many and profiles call other locked methods.
+        # Re-entrant, so that a locked method calling another one can never deadlock the graph.
         self._lock = threading.RLock()
         self._resolver = resolver
         self._recs: list[NormRecord] = []
