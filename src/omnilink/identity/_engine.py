@@ -580,46 +580,34 @@ def _name_groups(
             x = parent[x]
         return x
 
-    groups = len(names)
+    def join_fitting(idx: list[int]) -> None:
+        """Join each pair of these names that fit, transitively."""
+        for n, i in enumerate(idx):
+            for j in idx[:n]:
+                ri, rj = find(i), find(j)
+                if ri != rj and fits(names[i], names[j]):
+                    parent[ri] = rj
+
     short = [_short_hint(e[0]) for e in names]
-    for i in range(1, len(names)):
-        if short[i]:
-            continue
-        for j in range(i):
-            if short[j]:
-                continue
-            ri, rj = find(i), find(j)
-            if ri != rj and fits(names[i], names[j]):
-                parent[ri] = rj
-                groups -= 1
-    if any(short):
-        # An initial or a few consonants fits many names ("j" and "jn": John and Jane), so it
-        # joins no two groups: it goes with the first full name it fits, and those that fit
-        # none group among themselves.
-        full = [k for k, s in enumerate(short) if not s]
-        strays: list[int] = []
-        for k, s in enumerate(short):
-            if s:
-                home = next((m for m in full if fits(names[k], names[m])), None)
-                if home is None:
-                    for m in strays:
-                        rk, rm = find(k), find(m)
-                        if rk != rm and fits(names[k], names[m]):
-                            parent[rk] = rm
-                            groups -= 1
-                    strays.append(k)
-                else:
-                    parent[find(k)] = find(home)
-                    groups -= 1
+    full = [k for k, s in enumerate(short) if not s]
+    join_fitting(full)
+    # An initial or a few consonants fits many names ("j" and "jn": John and Jane), so it joins
+    # no two groups: it goes with the first full name it fits, and those that fit none group
+    # among themselves.
+    strays: list[int] = []
+    for k in (k for k, s in enumerate(short) if s):
+        home = next((m for m in full if fits(names[k], names[m])), None)
+        if home is None:
+            strays.append(k)
+        else:
+            parent[find(k)] = find(home)
+    join_fitting(strays)
     if owner:
         spelled: NameEntry = (owner, None, None, None)
         same = [i for i, name in enumerate(names) if fits(spelled, name)]
         for i in same[1:]:
-            ri, rj = find(i), find(same[0])
-            if ri != rj:
-                parent[ri] = rj
-                groups -= 1
-    return groups
+            parent[find(i)] = find(same[0])
+    return len({find(i) for i in range(len(names))})
 
 
 _LAST = LastNameComparator()
