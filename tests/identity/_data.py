@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from benchmarks.contactgen import generate, iter_records
+from benchmarks.contactgen import NOISE, Noise, generate, iter_records
 
 from omnilink.identity import FieldType, Resolver, _pairs
 from omnilink.identity._blocking import record_keys
@@ -14,9 +14,9 @@ from omnilink.identity._normalize import Normalizer, NormRecord
 from omnilink.identity._resolver import _Prepared
 
 
-def contacts(n: int, seed: int) -> list[dict[str, Any]]:
+def contacts(n: int, seed: int, *, noise: Noise = NOISE) -> list[dict[str, Any]]:
     """``n`` generated contact rows with string ids and no ground truth column."""
-    data = generate(n, seed=seed)
+    data = generate(n, seed=seed, noise=noise)
     del data["entity_id"]
     data["id"] = [str(i) for i in data["id"]]
     return list(iter_records(data))

@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from benchmarks.contactgen import Noise, generate, iter_records
+from benchmarks.contactgen import Noise
 
 from omnilink.identity import IdentityGraph, Resolver
+
+from ._data import contacts
 
 
 @pytest.fixture(autouse=True)
@@ -29,10 +31,7 @@ def _switch_often() -> Iterator[None]:
 
 
 def _rows(n: int, seed: int) -> list[dict[str, Any]]:
-    data = generate(n, seed=seed, noise=Noise(mean_records_per_person=2.0))
-    del data["entity_id"]
-    data["id"] = [str(i) for i in data["id"]]
-    return list(iter_records(data))
+    return contacts(n, seed, noise=Noise(mean_records_per_person=2.0))
 
 
 def _run(workers: list[Callable[[], None]]) -> list[BaseException]:
